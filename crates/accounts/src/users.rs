@@ -1,0 +1,268 @@
+//! Users: sign-up, email verification, login, logout, password reset and change.
+
+use diesel::prelude::*;
+use guichet_db::schema::users;
+use guichet_db::{AnyConnection, new_id, now, outbox};
+use guichet_notify::emails;
+use guichet_types::{Email, Role};
+
+use crate::password::{self, PasswordPolicyError};
+use crate::tokens::{self, Purpose};
+use crate::{AccountsError, Result, throttle};
+
+/// A user as the rest of the platform sees it (never with the password hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub email_verified: bool,
+    pub session_version: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub(crate) struct UserRow {
+    id: String,
+    email: String,
+    display_name: String,
+    role: String,
+    email_verified_at: Option<chrono::NaiveDateTime>,
+    session_version: i32,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = AccountsError;
+    fn try_from(r: UserRow) -> Result<User> {
+        let role = r.role.parse().map_err(|_| AccountsError::Internal(format!("unknown role {}", r.role)))?;
+        Ok(User {
+            id: r.id,
+            email: r.email,
+            display_name: r.display_name,
+            role,
+            email_verified: r.email_verified_at.is_some(),
+            session_version: r.session_version,
+        })
+    }
+}
+
+pub const MAX_NAME_LENGTH: usize = 120;
+
+/// Trims a display name and checks its length.
+pub fn parse_display_name(name: &str) -> Result<String> {
+    let n = name.trim();
+    if n.is_empty() {
+        return Err(AccountsError::InvalidInput("Saisissez vos prénom et nom".into()));
+    }
+    if n.chars().count() > MAX_NAME_LENGTH {
+        return Err(AccountsError::InvalidInput("Vos prénom et nom doivent contenir 120 caractères au maximum".into()));
+    }
+    if n.chars().any(char::is_control) {
+        return Err(AccountsError::InvalidInput("Vos prénom et nom contiennent des caractères non autorisés".into()));
+    }
+    Ok(n.to_owned())
+}
+
+pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<User>> {
+    users::table.find(id).select(UserRow::as_select()).first(conn).optional()?.map(User::try_from).transpose()
+}
+
+pub fn find_by_email(conn: &mut AnyConnection, email: &Email) -> Result<Option<User>> {
+    users::table
+        .filter(users::email.eq(email.as_str()))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(User::try_from)
+        .transpose()
+}
+
+fn password_hash_of(conn: &mut AnyConnection, id: &str) -> Result<String> {
+    Ok(users::table.find(id).select(users::password_hash).first(conn)?)
+}
+
+/// Creates an account directly (CLI, demo data). The password must meet the policy.
+pub fn create(
+    conn: &mut AnyConnection,
+    email: &Email,
+    password: &str,
+    display_name: &str,
+    role: Role,
+    verified: bool,
+) -> Result<User> {
+    password::check_policy(password, email.as_str())?;
+    let name = parse_display_name(display_name)?;
+    let hash = password::hash(password)?;
+    conn.transaction(|conn| {
+        if find_by_email(conn, email)?.is_some() {
+            return Err(AccountsError::UserExists);
+        }
+        insert(conn, email, &hash, &name, role, verified)
+    })
+}
+
+fn insert(conn: &mut AnyConnection, email: &Email, hash: &str, name: &str, role: Role, verified: bool) -> Result<User> {
+    let id = new_id();
+    let t = now();
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(&id),
+            users::email.eq(email.as_str()),
+            users::password_hash.eq(hash),
+            users::display_name.eq(name),
+            users::role.eq(role.as_str()),
+            users::email_verified_at.eq(verified.then_some(t)),
+            users::session_version.eq(0),
+            users::created_at.eq(t),
+            users::updated_at.eq(t),
+        ))
+        .execute(conn)?;
+    find(conn, &id)?.ok_or(AccountsError::UnknownUser)
+}
+
+/// Input of the sign-up form, already parsed.
+#[derive(Debug, Clone)]
+pub struct SignUp {
+    pub email: Email,
+    pub display_name: String,
+    pub password: String,
+}
+
+/// Signs up a usager and emails a verification link. If the address already has an account, that account
+/// is emailed instead ("you already have an account"), and the caller answers the same way: the page
+/// never tells whether an address is registered.
+pub fn sign_up(conn: &mut AnyConnection, input: &SignUp, public_url: &str) -> Result<()> {
+    password::check_policy(&input.password, input.email.as_str())?;
+    let name = parse_display_name(&input.display_name)?;
+    let hash = password::hash(&input.password)?;
+    conn.transaction(|conn| {
+        if let Some(existing) = find_by_email(conn, &input.email)? {
+            outbox::enqueue(conn, &emails::account_exists(&existing.email, public_url))?;
+            return Ok(());
+        }
+        let user = insert(conn, &input.email, &hash, &name, Role::Usager, false)?;
+        let token = tokens::issue(conn, &user.id, Purpose::VerifyEmail)?;
+        outbox::enqueue(conn, &emails::verify_email(&user.email, &user.display_name, public_url, &token))?;
+        Ok(())
+    })
+}
+
+/// Confirms an address from the emailed link.
+pub fn verify_email(conn: &mut AnyConnection, token: &str) -> Result<User> {
+    conn.transaction(|conn| {
+        let user_id = tokens::consume(conn, token, Purpose::VerifyEmail)?;
+        diesel::update(users::table.find(&user_id).filter(users::email_verified_at.is_null()))
+            .set((users::email_verified_at.eq(Some(now())), users::updated_at.eq(now())))
+            .execute(conn)?;
+        find(conn, &user_id)?.ok_or(AccountsError::UnknownUser)
+    })
+}
+
+/// Checks a login. Unknown addresses and wrong passwords fail the same way, in the same time; too many
+/// failures lock the address and the IP for a while.
+pub fn authenticate(conn: &mut AnyConnection, email: &str, password: &str, ip: &str, public_url: &str) -> Result<User> {
+    let key = email.trim().to_lowercase();
+    if throttle::is_throttled(conn, &key, ip)? {
+        return Err(AccountsError::Throttled);
+    }
+    let user = match Email::parse(&key) {
+        Ok(e) => find_by_email(conn, &e)?,
+        Err(_) => None,
+    };
+    let ok = match &user {
+        Some(u) => password::verify(password, &password_hash_of(conn, &u.id)?),
+        None => {
+            password::verify_dummy(password);
+            false
+        }
+    };
+    throttle::record(conn, &key, ip, ok)?;
+    match user {
+        Some(u) if ok => {
+            if !u.email_verified {
+                conn.transaction(|conn| {
+                    let token = tokens::issue(conn, &u.id, Purpose::VerifyEmail)?;
+                    outbox::enqueue(conn, &emails::verify_email(&u.email, &u.display_name, public_url, &token))?;
+                    Ok::<_, AccountsError>(())
+                })?;
+                return Err(AccountsError::EmailNotVerified);
+            }
+            Ok(u)
+        }
+        _ => Err(AccountsError::InvalidCredentials),
+    }
+}
+
+/// Sends a reset link if the address has an account; does nothing visible otherwise.
+pub fn request_password_reset(conn: &mut AnyConnection, email: &Email, public_url: &str) -> Result<()> {
+    conn.transaction(|conn| {
+        if let Some(u) = find_by_email(conn, email)? {
+            let token = tokens::issue(conn, &u.id, Purpose::ResetPassword)?;
+            outbox::enqueue(conn, &emails::reset_password(&u.email, public_url, &token))?;
+        }
+        Ok(())
+    })
+}
+
+fn set_password(conn: &mut AnyConnection, user_id: &str, hash: &str) -> Result<()> {
+    // Bumping the version revokes every session issued with the old password.
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::password_hash.eq(hash),
+            users::session_version.eq(users::session_version + 1),
+            users::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Sets a new password from an emailed reset token (single use, one hour). Following the link also proves
+/// the address, so it counts as verified.
+pub fn reset_password(conn: &mut AnyConnection, token: &str, new_password: &str) -> Result<User> {
+    // Hash outside the transaction: argon2 takes tens of milliseconds and SQLite has one writer.
+    let hash = password::hash(new_password)?;
+    conn.transaction(|conn| {
+        let user_id = tokens::consume(conn, token, Purpose::ResetPassword)?;
+        let user = find(conn, &user_id)?.ok_or(AccountsError::UnknownUser)?;
+        password::check_policy(new_password, &user.email)?;
+        set_password(conn, &user_id, &hash)?;
+        diesel::update(users::table.find(&user_id).filter(users::email_verified_at.is_null()))
+            .set(users::email_verified_at.eq(Some(now())))
+            .execute(conn)?;
+        outbox::enqueue(conn, &emails::password_changed(&user.email))?;
+        find(conn, &user_id)?.ok_or(AccountsError::UnknownUser)
+    })
+}
+
+/// Changes the password of a logged-in user who knows the current one.
+pub fn change_password(conn: &mut AnyConnection, user_id: &str, current: &str, new_password: &str) -> Result<User> {
+    let user = find(conn, user_id)?.ok_or(AccountsError::UnknownUser)?;
+    if !password::verify(current, &password_hash_of(conn, user_id)?) {
+        return Err(AccountsError::InvalidCredentials);
+    }
+    password::check_policy(new_password, &user.email)?;
+    let hash = password::hash(new_password)?;
+    conn.transaction(|conn| {
+        set_password(conn, user_id, &hash)?;
+        outbox::enqueue(conn, &emails::password_changed(&user.email))?;
+        find(conn, user_id)?.ok_or(AccountsError::UnknownUser)
+    })
+}
+
+/// Ends every session of the user.
+pub fn logout(conn: &mut AnyConnection, user_id: &str) -> Result<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::session_version.eq(users::session_version + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Policy check exposed for forms that want to show the error before anything else.
+pub fn check_new_password(password: &str, email: &str) -> Result<(), PasswordPolicyError> {
+    password::check_policy(password, email)
+}
+
+pub fn list(conn: &mut AnyConnection) -> Result<Vec<User>> {
+    users::table.order(users::email.asc()).select(UserRow::as_select()).load(conn)?.into_iter().map(User::try_from).collect()
+}

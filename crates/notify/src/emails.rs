@@ -1,0 +1,93 @@
+//! The texts of every email the platform sends. Each function returns a message to queue; none sends.
+
+use askama::Template;
+use guichet_db::outbox::NewEmail;
+
+fn render(t: &impl Template) -> String {
+    // The templates are compiled in and only interpolate strings: rendering cannot fail at run time, but
+    // a failure must still not lose the email, so it degrades to a generic text.
+    t.render().unwrap_or_else(|_| "Bonjour,\n\nUn message de Guichet vous attend : connectez-vous.\n".into())
+}
+
+fn link(public_url: &str, path: &str) -> String {
+    format!("{}{}", public_url.trim_end_matches('/'), path)
+}
+
+#[derive(Template)]
+#[template(path = "verify_email.txt")]
+struct VerifyEmail<'a> {
+    name: &'a str,
+    link: String,
+}
+
+pub fn verify_email(to: &str, name: &str, public_url: &str, token: &str) -> NewEmail {
+    NewEmail {
+        recipient: to.to_owned(),
+        subject: "Confirmez votre adresse électronique".into(),
+        body_text: render(&VerifyEmail { name, link: link(public_url, &format!("/compte/confirmer?jeton={token}")) }),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account_exists.txt")]
+struct AccountExists {
+    login_link: String,
+    reset_link: String,
+}
+
+pub fn account_exists(to: &str, public_url: &str) -> NewEmail {
+    NewEmail {
+        recipient: to.to_owned(),
+        subject: "Vous avez déjà un compte".into(),
+        body_text: render(&AccountExists {
+            login_link: link(public_url, "/connexion"),
+            reset_link: link(public_url, "/mot-de-passe-oublie"),
+        }),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "reset_password.txt")]
+struct ResetPassword {
+    link: String,
+}
+
+pub fn reset_password(to: &str, public_url: &str, token: &str) -> NewEmail {
+    NewEmail {
+        recipient: to.to_owned(),
+        subject: "Choisissez un nouveau mot de passe".into(),
+        body_text: render(&ResetPassword { link: link(public_url, &format!("/mot-de-passe/nouveau?jeton={token}")) }),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "password_changed.txt")]
+struct PasswordChanged;
+
+pub fn password_changed(to: &str) -> NewEmail {
+    NewEmail {
+        recipient: to.to_owned(),
+        subject: "Votre mot de passe a été changé".into(),
+        body_text: render(&PasswordChanged),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_verification_email_carries_the_link_with_its_token() {
+        let e = verify_email("a@b.fr", "Hélène", "https://guichet.example.fr/", "TOK");
+        assert_eq!(e.recipient, "a@b.fr");
+        assert!(e.body_text.contains("Bonjour Hélène"));
+        assert!(e.body_text.contains("https://guichet.example.fr/compte/confirmer?jeton=TOK"), "{}", e.body_text);
+    }
+
+    #[test]
+    fn the_reset_email_says_the_link_lasts_one_hour() {
+        let e = reset_password("a@b.fr", "http://127.0.0.1:8080", "XYZ");
+        assert!(e.body_text.contains("http://127.0.0.1:8080/mot-de-passe/nouveau?jeton=XYZ"));
+        assert!(e.body_text.contains("1 heure"));
+    }
+}

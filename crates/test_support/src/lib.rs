@@ -1,0 +1,245 @@
+#![doc = include_str!("../README.md")]
+// Test helpers panic on purpose: a failed setup must stop the test with its cause.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+pub use guichet_db::Backend;
+use guichet_db::DbPool;
+use guichet_web::{Application, Config};
+use secrecy::SecretString;
+
+pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+
+/// Generates a `sqlite` and a `postgres` test for each named `async fn(Backend)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test] async fn $name() { super::$name($crate::Backend::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test] async fn $name() { super::$name($crate::Backend::Postgres).await } )*
+        }
+    };
+}
+
+/// The PostgreSQL server for tests, or `None` (skip) when not configured outside CI.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("GUICHET_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CI is set but GUICHET_TEST_POSTGRES_URL is not: database tests must run on PostgreSQL too")
+        }
+        _ => {
+            eprintln!("note: GUICHET_TEST_POSTGRES_URL unset: PostgreSQL variant skipped");
+            None
+        }
+    }
+}
+
+/// A fresh, empty database: a SQLite file or a PostgreSQL schema, with its URL.
+pub struct TestDatabase {
+    pub url: String,
+    pg_schema: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub fn create(backend: Backend, dir: &std::path::Path) -> Option<TestDatabase> {
+        match backend {
+            Backend::Sqlite => Some(TestDatabase { url: dir.join("test.db").to_string_lossy().into_owned(), pg_schema: None }),
+            Backend::Postgres => {
+                let base = postgres_url()?;
+                let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = diesel::PgConnection::establish(&base)
+                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at GUICHET_TEST_POSTGRES_URL: {e}"));
+                admin.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
+                let sep = if base.contains('?') { '&' } else { '?' };
+                let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
+                Some(TestDatabase { url, pg_schema: Some((base, schema)) })
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((base, schema)) = &self.pg_schema
+            && let Ok(mut c) = diesel::PgConnection::establish(base)
+        {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+        }
+    }
+}
+
+/// The application running on a random port, with an HTTP client that keeps cookies and does not
+/// follow redirects (so tests see the 303s).
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub pool: DbPool,
+    pub data_dir: tempfile::TempDir,
+    pub backend: Backend,
+    _db: TestDatabase,
+}
+
+/// A received email, decoded.
+#[derive(Debug, Clone)]
+pub struct ReceivedEmail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with a chance to change the configuration first.
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Option<TestApp> {
+        let data_dir = tempfile::tempdir().unwrap();
+        let db = TestDatabase::create(backend, data_dir.path())?;
+        let mut config = Config {
+            database_url: Some(db.url.clone()),
+            data_dir: data_dir.path().to_owned(),
+            bind: "127.0.0.1:0".into(),
+            session_secret: Some(SecretString::from(TEST_SECRET)),
+            workers: 1,
+            ..Config::default()
+        };
+        tweak(&mut config);
+        let settings = config.resolve().unwrap();
+        let app = Application::build(settings).await.unwrap();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let pool = app.state().pool.clone();
+        tokio::spawn(app.run_until_stopped());
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Some(TestApp { address, client, pool, data_dir, backend, _db: db })
+    }
+
+    /// The database URL the app runs on (for the CLI in tests).
+    pub fn pool_url(&self) -> String {
+        self._db.url.clone()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_html(&self, path: &str) -> String {
+        self.get(path).await.text().await.unwrap()
+    }
+
+    /// Posts a form the way a browser does: reads the CSRF token from the page that shows the form.
+    pub async fn post_form(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let html = self.get_html(form_page).await;
+        let token = csrf_token(&html).unwrap_or_else(|| panic!("no CSRF token on {form_page}"));
+        let mut body: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        body.extend_from_slice(fields);
+        self.client.post(self.url(action)).form(&body).send().await.unwrap()
+    }
+
+    /// Posts a raw body (bytes that need not be UTF-8) with the CSRF token taken from `form_page`.
+    pub async fn post_raw(&self, form_page: &str, action: &str, raw: &[u8]) -> reqwest::Response {
+        let html = self.get_html(form_page).await;
+        let token = csrf_token(&html).unwrap();
+        let mut body = format!("csrf_token={token}&").into_bytes();
+        body.extend_from_slice(raw);
+        self.client
+            .post(self.url(action))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.path().join("outbox")
+    }
+
+    /// Every email written so far.
+    pub fn emails(&self) -> Vec<ReceivedEmail> {
+        let Ok(entries) = std::fs::read_dir(self.outbox_dir()) else { return Vec::new() };
+        let mut paths: Vec<(std::time::SystemTime, PathBuf)> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .map(|e| (e.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH), e.path()))
+            .collect();
+        paths.sort();
+        paths.into_iter().filter_map(|(_, p)| std::fs::read(p).ok()).filter_map(|raw| parse_email(&raw)).collect()
+    }
+
+    /// Waits (up to 10 s) for an email to `to` whose subject contains `subject`.
+    pub async fn wait_for_email(&self, to: &str, subject: &str) -> ReceivedEmail {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(e) = self.emails().into_iter().rev().find(|e| e.to == to && e.subject.contains(subject)) {
+                return e;
+            }
+            assert!(Instant::now() < deadline, "no email to {to} with subject containing {subject:?}: {:?}", self.emails());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Creates an account directly (verified), as the CLI does.
+    pub async fn create_user(&self, email: &str, password: &str, role: guichet_types::Role, services: &[&str]) {
+        let (email, password) = (email.to_owned(), password.to_owned());
+        let services: Vec<String> = services.iter().map(|s| (*s).to_owned()).collect();
+        self.pool
+            .run(move |c| {
+                let e = guichet_types::Email::parse(&email).unwrap();
+                let u = guichet_accounts::users::create(c, &e, &password, "Camille Test", role, true)?;
+                for s in &services {
+                    if guichet_accounts::services::find_by_code(c, s)?.is_none() {
+                        guichet_accounts::services::create(c, s, &s.to_uppercase())?;
+                    }
+                    guichet_accounts::services::add_member(c, &u.id, s)?;
+                }
+                Ok::<_, guichet_accounts::AccountsError>(())
+            })
+            .await
+            .unwrap();
+    }
+
+    /// Logs in through the login form; returns the response (303 on success).
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_form("/connexion", "/connexion", &[("email", email), ("mot_de_passe", password)]).await
+    }
+}
+
+/// The CSRF token in a page's first form.
+pub fn csrf_token(html: &str) -> Option<String> {
+    let start = html.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_owned())
+}
+
+fn parse_email(raw: &[u8]) -> Option<ReceivedEmail> {
+    let msg = mail_parser::MessageParser::default().parse(raw)?;
+    let to = msg.to()?.first()?.address()?.to_owned();
+    Some(ReceivedEmail {
+        to,
+        subject: msg.subject().unwrap_or_default().to_owned(),
+        body: msg.body_text(0).map(|b| b.into_owned()).unwrap_or_default(),
+    })
+}
+
+/// The first link in a text that starts with `prefix`.
+pub fn find_link(text: &str, prefix: &str) -> Option<String> {
+    let start = text.find(prefix)?;
+    let end = text[start..].find(|c: char| c.is_whitespace()).map_or(text.len(), |e| start + e);
+    Some(text[start..end].to_owned())
+}

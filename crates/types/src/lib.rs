@@ -1,0 +1,21 @@
+#![doc = include_str!("../README.md")]
+
+mod dossier_number;
+mod email;
+mod euros;
+mod gir;
+mod iban;
+mod nir;
+mod phone;
+mod postal_code;
+mod role;
+
+pub use dossier_number::{DossierNumber, DossierNumberError};
+pub use email::{Email, EmailError};
+pub use euros::{Euros, EurosError};
+pub use gir::{Gir, GirError};
+pub use iban::{Iban, IbanError};
+pub use nir::{Nir, NirError};
+pub use phone::{Phone, PhoneError};
+pub use postal_code::{PostalCode, PostalCodeError};
+pub use role::{Role, RoleError};

@@ -1,0 +1,104 @@
+//! Building and running the server. `main` and the tests share [`Application`].
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App, HttpServer, web};
+use guichet_accounts::session::SessionKeys;
+use guichet_db::{DbPool, PoolOptions};
+use guichet_notify::{DeliveryHandle, Mailer, spawn_delivery};
+use secrecy::ExposeSecret;
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::{csrf, routes};
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    pub keys: SessionKeys,
+    pub settings: Settings,
+    pub delivery: DeliveryHandle,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the database (migrating it), starts email delivery and binds the listener.
+    pub async fn build(mut settings: Settings) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(&settings.config.bind)?;
+        let port = listener.local_addr()?.port();
+        if settings.config.public_url.is_none() {
+            // Binding to port 0 picks a free port: links in emails must name the real one.
+            let ip = listener.local_addr()?.ip();
+            let host = if ip.is_unspecified() { "localhost".to_owned() } else { ip.to_string() };
+            settings.public_url = format!("http://{host}:{port}");
+        }
+        let url = settings.database_url.clone();
+        let pool = tokio::task::spawn_blocking(move || DbPool::connect_and_migrate(&url, &PoolOptions::default()))
+            .await??;
+        let mailer = match &settings.config.smtp_url {
+            Some(url) => Mailer::smtp(url.expose_secret(), &settings.config.mail_from)?,
+            None => Mailer::files(settings.outbox_dir(), &settings.config.mail_from)?,
+        };
+        let delivery = spawn_delivery(pool.clone(), mailer, Duration::from_secs(5));
+        let keys = SessionKeys::new(&settings.session_secret, chrono::Duration::hours(settings.config.session_hours));
+        let state = AppState { pool, keys, settings, delivery };
+
+        let data = web::Data::new(state.clone());
+        let hsts = state.settings.secure_cookies;
+        let workers = state.settings.config.workers;
+        let mut server = HttpServer::new(move || {
+            let mut headers = DefaultHeaders::new()
+                .add((
+                    "Content-Security-Policy",
+                    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+                     form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+                ))
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("Referrer-Policy", "same-origin"))
+                .add(("X-Frame-Options", "DENY"))
+                .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"))
+                .add(("Cross-Origin-Opener-Policy", "same-origin"))
+                // Pages show personal data: shared computers (France Services, libraries) must not keep them.
+                .add(("Cache-Control", "no-store"));
+            if hsts {
+                headers = headers.add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"));
+            }
+            App::new()
+                .app_data(data.clone())
+                .wrap(from_fn(csrf::ensure_cookie))
+                .wrap(headers)
+                .wrap(TracingLogger::default())
+                .configure(routes::configure)
+        });
+        if workers > 0 {
+            server = server.workers(workers);
+        }
+        let server = server.listen(listener)?.shutdown_timeout(20).run();
+        Ok(Application { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGTERM / SIGINT (actix drains in-flight requests), then stops email delivery.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let delivery = self.state.delivery.clone();
+        let result = self.server.await;
+        delivery.stop();
+        result
+    }
+}

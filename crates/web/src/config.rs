@@ -1,0 +1,219 @@
+//! Typed configuration from `GUICHET_*` environment variables and an optional TOML file, with a safe
+//! default for every key in embedded mode.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// The raw configuration, as read. Every field has a default suitable for one machine and a SQLite file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// `postgres://…` for PostgreSQL, or a SQLite file path. Default: `<data_dir>/guichet.db`.
+    pub database_url: Option<String>,
+    /// Where the SQLite file, the session secret, uploads and `.eml` files live.
+    pub data_dir: PathBuf,
+    /// Address and port to listen on.
+    pub bind: String,
+    /// The address people use to reach the platform (links in emails, `Secure` cookies when https).
+    /// Default: `http://<bind>`.
+    pub public_url: Option<String>,
+    /// `smtp://user:pass@host:port`; unset: emails are written as `.eml` files in `<data_dir>/outbox`.
+    pub smtp_url: Option<SecretString>,
+    /// Key that signs session tokens; unset: generated once and stored in `<data_dir>/session_secret`.
+    pub session_secret: Option<SecretString>,
+    /// `text` (default) or `json` logs.
+    pub log_format: LogFormat,
+    /// Sender of the platform's emails.
+    pub mail_from: String,
+    /// The département's name, shown in the header and in documents.
+    pub departement: String,
+    /// How long a login lasts, in hours.
+    pub session_hours: i64,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: None,
+            data_dir: PathBuf::from("./data"),
+            bind: "127.0.0.1:8080".into(),
+            public_url: None,
+            smtp_url: None,
+            session_secret: None,
+            log_format: LogFormat::Text,
+            mail_from: "Guichet <ne-pas-repondre@guichet.localhost>".into(),
+            departement: "Département de démonstration".into(),
+            session_hours: 8,
+            workers: 0,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Parse(String),
+    #[error("cannot use the data directory {0}: {1}")]
+    DataDir(PathBuf, std::io::Error),
+    #[error("GUICHET_SESSION_SECRET must be at least 32 characters")]
+    WeakSecret,
+}
+
+impl Config {
+    /// Reads `GUICHET_CONFIG` (a TOML file, optional) then `GUICHET_*` variables, which win.
+    pub fn load() -> Result<Config, ConfigError> {
+        let mut fig = Figment::new();
+        if let Ok(path) = std::env::var("GUICHET_CONFIG") {
+            fig = fig.merge(Toml::file_exact(path));
+        }
+        fig.merge(Env::prefixed("GUICHET_").ignore(&["config"]))
+            .extract()
+            .map_err(|e| ConfigError::Parse(e.to_string()))
+    }
+
+    /// Fills the derived defaults and prepares the data directory.
+    pub fn resolve(self) -> Result<Settings, ConfigError> {
+        std::fs::create_dir_all(&self.data_dir).map_err(|e| ConfigError::DataDir(self.data_dir.clone(), e))?;
+        let database_url = self
+            .database_url
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("guichet.db").to_string_lossy().into_owned());
+        let public_url =
+            self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.bind)).trim_end_matches('/').to_owned();
+        let session_secret = match self.session_secret.clone() {
+            Some(s) if s.expose_secret().len() >= 32 => s,
+            Some(_) => return Err(ConfigError::WeakSecret),
+            None => stored_secret(&self.data_dir)?,
+        };
+        Ok(Settings {
+            database_url,
+            secure_cookies: public_url.starts_with("https://"),
+            public_url,
+            session_secret,
+            config: self,
+        })
+    }
+}
+
+/// Reads the generated session secret, or creates it (readable by its owner only).
+fn stored_secret(dir: &Path) -> Result<SecretString, ConfigError> {
+    let path = dir.join("session_secret");
+    let io = |e| ConfigError::DataDir(path.clone(), e);
+    match std::fs::read_to_string(&path) {
+        Ok(s) if s.trim().len() >= 32 => return Ok(SecretString::from(s.trim().to_owned())),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io(e)),
+    }
+    let mut buf = [0u8; 48];
+    rand::rng().fill_bytes(&mut buf);
+    let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf);
+    write_private(&path, &secret).map_err(io)?;
+    Ok(SecretString::from(secret))
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    f.write_all(content.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+    std::fs::write(path, content)
+}
+
+/// The configuration with every default resolved: what the application runs with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub public_url: String,
+    pub secure_cookies: bool,
+    pub session_secret: SecretString,
+    pub config: Config,
+}
+
+impl Settings {
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.config.data_dir.join("outbox")
+    }
+
+    /// The database URL with any password masked, for logs.
+    pub fn database_label(&self) -> String {
+        match url_without_password(&self.database_url) {
+            Some(u) => u,
+            None => self.database_url.clone(),
+        }
+    }
+}
+
+fn url_without_password(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let (auth, host) = rest.split_once('@')?;
+    let user = auth.split(':').next().unwrap_or("");
+    Some(format!("{scheme}://{user}:***@{host}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_give_a_sqlite_file_in_the_data_dir_and_a_stored_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = Config { data_dir: dir.path().to_owned(), ..Config::default() };
+        let s = cfg.clone().resolve().unwrap();
+        assert!(s.database_url.ends_with("guichet.db"));
+        assert_eq!(s.public_url, "http://127.0.0.1:8080");
+        assert!(!s.secure_cookies);
+        let again = cfg.resolve().unwrap();
+        assert_eq!(s.session_secret.expose_secret(), again.session_secret.expose_secret(), "secret is stored");
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let cfg = Config {
+            smtp_url: Some(SecretString::from("smtp://u:hunter2@mail.example.fr")),
+            session_secret: Some(SecretString::from("s".repeat(40))),
+            ..Config::default()
+        };
+        let dbg = format!("{cfg:?}");
+        assert!(!dbg.contains("hunter2") && !dbg.contains(&"s".repeat(40)), "{dbg}");
+    }
+
+    #[test]
+    fn database_passwords_are_masked_in_labels() {
+        assert_eq!(url_without_password("postgres://app:secret@db/guichet").as_deref(), Some("postgres://app:***@db/guichet"));
+    }
+
+    #[test]
+    fn https_public_urls_make_cookies_secure() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = Config {
+            data_dir: dir.path().to_owned(),
+            public_url: Some("https://guichet.example.fr/".into()),
+            ..Config::default()
+        };
+        let s = cfg.resolve().unwrap();
+        assert!(s.secure_cookies);
+        assert_eq!(s.public_url, "https://guichet.example.fr");
+    }
+}

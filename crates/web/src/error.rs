@@ -1,0 +1,104 @@
+//! The one place where errors become HTTP statuses and French pages. A failure is logged once, here.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::templates::ErrorPage;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("page not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("missing or wrong CSRF token")]
+    Csrf,
+    #[error("login required")]
+    LoginRequired { next: String },
+    #[error("too many requests")]
+    TooManyRequests,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<guichet_db::DbError> for WebError {
+    fn from(e: guichet_db::DbError) -> Self {
+        WebError::Internal(e.to_string())
+    }
+}
+
+impl From<guichet_accounts::AccountsError> for WebError {
+    fn from(e: guichet_accounts::AccountsError) -> Self {
+        use guichet_accounts::AccountsError as A;
+        match e {
+            A::Throttled => WebError::TooManyRequests,
+            A::UnknownUser => WebError::NotFound,
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<askama::Error> for WebError {
+    fn from(e: askama::Error) -> Self {
+        WebError::Internal(format!("template: {e}"))
+    }
+}
+
+impl WebError {
+    fn page(&self) -> (&'static str, &'static str) {
+        match self {
+            WebError::NotFound => (
+                "Page non trouvée",
+                "La page que vous cherchez n’existe pas ou a été déplacée. Vérifiez l’adresse, ou revenez à l’accueil.",
+            ),
+            WebError::Forbidden => ("Accès refusé", "Vous n’avez pas accès à cette page avec votre compte."),
+            WebError::Csrf => (
+                "Formulaire expiré",
+                "Ce formulaire a expiré ou n’a pas été envoyé depuis notre site. Revenez à la page précédente, rechargez-la, puis envoyez-le à nouveau : vos réponses déjà enregistrées sont conservées.",
+            ),
+            WebError::TooManyRequests => {
+                ("Trop de tentatives", "Trop de tentatives de connexion. Attendez 15 minutes avant de réessayer.")
+            }
+            WebError::BadRequest(_) => ("Demande incorrecte", "La demande envoyée est incorrecte. Revenez à la page précédente et réessayez."),
+            WebError::LoginRequired { .. } => ("Connexion nécessaire", "Connectez-vous pour continuer."),
+            WebError::Internal(_) => (
+                "Erreur technique",
+                "Une erreur technique nous empêche d’afficher cette page. Vos réponses déjà enregistrées sont conservées. Réessayez dans quelques minutes.",
+            ),
+        }
+    }
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::Forbidden | WebError::Csrf => StatusCode::FORBIDDEN,
+            WebError::LoginRequired { .. } => StatusCode::SEE_OTHER,
+            WebError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            WebError::Internal(cause) => tracing::error!(error = %cause, "Request failed"),
+            WebError::Csrf => tracing::warn!("CSRF check failed"),
+            _ => {}
+        }
+        if let WebError::LoginRequired { next } = self {
+            let target = format!("/connexion?suite={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+            return HttpResponse::SeeOther().insert_header((header::LOCATION, target)).finish();
+        }
+        let (title, message) = self.page();
+        let html = ErrorPage::new(title, message).render().unwrap_or_else(|_| format!("<h1>{title}</h1><p>{message}</p>"));
+        HttpResponse::build(self.status_code()).content_type(ContentType::html()).body(html)
+    }
+}
+
+pub type WebResult<T> = Result<T, WebError>;

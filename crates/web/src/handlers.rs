@@ -1,0 +1,23 @@
+pub mod accounts;
+pub mod pages;
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use askama::Template;
+
+use crate::error::WebResult;
+
+/// Renders a template with a status.
+pub fn render(status: StatusCode, page: &impl Template) -> WebResult<HttpResponse> {
+    Ok(HttpResponse::build(status).content_type(ContentType::html()).body(page.render()?))
+}
+
+pub fn ok(page: &impl Template) -> WebResult<HttpResponse> {
+    render(StatusCode::OK, page)
+}
+
+/// Post-redirect-get.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location.to_owned())).finish()
+}

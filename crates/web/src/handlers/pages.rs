@@ -1,0 +1,82 @@
+//! Public pages: home, legal notice, accessibility statement, health check, 404.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::{ok, render};
+use crate::app::AppState;
+use crate::error::{WebError, WebResult};
+use crate::session::MaybeUser;
+use crate::templates::{AccessibilityPage, Card, ErrorPage, HomePage, Layout, LegalPage};
+
+fn card(title: &str, summary: &str, cerfa: &str, href: Option<&str>) -> Card {
+    Card { title: title.into(), summary: summary.into(), cerfa: cerfa.into(), href: href.map(Into::into) }
+}
+
+pub async fn home(req: HttpRequest, user: MaybeUser) -> WebResult<HttpResponse> {
+    let procedures = vec![
+        card(
+            "Allocation personnalisée d’autonomie (APA) à domicile",
+            "Pour les personnes de 60 ans et plus qui ont besoin d’aide pour les gestes de la vie quotidienne.",
+            "Cerfa 16301*01",
+            None,
+        ),
+        card(
+            "Demande à la MDPH",
+            "AAH, RQTH, carte mobilité inclusion, PCH, orientation : une seule demande pour les droits liés au handicap.",
+            "Cerfa 15692*01",
+            None,
+        ),
+        card(
+            "Prestation de compensation du handicap (PCH)",
+            "Aide humaine, aides techniques, aménagement du logement ou du véhicule, aide animalière.",
+            "Cerfa 15692*01 (partie PCH)",
+            None,
+        ),
+        card(
+            "Forfait Améthyste",
+            "Transports en Île-de-France à tarif réduit pour les personnes âgées ou handicapées.",
+            "",
+            None,
+        ),
+    ];
+    let simulators = vec![
+        card("Estimer l’APA à domicile", "Montant du plan d’aide et de votre participation selon votre GIR et vos ressources.", "", None),
+        card("Estimer la PCH", "Taux de prise en charge et montants par élément.", "", None),
+        card("Estimer l’AAH", "Montant de l’allocation aux adultes handicapés selon vos ressources.", "", None),
+        card("Forfait Améthyste", "Êtes-vous éligible et combien coûte le forfait dans votre département ?", "", None),
+    ];
+    ok(&HomePage {
+        layout: Layout::new(&req, user.0.as_ref(), "Accueil"),
+        procedures,
+        simulators,
+    })
+}
+
+pub async fn legal(req: HttpRequest, user: MaybeUser) -> WebResult<HttpResponse> {
+    ok(&LegalPage { layout: Layout::new(&req, user.0.as_ref(), "Mentions légales") })
+}
+
+pub async fn accessibility(req: HttpRequest, user: MaybeUser) -> WebResult<HttpResponse> {
+    ok(&AccessibilityPage { layout: Layout::new(&req, user.0.as_ref(), "Déclaration d’accessibilité") })
+}
+
+pub async fn not_found(req: HttpRequest) -> WebResult<HttpResponse> {
+    let mut page = ErrorPage::new(
+        "Page non trouvée",
+        "La page que vous cherchez n’existe pas ou a été déplacée. Vérifiez l’adresse, ou revenez à l’accueil.",
+    );
+    page.layout = Layout::new(&req, None, "Page non trouvée");
+    render(actix_web::http::StatusCode::NOT_FOUND, &page)
+}
+
+/// Liveness and database reachability, for load balancers and monitoring.
+pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let db = state.pool.run(|c| guichet_db::ping(c).map_err(WebError::from)).await;
+    match db {
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ok", "database": "ok"})),
+        Err(e) => {
+            tracing::error!(error = %e, "Health check: database unreachable");
+            HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "error", "database": "unreachable"}))
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! Every route of the platform, in one table.
+
+use actix_web::web::{self, get, post};
+
+use crate::assets;
+use crate::handlers::{accounts, pages};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", get().to(pages::home))
+        .route("/healthz", get().to(pages::healthz))
+        .route("/static/guichet.css", get().to(assets::css))
+        .route("/mentions-legales", get().to(pages::legal))
+        .route("/accessibilite", get().to(pages::accessibility))
+        .route("/inscription", get().to(accounts::show_signup))
+        .route("/inscription", post().to(accounts::submit_signup))
+        .route("/inscription/message-envoye", get().to(accounts::signup_sent))
+        .route("/compte/confirmer", get().to(accounts::confirm_email))
+        .route("/connexion", get().to(accounts::show_login))
+        .route("/connexion", post().to(accounts::submit_login))
+        .route("/deconnexion", post().to(accounts::logout))
+        .route("/mot-de-passe-oublie", get().to(accounts::show_forgot))
+        .route("/mot-de-passe-oublie", post().to(accounts::submit_forgot))
+        .route("/mot-de-passe-oublie/message-envoye", get().to(accounts::forgot_sent))
+        .route("/mot-de-passe/nouveau", get().to(accounts::show_reset))
+        .route("/mot-de-passe/nouveau", post().to(accounts::submit_reset))
+        .route("/mot-de-passe/change", get().to(accounts::password_changed))
+        .route("/compte", get().to(accounts::show_account))
+        .route("/compte/mot-de-passe", get().to(accounts::show_change_password))
+        .route("/compte/mot-de-passe", post().to(accounts::submit_change_password))
+        .default_service(web::to(pages::not_found));
+}

@@ -1,0 +1,131 @@
+//! The logged-in user, from the session cookie. A token is accepted only if its signature and expiry
+//! check out and its version equals the user's current `session_version` (logout and password changes
+//! bump it, revoking older tokens).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{Cookie, SameSite, time};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use guichet_accounts::{Service, User};
+use guichet_types::Role;
+
+use crate::app::AppState;
+use crate::error::WebError;
+
+pub const COOKIE: &str = "guichet_session";
+
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub user: User,
+    /// Services the user is a member of (the scope of an instructor).
+    pub services: Vec<Service>,
+}
+
+impl SessionUser {
+    pub fn is(&self, role: Role) -> bool {
+        self.user.role == role
+    }
+}
+
+/// The session cookie for a freshly issued token.
+pub fn cookie(token: String, state: &AppState) -> Cookie<'static> {
+    Cookie::build(COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.secure_cookies)
+        .max_age(time::Duration::seconds(state.keys.ttl().num_seconds()))
+        .finish()
+}
+
+/// A cookie that tells the browser to forget the session.
+pub fn removal_cookie(state: &AppState) -> Cookie<'static> {
+    let mut c = Cookie::build(COOKIE, "").path("/").http_only(true).same_site(SameSite::Lax).secure(state.settings.secure_cookies).finish();
+    c.make_removal();
+    c
+}
+
+#[derive(Debug, Clone)]
+struct Resolved(Option<SessionUser>);
+
+async fn resolve(req: &HttpRequest) -> Result<Option<SessionUser>, WebError> {
+    if let Some(r) = req.extensions().get::<Resolved>() {
+        return Ok(r.0.clone());
+    }
+    let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| WebError::Internal("no app state".into()))?.clone();
+    let claims = req.cookie(COOKIE).and_then(|c| state.keys.verify(c.value()));
+    let found = match claims {
+        None => None,
+        Some(claims) => {
+            state
+                .pool
+                .run(move |conn| {
+                    let Some(user) = guichet_accounts::users::find(conn, &claims.sub)? else {
+                        return Ok::<_, WebError>(None);
+                    };
+                    if user.session_version != claims.ver {
+                        return Ok(None);
+                    }
+                    let services = guichet_accounts::services::of_user(conn, &user.id)?;
+                    Ok(Some(SessionUser { user, services }))
+                })
+                .await?
+        }
+    };
+    req.extensions_mut().insert(Resolved(found.clone()));
+    Ok(found)
+}
+
+/// The user if logged in.
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<SessionUser>);
+
+impl FromRequest for MaybeUser {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { resolve(&req).await.map(MaybeUser) })
+    }
+}
+
+/// A logged-in user; anyone else is sent to the login page, then back.
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub SessionUser);
+
+impl FromRequest for CurrentUser {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match resolve(&req).await? {
+                Some(u) => Ok(CurrentUser(u)),
+                None => Err(WebError::LoginRequired { next: req.uri().path().to_owned() }),
+            }
+        })
+    }
+}
+
+/// Where to go after login: only a local path, never another site (no open redirect).
+pub fn safe_next(next: &str) -> Option<String> {
+    let ok = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && !next.contains("://");
+    (ok && next.len() < 500 && !next.chars().any(char::is_control)).then(|| next.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        assert_eq!(safe_next("/compte").as_deref(), Some("/compte"));
+        assert_eq!(safe_next("//evil.example"), None);
+        assert_eq!(safe_next("https://evil.example"), None);
+        assert_eq!(safe_next("/\\evil.example"), None);
+        assert_eq!(safe_next(""), None);
+    }
+}

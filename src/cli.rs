@@ -1,0 +1,205 @@
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use guichet_accounts::{AccountsError, services, users};
+use guichet_db::{DbPool, PoolOptions};
+use guichet_types::{Email, Role};
+use guichet_web::{Application, Config};
+
+#[derive(Parser)]
+#[command(name = "guichet", version, about = "Téléprocédures d'aide sociale départementale (APA, PCH, MDPH, Améthyste)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web platform.
+    Serve {
+        /// Create the database if needed and add demo accounts (printed at start).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage services (MDPH, APA, Améthyste…).
+    #[command(subcommand)]
+    Service(ServiceCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account (verified). Without --password, a strong one is generated and printed once.
+    Add(UserAdd),
+}
+
+#[derive(Args)]
+struct UserAdd {
+    #[arg(long)]
+    email: String,
+    #[arg(long, default_value = "usager")]
+    role: Role,
+    /// Service code the user joins (repeatable), e.g. --service apa.
+    #[arg(long = "service")]
+    services: Vec<String>,
+    #[arg(long, default_value = "Agent du département")]
+    name: String,
+    #[arg(long, env = "GUICHET_NEW_USER_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum ServiceCommand {
+    /// Create a service.
+    Add {
+        /// Short code, e.g. apa, mdph, amethyste.
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// List services.
+    List,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Erreur : {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn settings() -> Result<guichet_web::Settings> {
+    Ok(Config::load()?.resolve()?)
+}
+
+fn pool(settings: &guichet_web::Settings) -> Result<DbPool> {
+    DbPool::connect_and_migrate(&settings.database_url, &PoolOptions { max_size: 2, ..PoolOptions::default() })
+        .with_context(|| format!("base de données {}", settings.database_label()))
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve { demo } => serve(demo),
+        Command::Migrate => {
+            let s = settings()?;
+            guichet_web::telemetry::init(s.config.log_format);
+            pool(&s)?;
+            println!("Migrations appliquées : {}", s.database_label());
+            Ok(())
+        }
+        Command::User(UserCommand::Add(args)) => {
+            let s = settings()?;
+            let pool = pool(&s)?;
+            let mut conn = pool.get()?;
+            let email = Email::parse(&args.email)?;
+            let (password, generated) = match args.password {
+                Some(p) => (p, false),
+                None => (guichet_accounts::tokens::random_token(), true),
+            };
+            for code in &args.services {
+                // Checked first so that a typo creates nothing.
+                services::find_by_code(&mut conn, code)?.ok_or_else(|| AccountsError::UnknownService(code.clone()))?;
+            }
+            let user = users::create(&mut conn, &email, &password, &args.name, args.role, true)?;
+            for code in &args.services {
+                services::add_member(&mut conn, &user.id, code)?;
+            }
+            println!("Compte créé : {} ({})", user.email, user.role);
+            if !args.services.is_empty() {
+                println!("Services : {}", args.services.join(", "));
+            }
+            if generated {
+                println!("Mot de passe (affiché une seule fois) : {password}");
+            }
+            Ok(())
+        }
+        Command::Service(ServiceCommand::Add { code, name }) => {
+            let pool = pool(&settings()?)?;
+            let s = services::create(&mut *pool.get()?, &code, &name)?;
+            println!("Service créé : {} – {}", s.code, s.name);
+            Ok(())
+        }
+        Command::Service(ServiceCommand::List) => {
+            let pool = pool(&settings()?)?;
+            for s in services::list(&mut *pool.get()?)? {
+                println!("{}\t{}", s.code, s.name);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Demo accounts: (email, password, role, services). Only ever created by `serve --demo`.
+const DEMO_ACCOUNTS: &[(&str, &str, Role, &[&str])] = &[
+    ("usager@demo.guichet.test", "demo usager guichet", Role::Usager, &[]),
+    ("instructeur.apa@demo.guichet.test", "demo instructeur apa", Role::Instructeur, &["apa", "amethyste"]),
+    ("instructeur.mdph@demo.guichet.test", "demo instructeur mdph", Role::Instructeur, &["mdph", "pch"]),
+    ("admin@demo.guichet.test", "demo admin guichet", Role::Admin, &["apa", "mdph", "pch", "amethyste"]),
+];
+
+const DEMO_SERVICES: &[(&str, &str)] = &[
+    ("amethyste", "Forfait Améthyste"),
+    ("apa", "Allocation personnalisée d’autonomie"),
+    ("mdph", "Maison départementale des personnes handicapées"),
+    ("pch", "Prestation de compensation du handicap"),
+];
+
+fn seed_demo(pool: &DbPool) -> Result<()> {
+    let mut conn = pool.get()?;
+    for (code, name) in DEMO_SERVICES {
+        match services::create(&mut conn, code, name) {
+            Ok(_) | Err(AccountsError::ServiceExists(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    println!("Comptes de démonstration :");
+    for (email, password, role, codes) in DEMO_ACCOUNTS {
+        let parsed = Email::parse(email)?;
+        let user = match users::create(&mut conn, &parsed, password, &demo_name(*role), *role, true) {
+            Ok(u) => u,
+            Err(AccountsError::UserExists) => users::find_by_email(&mut conn, &parsed)?.context("demo user vanished")?,
+            Err(e) => return Err(e.into()),
+        };
+        for code in *codes {
+            services::add_member(&mut conn, &user.id, code)?;
+        }
+        println!("  {:<12} {email:<38} mot de passe : {password}", role.as_str());
+    }
+    Ok(())
+}
+
+fn demo_name(role: Role) -> String {
+    match role {
+        Role::Usager => "Hélène Dupré".into(),
+        Role::Instructeur => "Karim Benali".into(),
+        Role::Admin => "Claire Martin".into(),
+    }
+}
+
+fn serve(demo: bool) -> Result<()> {
+    let settings = settings()?;
+    guichet_web::telemetry::init(settings.config.log_format);
+    if demo {
+        seed_demo(&pool(&settings)?)?;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async move {
+        let label = settings.database_label();
+        let app = Application::build(settings).await?;
+        let url = app.state().settings.public_url.clone();
+        tracing::info!(database = %label, "Guichet started");
+        println!("Guichet est prêt : {url}  (base : {label} ; Ctrl+C pour arrêter)");
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}
