@@ -8,7 +8,11 @@ use guichet_types::{Email, Role};
 use guichet_web::{Application, Config};
 
 #[derive(Parser)]
-#[command(name = "guichet", version, about = "Téléprocédures d'aide sociale départementale (APA, PCH, MDPH, Améthyste)")]
+#[command(
+    name = "guichet",
+    version,
+    about = "Téléprocédures d'aide sociale départementale (APA, PCH, MDPH, Améthyste)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -83,8 +87,14 @@ fn settings() -> Result<guichet_web::Settings> {
 }
 
 fn pool(settings: &guichet_web::Settings) -> Result<DbPool> {
-    DbPool::connect_and_migrate(&settings.database_url, &PoolOptions { max_size: 2, ..PoolOptions::default() })
-        .with_context(|| format!("base de données {}", settings.database_label()))
+    DbPool::connect_and_migrate(
+        &settings.database_url,
+        &PoolOptions {
+            max_size: 2,
+            ..PoolOptions::default()
+        },
+    )
+    .with_context(|| format!("base de données {}", settings.database_label()))
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -108,7 +118,8 @@ fn run(cli: Cli) -> Result<()> {
             };
             for code in &args.services {
                 // Checked first so that a typo creates nothing.
-                services::find_by_code(&mut conn, code)?.ok_or_else(|| AccountsError::UnknownService(code.clone()))?;
+                services::find_by_code(&mut conn, code)?
+                    .ok_or_else(|| AccountsError::UnknownService(code.clone()))?;
             }
             let user = users::create(&mut conn, &email, &password, &args.name, args.role, true)?;
             for code in &args.services {
@@ -141,10 +152,30 @@ fn run(cli: Cli) -> Result<()> {
 
 /// Demo accounts: (email, password, role, services). Only ever created by `serve --demo`.
 const DEMO_ACCOUNTS: &[(&str, &str, Role, &[&str])] = &[
-    ("usager@demo.guichet.test", "demo usager guichet", Role::Usager, &[]),
-    ("instructeur.apa@demo.guichet.test", "demo instructeur apa", Role::Instructeur, &["apa", "amethyste"]),
-    ("instructeur.mdph@demo.guichet.test", "demo instructeur mdph", Role::Instructeur, &["mdph", "pch"]),
-    ("admin@demo.guichet.test", "demo admin guichet", Role::Admin, &["apa", "mdph", "pch", "amethyste"]),
+    (
+        "usager@demo.guichet.test",
+        "demo usager guichet",
+        Role::Usager,
+        &[],
+    ),
+    (
+        "instructeur.apa@demo.guichet.test",
+        "demo instructeur apa",
+        Role::Instructeur,
+        &["apa", "amethyste"],
+    ),
+    (
+        "instructeur.mdph@demo.guichet.test",
+        "demo instructeur mdph",
+        Role::Instructeur,
+        &["mdph", "pch"],
+    ),
+    (
+        "admin@demo.guichet.test",
+        "demo admin guichet",
+        Role::Admin,
+        &["apa", "mdph", "pch", "amethyste"],
+    ),
 ];
 
 const DEMO_SERVICES: &[(&str, &str)] = &[
@@ -167,7 +198,9 @@ fn seed_demo(pool: &DbPool) -> Result<()> {
         let parsed = Email::parse(email)?;
         let user = match users::create(&mut conn, &parsed, password, &demo_name(*role), *role, true) {
             Ok(u) => u,
-            Err(AccountsError::UserExists) => users::find_by_email(&mut conn, &parsed)?.context("demo user vanished")?,
+            Err(AccountsError::UserExists) => {
+                users::find_by_email(&mut conn, &parsed)?.context("demo user vanished")?
+            }
             Err(e) => return Err(e.into()),
         };
         for code in *codes {

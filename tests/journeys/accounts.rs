@@ -5,7 +5,10 @@ use reqwest::StatusCode;
 const PASSWORD: &str = "une phrase de passe solide";
 
 fn location(r: &reqwest::Response) -> String {
-    r.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+    r.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
 }
 
 async fn is_logged_in(app: &TestApp) -> bool {
@@ -14,9 +17,21 @@ async fn is_logged_in(app: &TestApp) -> bool {
 }
 
 async fn sign_up_verify_login_logout(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     // Before verification, login is refused and a new link is sent.
-    let r = app.post_form("/inscription", "/inscription", &[("nom", "Hélène Dupré"), ("email", "Helene@Exemple.fr"), ("mot_de_passe", PASSWORD)]).await;
+    let r = app
+        .post_form(
+            "/inscription",
+            "/inscription",
+            &[
+                ("nom", "Hélène Dupré"),
+                ("email", "Helene@Exemple.fr"),
+                ("mot_de_passe", PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/inscription/message-envoye");
     let first = app.wait_for_email("helene@exemple.fr", "Confirmez").await;
@@ -26,14 +41,29 @@ async fn sign_up_verify_login_logout(backend: Backend) {
     assert!(!is_logged_in(&app).await);
 
     let link = find_link(&first.body, &app.url("/compte/confirmer?jeton=")).unwrap();
-    assert_eq!(app.client.get(&link).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        app.client.get(&link).send().await.unwrap().status(),
+        StatusCode::OK
+    );
     // The link is single-use.
-    assert_eq!(app.client.get(&link).send().await.unwrap().status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.client.get(&link).send().await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
 
     let r = app.login("helene@exemple.fr", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let cookie = r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).find(|c| c.starts_with("guichet_session=")).expect("session cookie");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("guichet_session="))
+        .expect("session cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     assert!(!cookie.contains("Secure"), "plain http in tests: no Secure flag");
     let page = app.get_html("/compte").await;
     assert!(page.contains("helene@exemple.fr") && page.contains("Se déconnecter"));
@@ -45,19 +75,36 @@ async fn sign_up_verify_login_logout(backend: Backend) {
 }
 
 async fn logout_revokes_the_token_itself(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
-    app.create_user("agent@exemple.fr", PASSWORD, Role::Usager, &[]).await;
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("agent@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
     let r = app.login("agent@exemple.fr", PASSWORD).await;
-    let token = r.cookies().find(|c| c.name() == "guichet_session").unwrap().value().to_owned();
+    let token = r
+        .cookies()
+        .find(|c| c.name() == "guichet_session")
+        .unwrap()
+        .value()
+        .to_owned();
     app.post_form("/compte", "/deconnexion", &[]).await;
     // Replaying the old token (e.g. stolen before logout) no longer works.
-    let r = app.client.get(app.url("/compte")).header("cookie", format!("guichet_session={token}")).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/compte"))
+        .header("cookie", format!("guichet_session={token}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
 async fn wrong_password_and_unknown_account_look_the_same(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
-    app.create_user("connu@exemple.fr", PASSWORD, Role::Usager, &[]).await;
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("connu@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
     let wrong = app.login("connu@exemple.fr", "pas le bon mot de passe").await;
     let (s1, b1) = (wrong.status(), wrong.text().await.unwrap());
     let unknown = app.login("inconnu@exemple.fr", "pas le bon mot de passe").await;
@@ -72,71 +119,153 @@ async fn wrong_password_and_unknown_account_look_the_same(backend: Backend) {
     assert!(!b1.contains("pas le bon mot de passe"));
 
     // Sign-up with a taken address answers as for a new one, and tells the owner by email.
-    let r = app.post_form("/inscription", "/inscription", &[("nom", "Intrus"), ("email", "connu@exemple.fr"), ("mot_de_passe", PASSWORD)]).await;
+    let r = app
+        .post_form(
+            "/inscription",
+            "/inscription",
+            &[
+                ("nom", "Intrus"),
+                ("email", "connu@exemple.fr"),
+                ("mot_de_passe", PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/inscription/message-envoye");
-    app.wait_for_email("connu@exemple.fr", "Vous avez déjà un compte").await;
+    app.wait_for_email("connu@exemple.fr", "Vous avez déjà un compte")
+        .await;
 
     // A reset request answers the same for known and unknown addresses.
-    let a = app.post_form("/mot-de-passe-oublie", "/mot-de-passe-oublie", &[("email", "connu@exemple.fr")]).await;
-    let b = app.post_form("/mot-de-passe-oublie", "/mot-de-passe-oublie", &[("email", "inconnu@exemple.fr")]).await;
+    let a = app
+        .post_form(
+            "/mot-de-passe-oublie",
+            "/mot-de-passe-oublie",
+            &[("email", "connu@exemple.fr")],
+        )
+        .await;
+    let b = app
+        .post_form(
+            "/mot-de-passe-oublie",
+            "/mot-de-passe-oublie",
+            &[("email", "inconnu@exemple.fr")],
+        )
+        .await;
     assert_eq!((a.status(), location(&a)), (b.status(), location(&b)));
 }
 
 async fn repeated_failures_are_throttled(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
-    app.create_user("cible@exemple.fr", PASSWORD, Role::Usager, &[]).await;
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("cible@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
     for _ in 0..guichet_accounts::throttle::MAX_FAILURES_PER_ACCOUNT {
-        assert_eq!(app.login("cible@exemple.fr", "mauvais mot de passe").await.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            app.login("cible@exemple.fr", "mauvais mot de passe")
+                .await
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
     }
     // Even the right password is refused while the account is locked.
     let r = app.login("cible@exemple.fr", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(r.text().await.unwrap().contains("Trop de tentatives de connexion"));
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Trop de tentatives de connexion")
+    );
     // Another account from the same IP is not locked yet.
-    app.create_user("autre@exemple.fr", PASSWORD, Role::Usager, &[]).await;
-    assert_eq!(app.login("autre@exemple.fr", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    app.create_user("autre@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    assert_eq!(
+        app.login("autre@exemple.fr", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
 }
 
 async fn per_ip_throttling_spans_accounts(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     for i in 0..guichet_accounts::throttle::MAX_FAILURES_PER_IP {
-        let r = app.login(&format!("essai{i}@exemple.fr"), "mauvais mot de passe").await;
+        let r = app
+            .login(&format!("essai{i}@exemple.fr"), "mauvais mot de passe")
+            .await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
-    app.create_user("honnete@exemple.fr", PASSWORD, Role::Usager, &[]).await;
-    assert_eq!(app.login("honnete@exemple.fr", PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    app.create_user("honnete@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    assert_eq!(
+        app.login("honnete@exemple.fr", PASSWORD).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
 
 async fn posts_without_a_valid_csrf_token_are_refused(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
-    app.create_user("agent@exemple.fr", PASSWORD, Role::Usager, &[]).await;
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("agent@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
     app.get("/connexion").await; // the browser has a CSRF cookie
-    let no_token = app.client.post(app.url("/connexion")).form(&[("email", "agent@exemple.fr"), ("mot_de_passe", PASSWORD)]).send().await.unwrap();
+    let no_token = app
+        .client
+        .post(app.url("/connexion"))
+        .form(&[("email", "agent@exemple.fr"), ("mot_de_passe", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(no_token.status(), StatusCode::FORBIDDEN);
     assert!(no_token.text().await.unwrap().contains("Formulaire expiré"));
     let forged = app
         .client
         .post(app.url("/connexion"))
-        .form(&[("csrf_token", "A".repeat(43).as_str()), ("email", "agent@exemple.fr"), ("mot_de_passe", PASSWORD)])
+        .form(&[
+            ("csrf_token", "A".repeat(43).as_str()),
+            ("email", "agent@exemple.fr"),
+            ("mot_de_passe", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     // A client with no cookie at all (a cross-site form) is refused too.
     let fresh = reqwest::Client::new();
-    let r = fresh.post(app.url("/deconnexion")).form(&[("csrf_token", "x")]).send().await.unwrap();
+    let r = fresh
+        .post(app.url("/deconnexion"))
+        .form(&[("csrf_token", "x")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert!(!is_logged_in(&app).await);
 }
 
 async fn expired_or_tampered_tokens_log_out(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
-    app.create_user("agent@exemple.fr", PASSWORD, Role::Usager, &[]).await;
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("agent@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
     let r = app.login("agent@exemple.fr", PASSWORD).await;
-    let good = r.cookies().find(|c| c.name() == "guichet_session").unwrap().value().to_owned();
-    let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let with = |t: String| plain.get(app.url("/compte")).header("cookie", format!("guichet_session={t}")).send();
+    let good = r
+        .cookies()
+        .find(|c| c.name() == "guichet_session")
+        .unwrap()
+        .value()
+        .to_owned();
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let with = |t: String| {
+        plain
+            .get(app.url("/compte"))
+            .header("cookie", format!("guichet_session={t}"))
+            .send()
+    };
     assert_eq!(with(good.clone()).await.unwrap().status(), StatusCode::OK);
 
     let mut tampered = good.clone();
@@ -147,81 +276,214 @@ async fn expired_or_tampered_tokens_log_out(backend: Backend) {
     // Same user and version, signed with the real secret, but expired.
     let user_id = app
         .pool
-        .run(|c| guichet_accounts::users::find_by_email(c, &guichet_types::Email::parse("agent@exemple.fr").unwrap()))
+        .run(|c| {
+            guichet_accounts::users::find_by_email(
+                c,
+                &guichet_types::Email::parse("agent@exemple.fr").unwrap(),
+            )
+        })
         .await
         .unwrap()
         .unwrap();
-    let keys = guichet_accounts::session::SessionKeys::new(&TEST_SECRET.to_owned().into(), chrono::Duration::hours(1));
+    let keys = guichet_accounts::session::SessionKeys::new(
+        &TEST_SECRET.to_owned().into(),
+        chrono::Duration::hours(1),
+    );
     let now = chrono::Utc::now().timestamp();
     let expired = keys
-        .sign(&guichet_accounts::session::SessionClaims { sub: user_id.id, ver: user_id.session_version, iat: now - 7200, exp: now - 10 })
+        .sign(&guichet_accounts::session::SessionClaims {
+            sub: user_id.id,
+            ver: user_id.session_version,
+            iat: now - 7200,
+            exp: now - 10,
+        })
         .unwrap();
     assert_eq!(with(expired).await.unwrap().status(), StatusCode::SEE_OTHER);
 }
 
 async fn a_reset_token_works_once_and_revokes_sessions(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
-    app.create_user("oubli@exemple.fr", PASSWORD, Role::Usager, &[]).await;
-    let other_device = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let html = other_device.get(app.url("/connexion")).send().await.unwrap().text().await.unwrap();
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("oubli@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    let other_device = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let html = other_device
+        .get(app.url("/connexion"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let token = guichet_test_support::csrf_token(&html).unwrap();
-    let r = other_device.post(app.url("/connexion")).form(&[("csrf_token", token.as_str()), ("email", "oubli@exemple.fr"), ("mot_de_passe", PASSWORD)]).send().await.unwrap();
+    let r = other_device
+        .post(app.url("/connexion"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", "oubli@exemple.fr"),
+            ("mot_de_passe", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
-    let r = app.post_form("/mot-de-passe-oublie", "/mot-de-passe-oublie", &[("email", "oubli@exemple.fr")]).await;
+    let r = app
+        .post_form(
+            "/mot-de-passe-oublie",
+            "/mot-de-passe-oublie",
+            &[("email", "oubli@exemple.fr")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let mail = app.wait_for_email("oubli@exemple.fr", "nouveau mot de passe").await;
+    let mail = app
+        .wait_for_email("oubli@exemple.fr", "nouveau mot de passe")
+        .await;
     let link = find_link(&mail.body, &app.url("/mot-de-passe/nouveau?jeton=")).unwrap();
     let jeton = link.split("jeton=").nth(1).unwrap().to_owned();
     let path = link.trim_start_matches(&app.address).to_owned();
 
-    let r = app.post_form(&path, "/mot-de-passe/nouveau", &[("jeton", &jeton), ("mot_de_passe", "un tout nouveau secret")]).await;
+    let r = app
+        .post_form(
+            &path,
+            "/mot-de-passe/nouveau",
+            &[("jeton", &jeton), ("mot_de_passe", "un tout nouveau secret")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     app.wait_for_email("oubli@exemple.fr", "a été changé").await;
-    let again = app.post_form(&path, "/mot-de-passe/nouveau", &[("jeton", &jeton), ("mot_de_passe", "encore un autre secret")]).await;
+    let again = app
+        .post_form(
+            &path,
+            "/mot-de-passe/nouveau",
+            &[("jeton", &jeton), ("mot_de_passe", "encore un autre secret")],
+        )
+        .await;
     assert_eq!(again.status(), StatusCode::BAD_REQUEST);
     assert!(again.text().await.unwrap().contains("plus valide"));
 
     // The session opened before the reset is gone; the new password works, the old one does not.
-    assert_eq!(other_device.get(app.url("/compte")).send().await.unwrap().status(), StatusCode::SEE_OTHER);
-    assert_eq!(app.login("oubli@exemple.fr", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.login("oubli@exemple.fr", "un tout nouveau secret").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        other_device
+            .get(app.url("/compte"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.login("oubli@exemple.fr", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("oubli@exemple.fr", "un tout nouveau secret")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
 }
 
 async fn an_expired_reset_token_is_refused(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
-    app.create_user("lent@exemple.fr", PASSWORD, Role::Usager, &[]).await;
-    app.post_form("/mot-de-passe-oublie", "/mot-de-passe-oublie", &[("email", "lent@exemple.fr")]).await;
-    let mail = app.wait_for_email("lent@exemple.fr", "nouveau mot de passe").await;
-    let jeton = find_link(&mail.body, &app.url("/mot-de-passe/nouveau?jeton=")).unwrap().split("jeton=").nth(1).unwrap().to_owned();
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("lent@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    app.post_form(
+        "/mot-de-passe-oublie",
+        "/mot-de-passe-oublie",
+        &[("email", "lent@exemple.fr")],
+    )
+    .await;
+    let mail = app
+        .wait_for_email("lent@exemple.fr", "nouveau mot de passe")
+        .await;
+    let jeton = find_link(&mail.body, &app.url("/mot-de-passe/nouveau?jeton="))
+        .unwrap()
+        .split("jeton=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
     let j = jeton.clone();
     // One hour and one minute later:
     app.pool
-        .run(move |c| guichet_accounts::tokens::set_expiry(c, &j, guichet_db::now() - chrono::Duration::minutes(1)))
+        .run(move |c| {
+            guichet_accounts::tokens::set_expiry(c, &j, guichet_db::now() - chrono::Duration::minutes(1))
+        })
         .await
         .unwrap();
-    let r = app.post_form("/mot-de-passe-oublie", "/mot-de-passe/nouveau", &[("jeton", &jeton), ("mot_de_passe", "un tout nouveau secret")]).await;
+    let r = app
+        .post_form(
+            "/mot-de-passe-oublie",
+            "/mot-de-passe/nouveau",
+            &[("jeton", &jeton), ("mot_de_passe", "un tout nouveau secret")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
 
 async fn changing_the_password_keeps_this_device_and_drops_others(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
-    app.create_user("change@exemple.fr", PASSWORD, Role::Usager, &[]).await;
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("change@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
     let r = app.login("change@exemple.fr", PASSWORD).await;
-    let old = r.cookies().find(|c| c.name() == "guichet_session").unwrap().value().to_owned();
-    let r = app.post_form("/compte/mot-de-passe", "/compte/mot-de-passe", &[("actuel", "faux mot de passe"), ("mot_de_passe", "nouvelle phrase secrète")]).await;
+    let old = r
+        .cookies()
+        .find(|c| c.name() == "guichet_session")
+        .unwrap()
+        .value()
+        .to_owned();
+    let r = app
+        .post_form(
+            "/compte/mot-de-passe",
+            "/compte/mot-de-passe",
+            &[
+                ("actuel", "faux mot de passe"),
+                ("mot_de_passe", "nouvelle phrase secrète"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().await.unwrap().contains("Le mot de passe actuel est incorrect"));
-    let r = app.post_form("/compte/mot-de-passe", "/compte/mot-de-passe", &[("actuel", PASSWORD), ("mot_de_passe", "nouvelle phrase secrète")]).await;
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Le mot de passe actuel est incorrect")
+    );
+    let r = app
+        .post_form(
+            "/compte/mot-de-passe",
+            "/compte/mot-de-passe",
+            &[("actuel", PASSWORD), ("mot_de_passe", "nouvelle phrase secrète")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(is_logged_in(&app).await);
-    let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let r = plain.get(app.url("/compte")).header("cookie", format!("guichet_session={old}")).send().await.unwrap();
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = plain
+        .get(app.url("/compte"))
+        .header("cookie", format!("guichet_session={old}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
 async fn an_instructor_created_by_the_cli_can_log_in(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let db_url = app.pool_url();
     let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_guichet"))
@@ -232,22 +494,58 @@ async fn an_instructor_created_by_the_cli_can_log_in(backend: Backend) {
             .output()
             .unwrap()
     };
-    let out = run(&["service", "add", "--code", "apa", "--name", "Allocation personnalisée d’autonomie"]);
+    let out = run(&[
+        "service",
+        "add",
+        "--code",
+        "apa",
+        "--name",
+        "Allocation personnalisée d’autonomie",
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = run(&["user", "add", "--email", "Agent.APA@departement.fr", "--role", "instructeur", "--service", "apa", "--name", "Karim Benali"]);
+    let out = run(&[
+        "user",
+        "add",
+        "--email",
+        "Agent.APA@departement.fr",
+        "--role",
+        "instructeur",
+        "--service",
+        "apa",
+        "--name",
+        "Karim Benali",
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let password = stdout.lines().find_map(|l| l.strip_prefix("Mot de passe (affiché une seule fois) : ")).expect("generated password printed").to_owned();
+    let password = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Mot de passe (affiché une seule fois) : "))
+        .expect("generated password printed")
+        .to_owned();
 
     let r = app.login("agent.apa@departement.fr", &password).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let page = app.get_html("/compte").await;
-    assert!(page.contains("Instructeur") && page.contains("Allocation personnalisée d’autonomie"), "{page}");
+    assert!(
+        page.contains("Instructeur") && page.contains("Allocation personnalisée d’autonomie"),
+        "{page}"
+    );
 
     // A bad role or an unknown service is a clear error, not a panic.
     let out = run(&["user", "add", "--email", "x@departement.fr", "--role", "chef"]);
     assert!(!out.status.success());
-    let out = run(&["user", "add", "--email", "y@departement.fr", "--role", "instructeur", "--service", "inconnu", "--password", "phrase de passe assez longue"]);
+    let out = run(&[
+        "user",
+        "add",
+        "--email",
+        "y@departement.fr",
+        "--role",
+        "instructeur",
+        "--service",
+        "inconnu",
+        "--password",
+        "phrase de passe assez longue",
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("Service inconnu"));
 }

@@ -3,5 +3,6 @@
 
 mod accounts;
 mod bad_input;
+mod email;
 mod shell;
 mod storage;

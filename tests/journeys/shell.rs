@@ -4,37 +4,81 @@ use guichet_test_support::{Backend, TestApp, on_both_backends};
 use reqwest::StatusCode;
 
 async fn pages_carry_security_headers_and_the_accessible_layout(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
-    for path in ["/", "/connexion", "/inscription", "/mentions-legales", "/accessibilite", "/mot-de-passe-oublie"] {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    for path in [
+        "/",
+        "/connexion",
+        "/inscription",
+        "/mentions-legales",
+        "/accessibilite",
+        "/mot-de-passe-oublie",
+    ] {
         let r = app.get(path).await;
         assert_eq!(r.status(), StatusCode::OK, "{path}");
         let h = r.headers().clone();
-        let csp = h.get("content-security-policy").unwrap().to_str().unwrap().to_owned();
-        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline") && csp.contains("frame-ancestors 'none'"), "{csp}");
+        let csp = h
+            .get("content-security-policy")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            csp.contains("script-src 'self'")
+                && !csp.contains("unsafe-inline")
+                && csp.contains("frame-ancestors 'none'"),
+            "{csp}"
+        );
         assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
         assert_eq!(h.get("referrer-policy").unwrap(), "same-origin");
         let html = r.text().await.unwrap();
         assert!(html.contains("<html lang=\"fr\">"), "{path}");
-        assert!(html.contains("href=\"#contenu\">Aller au contenu</a>"), "{path}: skip link");
+        assert!(
+            html.contains("href=\"#contenu\">Aller au contenu</a>"),
+            "{path}: skip link"
+        );
         assert!(html.contains("<main id=\"contenu\""), "{path}");
         assert!(!html.contains("<script"), "{path}: no script needed, none inline");
         assert!(!html.contains(" style=\""), "{path}: no inline style (CSP)");
     }
     let home = app.get_html("/").await;
-    for p in ["Allocation personnalisée d’autonomie", "MDPH", "Prestation de compensation du handicap", "Améthyste", "Estimer l’APA"] {
+    for p in [
+        "Allocation personnalisée d’autonomie",
+        "MDPH",
+        "Prestation de compensation du handicap",
+        "Améthyste",
+        "Estimer l’APA",
+    ] {
         assert!(home.contains(p), "home lists {p}");
     }
 }
 
 async fn css_is_cached_and_errors_are_french(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let home = app.get_html("/").await;
     let start = home.find("/static/guichet.css?v=").unwrap();
     let href = &home[start..start + home[start..].find('"').unwrap()];
     let r = app.get(href).await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.headers().get("cache-control").unwrap().to_str().unwrap().contains("max-age=31536000"));
-    assert!(r.headers().get("content-type").unwrap().to_str().unwrap().starts_with("text/css"));
+    assert!(
+        r.headers()
+            .get("cache-control")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("max-age=31536000")
+    );
+    assert!(
+        r.headers()
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
 
     let r = app.get("/cette-page-n-existe-pas").await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
@@ -48,9 +92,27 @@ async fn css_is_cached_and_errors_are_french(backend: Backend) {
 }
 
 async fn the_login_page_redirects_back_only_locally(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
-    app.create_user("local@exemple.fr", "une phrase de passe solide", guichet_types::Role::Usager, &[]).await;
-    let r = app.post_form("/connexion?suite=/compte/mot-de-passe", "/connexion", &[("email", "local@exemple.fr"), ("mot_de_passe", "une phrase de passe solide"), ("suite", "https://evil.example/")]).await;
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user(
+        "local@exemple.fr",
+        "une phrase de passe solide",
+        guichet_types::Role::Usager,
+        &[],
+    )
+    .await;
+    let r = app
+        .post_form(
+            "/connexion?suite=/compte/mot-de-passe",
+            "/connexion",
+            &[
+                ("email", "local@exemple.fr"),
+                ("mot_de_passe", "une phrase de passe solide"),
+                ("suite", "https://evil.example/"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers().get("location").unwrap(), "/compte");
 }

@@ -13,29 +13,50 @@ fn fresh(backend: Backend) -> Option<(tempfile::TempDir, TestDatabase, DbPool)> 
 }
 
 async fn foreign_keys_are_enforced(backend: Backend) {
-    let Some((_d, _db, pool)) = fresh(backend) else { return };
+    let Some((_d, _db, pool)) = fresh(backend) else {
+        return;
+    };
     let mut c = pool.get().unwrap();
     guichet_accounts::services::create(&mut c, "apa", "APA").unwrap();
     let r = guichet_accounts::services::add_member(&mut c, "no-such-user", "apa");
-    assert!(r.is_err(), "a membership of an unknown user must violate the foreign key");
+    assert!(
+        r.is_err(),
+        "a membership of an unknown user must violate the foreign key"
+    );
 }
 
 async fn migrations_are_idempotent(backend: Backend) {
-    let Some((_d, db, _pool)) = fresh(backend) else { return };
+    let Some((_d, db, _pool)) = fresh(backend) else {
+        return;
+    };
     // A second start finds nothing to apply.
     DbPool::connect_and_migrate(&db.url, &PoolOptions::default()).unwrap();
 }
 
 async fn an_outbox_row_is_claimed_once(backend: Backend) {
-    let Some((_d, _db, pool)) = fresh(backend) else { return };
+    let Some((_d, _db, pool)) = fresh(backend) else {
+        return;
+    };
     let mut c = pool.get().unwrap();
-    let id = outbox::enqueue(&mut c, &NewEmail { recipient: "a@b.fr".into(), subject: "s".into(), body_text: "b".into() }).unwrap();
+    let id = outbox::enqueue(
+        &mut c,
+        &NewEmail {
+            recipient: "a@b.fr".into(),
+            subject: "s".into(),
+            body_text: "b".into(),
+        },
+    )
+    .unwrap();
     drop(c);
     // Several workers race for the same due row: exactly one wins it.
     let handles: Vec<_> = (0..4)
         .map(|_| {
             let pool = pool.clone();
-            std::thread::spawn(move || outbox::claim_due(&mut pool.get().unwrap(), 10, chrono::Duration::minutes(5)).unwrap().len())
+            std::thread::spawn(move || {
+                outbox::claim_due(&mut pool.get().unwrap(), 10, chrono::Duration::minutes(5))
+                    .unwrap()
+                    .len()
+            })
         })
         .collect();
     let total: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
@@ -69,7 +90,9 @@ fn sqlite_files_use_wal_busy_timeout_and_foreign_keys() {
     }
     let (_d, _db, pool) = fresh(Backend::Sqlite).unwrap();
     let mut c = pool.get().unwrap();
-    let guichet_db::AnyConnection::Sqlite(s) = &mut *c else { panic!("sqlite expected") };
+    let guichet_db::AnyConnection::Sqlite(s) = &mut *c else {
+        panic!("sqlite expected")
+    };
     let m: Mode = diesel::sql_query("PRAGMA journal_mode").get_result(s).unwrap();
     assert_eq!(m.journal_mode, "wal");
     let f: Flag = diesel::sql_query("PRAGMA foreign_keys").get_result(s).unwrap();
@@ -78,4 +101,8 @@ fn sqlite_files_use_wal_busy_timeout_and_foreign_keys() {
     assert!(t.timeout >= 1000);
 }
 
-on_both_backends!(foreign_keys_are_enforced, migrations_are_idempotent, an_outbox_row_is_claimed_once);
+on_both_backends!(
+    foreign_keys_are_enforced,
+    migrations_are_idempotent,
+    an_outbox_row_is_claimed_once
+);

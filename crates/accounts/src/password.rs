@@ -18,7 +18,9 @@ pub enum PasswordPolicyError {
     TooShort,
     #[error("Le mot de passe doit contenir 128 caractères au maximum")]
     TooLong,
-    #[error("Ce mot de passe est trop courant : choisissez-en un autre, par exemple une phrase de plusieurs mots")]
+    #[error(
+        "Ce mot de passe est trop courant : choisissez-en un autre, par exemple une phrase de plusieurs mots"
+    )]
     TooCommon,
     #[error("Le mot de passe ne doit pas être votre adresse électronique")]
     SameAsEmail,
@@ -84,16 +86,31 @@ mod tests {
 
     #[test]
     fn short_passwords_are_refused() {
-        assert_eq!(check_policy("court", "a@b.fr"), Err(PasswordPolicyError::TooShort));
+        assert_eq!(
+            check_policy("court", "a@b.fr"),
+            Err(PasswordPolicyError::TooShort)
+        );
         assert_eq!(check_policy("", "a@b.fr"), Err(PasswordPolicyError::Empty));
     }
 
     #[test]
     fn common_and_trivial_passwords_are_refused() {
-        assert_eq!(check_policy("motdepasse123", "a@b.fr"), Err(PasswordPolicyError::TooCommon));
-        assert_eq!(check_policy("AZERTYUIOP123", "a@b.fr"), Err(PasswordPolicyError::TooCommon));
-        assert_eq!(check_policy("aaaaaaaaaaaaaa", "a@b.fr"), Err(PasswordPolicyError::TooCommon));
-        assert_eq!(check_policy("marie@exemple.fr", "Marie@exemple.fr"), Err(PasswordPolicyError::SameAsEmail));
+        assert_eq!(
+            check_policy("motdepasse123", "a@b.fr"),
+            Err(PasswordPolicyError::TooCommon)
+        );
+        assert_eq!(
+            check_policy("AZERTYUIOP123", "a@b.fr"),
+            Err(PasswordPolicyError::TooCommon)
+        );
+        assert_eq!(
+            check_policy("aaaaaaaaaaaaaa", "a@b.fr"),
+            Err(PasswordPolicyError::TooCommon)
+        );
+        assert_eq!(
+            check_policy("marie@exemple.fr", "Marie@exemple.fr"),
+            Err(PasswordPolicyError::SameAsEmail)
+        );
     }
 
     #[test]

@@ -17,7 +17,9 @@ pub struct Service {
 /// Service codes are short lower-case slugs used in URLs and in form definitions (`service = "apa"`).
 pub fn parse_code(code: &str) -> Result<String> {
     let c = code.trim().to_lowercase();
-    let ok = (2..=32).contains(&c.len()) && c.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-');
+    let ok = (2..=32).contains(&c.len())
+        && c.chars()
+            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-');
     if ok {
         Ok(c)
     } else {
@@ -31,12 +33,18 @@ pub fn create(conn: &mut AnyConnection, code: &str, name: &str) -> Result<Servic
     let code = parse_code(code)?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(AccountsError::InvalidInput("Saisissez le nom du service (200 caractères au maximum)".into()));
+        return Err(AccountsError::InvalidInput(
+            "Saisissez le nom du service (200 caractères au maximum)".into(),
+        ));
     }
     if find_by_code(conn, &code)?.is_some() {
         return Err(AccountsError::ServiceExists(code));
     }
-    let service = Service { id: new_id(), code, name: name.to_owned() };
+    let service = Service {
+        id: new_id(),
+        code,
+        name: name.to_owned(),
+    };
     diesel::insert_into(services::table)
         .values((
             services::id.eq(&service.id),
@@ -49,17 +57,24 @@ pub fn create(conn: &mut AnyConnection, code: &str, name: &str) -> Result<Servic
 }
 
 pub fn find_by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<Service>> {
-    Ok(services::table.filter(services::code.eq(code)).select(Service::as_select()).first(conn).optional()?)
+    Ok(services::table
+        .filter(services::code.eq(code))
+        .select(Service::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 pub fn list(conn: &mut AnyConnection) -> Result<Vec<Service>> {
-    Ok(services::table.order(services::code.asc()).select(Service::as_select()).load(conn)?)
+    Ok(services::table
+        .order(services::code.asc())
+        .select(Service::as_select())
+        .load(conn)?)
 }
 
 /// Adds the user to the service (idempotent).
 pub fn add_member(conn: &mut AnyConnection, user_id: &str, service_code: &str) -> Result<()> {
-    let service =
-        find_by_code(conn, service_code)?.ok_or_else(|| AccountsError::UnknownService(service_code.to_owned()))?;
+    let service = find_by_code(conn, service_code)?
+        .ok_or_else(|| AccountsError::UnknownService(service_code.to_owned()))?;
     let exists: i64 = memberships::table
         .filter(memberships::user_id.eq(user_id))
         .filter(memberships::service_id.eq(&service.id))

@@ -29,7 +29,9 @@ pub struct SessionKeys {
 
 impl std::fmt::Debug for SessionKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SessionKeys").field("ttl", &self.ttl).finish_non_exhaustive()
+        f.debug_struct("SessionKeys")
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
     }
 }
 
@@ -53,8 +55,12 @@ impl SessionKeys {
 
     pub fn issue(&self, user: &User) -> Result<String> {
         let now = chrono::Utc::now().timestamp();
-        let claims =
-            SessionClaims { sub: user.id.clone(), ver: user.session_version, iat: now, exp: now + self.ttl.num_seconds() };
+        let claims = SessionClaims {
+            sub: user.id.clone(),
+            ver: user.session_version,
+            iat: now,
+            exp: now + self.ttl.num_seconds(),
+        };
         self.sign(&claims)
     }
 
@@ -65,7 +71,9 @@ impl SessionKeys {
 
     /// Checks signature and expiry. The caller must still compare `ver` with the stored session version.
     pub fn verify(&self, token: &str) -> Option<SessionClaims> {
-        decode::<SessionClaims>(token, &self.decoding, &self.validation).ok().map(|d| d.claims)
+        decode::<SessionClaims>(token, &self.decoding, &self.validation)
+            .ok()
+            .map(|d| d.claims)
     }
 }
 
@@ -102,7 +110,14 @@ mod tests {
     fn an_expired_token_is_refused() {
         let keys = SessionKeys::new(&SecretString::from("k".repeat(64)), Duration::hours(1));
         let now = chrono::Utc::now().timestamp();
-        let t = keys.sign(&SessionClaims { sub: "u1".into(), ver: 0, iat: now - 7200, exp: now - 1 }).unwrap();
+        let t = keys
+            .sign(&SessionClaims {
+                sub: "u1".into(),
+                ver: 0,
+                iat: now - 7200,
+                exp: now - 1,
+            })
+            .unwrap();
         assert!(keys.verify(&t).is_none());
     }
 }

@@ -61,5 +61,8 @@ pub fn is_throttled(conn: &mut AnyConnection, email: &str, ip: &str) -> Result<b
 /// Retention: attempts older than a day are of no use to throttling.
 pub fn purge_old(conn: &mut AnyConnection) -> Result<usize> {
     let before = now() - Duration::days(1);
-    Ok(diesel::delete(login_attempts::table.filter(login_attempts::attempted_at.lt(before))).execute(conn)?)
+    Ok(
+        diesel::delete(login_attempts::table.filter(login_attempts::attempted_at.lt(before)))
+            .execute(conn)?,
+    )
 }

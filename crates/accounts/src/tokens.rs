@@ -78,15 +78,25 @@ pub fn consume(conn: &mut AnyConnection, token: &str, purpose: Purpose) -> Resul
     let Some((id, user_id)) = row else {
         return Err(AccountsError::InvalidToken);
     };
-    let updated = diesel::update(user_tokens::table.find(&id).filter(user_tokens::used_at.is_null()))
-        .set(user_tokens::used_at.eq(Some(t)))
-        .execute(conn)?;
-    if updated == 1 { Ok(user_id) } else { Err(AccountsError::InvalidToken) }
+    let updated = diesel::update(
+        user_tokens::table
+            .find(&id)
+            .filter(user_tokens::used_at.is_null()),
+    )
+    .set(user_tokens::used_at.eq(Some(t)))
+    .execute(conn)?;
+    if updated == 1 {
+        Ok(user_id)
+    } else {
+        Err(AccountsError::InvalidToken)
+    }
 }
 
 /// Test and maintenance helper: moves a token's expiry (e.g. to check that expired links are refused).
 pub fn set_expiry(conn: &mut AnyConnection, token: &str, expires_at: NaiveDateTime) -> Result<usize> {
-    Ok(diesel::update(user_tokens::table.filter(user_tokens::token_hash.eq(digest(token))))
-        .set(user_tokens::expires_at.eq(expires_at))
-        .execute(conn)?)
+    Ok(
+        diesel::update(user_tokens::table.filter(user_tokens::token_hash.eq(digest(token))))
+            .set(user_tokens::expires_at.eq(expires_at))
+            .execute(conn)?,
+    )
 }

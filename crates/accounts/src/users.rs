@@ -35,7 +35,10 @@ pub(crate) struct UserRow {
 impl TryFrom<UserRow> for User {
     type Error = AccountsError;
     fn try_from(r: UserRow) -> Result<User> {
-        let role = r.role.parse().map_err(|_| AccountsError::Internal(format!("unknown role {}", r.role)))?;
+        let role = r
+            .role
+            .parse()
+            .map_err(|_| AccountsError::Internal(format!("unknown role {}", r.role)))?;
         Ok(User {
             id: r.id,
             email: r.email,
@@ -56,16 +59,26 @@ pub fn parse_display_name(name: &str) -> Result<String> {
         return Err(AccountsError::InvalidInput("Saisissez vos prénom et nom".into()));
     }
     if n.chars().count() > MAX_NAME_LENGTH {
-        return Err(AccountsError::InvalidInput("Vos prénom et nom doivent contenir 120 caractères au maximum".into()));
+        return Err(AccountsError::InvalidInput(
+            "Vos prénom et nom doivent contenir 120 caractères au maximum".into(),
+        ));
     }
     if n.chars().any(char::is_control) {
-        return Err(AccountsError::InvalidInput("Vos prénom et nom contiennent des caractères non autorisés".into()));
+        return Err(AccountsError::InvalidInput(
+            "Vos prénom et nom contiennent des caractères non autorisés".into(),
+        ));
     }
     Ok(n.to_owned())
 }
 
 pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<User>> {
-    users::table.find(id).select(UserRow::as_select()).first(conn).optional()?.map(User::try_from).transpose()
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(User::try_from)
+        .transpose()
 }
 
 pub fn find_by_email(conn: &mut AnyConnection, email: &Email) -> Result<Option<User>> {
@@ -102,7 +115,14 @@ pub fn create(
     })
 }
 
-fn insert(conn: &mut AnyConnection, email: &Email, hash: &str, name: &str, role: Role, verified: bool) -> Result<User> {
+fn insert(
+    conn: &mut AnyConnection,
+    email: &Email,
+    hash: &str,
+    name: &str,
+    role: Role,
+    verified: bool,
+) -> Result<User> {
     let id = new_id();
     let t = now();
     diesel::insert_into(users::table)
@@ -143,7 +163,10 @@ pub fn sign_up(conn: &mut AnyConnection, input: &SignUp, public_url: &str) -> Re
         }
         let user = insert(conn, &input.email, &hash, &name, Role::Usager, false)?;
         let token = tokens::issue(conn, &user.id, Purpose::VerifyEmail)?;
-        outbox::enqueue(conn, &emails::verify_email(&user.email, &user.display_name, public_url, &token))?;
+        outbox::enqueue(
+            conn,
+            &emails::verify_email(&user.email, &user.display_name, public_url, &token),
+        )?;
         Ok(())
     })
 }
@@ -152,16 +175,29 @@ pub fn sign_up(conn: &mut AnyConnection, input: &SignUp, public_url: &str) -> Re
 pub fn verify_email(conn: &mut AnyConnection, token: &str) -> Result<User> {
     conn.transaction(|conn| {
         let user_id = tokens::consume(conn, token, Purpose::VerifyEmail)?;
-        diesel::update(users::table.find(&user_id).filter(users::email_verified_at.is_null()))
-            .set((users::email_verified_at.eq(Some(now())), users::updated_at.eq(now())))
-            .execute(conn)?;
+        diesel::update(
+            users::table
+                .find(&user_id)
+                .filter(users::email_verified_at.is_null()),
+        )
+        .set((
+            users::email_verified_at.eq(Some(now())),
+            users::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
         find(conn, &user_id)?.ok_or(AccountsError::UnknownUser)
     })
 }
 
 /// Checks a login. Unknown addresses and wrong passwords fail the same way, in the same time; too many
 /// failures lock the address and the IP for a while.
-pub fn authenticate(conn: &mut AnyConnection, email: &str, password: &str, ip: &str, public_url: &str) -> Result<User> {
+pub fn authenticate(
+    conn: &mut AnyConnection,
+    email: &str,
+    password: &str,
+    ip: &str,
+    public_url: &str,
+) -> Result<User> {
     let key = email.trim().to_lowercase();
     if throttle::is_throttled(conn, &key, ip)? {
         return Err(AccountsError::Throttled);
@@ -183,7 +219,10 @@ pub fn authenticate(conn: &mut AnyConnection, email: &str, password: &str, ip: &
             if !u.email_verified {
                 conn.transaction(|conn| {
                     let token = tokens::issue(conn, &u.id, Purpose::VerifyEmail)?;
-                    outbox::enqueue(conn, &emails::verify_email(&u.email, &u.display_name, public_url, &token))?;
+                    outbox::enqueue(
+                        conn,
+                        &emails::verify_email(&u.email, &u.display_name, public_url, &token),
+                    )?;
                     Ok::<_, AccountsError>(())
                 })?;
                 return Err(AccountsError::EmailNotVerified);
@@ -227,16 +266,25 @@ pub fn reset_password(conn: &mut AnyConnection, token: &str, new_password: &str)
         let user = find(conn, &user_id)?.ok_or(AccountsError::UnknownUser)?;
         password::check_policy(new_password, &user.email)?;
         set_password(conn, &user_id, &hash)?;
-        diesel::update(users::table.find(&user_id).filter(users::email_verified_at.is_null()))
-            .set(users::email_verified_at.eq(Some(now())))
-            .execute(conn)?;
+        diesel::update(
+            users::table
+                .find(&user_id)
+                .filter(users::email_verified_at.is_null()),
+        )
+        .set(users::email_verified_at.eq(Some(now())))
+        .execute(conn)?;
         outbox::enqueue(conn, &emails::password_changed(&user.email))?;
         find(conn, &user_id)?.ok_or(AccountsError::UnknownUser)
     })
 }
 
 /// Changes the password of a logged-in user who knows the current one.
-pub fn change_password(conn: &mut AnyConnection, user_id: &str, current: &str, new_password: &str) -> Result<User> {
+pub fn change_password(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    current: &str,
+    new_password: &str,
+) -> Result<User> {
     let user = find(conn, user_id)?.ok_or(AccountsError::UnknownUser)?;
     if !password::verify(current, &password_hash_of(conn, user_id)?) {
         return Err(AccountsError::InvalidCredentials);
@@ -264,5 +312,11 @@ pub fn check_new_password(password: &str, email: &str) -> Result<(), PasswordPol
 }
 
 pub fn list(conn: &mut AnyConnection) -> Result<Vec<User>> {
-    users::table.order(users::email.asc()).select(UserRow::as_select()).load(conn)?.into_iter().map(User::try_from).collect()
+    users::table
+        .order(users::email.asc())
+        .select(UserRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(User::try_from)
+        .collect()
 }

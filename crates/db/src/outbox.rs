@@ -70,7 +70,12 @@ pub fn claim_due(conn: &mut AnyConnection, limit: i64, lease: Duration) -> Resul
         .set(outbox::locked_until.eq(t + lease))
         .execute(conn)?;
         if won == 1 {
-            claimed.push(outbox::table.find(&id).select(OutboxEmail::as_select()).first(conn)?);
+            claimed.push(
+                outbox::table
+                    .find(&id)
+                    .select(OutboxEmail::as_select())
+                    .first(conn)?,
+            );
         }
     }
     Ok(claimed)
@@ -78,7 +83,10 @@ pub fn claim_due(conn: &mut AnyConnection, limit: i64, lease: Duration) -> Resul
 
 pub fn mark_sent(conn: &mut AnyConnection, id: &str) -> Result<()> {
     diesel::update(outbox::table.find(id))
-        .set((outbox::sent_at.eq(now()), outbox::locked_until.eq(None::<NaiveDateTime>)))
+        .set((
+            outbox::sent_at.eq(now()),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -99,9 +107,35 @@ pub fn mark_failed(conn: &mut AnyConnection, id: &str, error: &str, retry_in: Du
 }
 
 pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<OutboxEmail>> {
-    Ok(outbox::table.find(id).select(OutboxEmail::as_select()).first(conn).optional()?)
+    Ok(outbox::table
+        .find(id)
+        .select(OutboxEmail::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 pub fn pending_count(conn: &mut AnyConnection) -> Result<i64> {
-    Ok(outbox::table.filter(outbox::sent_at.is_null()).count().get_result(conn)?)
+    Ok(outbox::table
+        .filter(outbox::sent_at.is_null())
+        .count()
+        .get_result(conn)?)
+}
+
+/// Makes every unsent email due now (an operator's "retry now" after fixing the SMTP settings).
+pub fn retry_now(conn: &mut AnyConnection) -> Result<usize> {
+    Ok(diesel::update(outbox::table.filter(outbox::sent_at.is_null()))
+        .set((
+            outbox::next_try_at.eq(now()),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?)
+}
+
+/// Unsent emails with their last error, oldest first (for operators and tests).
+pub fn pending(conn: &mut AnyConnection) -> Result<Vec<OutboxEmail>> {
+    Ok(outbox::table
+        .filter(outbox::sent_at.is_null())
+        .order(outbox::created_at.asc())
+        .select(OutboxEmail::as_select())
+        .load(conn)?)
 }

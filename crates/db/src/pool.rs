@@ -65,7 +65,10 @@ impl AnyConnection {
         }
         .map_err(|e| DbError::Migration(e.to_string()))?;
         if applied > 0 {
-            tracing::info!(migrations.applied = applied, "Applied {applied} database migration(s)");
+            tracing::info!(
+                migrations.applied = applied,
+                "Applied {applied} database migration(s)"
+            );
         }
         Ok(())
     }
@@ -81,7 +84,8 @@ impl ManageConnection for Manager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> std::result::Result<AnyConnection, r2d2::Error> {
-        AnyConnection::connect(&self.url).map_err(|e| r2d2::Error::ConnectionError(ConnectionError::BadConnection(e.to_string())))
+        AnyConnection::connect(&self.url)
+            .map_err(|e| r2d2::Error::ConnectionError(ConnectionError::BadConnection(e.to_string())))
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> std::result::Result<(), r2d2::Error> {
@@ -101,7 +105,9 @@ impl CustomizeConnection<AnyConnection, r2d2::Error> for SqlitePragmas {
         if let AnyConnection::Sqlite(c) = conn {
             // busy_timeout makes writers queue instead of failing with SQLITE_BUSY; SQLite leaves foreign
             // keys off unless asked per connection. (WAL is a property of the file, set once at start.)
-            c.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+            c.batch_execute(
+                "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+            )
             .map_err(r2d2::Error::QueryError)?;
         }
         Ok(())
@@ -116,7 +122,10 @@ pub struct PoolOptions {
 
 impl Default for PoolOptions {
     fn default() -> Self {
-        PoolOptions { max_size: 8, connect_timeout: Duration::from_secs(10) }
+        PoolOptions {
+            max_size: 8,
+            connect_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -129,7 +138,9 @@ pub struct DbPool {
 
 impl std::fmt::Debug for DbPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DbPool").field("backend", &self.backend).finish_non_exhaustive()
+        f.debug_struct("DbPool")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
     }
 }
 
@@ -137,7 +148,9 @@ impl DbPool {
     /// Connects once explicitly (to report the real error), runs pending migrations, then builds the pool.
     pub fn connect_and_migrate(url: &str, options: &PoolOptions) -> Result<DbPool> {
         let mut first = AnyConnection::connect(url)?;
-        SqlitePragmas.on_acquire(&mut first).map_err(|e| DbError::Connect(e.to_string()))?;
+        SqlitePragmas
+            .on_acquire(&mut first)
+            .map_err(|e| DbError::Connect(e.to_string()))?;
         if let AnyConnection::Sqlite(c) = &mut first {
             // WAL lets readers work while one writer commits. It persists in the file.
             c.batch_execute("PRAGMA journal_mode = WAL;")?;
@@ -183,8 +196,6 @@ impl DbPool {
         .map_err(|e| E::from(DbError::Join(e.to_string())))?
     }
 }
-
-
 
 /// A pooled connection; derefs to [`AnyConnection`].
 pub type PooledConnection = r2d2::PooledConnection<Manager>;

@@ -68,8 +68,113 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    form_versions (id) {
+        id -> Text,
+        form_id -> Text,
+        version -> Text,
+        content_hash -> Text,
+        definition -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dossiers (id) {
+        id -> Text,
+        number -> Nullable<Text>,
+        procedure -> Text,
+        service_code -> Text,
+        form_version_id -> Text,
+        owner_id -> Text,
+        state -> Text,
+        complement_demande -> Bool,
+        answers -> Text,
+        pending_answers -> Nullable<Text>,
+        current_step -> Nullable<Text>,
+        applicant_name -> Text,
+        deposited_at -> Nullable<Timestamp>,
+        due_at -> Nullable<Timestamp>,
+        clock_paused_at -> Nullable<Timestamp>,
+        assigned_to -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_amount_cents -> Nullable<BigInt>,
+        decision_period_start -> Nullable<Timestamp>,
+        decision_period_end -> Nullable<Timestamp>,
+        decision_motivation -> Nullable<Text>,
+        lock_version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dossier_sequences (prefix, year) {
+        prefix -> Text,
+        year -> Integer,
+        last_value -> Integer,
+    }
+}
+
+diesel::table! {
+    dossier_events (id) {
+        id -> Text,
+        dossier_id -> Text,
+        actor_id -> Nullable<Text>,
+        kind -> Text,
+        from_state -> Nullable<Text>,
+        to_state -> Nullable<Text>,
+        payload -> Text,
+        visible_to_usager -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> Text,
+        dossier_id -> Text,
+        author_id -> Text,
+        from_staff -> Bool,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> Text,
+        dossier_id -> Text,
+        field_id -> Nullable<Text>,
+        message_id -> Nullable<Text>,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        uploaded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(dossiers -> form_versions (form_version_id));
+diesel::joinable!(dossier_events -> dossiers (dossier_id));
+diesel::joinable!(messages -> dossiers (dossier_id));
+diesel::joinable!(attachments -> dossiers (dossier_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> services (service_id));
 diesel::joinable!(user_tokens -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, services, memberships, user_tokens, login_attempts, outbox);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    services,
+    memberships,
+    user_tokens,
+    login_attempts,
+    outbox,
+    form_versions,
+    dossiers,
+    dossier_sequences,
+    dossier_events,
+    messages,
+    attachments,
+);

@@ -1,1 +1,7 @@
 #![doc = include_str!("../README.md")]
+
+pub mod lifecycle;
+pub mod store;
+
+pub use lifecycle::{Action, Actor, State, TransitionError};
+pub use store::{Dossier, DossierError, Event};

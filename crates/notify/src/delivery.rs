@@ -23,8 +23,14 @@ pub enum MailerError {
 /// Where emails go.
 #[derive(Clone)]
 pub enum Mailer {
-    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
-    Files { dir: PathBuf, from: Mailbox },
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+    },
+    Files {
+        dir: PathBuf,
+        from: Mailbox,
+    },
 }
 
 impl std::fmt::Debug for Mailer {
@@ -38,26 +44,39 @@ impl std::fmt::Debug for Mailer {
 }
 
 impl Mailer {
-    /// `smtp://user:pass@host:port` (STARTTLS when offered), `smtps://…` (TLS), or plain
-    /// `smtp://127.0.0.1:2525?tls=none` for a local relay.
+    /// `smtps://user:pass@host:465` (TLS), `smtp://user:pass@host:587?tls=required` (STARTTLS), or plain
+    /// `smtp://127.0.0.1:2525` for a local relay (lettre's URL format).
     pub fn smtp(url: &str, from: &str) -> Result<Mailer, MailerError> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| MailerError::SmtpUrl(e.to_string()))?
             .timeout(Some(Duration::from_secs(20)))
             .build();
-        Ok(Mailer::Smtp { transport, from: from.parse().map_err(|e: lettre::address::AddressError| MailerError::From(e.to_string()))? })
+        Ok(Mailer::Smtp {
+            transport,
+            from: from
+                .parse()
+                .map_err(|e: lettre::address::AddressError| MailerError::From(e.to_string()))?,
+        })
     }
 
     pub fn files(dir: PathBuf, from: &str) -> Result<Mailer, MailerError> {
         std::fs::create_dir_all(&dir).map_err(|e| MailerError::Dir(dir.clone(), e))?;
-        Ok(Mailer::Files { dir, from: from.parse().map_err(|e: lettre::address::AddressError| MailerError::From(e.to_string()))? })
+        Ok(Mailer::Files {
+            dir,
+            from: from
+                .parse()
+                .map_err(|e: lettre::address::AddressError| MailerError::From(e.to_string()))?,
+        })
     }
 
     async fn send(&self, email: &OutboxEmail) -> Result<(), String> {
         let from = match self {
             Mailer::Smtp { from, .. } | Mailer::Files { from, .. } => from.clone(),
         };
-        let to: Mailbox = email.recipient.parse().map_err(|e: lettre::address::AddressError| e.to_string())?;
+        let to: Mailbox = email
+            .recipient
+            .parse()
+            .map_err(|e: lettre::address::AddressError| e.to_string())?;
         let message = Message::builder()
             .from(from)
             .to(to)
@@ -66,10 +85,16 @@ impl Mailer {
             .body(email.body_text.clone())
             .map_err(|e| e.to_string())?;
         match self {
-            Mailer::Smtp { transport, .. } => transport.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
-            Mailer::Files { dir, .. } => {
-                AsyncFileTransport::<Tokio1Executor>::new(dir).send(message).await.map(|_| ()).map_err(|e| e.to_string())
-            }
+            Mailer::Smtp { transport, .. } => transport
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Mailer::Files { dir, .. } => AsyncFileTransport::<Tokio1Executor>::new(dir)
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
         }
     }
 }
@@ -82,7 +107,9 @@ pub fn retry_delay(attempts: i32) -> chrono::Duration {
 
 /// Sends every due email once; returns how many were sent.
 pub async fn deliver_due(pool: &DbPool, mailer: &Mailer) -> Result<usize, MailerError> {
-    let claimed = pool.run(|c| outbox::claim_due(c, 50, chrono::Duration::minutes(5))).await?;
+    let claimed = pool
+        .run(|c| outbox::claim_due(c, 50, chrono::Duration::minutes(5)))
+        .await?;
     let mut sent = 0;
     for email in claimed {
         let id = email.id.clone();
@@ -94,7 +121,8 @@ pub async fn deliver_due(pool: &DbPool, mailer: &Mailer) -> Result<usize, Mailer
             Err(err) => {
                 tracing::warn!(outbox.id = %email.id, outbox.attempts = email.attempts + 1, error = %err, "Email delivery failed, will retry");
                 let delay = retry_delay(email.attempts);
-                pool.run(move |c| outbox::mark_failed(c, &id, &err, delay)).await?;
+                pool.run(move |c| outbox::mark_failed(c, &id, &err, delay))
+                    .await?;
             }
         }
     }
@@ -121,7 +149,10 @@ impl DeliveryHandle {
 pub fn spawn_delivery(pool: DbPool, mailer: Mailer, poll: Duration) -> DeliveryHandle {
     let wake = Arc::new(Notify::new());
     let (stop, mut stopped) = watch::channel(false);
-    let handle = DeliveryHandle { wake: wake.clone(), stop };
+    let handle = DeliveryHandle {
+        wake: wake.clone(),
+        stop,
+    };
     tokio::spawn(async move {
         loop {
             if let Err(e) = deliver_due(&pool, &mailer).await {

@@ -6,7 +6,8 @@ use guichet_db::outbox::NewEmail;
 fn render(t: &impl Template) -> String {
     // The templates are compiled in and only interpolate strings: rendering cannot fail at run time, but
     // a failure must still not lose the email, so it degrades to a generic text.
-    t.render().unwrap_or_else(|_| "Bonjour,\n\nUn message de Guichet vous attend : connectez-vous.\n".into())
+    t.render()
+        .unwrap_or_else(|_| "Bonjour,\n\nUn message de Guichet vous attend : connectez-vous.\n".into())
 }
 
 fn link(public_url: &str, path: &str) -> String {
@@ -24,7 +25,10 @@ pub fn verify_email(to: &str, name: &str, public_url: &str, token: &str) -> NewE
     NewEmail {
         recipient: to.to_owned(),
         subject: "Confirmez votre adresse électronique".into(),
-        body_text: render(&VerifyEmail { name, link: link(public_url, &format!("/compte/confirmer?jeton={token}")) }),
+        body_text: render(&VerifyEmail {
+            name,
+            link: link(public_url, &format!("/compte/confirmer?jeton={token}")),
+        }),
     }
 }
 
@@ -56,7 +60,9 @@ pub fn reset_password(to: &str, public_url: &str, token: &str) -> NewEmail {
     NewEmail {
         recipient: to.to_owned(),
         subject: "Choisissez un nouveau mot de passe".into(),
-        body_text: render(&ResetPassword { link: link(public_url, &format!("/mot-de-passe/nouveau?jeton={token}")) }),
+        body_text: render(&ResetPassword {
+            link: link(public_url, &format!("/mot-de-passe/nouveau?jeton={token}")),
+        }),
     }
 }
 
@@ -81,13 +87,21 @@ mod tests {
         let e = verify_email("a@b.fr", "Hélène", "https://guichet.example.fr/", "TOK");
         assert_eq!(e.recipient, "a@b.fr");
         assert!(e.body_text.contains("Bonjour Hélène"));
-        assert!(e.body_text.contains("https://guichet.example.fr/compte/confirmer?jeton=TOK"), "{}", e.body_text);
+        assert!(
+            e.body_text
+                .contains("https://guichet.example.fr/compte/confirmer?jeton=TOK"),
+            "{}",
+            e.body_text
+        );
     }
 
     #[test]
     fn the_reset_email_says_the_link_lasts_one_hour() {
         let e = reset_password("a@b.fr", "http://127.0.0.1:8080", "XYZ");
-        assert!(e.body_text.contains("http://127.0.0.1:8080/mot-de-passe/nouveau?jeton=XYZ"));
+        assert!(
+            e.body_text
+                .contains("http://127.0.0.1:8080/mot-de-passe/nouveau?jeton=XYZ")
+        );
         assert!(e.body_text.contains("1 heure"));
     }
 }

@@ -32,7 +32,9 @@ pub fn postgres_url() -> Option<String> {
     match std::env::var("GUICHET_TEST_POSTGRES_URL") {
         Ok(u) if !u.is_empty() => Some(u),
         _ if std::env::var_os("CI").is_some() => {
-            panic!("CI is set but GUICHET_TEST_POSTGRES_URL is not: database tests must run on PostgreSQL too")
+            panic!(
+                "CI is set but GUICHET_TEST_POSTGRES_URL is not: database tests must run on PostgreSQL too"
+            )
         }
         _ => {
             eprintln!("note: GUICHET_TEST_POSTGRES_URL unset: PostgreSQL variant skipped");
@@ -50,7 +52,10 @@ pub struct TestDatabase {
 impl TestDatabase {
     pub fn create(backend: Backend, dir: &std::path::Path) -> Option<TestDatabase> {
         match backend {
-            Backend::Sqlite => Some(TestDatabase { url: dir.join("test.db").to_string_lossy().into_owned(), pg_schema: None }),
+            Backend::Sqlite => Some(TestDatabase {
+                url: dir.join("test.db").to_string_lossy().into_owned(),
+                pg_schema: None,
+            }),
             Backend::Postgres => {
                 let base = postgres_url()?;
                 let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
@@ -59,7 +64,10 @@ impl TestDatabase {
                 admin.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
                 let sep = if base.contains('?') { '&' } else { '?' };
                 let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
-                Some(TestDatabase { url, pg_schema: Some((base, schema)) })
+                Some(TestDatabase {
+                    url,
+                    pg_schema: Some((base, schema)),
+                })
             }
         }
     }
@@ -79,6 +87,7 @@ impl Drop for TestDatabase {
 /// follow redirects (so tests see the 303s).
 pub struct TestApp {
     pub address: String,
+    pub state: guichet_web::AppState,
     pub client: reqwest::Client,
     pub pool: DbPool,
     pub data_dir: tempfile::TempDir,
@@ -116,13 +125,22 @@ impl TestApp {
         let app = Application::build(settings).await.unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
         let pool = app.state().pool.clone();
+        let state = app.state().clone();
         tokio::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Some(TestApp { address, client, pool, data_dir, backend, _db: db })
+        Some(TestApp {
+            address,
+            state,
+            client,
+            pool,
+            data_dir,
+            backend,
+            _db: db,
+        })
     }
 
     /// The database URL the app runs on (for the CLI in tests).
@@ -143,12 +161,22 @@ impl TestApp {
     }
 
     /// Posts a form the way a browser does: reads the CSRF token from the page that shows the form.
-    pub async fn post_form(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn post_form(
+        &self,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
         let html = self.get_html(form_page).await;
         let token = csrf_token(&html).unwrap_or_else(|| panic!("no CSRF token on {form_page}"));
         let mut body: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
         body.extend_from_slice(fields);
-        self.client.post(self.url(action)).form(&body).send().await.unwrap()
+        self.client
+            .post(self.url(action))
+            .form(&body)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Posts a raw body (bytes that need not be UTF-8) with the CSRF token taken from `form_page`.
@@ -172,30 +200,58 @@ impl TestApp {
 
     /// Every email written so far.
     pub fn emails(&self) -> Vec<ReceivedEmail> {
-        let Ok(entries) = std::fs::read_dir(self.outbox_dir()) else { return Vec::new() };
+        let Ok(entries) = std::fs::read_dir(self.outbox_dir()) else {
+            return Vec::new();
+        };
         let mut paths: Vec<(std::time::SystemTime, PathBuf)> = entries
             .filter_map(Result::ok)
             .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-            .map(|e| (e.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH), e.path()))
+            .map(|e| {
+                (
+                    e.metadata()
+                        .and_then(|m| m.modified())
+                        .unwrap_or(std::time::UNIX_EPOCH),
+                    e.path(),
+                )
+            })
             .collect();
         paths.sort();
-        paths.into_iter().filter_map(|(_, p)| std::fs::read(p).ok()).filter_map(|raw| parse_email(&raw)).collect()
+        paths
+            .into_iter()
+            .filter_map(|(_, p)| std::fs::read(p).ok())
+            .filter_map(|raw| parse_email(&raw))
+            .collect()
     }
 
     /// Waits (up to 10 s) for an email to `to` whose subject contains `subject`.
     pub async fn wait_for_email(&self, to: &str, subject: &str) -> ReceivedEmail {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            if let Some(e) = self.emails().into_iter().rev().find(|e| e.to == to && e.subject.contains(subject)) {
+            if let Some(e) = self
+                .emails()
+                .into_iter()
+                .rev()
+                .find(|e| e.to == to && e.subject.contains(subject))
+            {
                 return e;
             }
-            assert!(Instant::now() < deadline, "no email to {to} with subject containing {subject:?}: {:?}", self.emails());
+            assert!(
+                Instant::now() < deadline,
+                "no email to {to} with subject containing {subject:?}: {:?}",
+                self.emails()
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
     /// Creates an account directly (verified), as the CLI does.
-    pub async fn create_user(&self, email: &str, password: &str, role: guichet_types::Role, services: &[&str]) {
+    pub async fn create_user(
+        &self,
+        email: &str,
+        password: &str,
+        role: guichet_types::Role,
+        services: &[&str],
+    ) {
         let (email, password) = (email.to_owned(), password.to_owned());
         let services: Vec<String> = services.iter().map(|s| (*s).to_owned()).collect();
         self.pool
@@ -216,8 +272,116 @@ impl TestApp {
 
     /// Logs in through the login form; returns the response (303 on success).
     pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
-        self.post_form("/connexion", "/connexion", &[("email", email), ("mot_de_passe", password)]).await
+        self.post_form(
+            "/connexion",
+            "/connexion",
+            &[("email", email), ("mot_de_passe", password)],
+        )
+        .await
     }
+}
+
+/// A real SMTP server on loopback (Python's aiosmtpd, storing messages in a maildir), killed on drop.
+pub struct SmtpServer {
+    pub port: u16,
+    maildir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+impl SmtpServer {
+    /// Starts aiosmtpd on `port` (0: a free one). `None` when aiosmtpd is not installed (outside CI).
+    pub fn start(port: u16) -> Option<SmtpServer> {
+        let port = if port == 0 { free_port() } else { port };
+        let maildir = tempfile::tempdir().unwrap();
+        let child = std::process::Command::new("python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(maildir.path().join("mail"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        let Ok(child) = child else { return Self::missing() };
+        let mut server = SmtpServer { port, maildir, child };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if server.child.try_wait().ok().flatten().is_some() {
+                return Self::missing();
+            }
+            assert!(Instant::now() < deadline, "aiosmtpd did not start on port {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(server)
+    }
+
+    fn missing() -> Option<SmtpServer> {
+        if std::env::var_os("CI").is_some() {
+            panic!(
+                "CI is set but `python3 -m aiosmtpd` cannot run: scripts/test installs it (pip install aiosmtpd)"
+            );
+        }
+        eprintln!("note: aiosmtpd not installed: SMTP test skipped");
+        None
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Messages received so far.
+    pub fn messages(&self) -> Vec<ReceivedEmail> {
+        let dir = self.maildir.path().join("mail").join("new");
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(Result::ok)
+            .filter_map(|e| std::fs::read(e.path()).ok())
+            .filter_map(|raw| parse_email(&raw))
+            .collect()
+    }
+
+    /// Waits (up to 10 s) for a message to `to` whose subject contains `subject`.
+    pub async fn wait_for(&self, to: &str, subject: &str) -> ReceivedEmail {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(m) = self
+                .messages()
+                .into_iter()
+                .find(|m| m.to == to && m.subject.contains(subject))
+            {
+                return m;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "SMTP server got no email to {to} about {subject:?}: {:?}",
+                self.messages()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// The CSRF token in a page's first form.
@@ -240,6 +404,8 @@ fn parse_email(raw: &[u8]) -> Option<ReceivedEmail> {
 /// The first link in a text that starts with `prefix`.
 pub fn find_link(text: &str, prefix: &str) -> Option<String> {
     let start = text.find(prefix)?;
-    let end = text[start..].find(|c: char| c.is_whitespace()).map_or(text.len(), |e| start + e);
+    let end = text[start..]
+        .find(|c: char| c.is_whitespace())
+        .map_or(text.len(), |e| start + e);
     Some(text[start..end].to_owned())
 }

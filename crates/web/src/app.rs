@@ -38,19 +38,32 @@ impl Application {
         if settings.config.public_url.is_none() {
             // Binding to port 0 picks a free port: links in emails must name the real one.
             let ip = listener.local_addr()?.ip();
-            let host = if ip.is_unspecified() { "localhost".to_owned() } else { ip.to_string() };
+            let host = if ip.is_unspecified() {
+                "localhost".to_owned()
+            } else {
+                ip.to_string()
+            };
             settings.public_url = format!("http://{host}:{port}");
         }
         let url = settings.database_url.clone();
-        let pool = tokio::task::spawn_blocking(move || DbPool::connect_and_migrate(&url, &PoolOptions::default()))
-            .await??;
+        let pool =
+            tokio::task::spawn_blocking(move || DbPool::connect_and_migrate(&url, &PoolOptions::default()))
+                .await??;
         let mailer = match &settings.config.smtp_url {
             Some(url) => Mailer::smtp(url.expose_secret(), &settings.config.mail_from)?,
             None => Mailer::files(settings.outbox_dir(), &settings.config.mail_from)?,
         };
         let delivery = spawn_delivery(pool.clone(), mailer, Duration::from_secs(5));
-        let keys = SessionKeys::new(&settings.session_secret, chrono::Duration::hours(settings.config.session_hours));
-        let state = AppState { pool, keys, settings, delivery };
+        let keys = SessionKeys::new(
+            &settings.session_secret,
+            chrono::Duration::hours(settings.config.session_hours),
+        );
+        let state = AppState {
+            pool,
+            keys,
+            settings,
+            delivery,
+        };
 
         let data = web::Data::new(state.clone());
         let hsts = state.settings.secure_cookies;

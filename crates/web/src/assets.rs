@@ -8,8 +8,12 @@ use sha2::{Digest, Sha256};
 
 pub const CSS: &str = include_str!("../static/guichet.css");
 
-static CSS_URL: LazyLock<String> =
-    LazyLock::new(|| format!("/static/guichet.css?v={}", &hex::encode(Sha256::digest(CSS.as_bytes()))[..12]));
+static CSS_URL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "/static/guichet.css?v={}",
+        &hex::encode(Sha256::digest(CSS.as_bytes()))[..12]
+    )
+});
 
 /// The stylesheet's URL, versioned by its content so that browsers may cache it for a year.
 pub fn css_url() -> &'static str {
@@ -17,6 +21,13 @@ pub fn css_url() -> &'static str {
 }
 
 pub async fn css(query: web::Query<std::collections::HashMap<String, String>>) -> HttpResponse {
-    let cache = if query.contains_key("v") { "public, max-age=31536000, immutable" } else { "public, max-age=3600" };
-    HttpResponse::Ok().content_type("text/css; charset=utf-8").insert_header((header::CACHE_CONTROL, cache)).body(CSS)
+    let cache = if query.contains_key("v") {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=3600"
+    };
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, cache))
+        .body(CSS)
 }

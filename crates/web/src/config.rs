@@ -89,13 +89,18 @@ impl Config {
 
     /// Fills the derived defaults and prepares the data directory.
     pub fn resolve(self) -> Result<Settings, ConfigError> {
-        std::fs::create_dir_all(&self.data_dir).map_err(|e| ConfigError::DataDir(self.data_dir.clone(), e))?;
+        std::fs::create_dir_all(&self.data_dir)
+            .map_err(|e| ConfigError::DataDir(self.data_dir.clone(), e))?;
         let database_url = self
             .database_url
             .clone()
             .unwrap_or_else(|| self.data_dir.join("guichet.db").to_string_lossy().into_owned());
-        let public_url =
-            self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.bind)).trim_end_matches('/').to_owned();
+        let public_url = self
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.bind))
+            .trim_end_matches('/')
+            .to_owned();
         let session_secret = match self.session_secret.clone() {
             Some(s) if s.expose_secret().len() >= 32 => s,
             Some(_) => return Err(ConfigError::WeakSecret),
@@ -132,7 +137,12 @@ fn stored_secret(dir: &Path) -> Result<SecretString, ConfigError> {
 fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(content.as_bytes())
 }
 
@@ -179,13 +189,20 @@ mod tests {
     #[test]
     fn defaults_give_a_sqlite_file_in_the_data_dir_and_a_stored_secret() {
         let dir = tempfile::tempdir().unwrap();
-        let cfg = Config { data_dir: dir.path().to_owned(), ..Config::default() };
+        let cfg = Config {
+            data_dir: dir.path().to_owned(),
+            ..Config::default()
+        };
         let s = cfg.clone().resolve().unwrap();
         assert!(s.database_url.ends_with("guichet.db"));
         assert_eq!(s.public_url, "http://127.0.0.1:8080");
         assert!(!s.secure_cookies);
         let again = cfg.resolve().unwrap();
-        assert_eq!(s.session_secret.expose_secret(), again.session_secret.expose_secret(), "secret is stored");
+        assert_eq!(
+            s.session_secret.expose_secret(),
+            again.session_secret.expose_secret(),
+            "secret is stored"
+        );
     }
 
     #[test]
@@ -196,12 +213,18 @@ mod tests {
             ..Config::default()
         };
         let dbg = format!("{cfg:?}");
-        assert!(!dbg.contains("hunter2") && !dbg.contains(&"s".repeat(40)), "{dbg}");
+        assert!(
+            !dbg.contains("hunter2") && !dbg.contains(&"s".repeat(40)),
+            "{dbg}"
+        );
     }
 
     #[test]
     fn database_passwords_are_masked_in_labels() {
-        assert_eq!(url_without_password("postgres://app:secret@db/guichet").as_deref(), Some("postgres://app:***@db/guichet"));
+        assert_eq!(
+            url_without_password("postgres://app:secret@db/guichet").as_deref(),
+            Some("postgres://app:***@db/guichet")
+        );
     }
 
     #[test]

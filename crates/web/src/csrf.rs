@@ -19,21 +19,37 @@ pub const FIELD: &str = "csrf_token";
 pub struct CsrfToken(pub String);
 
 fn plausible(token: &str) -> bool {
-    token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    token.len() == 43
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Middleware: gives every visitor a CSRF cookie, so that the first form they see already works.
-pub async fn ensure_cookie(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let existing = req.cookie(COOKIE).map(|c| c.value().to_owned()).filter(|t| plausible(t));
+pub async fn ensure_cookie(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let existing = req
+        .cookie(COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|t| plausible(t));
     let (token, fresh) = match existing {
         Some(t) => (t, false),
         None => (guichet_accounts::tokens::random_token(), true),
     };
-    let secure = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.settings.secure_cookies);
+    let secure = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.settings.secure_cookies);
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut res = next.call(req).await?;
     if fresh {
-        let cookie = Cookie::build(COOKIE, token).path("/").http_only(true).same_site(SameSite::Lax).secure(secure).finish();
+        let cookie = Cookie::build(COOKIE, token)
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(secure)
+            .finish();
         res.response_mut().add_cookie(&cookie)?;
     }
     Ok(res)
@@ -41,7 +57,9 @@ pub async fn ensure_cookie(req: ServiceRequest, next: Next<impl MessageBody>) ->
 
 /// True when the submitted token matches the cookie's.
 pub fn matches(expected: &str, submitted: &str) -> bool {
-    !expected.is_empty() && expected.len() == submitted.len() && bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
+    !expected.is_empty()
+        && expected.len() == submitted.len()
+        && bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
 }
 
 #[cfg(test)]

@@ -55,15 +55,22 @@ impl WebError {
                 "Page non trouvée",
                 "La page que vous cherchez n’existe pas ou a été déplacée. Vérifiez l’adresse, ou revenez à l’accueil.",
             ),
-            WebError::Forbidden => ("Accès refusé", "Vous n’avez pas accès à cette page avec votre compte."),
+            WebError::Forbidden => (
+                "Accès refusé",
+                "Vous n’avez pas accès à cette page avec votre compte.",
+            ),
             WebError::Csrf => (
                 "Formulaire expiré",
                 "Ce formulaire a expiré ou n’a pas été envoyé depuis notre site. Revenez à la page précédente, rechargez-la, puis envoyez-le à nouveau : vos réponses déjà enregistrées sont conservées.",
             ),
-            WebError::TooManyRequests => {
-                ("Trop de tentatives", "Trop de tentatives de connexion. Attendez 15 minutes avant de réessayer.")
-            }
-            WebError::BadRequest(_) => ("Demande incorrecte", "La demande envoyée est incorrecte. Revenez à la page précédente et réessayez."),
+            WebError::TooManyRequests => (
+                "Trop de tentatives",
+                "Trop de tentatives de connexion. Attendez 15 minutes avant de réessayer.",
+            ),
+            WebError::BadRequest(_) => (
+                "Demande incorrecte",
+                "La demande envoyée est incorrecte. Revenez à la page précédente et réessayez.",
+            ),
             WebError::LoginRequired { .. } => ("Connexion nécessaire", "Connectez-vous pour continuer."),
             WebError::Internal(_) => (
                 "Erreur technique",
@@ -92,12 +99,21 @@ impl ResponseError for WebError {
             _ => {}
         }
         if let WebError::LoginRequired { next } = self {
-            let target = format!("/connexion?suite={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
-            return HttpResponse::SeeOther().insert_header((header::LOCATION, target)).finish();
+            let target = format!(
+                "/connexion?suite={}",
+                form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            );
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, target))
+                .finish();
         }
         let (title, message) = self.page();
-        let html = ErrorPage::new(title, message).render().unwrap_or_else(|_| format!("<h1>{title}</h1><p>{message}</p>"));
-        HttpResponse::build(self.status_code()).content_type(ContentType::html()).body(html)
+        let html = ErrorPage::new(title, message)
+            .render()
+            .unwrap_or_else(|_| format!("<h1>{title}</h1><p>{message}</p>"));
+        HttpResponse::build(self.status_code())
+            .content_type(ContentType::html())
+            .body(html)
     }
 }
 

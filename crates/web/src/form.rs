@@ -36,7 +36,10 @@ impl FormData {
 
     /// The field's text as sent (trimming is the caller's); empty when absent.
     pub fn get(&self, name: &str) -> &str {
-        self.fields.get(name).and_then(|v| v.first()).map_or("", String::as_str)
+        self.fields
+            .get(name)
+            .and_then(|v| v.first())
+            .map_or("", String::as_str)
     }
 
     pub fn all(&self, name: &str) -> &[String] {
@@ -63,7 +66,11 @@ impl FromRequest for CsrfForm {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let expected = req.extensions().get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+        let expected = req
+            .extensions()
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default();
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             let bytes = body.await.map_err(|e| WebError::BadRequest(e.to_string()))?;

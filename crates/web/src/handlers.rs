@@ -10,7 +10,9 @@ use crate::error::WebResult;
 
 /// Renders a template with a status.
 pub fn render(status: StatusCode, page: &impl Template) -> WebResult<HttpResponse> {
-    Ok(HttpResponse::build(status).content_type(ContentType::html()).body(page.render()?))
+    Ok(HttpResponse::build(status)
+        .content_type(ContentType::html())
+        .body(page.render()?))
 }
 
 pub fn ok(page: &impl Template) -> WebResult<HttpResponse> {
@@ -19,5 +21,7 @@ pub fn ok(page: &impl Template) -> WebResult<HttpResponse> {
 
 /// Post-redirect-get.
 pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, location.to_owned())).finish()
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_owned()))
+        .finish()
 }

@@ -20,12 +20,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/deconnexion", post().to(accounts::logout))
         .route("/mot-de-passe-oublie", get().to(accounts::show_forgot))
         .route("/mot-de-passe-oublie", post().to(accounts::submit_forgot))
-        .route("/mot-de-passe-oublie/message-envoye", get().to(accounts::forgot_sent))
+        .route(
+            "/mot-de-passe-oublie/message-envoye",
+            get().to(accounts::forgot_sent),
+        )
         .route("/mot-de-passe/nouveau", get().to(accounts::show_reset))
         .route("/mot-de-passe/nouveau", post().to(accounts::submit_reset))
         .route("/mot-de-passe/change", get().to(accounts::password_changed))
         .route("/compte", get().to(accounts::show_account))
         .route("/compte/mot-de-passe", get().to(accounts::show_change_password))
-        .route("/compte/mot-de-passe", post().to(accounts::submit_change_password))
+        .route(
+            "/compte/mot-de-passe",
+            post().to(accounts::submit_change_password),
+        )
         .default_service(web::to(pages::not_found));
 }

@@ -41,7 +41,12 @@ pub fn cookie(token: String, state: &AppState) -> Cookie<'static> {
 
 /// A cookie that tells the browser to forget the session.
 pub fn removal_cookie(state: &AppState) -> Cookie<'static> {
-    let mut c = Cookie::build(COOKIE, "").path("/").http_only(true).same_site(SameSite::Lax).secure(state.settings.secure_cookies).finish();
+    let mut c = Cookie::build(COOKIE, "")
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.secure_cookies)
+        .finish();
     c.make_removal();
     c
 }
@@ -53,7 +58,10 @@ async fn resolve(req: &HttpRequest) -> Result<Option<SessionUser>, WebError> {
     if let Some(r) = req.extensions().get::<Resolved>() {
         return Ok(r.0.clone());
     }
-    let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| WebError::Internal("no app state".into()))?.clone();
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| WebError::Internal("no app state".into()))?
+        .clone();
     let claims = req.cookie(COOKIE).and_then(|c| state.keys.verify(c.value()));
     let found = match claims {
         None => None,
@@ -104,7 +112,9 @@ impl FromRequest for CurrentUser {
         Box::pin(async move {
             match resolve(&req).await? {
                 Some(u) => Ok(CurrentUser(u)),
-                None => Err(WebError::LoginRequired { next: req.uri().path().to_owned() }),
+                None => Err(WebError::LoginRequired {
+                    next: req.uri().path().to_owned(),
+                }),
             }
         })
     }
@@ -112,7 +122,8 @@ impl FromRequest for CurrentUser {
 
 /// Where to go after login: only a local path, never another site (no open redirect).
 pub fn safe_next(next: &str) -> Option<String> {
-    let ok = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && !next.contains("://");
+    let ok =
+        next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && !next.contains("://");
     (ok && next.len() < 500 && !next.chars().any(char::is_control)).then(|| next.to_owned())
 }
 

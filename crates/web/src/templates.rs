@@ -32,7 +32,11 @@ impl Layout {
         Layout {
             title: title.into(),
             has_errors: false,
-            csrf: req.extensions().get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default(),
+            csrf: req
+                .extensions()
+                .get::<CsrfToken>()
+                .map(|t| t.0.clone())
+                .unwrap_or_default(),
             user: user.map(|u| NavUser {
                 name: u.user.display_name.clone(),
                 is_staff: u.user.role != guichet_types::Role::Usager,
@@ -68,8 +72,21 @@ pub struct InputField {
 }
 
 impl InputField {
-    pub fn new(id: &'static str, label: &'static str, kind: &'static str, autocomplete: &'static str) -> InputField {
-        InputField { id, label, hint: "", kind, autocomplete, value: String::new(), error: None }
+    pub fn new(
+        id: &'static str,
+        label: &'static str,
+        kind: &'static str,
+        autocomplete: &'static str,
+    ) -> InputField {
+        InputField {
+            id,
+            label,
+            hint: "",
+            kind,
+            autocomplete,
+            value: String::new(),
+            error: None,
+        }
     }
 
     pub fn hint(mut self, hint: &'static str) -> InputField {
@@ -83,7 +100,10 @@ impl InputField {
     }
 
     pub fn error_from(mut self, errors: &[FieldError]) -> InputField {
-        self.error = errors.iter().find(|e| e.field == self.id).map(|e| e.message.clone());
+        self.error = errors
+            .iter()
+            .find(|e| e.field == self.id)
+            .map(|e| e.message.clone());
         self
     }
 

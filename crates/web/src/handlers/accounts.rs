@@ -16,7 +16,10 @@ use crate::templates::{AccountPage, FieldError, FormPage, InputField, Layout, Me
 const GARBLED: &str = "Ce champ contient des caractères non reconnus : saisissez-le à nouveau";
 
 fn err(field: &str, message: impl Into<String>) -> FieldError {
-    FieldError { field: field.to_owned(), message: message.into() }
+    FieldError {
+        field: field.to_owned(),
+        message: message.into(),
+    }
 }
 
 /// Reads a text field; records an error if it arrived garbled (invalid UTF-8).
@@ -27,11 +30,22 @@ fn text<'a>(form: &'a FormData, field: &str, errors: &mut Vec<FieldError>) -> &'
     form.get(field)
 }
 
-fn page(req: &HttpRequest, user: Option<&session::SessionUser>, title: &str, errors: &[FieldError]) -> Layout {
+fn page(
+    req: &HttpRequest,
+    user: Option<&session::SessionUser>,
+    title: &str,
+    errors: &[FieldError],
+) -> Layout {
     Layout::new(req, user, title).with_errors(!errors.is_empty())
 }
 
-fn form_page(layout: Layout, action: &str, fields: Vec<InputField>, errors: Vec<FieldError>, submit: &'static str) -> FormPage {
+fn form_page(
+    layout: Layout,
+    action: &str,
+    fields: Vec<InputField>,
+    errors: Vec<FieldError>,
+    submit: &'static str,
+) -> FormPage {
     FormPage {
         layout,
         back: None,
@@ -50,7 +64,10 @@ fn message(layout: Layout, success: bool, paragraphs: &[&str], links: &[(&str, &
         layout,
         success,
         paragraphs: paragraphs.iter().map(|p| (*p).to_owned()).collect(),
-        links: links.iter().map(|(h, t)| ((*h).to_owned(), (*t).to_owned())).collect(),
+        links: links
+            .iter()
+            .map(|(h, t)| ((*h).to_owned(), (*t).to_owned()))
+            .collect(),
     }
 }
 
@@ -61,14 +78,24 @@ const PASSWORD_HINT: &str =
 
 fn signup_page(req: &HttpRequest, form: &FormData, errors: Vec<FieldError>) -> FormPage {
     let fields = vec![
-        InputField::new("nom", "Prénom et nom", "text", "name").value(form.get("nom")).error_from(&errors),
+        InputField::new("nom", "Prénom et nom", "text", "name")
+            .value(form.get("nom"))
+            .error_from(&errors),
         InputField::new("email", "Adresse électronique", "email", "email")
             .hint("Nous y enverrons un lien pour activer votre compte, puis le suivi de vos demandes.")
             .value(form.get("email"))
             .error_from(&errors),
-        InputField::new("mot_de_passe", "Mot de passe", "password", "new-password").hint(PASSWORD_HINT).error_from(&errors),
+        InputField::new("mot_de_passe", "Mot de passe", "password", "new-password")
+            .hint(PASSWORD_HINT)
+            .error_from(&errors),
     ];
-    let mut p = form_page(page(req, None, "Créer un compte", &errors), "/inscription", fields, errors, "Créer mon compte");
+    let mut p = form_page(
+        page(req, None, "Créer un compte", &errors),
+        "/inscription",
+        fields,
+        errors,
+        "Créer mon compte",
+    );
     p.intro = vec!["Un compte vous permet de déposer une demande, de la reprendre plus tard et de suivre votre dossier. Pour estimer vos droits, aucun compte n’est nécessaire.".into()];
     p.links = vec![("/connexion".into(), "J’ai déjà un compte : me connecter".into())];
     p
@@ -81,7 +108,11 @@ pub async fn show_signup(req: HttpRequest, user: MaybeUser) -> WebResult<HttpRes
     ok(&signup_page(&req, &FormData::default(), Vec::new()))
 }
 
-pub async fn submit_signup(req: HttpRequest, state: web::Data<AppState>, CsrfForm(form): CsrfForm) -> WebResult<HttpResponse> {
+pub async fn submit_signup(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
     let mut errors = Vec::new();
     let name = text(&form, "nom", &mut errors);
     let email_raw = text(&form, "email", &mut errors);
@@ -108,11 +139,21 @@ pub async fn submit_signup(req: HttpRequest, state: web::Data<AppState>, CsrfFor
         errors.push(err("mot_de_passe", e.to_string()));
     }
     let (Some(name), Some(email), true) = (name, email, errors.is_empty()) else {
-        return render(StatusCode::UNPROCESSABLE_ENTITY, &signup_page(&req, &form, errors));
+        return render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &signup_page(&req, &form, errors),
+        );
     };
     let public_url = state.settings.public_url.clone();
-    let input = SignUp { email, display_name: name, password: pw };
-    state.pool.run(move |c| users::sign_up(c, &input, &public_url).map_err(WebError::from)).await?;
+    let input = SignUp {
+        email,
+        display_name: name,
+        password: pw,
+    };
+    state
+        .pool
+        .run(move |c| users::sign_up(c, &input, &public_url).map_err(WebError::from))
+        .await?;
     state.delivery.wake();
     Ok(see_other("/inscription/message-envoye"))
 }
@@ -135,9 +176,16 @@ pub struct TokenQuery {
     jeton: String,
 }
 
-pub async fn confirm_email(req: HttpRequest, state: web::Data<AppState>, q: web::Query<TokenQuery>) -> WebResult<HttpResponse> {
+pub async fn confirm_email(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<TokenQuery>,
+) -> WebResult<HttpResponse> {
     let token = q.into_inner().jeton;
-    let result = state.pool.run(move |c| Ok::<_, WebError>(users::verify_email(c, &token))).await?;
+    let result = state
+        .pool
+        .run(move |c| Ok::<_, WebError>(users::verify_email(c, &token)))
+        .await?;
     match result {
         Ok(_) => ok(&message(
             Layout::new(&req, None, "Adresse électronique confirmée"),
@@ -165,10 +213,18 @@ pub async fn confirm_email(req: HttpRequest, state: web::Data<AppState>, q: web:
 
 fn login_page(req: &HttpRequest, form: &FormData, errors: Vec<FieldError>) -> FormPage {
     let fields = vec![
-        InputField::new("email", "Adresse électronique", "email", "username").value(form.get("email")).error_from(&errors),
+        InputField::new("email", "Adresse électronique", "email", "username")
+            .value(form.get("email"))
+            .error_from(&errors),
         InputField::new("mot_de_passe", "Mot de passe", "password", "current-password").error_from(&errors),
     ];
-    let mut p = form_page(page(req, None, "Se connecter", &errors), "/connexion", fields, errors, "Se connecter");
+    let mut p = form_page(
+        page(req, None, "Se connecter", &errors),
+        "/connexion",
+        fields,
+        errors,
+        "Se connecter",
+    );
     if let Some(next) = safe_next(form.get("suite")) {
         p.hidden.push(("suite".into(), next));
     }
@@ -185,18 +241,32 @@ pub struct NextQuery {
     suite: String,
 }
 
-pub async fn show_login(req: HttpRequest, user: MaybeUser, q: web::Query<NextQuery>) -> WebResult<HttpResponse> {
+pub async fn show_login(
+    req: HttpRequest,
+    user: MaybeUser,
+    q: web::Query<NextQuery>,
+) -> WebResult<HttpResponse> {
     if user.0.is_some() {
         return Ok(see_other("/compte"));
     }
     let mut form = FormData::default();
     if let Some(next) = safe_next(&q.suite) {
-        form = FormData::parse(format!("suite={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()).as_bytes());
+        form = FormData::parse(
+            format!(
+                "suite={}",
+                form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            )
+            .as_bytes(),
+        );
     }
     ok(&login_page(&req, &form, Vec::new()))
 }
 
-pub async fn submit_login(req: HttpRequest, state: web::Data<AppState>, CsrfForm(form): CsrfForm) -> WebResult<HttpResponse> {
+pub async fn submit_login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
     let mut errors = Vec::new();
     let email = text(&form, "email", &mut errors).trim().to_owned();
     let pw = text(&form, "mot_de_passe", &mut errors).to_owned();
@@ -209,20 +279,32 @@ pub async fn submit_login(req: HttpRequest, state: web::Data<AppState>, CsrfForm
     if !errors.is_empty() {
         return render(StatusCode::UNPROCESSABLE_ENTITY, &login_page(&req, &form, errors));
     }
-    let ip = req.peer_addr().map_or_else(|| "inconnue".to_owned(), |a| a.ip().to_string());
+    let ip = req
+        .peer_addr()
+        .map_or_else(|| "inconnue".to_owned(), |a| a.ip().to_string());
     let public_url = state.settings.public_url.clone();
-    let result = state.pool.run(move |c| Ok::<_, WebError>(users::authenticate(c, &email, &pw, &ip, &public_url))).await?;
+    let result = state
+        .pool
+        .run(move |c| Ok::<_, WebError>(users::authenticate(c, &email, &pw, &ip, &public_url)))
+        .await?;
     let (status, message) = match result {
         Ok(user) => {
             let token = state.keys.issue(&user)?;
             let target = safe_next(form.get("suite")).unwrap_or_else(|| "/compte".to_owned());
             tracing::info!(user.id = %user.id, "Login");
             let mut res = see_other(&target);
-            res.add_cookie(&session::cookie(token, &state)).map_err(|e| WebError::Internal(e.to_string()))?;
+            res.add_cookie(&session::cookie(token, &state))
+                .map_err(|e| WebError::Internal(e.to_string()))?;
             return Ok(res);
         }
-        Err(AccountsError::Throttled) => (StatusCode::TOO_MANY_REQUESTS, AccountsError::Throttled.to_string()),
-        Err(AccountsError::InvalidCredentials) => (StatusCode::UNAUTHORIZED, AccountsError::InvalidCredentials.to_string()),
+        Err(AccountsError::Throttled) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            AccountsError::Throttled.to_string(),
+        ),
+        Err(AccountsError::InvalidCredentials) => (
+            StatusCode::UNAUTHORIZED,
+            AccountsError::InvalidCredentials.to_string(),
+        ),
         Err(AccountsError::EmailNotVerified) => {
             state.delivery.wake();
             (StatusCode::FORBIDDEN, AccountsError::EmailNotVerified.to_string())
@@ -235,10 +317,14 @@ pub async fn submit_login(req: HttpRequest, state: web::Data<AppState>, CsrfForm
 pub async fn logout(state: web::Data<AppState>, user: MaybeUser, _form: CsrfForm) -> WebResult<HttpResponse> {
     if let Some(u) = user.0 {
         let id = u.user.id.clone();
-        state.pool.run(move |c| users::logout(c, &id).map_err(WebError::from)).await?;
+        state
+            .pool
+            .run(move |c| users::logout(c, &id).map_err(WebError::from))
+            .await?;
     }
     let mut res = see_other("/");
-    res.add_cookie(&session::removal_cookie(&state)).map_err(|e| WebError::Internal(e.to_string()))?;
+    res.add_cookie(&session::removal_cookie(&state))
+        .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(res)
 }
 
@@ -250,9 +336,17 @@ fn forgot_page(req: &HttpRequest, form: &FormData, errors: Vec<FieldError>) -> F
             .value(form.get("email"))
             .error_from(&errors),
     ];
-    let mut p = form_page(page(req, None, "Mot de passe oublié", &errors), "/mot-de-passe-oublie", fields, errors, "Recevoir un lien");
+    let mut p = form_page(
+        page(req, None, "Mot de passe oublié", &errors),
+        "/mot-de-passe-oublie",
+        fields,
+        errors,
+        "Recevoir un lien",
+    );
     p.back = Some("/connexion".into());
-    p.intro = vec!["Nous vous enverrons un lien pour choisir un nouveau mot de passe. Il sera valable 1 heure.".into()];
+    p.intro = vec![
+        "Nous vous enverrons un lien pour choisir un nouveau mot de passe. Il sera valable 1 heure.".into(),
+    ];
     p
 }
 
@@ -260,16 +354,33 @@ pub async fn show_forgot(req: HttpRequest) -> WebResult<HttpResponse> {
     ok(&forgot_page(&req, &FormData::default(), Vec::new()))
 }
 
-pub async fn submit_forgot(req: HttpRequest, state: web::Data<AppState>, CsrfForm(form): CsrfForm) -> WebResult<HttpResponse> {
+pub async fn submit_forgot(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
     let mut errors = Vec::new();
     let raw = text(&form, "email", &mut errors);
     let email = match Email::parse(raw) {
         Ok(e) if errors.is_empty() => e,
-        Ok(_) => return render(StatusCode::UNPROCESSABLE_ENTITY, &forgot_page(&req, &form, errors)),
-        Err(e) => return render(StatusCode::UNPROCESSABLE_ENTITY, &forgot_page(&req, &form, vec![err("email", e.to_string())])),
+        Ok(_) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &forgot_page(&req, &form, errors),
+            );
+        }
+        Err(e) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &forgot_page(&req, &form, vec![err("email", e.to_string())]),
+            );
+        }
     };
     let public_url = state.settings.public_url.clone();
-    state.pool.run(move |c| users::request_password_reset(c, &email, &public_url).map_err(WebError::from)).await?;
+    state
+        .pool
+        .run(move |c| users::request_password_reset(c, &email, &public_url).map_err(WebError::from))
+        .await?;
     state.delivery.wake();
     Ok(see_other("/mot-de-passe-oublie/message-envoye"))
 }
@@ -288,9 +399,17 @@ pub async fn forgot_sent(req: HttpRequest) -> WebResult<HttpResponse> {
 
 fn reset_page(req: &HttpRequest, token: &str, errors: Vec<FieldError>) -> FormPage {
     let fields = vec![
-        InputField::new("mot_de_passe", "Nouveau mot de passe", "password", "new-password").hint(PASSWORD_HINT).error_from(&errors),
+        InputField::new("mot_de_passe", "Nouveau mot de passe", "password", "new-password")
+            .hint(PASSWORD_HINT)
+            .error_from(&errors),
     ];
-    let mut p = form_page(page(req, None, "Choisir un nouveau mot de passe", &errors), "/mot-de-passe/nouveau", fields, errors, "Enregistrer");
+    let mut p = form_page(
+        page(req, None, "Choisir un nouveau mot de passe", &errors),
+        "/mot-de-passe/nouveau",
+        fields,
+        errors,
+        "Enregistrer",
+    );
     p.hidden.push(("jeton".into(), token.to_owned()));
     p
 }
@@ -311,7 +430,11 @@ fn invalid_link(req: &HttpRequest) -> WebResult<HttpResponse> {
     )
 }
 
-pub async fn submit_reset(req: HttpRequest, state: web::Data<AppState>, CsrfForm(form): CsrfForm) -> WebResult<HttpResponse> {
+pub async fn submit_reset(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
     let mut errors = Vec::new();
     let token = form.get("jeton").to_owned();
     let pw = text(&form, "mot_de_passe", &mut errors).to_owned();
@@ -321,18 +444,25 @@ pub async fn submit_reset(req: HttpRequest, state: web::Data<AppState>, CsrfForm
         errors.push(err("mot_de_passe", e.to_string()));
     }
     if !errors.is_empty() {
-        return render(StatusCode::UNPROCESSABLE_ENTITY, &reset_page(&req, &token, errors));
+        return render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &reset_page(&req, &token, errors),
+        );
     }
-    let result = state.pool.run(move |c| Ok::<_, WebError>(users::reset_password(c, &token, &pw))).await?;
+    let result = state
+        .pool
+        .run(move |c| Ok::<_, WebError>(users::reset_password(c, &token, &pw)))
+        .await?;
     match result {
         Ok(_) => {
             state.delivery.wake();
             Ok(see_other("/mot-de-passe/change"))
         }
         Err(AccountsError::InvalidToken) => invalid_link(&req),
-        Err(AccountsError::WeakPassword(e)) => {
-            render(StatusCode::UNPROCESSABLE_ENTITY, &reset_page(&req, form.get("jeton"), vec![err("mot_de_passe", e.to_string())]))
-        }
+        Err(AccountsError::WeakPassword(e)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &reset_page(&req, form.get("jeton"), vec![err("mot_de_passe", e.to_string())]),
+        ),
         Err(e) => Err(e.into()),
     }
 }
@@ -341,7 +471,9 @@ pub async fn password_changed(req: HttpRequest, user: MaybeUser) -> WebResult<Ht
     ok(&message(
         Layout::new(&req, user.0.as_ref(), "Mot de passe changé"),
         true,
-        &["Votre nouveau mot de passe est enregistré. Par sécurité, vous avez été déconnecté de tous vos appareils."],
+        &[
+            "Votre nouveau mot de passe est enregistré. Par sécurité, vous avez été déconnecté de tous vos appareils.",
+        ],
         &[("/connexion", "Se connecter")],
     ))
 }
@@ -354,16 +486,29 @@ pub async fn show_account(req: HttpRequest, CurrentUser(u): CurrentUser) -> WebR
         name: u.user.display_name.clone(),
         email: u.user.email.clone(),
         role: u.user.role.label().to_owned(),
-        services: u.services.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", "),
+        services: u
+            .services
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
     })
 }
 
 fn change_page(req: &HttpRequest, u: &session::SessionUser, errors: Vec<FieldError>) -> FormPage {
     let fields = vec![
         InputField::new("actuel", "Mot de passe actuel", "password", "current-password").error_from(&errors),
-        InputField::new("mot_de_passe", "Nouveau mot de passe", "password", "new-password").hint(PASSWORD_HINT).error_from(&errors),
+        InputField::new("mot_de_passe", "Nouveau mot de passe", "password", "new-password")
+            .hint(PASSWORD_HINT)
+            .error_from(&errors),
     ];
-    let mut p = form_page(page(req, Some(u), "Changer de mot de passe", &errors), "/compte/mot-de-passe", fields, errors, "Enregistrer");
+    let mut p = form_page(
+        page(req, Some(u), "Changer de mot de passe", &errors),
+        "/compte/mot-de-passe",
+        fields,
+        errors,
+        "Enregistrer",
+    );
     p.back = Some("/compte".into());
     p
 }
@@ -391,19 +536,27 @@ pub async fn submit_change_password(
         return render(StatusCode::UNPROCESSABLE_ENTITY, &change_page(&req, &u, errors));
     }
     let id = u.user.id.clone();
-    let result = state.pool.run(move |c| Ok::<_, WebError>(users::change_password(c, &id, &current, &new))).await?;
+    let result = state
+        .pool
+        .run(move |c| Ok::<_, WebError>(users::change_password(c, &id, &current, &new)))
+        .await?;
     match result {
         Ok(updated) => {
             state.delivery.wake();
             // The change revoked every session; this device gets a fresh one.
             let token = state.keys.issue(&updated)?;
             let mut res = see_other("/compte");
-            res.add_cookie(&session::cookie(token, &state)).map_err(|e| WebError::Internal(e.to_string()))?;
+            res.add_cookie(&session::cookie(token, &state))
+                .map_err(|e| WebError::Internal(e.to_string()))?;
             Ok(res)
         }
         Err(AccountsError::InvalidCredentials) => render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &change_page(&req, &u, vec![err("actuel", "Le mot de passe actuel est incorrect")]),
+            &change_page(
+                &req,
+                &u,
+                vec![err("actuel", "Le mot de passe actuel est incorrect")],
+            ),
         ),
         Err(e) => Err(e.into()),
     }

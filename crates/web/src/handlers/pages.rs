@@ -9,7 +9,12 @@ use crate::session::MaybeUser;
 use crate::templates::{AccessibilityPage, Card, ErrorPage, HomePage, Layout, LegalPage};
 
 fn card(title: &str, summary: &str, cerfa: &str, href: Option<&str>) -> Card {
-    Card { title: title.into(), summary: summary.into(), cerfa: cerfa.into(), href: href.map(Into::into) }
+    Card {
+        title: title.into(),
+        summary: summary.into(),
+        cerfa: cerfa.into(),
+        href: href.map(Into::into),
+    }
 }
 
 pub async fn home(req: HttpRequest, user: MaybeUser) -> WebResult<HttpResponse> {
@@ -40,10 +45,30 @@ pub async fn home(req: HttpRequest, user: MaybeUser) -> WebResult<HttpResponse> 
         ),
     ];
     let simulators = vec![
-        card("Estimer l’APA à domicile", "Montant du plan d’aide et de votre participation selon votre GIR et vos ressources.", "", None),
-        card("Estimer la PCH", "Taux de prise en charge et montants par élément.", "", None),
-        card("Estimer l’AAH", "Montant de l’allocation aux adultes handicapés selon vos ressources.", "", None),
-        card("Forfait Améthyste", "Êtes-vous éligible et combien coûte le forfait dans votre département ?", "", None),
+        card(
+            "Estimer l’APA à domicile",
+            "Montant du plan d’aide et de votre participation selon votre GIR et vos ressources.",
+            "",
+            None,
+        ),
+        card(
+            "Estimer la PCH",
+            "Taux de prise en charge et montants par élément.",
+            "",
+            None,
+        ),
+        card(
+            "Estimer l’AAH",
+            "Montant de l’allocation aux adultes handicapés selon vos ressources.",
+            "",
+            None,
+        ),
+        card(
+            "Forfait Améthyste",
+            "Êtes-vous éligible et combien coûte le forfait dans votre département ?",
+            "",
+            None,
+        ),
     ];
     ok(&HomePage {
         layout: Layout::new(&req, user.0.as_ref(), "Accueil"),
@@ -53,11 +78,15 @@ pub async fn home(req: HttpRequest, user: MaybeUser) -> WebResult<HttpResponse> 
 }
 
 pub async fn legal(req: HttpRequest, user: MaybeUser) -> WebResult<HttpResponse> {
-    ok(&LegalPage { layout: Layout::new(&req, user.0.as_ref(), "Mentions légales") })
+    ok(&LegalPage {
+        layout: Layout::new(&req, user.0.as_ref(), "Mentions légales"),
+    })
 }
 
 pub async fn accessibility(req: HttpRequest, user: MaybeUser) -> WebResult<HttpResponse> {
-    ok(&AccessibilityPage { layout: Layout::new(&req, user.0.as_ref(), "Déclaration d’accessibilité") })
+    ok(&AccessibilityPage {
+        layout: Layout::new(&req, user.0.as_ref(), "Déclaration d’accessibilité"),
+    })
 }
 
 pub async fn not_found(req: HttpRequest) -> WebResult<HttpResponse> {
@@ -71,12 +100,16 @@ pub async fn not_found(req: HttpRequest) -> WebResult<HttpResponse> {
 
 /// Liveness and database reachability, for load balancers and monitoring.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let db = state.pool.run(|c| guichet_db::ping(c).map_err(WebError::from)).await;
+    let db = state
+        .pool
+        .run(|c| guichet_db::ping(c).map_err(WebError::from))
+        .await;
     match db {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ok", "database": "ok"})),
         Err(e) => {
             tracing::error!(error = %e, "Health check: database unreachable");
-            HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "error", "database": "unreachable"}))
+            HttpResponse::ServiceUnavailable()
+                .json(serde_json::json!({"status": "error", "database": "unreachable"}))
         }
     }
 }

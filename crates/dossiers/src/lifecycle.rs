@@ -1,0 +1,298 @@
+//! The dossier state machine, as one table of pure code.
+//!
+//! ```text
+//! brouillon ──deposit──▶ depose ──take──▶ en_instruction ──accept/refuse/close──▶ accepte | refuse | sans_suite
+//!                          ▲                 │    ▲                                       │
+//!                          └──ask complement─┘    └───────────── reopen (with reason) ────┘
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Brouillon,
+    Depose,
+    EnInstruction,
+    Accepte,
+    Refuse,
+    SansSuite,
+}
+
+impl State {
+    pub const ALL: [State; 6] = [
+        State::Brouillon,
+        State::Depose,
+        State::EnInstruction,
+        State::Accepte,
+        State::Refuse,
+        State::SansSuite,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            State::Brouillon => "brouillon",
+            State::Depose => "depose",
+            State::EnInstruction => "en_instruction",
+            State::Accepte => "accepte",
+            State::Refuse => "refuse",
+            State::SansSuite => "sans_suite",
+        }
+    }
+
+    /// The state in plain words, for the usager.
+    pub const fn label(self) -> &'static str {
+        match self {
+            State::Brouillon => "Brouillon : pas encore envoyé",
+            State::Depose => "Envoyé : en attente de prise en charge",
+            State::EnInstruction => "En cours d’examen",
+            State::Accepte => "Accepté",
+            State::Refuse => "Refusé",
+            State::SansSuite => "Classé sans suite",
+        }
+    }
+
+    pub const fn is_decided(self) -> bool {
+        matches!(self, State::Accepte | State::Refuse | State::SansSuite)
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for State {
+    type Err = TransitionError;
+    fn from_str(s: &str) -> Result<State, TransitionError> {
+        State::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or(TransitionError::UnknownState)
+    }
+}
+
+/// Who acts, relative to the dossier (computed by the caller from the session and memberships).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    /// The usager who owns the dossier.
+    Owner,
+    /// An instructor member of the dossier's service.
+    Instructeur,
+    /// An administrator.
+    Admin,
+    /// The platform itself (e.g. silence rules).
+    System,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// The usager sends the draft.
+    Deposit,
+    /// The usager answers a complement request, which re-deposits the dossier.
+    AnswerComplement,
+    /// An instructor takes the dossier into instruction.
+    Take,
+    /// An instructor asks for missing documents or answers.
+    AskComplement,
+    Accept,
+    Refuse,
+    /// Closed without follow-up (withdrawn, duplicate, unreachable applicant…).
+    Close,
+    /// An administrator reopens a decided dossier, with a reason.
+    Reopen,
+}
+
+impl Action {
+    pub const ALL: [Action; 8] = [
+        Action::Deposit,
+        Action::AnswerComplement,
+        Action::Take,
+        Action::AskComplement,
+        Action::Accept,
+        Action::Refuse,
+        Action::Close,
+        Action::Reopen,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Action::Deposit => "deposit",
+            Action::AnswerComplement => "answer_complement",
+            Action::Take => "take",
+            Action::AskComplement => "ask_complement",
+            Action::Accept => "accept",
+            Action::Refuse => "refuse",
+            Action::Close => "close",
+            Action::Reopen => "reopen",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("Cette action n’est pas possible : le dossier est « {} »", .0.label())]
+    NotAllowedInState(State),
+    #[error("Vous n’avez pas le droit de faire cette action sur ce dossier")]
+    NotAllowedForActor,
+    #[error("Le dossier attend le complément demandé à l’usager")]
+    AwaitingComplement,
+    #[error("Aucun complément n’a été demandé sur ce dossier")]
+    NoComplementRequested,
+    #[error("état de dossier inconnu")]
+    UnknownState,
+}
+
+/// A dossier's position in the machine: its state and the complement flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub state: State,
+    pub complement_demande: bool,
+}
+
+impl Position {
+    pub const fn new(state: State, complement_demande: bool) -> Position {
+        Position {
+            state,
+            complement_demande,
+        }
+    }
+}
+
+/// The whole table. Returns where the action leads, or why it cannot happen.
+pub fn transition(from: Position, action: Action, actor: Actor) -> Result<Position, TransitionError> {
+    use Action as A;
+    use State as S;
+    let staff = matches!(actor, Actor::Instructeur | Actor::Admin);
+    let allowed_actor = match action {
+        A::Deposit | A::AnswerComplement => actor == Actor::Owner,
+        A::Take | A::AskComplement | A::Accept | A::Refuse | A::Close => staff,
+        A::Reopen => actor == Actor::Admin,
+    };
+    if !allowed_actor {
+        return Err(TransitionError::NotAllowedForActor);
+    }
+    let to = match (from.state, action) {
+        (S::Brouillon, A::Deposit) => Position::new(S::Depose, false),
+        (S::Depose, A::AnswerComplement) if from.complement_demande => Position::new(S::Depose, false),
+        (S::Depose, A::AnswerComplement) => return Err(TransitionError::NoComplementRequested),
+        (S::Depose, A::Take) if from.complement_demande => return Err(TransitionError::AwaitingComplement),
+        (S::Depose, A::Take) => Position::new(S::EnInstruction, false),
+        (S::EnInstruction, A::AskComplement) => Position::new(S::Depose, true),
+        (S::EnInstruction, A::Accept) => Position::new(S::Accepte, false),
+        (S::EnInstruction, A::Refuse) => Position::new(S::Refuse, false),
+        // A deposited dossier can be closed too (withdrawal, duplicate), even while awaiting a complement.
+        (S::EnInstruction | S::Depose, A::Close) => Position::new(S::SansSuite, false),
+        (S::Accepte | S::Refuse | S::SansSuite, A::Reopen) => Position::new(S::EnInstruction, false),
+        (state, _) => return Err(TransitionError::NotAllowedInState(state)),
+    };
+    Ok(to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ACTORS: [Actor; 4] = [Actor::Owner, Actor::Instructeur, Actor::Admin, Actor::System];
+
+    /// The expected table, written out by hand: (from, flag, action, actor) → to. Everything absent is refused.
+    fn allowed() -> Vec<(State, bool, Action, Actor, State, bool)> {
+        use Action as A;
+        use Actor as R;
+        use State as S;
+        let mut v = vec![
+            (S::Brouillon, false, A::Deposit, R::Owner, S::Depose, false),
+            (S::Depose, true, A::AnswerComplement, R::Owner, S::Depose, false),
+        ];
+        for staff in [R::Instructeur, R::Admin] {
+            v.extend([
+                (S::Depose, false, A::Take, staff, S::EnInstruction, false),
+                (S::EnInstruction, false, A::AskComplement, staff, S::Depose, true),
+                (S::EnInstruction, false, A::Accept, staff, S::Accepte, false),
+                (S::EnInstruction, false, A::Refuse, staff, S::Refuse, false),
+                (S::EnInstruction, false, A::Close, staff, S::SansSuite, false),
+                (S::Depose, false, A::Close, staff, S::SansSuite, false),
+                (S::Depose, true, A::Close, staff, S::SansSuite, false),
+            ]);
+        }
+        for decided in [S::Accepte, S::Refuse, S::SansSuite] {
+            v.push((decided, false, A::Reopen, R::Admin, S::EnInstruction, false));
+        }
+        v
+    }
+
+    #[test]
+    fn every_transition_in_the_table_is_allowed_and_every_other_is_refused() {
+        let table = allowed();
+        let mut checked = 0;
+        for state in State::ALL {
+            for flag in [false, true] {
+                if flag && state != State::Depose {
+                    continue; // the flag only exists on deposited dossiers
+                }
+                for action in Action::ALL {
+                    for actor in ACTORS {
+                        let expected = table
+                            .iter()
+                            .find(|(s, f, a, r, _, _)| {
+                                *s == state && *f == flag && *a == action && *r == actor
+                            })
+                            .map(|(_, _, _, _, to, tf)| Position::new(*to, *tf));
+                        let got = transition(Position::new(state, flag), action, actor).ok();
+                        assert_eq!(got, expected, "{state:?} flag={flag} {action:?} by {actor:?}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 7 * 8 * 4);
+    }
+
+    #[test]
+    fn refusals_say_why_in_french() {
+        let e = transition(
+            Position::new(State::Depose, true),
+            Action::Take,
+            Actor::Instructeur,
+        )
+        .unwrap_err();
+        assert_eq!(e, TransitionError::AwaitingComplement);
+        let e = transition(
+            Position::new(State::Brouillon, false),
+            Action::Accept,
+            Actor::Instructeur,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Cette action n’est pas possible : le dossier est « Brouillon : pas encore envoyé »"
+        );
+        let e = transition(
+            Position::new(State::EnInstruction, false),
+            Action::Accept,
+            Actor::Owner,
+        )
+        .unwrap_err();
+        assert_eq!(e, TransitionError::NotAllowedForActor);
+        let e = transition(
+            Position::new(State::Accepte, false),
+            Action::Reopen,
+            Actor::Instructeur,
+        )
+        .unwrap_err();
+        assert_eq!(e, TransitionError::NotAllowedForActor);
+    }
+
+    #[test]
+    fn states_round_trip_through_their_names() {
+        for s in State::ALL {
+            assert_eq!(s.as_str().parse::<State>(), Ok(s));
+        }
+        assert!("archive".parse::<State>().is_err());
+    }
+}

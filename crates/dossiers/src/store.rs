@@ -1,0 +1,542 @@
+//! Persistence of drafts and dossiers. Each write that changes a dossier starts with a guarded
+//! `UPDATE … WHERE lock_version = ?`: on SQLite it takes the write lock first (no deadlock on upgrade), on
+//! both backends it makes a concurrent change fail with [`DossierError::Conflict`] instead of being lost.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use guichet_db::outbox::{self, NewEmail};
+use guichet_db::schema::{dossier_events, dossier_sequences, dossiers, form_versions};
+use guichet_db::{AnyConnection, DbError, new_id, now};
+use guichet_types::{DossierNumber, Euros};
+use serde_json::Value;
+
+use crate::lifecycle::{self, Action, Actor, Position, State, TransitionError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DossierError {
+    #[error("{0}")]
+    Transition(#[from] TransitionError),
+    #[error("Dossier introuvable")]
+    NotFound,
+    #[error("Le dossier a été modifié entre-temps par quelqu’un d’autre : rechargez la page")]
+    Conflict,
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for DossierError {
+    fn from(e: diesel::result::Error) -> Self {
+        DossierError::Db(DbError::Query(e))
+    }
+}
+
+pub type Result<T, E = DossierError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = dossiers)]
+struct Row {
+    id: String,
+    number: Option<String>,
+    procedure: String,
+    service_code: String,
+    form_version_id: String,
+    owner_id: String,
+    state: String,
+    complement_demande: bool,
+    answers: String,
+    pending_answers: Option<String>,
+    current_step: Option<String>,
+    applicant_name: String,
+    deposited_at: Option<NaiveDateTime>,
+    due_at: Option<NaiveDateTime>,
+    clock_paused_at: Option<NaiveDateTime>,
+    assigned_to: Option<String>,
+    decided_at: Option<NaiveDateTime>,
+    decision_amount_cents: Option<i64>,
+    decision_period_start: Option<NaiveDateTime>,
+    decision_period_end: Option<NaiveDateTime>,
+    decision_motivation: Option<String>,
+    lock_version: i32,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// A dossier (or a draft, before deposit).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dossier {
+    pub id: String,
+    pub number: Option<DossierNumber>,
+    pub procedure: String,
+    pub service_code: String,
+    pub form_version_id: String,
+    pub owner_id: String,
+    pub state: State,
+    pub complement_demande: bool,
+    pub answers: Value,
+    /// Amendments made by the usager after deposit, applied when re-deposited.
+    pub pending_answers: Option<Value>,
+    pub current_step: Option<String>,
+    pub applicant_name: String,
+    pub deposited_at: Option<NaiveDateTime>,
+    /// The expected answer date (legal deadline, pushed back while a complement is awaited).
+    pub due_at: Option<NaiveDateTime>,
+    pub clock_paused_at: Option<NaiveDateTime>,
+    pub assigned_to: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub decision_amount: Option<Euros>,
+    pub decision_period_start: Option<NaiveDateTime>,
+    pub decision_period_end: Option<NaiveDateTime>,
+    pub decision_motivation: Option<String>,
+    pub lock_version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+fn json(text: &str) -> Result<Value> {
+    serde_json::from_str(text)
+        .map_err(|e| DossierError::Internal(format!("stored answers are not JSON: {e}")))
+}
+
+impl TryFrom<Row> for Dossier {
+    type Error = DossierError;
+    fn try_from(r: Row) -> Result<Dossier> {
+        Ok(Dossier {
+            number: r
+                .number
+                .as_deref()
+                .map(DossierNumber::parse)
+                .transpose()
+                .map_err(|e| DossierError::Internal(e.to_string()))?,
+            state: r.state.parse()?,
+            answers: json(&r.answers)?,
+            pending_answers: r.pending_answers.as_deref().map(json).transpose()?,
+            decision_amount: r.decision_amount_cents.map(Euros::from_cents),
+            id: r.id,
+            procedure: r.procedure,
+            service_code: r.service_code,
+            form_version_id: r.form_version_id,
+            owner_id: r.owner_id,
+            complement_demande: r.complement_demande,
+            current_step: r.current_step,
+            applicant_name: r.applicant_name,
+            deposited_at: r.deposited_at,
+            due_at: r.due_at,
+            clock_paused_at: r.clock_paused_at,
+            assigned_to: r.assigned_to,
+            decided_at: r.decided_at,
+            decision_period_start: r.decision_period_start,
+            decision_period_end: r.decision_period_end,
+            decision_motivation: r.decision_motivation,
+            lock_version: r.lock_version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+impl Dossier {
+    pub fn position(&self) -> Position {
+        Position::new(self.state, self.complement_demande)
+    }
+}
+
+// ------------------------------------------------------------------------------------------ form versions
+
+/// A stored definition version.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = form_versions)]
+pub struct FormVersion {
+    pub id: String,
+    pub form_id: String,
+    pub version: String,
+    pub content_hash: String,
+    pub definition: String,
+}
+
+/// Stores a definition text once per content hash; returns the row (existing or new).
+pub fn register_form_version(
+    conn: &mut AnyConnection,
+    form_id: &str,
+    version: &str,
+    content_hash: &str,
+    definition: &str,
+) -> Result<FormVersion> {
+    if let Some(v) = find_form_version_by_hash(conn, content_hash)? {
+        return Ok(v);
+    }
+    let row = FormVersion {
+        id: new_id(),
+        form_id: form_id.to_owned(),
+        version: version.to_owned(),
+        content_hash: content_hash.to_owned(),
+        definition: definition.to_owned(),
+    };
+    let inserted = diesel::insert_into(form_versions::table)
+        .values((
+            form_versions::id.eq(&row.id),
+            form_versions::form_id.eq(&row.form_id),
+            form_versions::version.eq(&row.version),
+            form_versions::content_hash.eq(&row.content_hash),
+            form_versions::definition.eq(&row.definition),
+            form_versions::created_at.eq(now()),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_) => Ok(row),
+        // Another process registered the same text meanwhile: use theirs.
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+            find_form_version_by_hash(conn, content_hash)?.ok_or(DossierError::NotFound)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn find_form_version_by_hash(conn: &mut AnyConnection, hash: &str) -> Result<Option<FormVersion>> {
+    Ok(form_versions::table
+        .filter(form_versions::content_hash.eq(hash))
+        .select(FormVersion::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_form_version(conn: &mut AnyConnection, id: &str) -> Result<Option<FormVersion>> {
+    Ok(form_versions::table
+        .find(id)
+        .select(FormVersion::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+// --------------------------------------------------------------------------------------------- drafts
+
+/// What a new draft starts with (e.g. answers carried over from a simulation).
+#[derive(Debug, Clone)]
+pub struct NewDraft {
+    pub owner_id: String,
+    pub procedure: String,
+    pub service_code: String,
+    pub form_version_id: String,
+    pub answers: Value,
+    pub applicant_name: String,
+}
+
+pub fn create_draft(conn: &mut AnyConnection, draft: &NewDraft) -> Result<Dossier> {
+    let id = new_id();
+    let t = now();
+    conn.transaction(|conn| {
+        diesel::insert_into(dossiers::table)
+            .values((
+                dossiers::id.eq(&id),
+                dossiers::procedure.eq(&draft.procedure),
+                dossiers::service_code.eq(&draft.service_code),
+                dossiers::form_version_id.eq(&draft.form_version_id),
+                dossiers::owner_id.eq(&draft.owner_id),
+                dossiers::state.eq(State::Brouillon.as_str()),
+                dossiers::complement_demande.eq(false),
+                dossiers::answers.eq(draft.answers.to_string()),
+                dossiers::applicant_name.eq(&draft.applicant_name),
+                dossiers::lock_version.eq(0),
+                dossiers::created_at.eq(t),
+                dossiers::updated_at.eq(t),
+            ))
+            .execute(conn)?;
+        insert_event(
+            conn,
+            &id,
+            Some(&draft.owner_id),
+            "created",
+            None,
+            Some(State::Brouillon),
+            &Value::Null,
+            true,
+        )?;
+        find(conn, &id)?.ok_or(DossierError::NotFound)
+    })
+}
+
+pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<Dossier>> {
+    dossiers::table
+        .find(id)
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?
+        .map(Dossier::try_from)
+        .transpose()
+}
+
+pub fn find_by_number(conn: &mut AnyConnection, number: &DossierNumber) -> Result<Option<Dossier>> {
+    dossiers::table
+        .filter(dossiers::number.eq(number.to_string()))
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?
+        .map(Dossier::try_from)
+        .transpose()
+}
+
+/// The usager's dossiers, most recently changed first.
+pub fn list_for_owner(conn: &mut AnyConnection, owner_id: &str) -> Result<Vec<Dossier>> {
+    dossiers::table
+        .filter(dossiers::owner_id.eq(owner_id))
+        .order(dossiers::updated_at.desc())
+        .select(Row::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Dossier::try_from)
+        .collect()
+}
+
+/// Saves the answers of a step. A draft is changed in place; once deposited, changes are kept apart
+/// (`pending_answers`) until re-deposit, so the instructor never sees a half-edited dossier.
+pub fn save_answers(
+    conn: &mut AnyConnection,
+    id: &str,
+    owner_id: &str,
+    answers: &Value,
+    current_step: Option<&str>,
+    applicant_name: &str,
+) -> Result<Dossier> {
+    let d = find(conn, id)?
+        .filter(|d| d.owner_id == owner_id)
+        .ok_or(DossierError::NotFound)?;
+    let t = now();
+    let target = dossiers::table
+        .filter(dossiers::id.eq(id))
+        .filter(dossiers::lock_version.eq(d.lock_version));
+    let updated = match d.state {
+        State::Brouillon => diesel::update(target)
+            .set((
+                dossiers::answers.eq(answers.to_string()),
+                dossiers::current_step.eq(current_step),
+                dossiers::applicant_name.eq(applicant_name),
+                dossiers::lock_version.eq(d.lock_version + 1),
+                dossiers::updated_at.eq(t),
+            ))
+            .execute(conn)?,
+        State::Depose => diesel::update(target)
+            .set((
+                dossiers::pending_answers.eq(Some(answers.to_string())),
+                dossiers::current_step.eq(current_step),
+                dossiers::lock_version.eq(d.lock_version + 1),
+                dossiers::updated_at.eq(t),
+            ))
+            .execute(conn)?,
+        other => return Err(TransitionError::NotAllowedInState(other).into()),
+    };
+    if updated == 0 {
+        return Err(DossierError::Conflict);
+    }
+    find(conn, id)?.ok_or(DossierError::NotFound)
+}
+
+/// Deletes a draft (the only thing a user action deletes).
+pub fn delete_draft(conn: &mut AnyConnection, id: &str, owner_id: &str) -> Result<()> {
+    let n = diesel::delete(
+        dossiers::table
+            .filter(dossiers::id.eq(id))
+            .filter(dossiers::owner_id.eq(owner_id))
+            .filter(dossiers::state.eq(State::Brouillon.as_str())),
+    )
+    .execute(conn)?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(DossierError::NotFound)
+    }
+}
+
+// -------------------------------------------------------------------------------------------- deposit
+
+/// What deposit needs besides the draft: the validated answers, the number prefix and the legal deadline.
+#[derive(Debug, Clone)]
+pub struct Deposit {
+    pub answers: Value,
+    pub applicant_name: String,
+    /// Number prefix, e.g. `APA`.
+    pub prefix: String,
+    pub due_at: Option<NaiveDateTime>,
+    /// The receipt email, queued in the same transaction.
+    pub email: Option<NewEmail>,
+}
+
+/// Deposits a draft: number, state `depose`, history event and receipt email, all or nothing.
+pub fn deposit(conn: &mut AnyConnection, id: &str, owner_id: &str, input: &Deposit) -> Result<Dossier> {
+    // A first deposit of the year by two processes at once may race on the new sequence row: the loser
+    // rolls back entirely and simply tries again.
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match try_deposit(conn, id, owner_id, input) {
+            Err(DossierError::Db(DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )))) if attempt < 3 => continue,
+            other => return other,
+        }
+    }
+}
+
+fn try_deposit(conn: &mut AnyConnection, id: &str, owner_id: &str, input: &Deposit) -> Result<Dossier> {
+    let d = find(conn, id)?
+        .filter(|d| d.owner_id == owner_id)
+        .ok_or(DossierError::NotFound)?;
+    let to = lifecycle::transition(d.position(), Action::Deposit, Actor::Owner)?;
+    let t = now();
+    let year = chrono::Datelike::year(&t);
+    conn.transaction(|conn| {
+        let claimed = diesel::update(
+            dossiers::table
+                .filter(dossiers::id.eq(id))
+                .filter(dossiers::lock_version.eq(d.lock_version)),
+        )
+        .set(dossiers::lock_version.eq(d.lock_version + 1))
+        .execute(conn)?;
+        if claimed == 0 {
+            return Err(DossierError::Conflict);
+        }
+        let seq = next_sequence(conn, &input.prefix, year)?;
+        let year16 = u16::try_from(year).map_err(|e| DossierError::Internal(e.to_string()))?;
+        let seq32 = u32::try_from(seq).map_err(|e| DossierError::Internal(e.to_string()))?;
+        let number = DossierNumber::new(&input.prefix, year16, seq32)
+            .map_err(|e| DossierError::Internal(e.to_string()))?;
+        diesel::update(dossiers::table.find(id))
+            .set((
+                dossiers::number.eq(Some(number.to_string())),
+                dossiers::state.eq(to.state.as_str()),
+                dossiers::complement_demande.eq(false),
+                dossiers::answers.eq(input.answers.to_string()),
+                dossiers::applicant_name.eq(&input.applicant_name),
+                dossiers::deposited_at.eq(Some(t)),
+                dossiers::due_at.eq(input.due_at),
+                dossiers::current_step.eq(None::<String>),
+                dossiers::updated_at.eq(t),
+            ))
+            .execute(conn)?;
+        insert_event(
+            conn,
+            id,
+            Some(owner_id),
+            Action::Deposit.as_str(),
+            Some(d.state),
+            Some(to.state),
+            &serde_json::json!({ "number": number.to_string() }),
+            true,
+        )?;
+        if let Some(email) = &input.email {
+            let mut email = email.clone();
+            email.subject = email.subject.replace("{number}", &number.to_string());
+            email.body_text = email.body_text.replace("{number}", &number.to_string());
+            outbox::enqueue(conn, &email)?;
+        }
+        find(conn, id)?.ok_or(DossierError::NotFound)
+    })
+}
+
+fn next_sequence(conn: &mut AnyConnection, prefix: &str, year: i32) -> Result<i32> {
+    let target = dossier_sequences::table
+        .filter(dossier_sequences::prefix.eq(prefix))
+        .filter(dossier_sequences::year.eq(year));
+    let bumped = diesel::update(target)
+        .set(dossier_sequences::last_value.eq(dossier_sequences::last_value + 1))
+        .execute(conn)?;
+    if bumped == 0 {
+        diesel::insert_into(dossier_sequences::table)
+            .values((
+                dossier_sequences::prefix.eq(prefix),
+                dossier_sequences::year.eq(year),
+                dossier_sequences::last_value.eq(1),
+            ))
+            .execute(conn)?;
+        return Ok(1);
+    }
+    Ok(target.select(dossier_sequences::last_value).first(conn)?)
+}
+
+// --------------------------------------------------------------------------------------------- events
+
+/// One line of a dossier's history.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = dossier_events)]
+pub struct Event {
+    pub id: String,
+    pub dossier_id: String,
+    pub actor_id: Option<String>,
+    pub kind: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub payload: String,
+    pub visible_to_usager: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one column each; callers name them at the call site"
+)]
+fn insert_event(
+    conn: &mut AnyConnection,
+    dossier_id: &str,
+    actor_id: Option<&str>,
+    kind: &str,
+    from: Option<State>,
+    to: Option<State>,
+    payload: &Value,
+    visible_to_usager: bool,
+) -> Result<()> {
+    diesel::insert_into(dossier_events::table)
+        .values((
+            dossier_events::id.eq(new_id()),
+            dossier_events::dossier_id.eq(dossier_id),
+            dossier_events::actor_id.eq(actor_id),
+            dossier_events::kind.eq(kind),
+            dossier_events::from_state.eq(from.map(State::as_str)),
+            dossier_events::to_state.eq(to.map(State::as_str)),
+            dossier_events::payload.eq(if payload.is_null() {
+                "{}".to_owned()
+            } else {
+                payload.to_string()
+            }),
+            dossier_events::visible_to_usager.eq(visible_to_usager),
+            dossier_events::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records something that happened on a dossier without changing it (a read of sensitive data, a note).
+pub fn record_event(
+    conn: &mut AnyConnection,
+    dossier_id: &str,
+    actor_id: &str,
+    kind: &str,
+    payload: &Value,
+    visible_to_usager: bool,
+) -> Result<()> {
+    insert_event(
+        conn,
+        dossier_id,
+        Some(actor_id),
+        kind,
+        None,
+        None,
+        payload,
+        visible_to_usager,
+    )
+}
+
+/// The history, oldest first; `for_usager` hides internal events (notes).
+pub fn events(conn: &mut AnyConnection, dossier_id: &str, for_usager: bool) -> Result<Vec<Event>> {
+    let mut q = dossier_events::table
+        .filter(dossier_events::dossier_id.eq(dossier_id))
+        .into_boxed();
+    if for_usager {
+        q = q.filter(dossier_events::visible_to_usager.eq(true));
+    }
+    Ok(
+        q.order((dossier_events::created_at.asc(), dossier_events::id.asc()))
+            .select(Event::as_select())
+            .load(conn)?,
+    )
+}

@@ -1,0 +1,116 @@
+// Every page type of Guichet, in one list: the accessibility, keyboard, reflow and screenshot tests all
+// walk it. When you add a page (a form step, a simulator, a back-office screen), add it here, with its
+// error state when it has a form, and every check runs on it.
+//
+// An entry:
+//   name        file-name-safe id, used in screenshots (`target/e2e/<name>-<width>.png`) and test names
+//   label       what the page is, for humans (shown in failures)
+//   path        where to go first
+//   status      expected HTTP status of that first response (default 200)
+//   as          a key of ACCOUNTS to be logged in as (default: anonymous)
+//   submit      after loading, submit the main form as it is (empty), expecting this HTTP status: the error state
+//   fields      for error states: the ids of the fields the error summary must link to, in order
+//   screenshot  true to include the page in the screenshot set
+
+import assert from 'node:assert/strict';
+import { ACCOUNTS, login, newContext, submitMainForm, visit } from './lib.mjs';
+
+export const PAGES = [
+  { name: 'accueil', label: 'home', path: '/', screenshot: true },
+  { name: 'inscription', label: 'sign-up', path: '/inscription', screenshot: true },
+  {
+    name: 'inscription-erreurs',
+    label: 'sign-up, after an empty submit',
+    path: '/inscription',
+    submit: 422,
+    fields: ['nom', 'email', 'mot_de_passe'],
+    screenshot: true,
+  },
+  { name: 'inscription-message-envoye', label: 'sign-up, email sent', path: '/inscription/message-envoye' },
+  { name: 'confirmation-lien-invalide', label: 'email confirmation, invalid link', path: '/compte/confirmer?jeton=x', status: 400 },
+  { name: 'connexion', label: 'login', path: '/connexion', screenshot: true },
+  {
+    name: 'connexion-erreurs',
+    label: 'login, after an empty submit',
+    path: '/connexion',
+    submit: 422,
+    fields: ['email', 'mot_de_passe'],
+    screenshot: true,
+  },
+  { name: 'mot-de-passe-oublie', label: 'forgotten password', path: '/mot-de-passe-oublie', screenshot: true },
+  {
+    name: 'mot-de-passe-oublie-erreurs',
+    label: 'forgotten password, after an empty submit',
+    path: '/mot-de-passe-oublie',
+    submit: 422,
+    fields: ['email'],
+  },
+  { name: 'mot-de-passe-oublie-message-envoye', label: 'forgotten password, email sent', path: '/mot-de-passe-oublie/message-envoye' },
+  { name: 'mot-de-passe-nouveau', label: 'new password (reset link)', path: '/mot-de-passe/nouveau?jeton=x' },
+  {
+    name: 'mot-de-passe-nouveau-erreurs',
+    label: 'new password, after an empty submit',
+    path: '/mot-de-passe/nouveau?jeton=x',
+    submit: 422,
+    fields: ['mot_de_passe'],
+  },
+  { name: 'mot-de-passe-change', label: 'password changed', path: '/mot-de-passe/change' },
+  { name: 'compte', label: 'my account (usager)', path: '/compte', as: 'usager', screenshot: true },
+  { name: 'compte-instructeur', label: 'my account (instructeur APA)', path: '/compte', as: 'instructeurApa' },
+  { name: 'compte-mot-de-passe', label: 'change password', path: '/compte/mot-de-passe', as: 'usager', screenshot: true },
+  {
+    name: 'compte-mot-de-passe-erreurs',
+    label: 'change password, after an empty submit',
+    path: '/compte/mot-de-passe',
+    as: 'usager',
+    submit: 422,
+    fields: ['actuel', 'mot_de_passe'],
+  },
+  { name: 'mentions-legales', label: 'legal notice', path: '/mentions-legales', screenshot: true },
+  { name: 'accessibilite', label: 'accessibility statement', path: '/accessibilite', screenshot: true },
+  { name: 'page-introuvable', label: '404', path: '/page-qui-n-existe-pas', status: 404, screenshot: true },
+];
+
+/** Pages with an error state, i.e. a form that refuses an empty submit. */
+export const ERROR_PAGES = PAGES.filter((p) => p.submit);
+
+// Logging in hashes a password (slow in a debug build): log in once per account and per process, then
+// give each new context the saved cookies.
+const sessions = new Map();
+
+async function storageStateFor(browser, key) {
+  if (!sessions.has(key)) {
+    const account = ACCOUNTS[key];
+    assert.ok(account, `unknown account ${key}`);
+    sessions.set(
+      key,
+      (async () => {
+        const context = await newContext(browser);
+        const page = await context.newPage();
+        await login(page, account);
+        const state = await context.storageState();
+        await context.close();
+        return state;
+      })(),
+    );
+  }
+  return sessions.get(key);
+}
+
+/**
+ * Opens `entry` in a fresh context (logged in if the entry says so) and brings it to the state it describes.
+ * `contextOptions` go to `browser.newContext` (viewport…). Returns { context, page }; close the context.
+ */
+export async function openPage(browser, entry, contextOptions = {}) {
+  const storageState = entry.as ? await storageStateFor(browser, entry.as) : undefined;
+  const context = await newContext(browser, { ...contextOptions, ...(storageState ? { storageState } : {}) });
+  try {
+    const page = await context.newPage();
+    await visit(page, entry.path, entry.status ?? 200);
+    if (entry.submit) await submitMainForm(page, entry.submit);
+    return { context, page };
+  } catch (e) {
+    await context.close();
+    throw e;
+  }
+}
