@@ -61,8 +61,9 @@ describe('text at 200 %: no horizontal scrolling at 640 px, nothing clipped', ()
           for (const el of document.body.querySelectorAll('*')) {
             if (el.closest('.visuellement-cache, .lien-evitement')) continue;
             const s = getComputedStyle(el);
-            const hidesX = s.overflowX !== 'visible';
-            const hidesY = s.overflowY !== 'visible';
+            // Scrollable regions (auto, scroll) keep their content reachable; hidden and clip lose it.
+            const hidesX = s.overflowX === 'hidden' || s.overflowX === 'clip';
+            const hidesY = s.overflowY === 'hidden' || s.overflowY === 'clip';
             if ((hidesX && el.scrollWidth > el.clientWidth + 1) || (hidesY && el.scrollHeight > el.clientHeight + 1)) {
               clipped.push(`${el.tagName.toLowerCase()}${el.className ? `.${el.className}` : ''}`);
             }

@@ -4,5 +4,6 @@
 mod accounts;
 mod bad_input;
 mod email;
+mod procedures;
 mod shell;
 mod storage;

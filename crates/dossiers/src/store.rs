@@ -540,3 +540,60 @@ pub fn events(conn: &mut AnyConnection, dossier_id: &str, for_usager: bool) -> R
             .load(conn)?,
     )
 }
+
+/// Moves a draft to a newer definition version with its migrated answers, and records which answers the
+/// usager must look at again.
+pub fn rebase_draft(
+    conn: &mut AnyConnection,
+    id: &str,
+    owner_id: &str,
+    new_version_id: &str,
+    answers: &Value,
+    recheck: &[String],
+) -> Result<Dossier> {
+    let d = find(conn, id)?
+        .filter(|d| d.owner_id == owner_id)
+        .ok_or(DossierError::NotFound)?;
+    if d.state != State::Brouillon {
+        return Err(TransitionError::NotAllowedInState(d.state).into());
+    }
+    conn.transaction(|conn| {
+        let n = diesel::update(
+            dossiers::table
+                .filter(dossiers::id.eq(id))
+                .filter(dossiers::lock_version.eq(d.lock_version)),
+        )
+        .set((
+            dossiers::form_version_id.eq(new_version_id),
+            dossiers::answers.eq(answers.to_string()),
+            dossiers::lock_version.eq(d.lock_version + 1),
+            dossiers::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+        if n == 0 {
+            return Err(DossierError::Conflict);
+        }
+        insert_event(
+            conn,
+            id,
+            Some(owner_id),
+            "form_version_changed",
+            None,
+            None,
+            &serde_json::json!({ "from": d.form_version_id, "to": new_version_id, "recheck": recheck }),
+            true,
+        )?;
+        find(conn, id)?.ok_or(DossierError::NotFound)
+    })
+}
+
+/// The most recent event of a kind, if any.
+pub fn latest_event(conn: &mut AnyConnection, dossier_id: &str, kind: &str) -> Result<Option<Event>> {
+    Ok(dossier_events::table
+        .filter(dossier_events::dossier_id.eq(dossier_id))
+        .filter(dossier_events::kind.eq(kind))
+        .order((dossier_events::created_at.desc(), dossier_events::id.desc()))
+        .select(Event::as_select())
+        .first(conn)
+        .optional()?)
+}

@@ -78,6 +78,36 @@ pub fn password_changed(to: &str) -> NewEmail {
     }
 }
 
+#[derive(Template)]
+#[template(path = "dossier_deposited.txt")]
+struct DossierDeposited<'a> {
+    procedure: &'a str,
+    due: Option<&'a str>,
+    silence: Option<&'a str>,
+    link: &'a str,
+}
+
+/// The receipt email. `{number}` in the subject and body is replaced by the dossier number when the
+/// deposit transaction assigns it.
+pub fn dossier_deposited(
+    to: &str,
+    procedure: &str,
+    due: Option<&str>,
+    silence: Option<&str>,
+    link: &str,
+) -> NewEmail {
+    NewEmail {
+        recipient: to.to_owned(),
+        subject: "Demande reçue – dossier {number}".into(),
+        body_text: render(&DossierDeposited {
+            procedure,
+            due,
+            silence,
+            link,
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,11 @@ use secrecy::SecretString;
 
 pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 
+/// The repository's procedure definitions.
+pub fn forms_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../forms"))
+}
+
 /// Generates a `sqlite` and a `postgres` test for each named `async fn(Backend)`.
 #[macro_export]
 macro_rules! on_both_backends {
@@ -118,6 +123,7 @@ impl TestApp {
             bind: "127.0.0.1:0".into(),
             session_secret: Some(SecretString::from(TEST_SECRET)),
             workers: 1,
+            forms_dir: forms_dir(),
             ..Config::default()
         };
         tweak(&mut config);

@@ -1,6 +1,8 @@
 //! Building and running the server. `main` and the tests share [`Application`].
 
+use std::collections::BTreeMap;
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -13,12 +15,16 @@ use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
 
 use crate::config::Settings;
+use crate::procedures::Procedures;
+use crate::uploads::FileStore;
 use crate::{csrf, routes};
 
 /// Shared by every handler.
 #[derive(Clone)]
 pub struct AppState {
     pub pool: DbPool,
+    pub procedures: Arc<Procedures>,
+    pub files: FileStore,
     pub keys: SessionKeys,
     pub settings: Settings,
     pub delivery: DeliveryHandle,
@@ -49,6 +55,19 @@ impl Application {
         let pool =
             tokio::task::spawn_blocking(move || DbPool::connect_and_migrate(&url, &PoolOptions::default()))
                 .await??;
+        let variants: BTreeMap<String, String> = settings
+            .config
+            .departement_code
+            .iter()
+            .map(|code| ("amethyste".to_owned(), code.clone()))
+            .collect();
+        let forms_dir = settings.config.forms_dir.clone();
+        let procedures = {
+            let pool = pool.clone();
+            tokio::task::spawn_blocking(move || Procedures::load(&forms_dir, variants, &mut *pool.get()?))
+                .await??
+        };
+        let files = FileStore::new(&settings.config.data_dir)?;
         let mailer = match &settings.config.smtp_url {
             Some(url) => Mailer::smtp(url.expose_secret(), &settings.config.mail_from)?,
             None => Mailer::files(settings.outbox_dir(), &settings.config.mail_from)?,
@@ -60,6 +79,8 @@ impl Application {
         );
         let state = AppState {
             pool,
+            procedures: Arc::new(procedures),
+            files,
             keys,
             settings,
             delivery,

@@ -45,6 +45,13 @@ pub struct Config {
     pub session_hours: i64,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
+    /// Directory of the procedure definitions (`*.toml`).
+    pub forms_dir: PathBuf,
+    /// The département's code (`93`, `92`…): picks the département variant of procedures that have some
+    /// (Améthyste). Unset: each procedure's first variant.
+    pub departement_code: Option<String>,
+    /// Upper bound of the files of one request, in MB (each file field also has its own bound).
+    pub max_upload_mb: u64,
 }
 
 impl Default for Config {
@@ -61,6 +68,9 @@ impl Default for Config {
             departement: "Département de démonstration".into(),
             session_hours: 8,
             workers: 0,
+            forms_dir: PathBuf::from("forms"),
+            departement_code: None,
+            max_upload_mb: 50,
         }
     }
 }

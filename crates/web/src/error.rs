@@ -21,6 +21,12 @@ pub enum WebError {
     TooManyRequests,
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// The action is not possible now (a state rule); the message says why, in French.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// Someone else changed the record meanwhile.
+    #[error("conflict")]
+    Conflict,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -72,6 +78,11 @@ impl WebError {
                 "La demande envoyée est incorrecte. Revenez à la page précédente et réessayez.",
             ),
             WebError::LoginRequired { .. } => ("Connexion nécessaire", "Connectez-vous pour continuer."),
+            WebError::Refused(_) => ("Action impossible", ""),
+            WebError::Conflict => (
+                "Le dossier a changé entre-temps",
+                "Quelqu’un d’autre vient de modifier ce dossier. Revenez en arrière et rechargez la page pour voir son état actuel.",
+            ),
             WebError::Internal(_) => (
                 "Erreur technique",
                 "Une erreur technique nous empêche d’afficher cette page. Vos réponses déjà enregistrées sont conservées. Réessayez dans quelques minutes.",
@@ -88,6 +99,7 @@ impl ResponseError for WebError {
             WebError::LoginRequired { .. } => StatusCode::SEE_OTHER,
             WebError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Refused(_) | WebError::Conflict => StatusCode::CONFLICT,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -108,6 +120,10 @@ impl ResponseError for WebError {
                 .finish();
         }
         let (title, message) = self.page();
+        let message = match self {
+            WebError::Refused(why) => why.as_str(),
+            _ => message,
+        };
         let html = ErrorPage::new(title, message)
             .render()
             .unwrap_or_else(|_| format!("<h1>{title}</h1><p>{message}</p>"));

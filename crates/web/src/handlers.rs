@@ -1,4 +1,5 @@
 pub mod accounts;
+pub mod demarches;
 pub mod pages;
 
 use actix_web::HttpResponse;

@@ -4,13 +4,16 @@ pub mod app;
 pub mod assets;
 pub mod config;
 pub mod csrf;
+mod documents;
 pub mod error;
 pub mod form;
 mod handlers;
+pub mod procedures;
 pub mod routes;
 pub mod session;
 pub mod telemetry;
 pub mod templates;
+pub mod uploads;
 
 pub use app::{AppState, Application};
 pub use config::{Config, Settings};

@@ -3,7 +3,7 @@
 use actix_web::web::{self, get, post};
 
 use crate::assets;
-use crate::handlers::{accounts, pages};
+use crate::handlers::{accounts, demarches, pages};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", get().to(pages::home))
@@ -32,6 +32,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/compte/mot-de-passe",
             post().to(accounts::submit_change_password),
+        )
+        .route("/demarches/{procedure}", get().to(demarches::show_start))
+        .route("/demarches/{procedure}/commencer", post().to(demarches::start))
+        .route("/mes-dossiers", get().to(demarches::my_dossiers))
+        .route("/dossiers/{id}", get().to(demarches::show_dossier))
+        .route("/dossiers/{id}/taches", get().to(demarches::show_tasks))
+        .route("/dossiers/{id}/etapes/{step}", get().to(demarches::show_step))
+        .route("/dossiers/{id}/etapes/{step}", post().to(demarches::submit_step))
+        .route("/dossiers/{id}/verifier", get().to(demarches::show_check))
+        .route("/dossiers/{id}/deposer", post().to(demarches::deposit))
+        .route("/dossiers/{id}/confirmation", get().to(demarches::confirmation))
+        .route("/dossiers/{id}/recepisse.pdf", get().to(demarches::receipt_pdf))
+        .route(
+            "/dossiers/{id}/fichiers/{sha}",
+            get().to(demarches::download_file),
         )
         .default_service(web::to(pages::not_found));
 }

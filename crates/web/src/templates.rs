@@ -205,3 +205,177 @@ pub struct LegalPage {
 pub struct AccessibilityPage {
     pub layout: Layout,
 }
+
+/// A field of a step, with what the template needs beyond the engine's view.
+#[derive(Debug, Clone)]
+pub struct UiField {
+    pub f: guichet_forms::FieldView,
+    pub describedby: String,
+    /// The field's label is the page's heading (one-question pages).
+    pub heading: bool,
+    /// Date of birth boxes get the `bday-*` autocomplete tokens.
+    pub bday: bool,
+    pub formats: String,
+    pub accept: String,
+    pub multiple: bool,
+    pub can_add_file: bool,
+    pub items: Vec<UiItem>,
+    pub can_add_item: bool,
+    pub item_label: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct UiItem {
+    pub index: usize,
+    pub title: String,
+    pub fields: Vec<UiField>,
+}
+
+impl UiField {
+    pub fn new(mut f: guichet_forms::FieldView, single_question: bool) -> UiField {
+        let mut ids = Vec::new();
+        if f.hint.is_some() {
+            ids.push(format!("{}-aide", f.name));
+        }
+        if f.error.is_some() {
+            ids.push(format!("{}-erreur", f.name));
+        }
+        let items = std::mem::take(&mut f.items)
+            .into_iter()
+            .map(|i| UiItem {
+                index: i.index,
+                title: i.title,
+                fields: i
+                    .fields
+                    .into_iter()
+                    .filter(|c| c.visible || c.conditional_on_same_step)
+                    .map(|c| UiField::new(c, false))
+                    .collect(),
+            })
+            .collect::<Vec<_>>();
+        let formats = f
+            .accept
+            .iter()
+            .map(|a| match a.as_str() {
+                "application/pdf" => "PDF",
+                "image/jpeg" => "JPEG",
+                "image/png" => "PNG",
+                other => other,
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let max_files = f.max_files.unwrap_or(1) as usize;
+        let heading = single_question && f.visible && !matches!(f.input_type, "static" | "computed");
+        UiField {
+            describedby: ids.join(" "),
+            heading,
+            bday: f.autocomplete.as_deref() == Some("bday"),
+            formats,
+            accept: f.accept.join(","),
+            multiple: max_files > 1,
+            can_add_file: f.files.len() < max_files,
+            can_add_item: f.max_items.is_none_or(|m| items.len() < m as usize),
+            item_label: f.item_label.clone().unwrap_or_else(|| "un élément".to_owned()),
+            items,
+            f,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "step.html")]
+pub struct StepPage {
+    pub layout: Layout,
+    pub back: String,
+    pub errors: Vec<(String, String)>,
+    pub notice: String,
+    pub section_title: Option<String>,
+    pub position: usize,
+    pub count: usize,
+    pub heading_in_title: bool,
+    pub title: String,
+    pub intro: Option<String>,
+    pub action: String,
+    pub multipart: bool,
+    pub retour: Option<String>,
+    pub fields: Vec<UiField>,
+    pub save_later: String,
+}
+
+#[derive(Template)]
+#[template(path = "demarche_start.html")]
+pub struct StartPage {
+    pub layout: Layout,
+    pub id: String,
+    pub description: Option<String>,
+    pub cerfa: Option<String>,
+    pub documents: Vec<String>,
+    pub deadline: Option<String>,
+    pub logged_in: bool,
+}
+
+#[derive(Template)]
+#[template(path = "tasks.html")]
+pub struct TasksPage {
+    pub layout: Layout,
+    pub dossier_id: String,
+    pub notice: String,
+    pub completed: usize,
+    pub tasks: Vec<guichet_forms::TaskView>,
+}
+
+#[derive(Template)]
+#[template(path = "check.html")]
+pub struct CheckPage {
+    pub layout: Layout,
+    pub back: String,
+    pub errors: Vec<(String, String)>,
+    pub notice: String,
+    pub sections: Vec<guichet_forms::SummarySection>,
+    pub dossier_id: String,
+    pub editable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "confirmation.html")]
+pub struct ConfirmationPage {
+    pub layout: Layout,
+    pub number: String,
+    pub procedure: String,
+    pub deposited: String,
+    pub due: Option<String>,
+    pub silence: Option<String>,
+    pub dossier_id: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DossierRow {
+    pub href: String,
+    pub procedure: String,
+    pub number: String,
+    pub state: String,
+    pub due: String,
+}
+
+#[derive(Template)]
+#[template(path = "my_dossiers.html")]
+pub struct MyDossiersPage {
+    pub layout: Layout,
+    pub rows: Vec<DossierRow>,
+    pub procedures: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "dossier.html")]
+pub struct DossierPage {
+    pub layout: Layout,
+    pub dossier_id: String,
+    pub number: String,
+    pub state: String,
+    pub deposited: String,
+    pub due: String,
+    pub is_draft: bool,
+    pub continue_href: String,
+    pub has_receipt: bool,
+    pub timeline: Vec<(String, String)>,
+}

@@ -1,0 +1,293 @@
+//! A loaded, checked definition: the type the web crate holds (behind an `Arc`) for each procedure.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use crate::check::{CheckError, build, build_variant};
+use crate::definition::{Definition, Field, FieldType, Section, Step};
+use crate::expr::{Compiled, Ty};
+use crate::values::DateBounds;
+use crate::{FormsError, Result};
+
+/// A procedure definition that passed the checker, with its conditions compiled.
+///
+/// It is immutable: a changed file is a new `FormDefinition` with a new [`hash`](Self::hash), and a dossier
+/// keeps rendering with the version it was filed with.
+pub struct FormDefinition {
+    pub(crate) def: Definition,
+    pub(crate) hash: String,
+    pub(crate) source_name: String,
+    pub(crate) env: Arc<cel::Env>,
+    pub(crate) sections: Vec<CSection>,
+    pub(crate) steps: Vec<CStep>,
+    pub(crate) index: HashMap<String, FieldLoc>,
+    pub(crate) variant: Option<String>,
+    /// The chosen variant's parameters, the CEL variable `params`.
+    pub(crate) params: Option<cel::Value>,
+    /// Fields of other variants: known to expressions, never answered.
+    pub(crate) excluded: HashMap<String, FieldType>,
+}
+
+impl std::fmt::Debug for FormDefinition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FormDefinition")
+            .field("id", &self.def.id)
+            .field("version", &self.def.version)
+            .field("hash", &self.hash)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct CSection {
+    pub visible_if: Option<Compiled>,
+}
+
+pub(crate) struct CStep {
+    pub section: Option<usize>,
+    pub visible_if: Option<Compiled>,
+    pub fields: Vec<CField>,
+    pub rules: Vec<CRule>,
+}
+
+pub(crate) struct CField {
+    pub def: Field,
+    pub bounds: DateBounds,
+    pub visible_if: Option<Compiled>,
+    pub required_if: Option<Compiled>,
+    pub expr: Option<Compiled>,
+    pub children: Vec<CField>,
+    pub ty: Ty,
+}
+
+impl CField {
+    pub fn id(&self) -> &str {
+        &self.def.id
+    }
+
+    /// Static blocks and computed values take no answer.
+    pub fn takes_answer(&self) -> bool {
+        !matches!(self.def.kind, FieldType::Static | FieldType::Computed)
+    }
+}
+
+pub(crate) struct CRule {
+    pub compiled: Compiled,
+    pub message: String,
+    pub field: String,
+}
+
+/// Where a field sits: step index, index in the step, and index in its group for a group's sub-field.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FieldLoc {
+    pub step: usize,
+    pub index: usize,
+    pub child: Option<usize>,
+}
+
+/// sha256 of the definition text, hex: the version stamped on dossiers (`form_versions`).
+pub fn content_hash(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+impl FormDefinition {
+    /// Loads and checks a definition from TOML text; `file_name` is used in error messages.
+    pub fn from_toml(text: &str, file_name: &str) -> std::result::Result<Self, Vec<CheckError>> {
+        build(text, file_name)
+    }
+
+    /// Loads a definition for one of its département variants (`None`: the first variant, if any).
+    pub fn from_toml_variant(
+        text: &str,
+        file_name: &str,
+        variant: Option<&str>,
+    ) -> std::result::Result<Self, Vec<CheckError>> {
+        build_variant(text, file_name, variant)
+    }
+
+    /// Loads and checks one definition file.
+    pub fn load(path: &Path) -> Result<Self> {
+        Self::load_variant(path, None)
+    }
+
+    /// Loads one definition file for a variant (`None`: the first variant, if any).
+    pub fn load_variant(path: &Path, variant: Option<&str>) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| FormsError::Io {
+            path: path.display().to_string(),
+            source: e,
+        })?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        build_variant(&text, &name, variant).map_err(FormsError::Invalid)
+    }
+
+    /// The chosen département variant, for definitions that have some.
+    pub fn variant(&self) -> Option<&str> {
+        self.variant.as_deref()
+    }
+
+    /// Procedure id (`apa`).
+    pub fn id(&self) -> &str {
+        &self.def.id
+    }
+
+    /// Human version from the file.
+    pub fn version(&self) -> &str {
+        &self.def.version
+    }
+
+    pub fn title(&self) -> &str {
+        &self.def.title
+    }
+
+    /// Content hash (sha256 hex of the file text).
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// File name the definition was loaded from.
+    pub fn source_name(&self) -> &str {
+        &self.source_name
+    }
+
+    /// The raw definition (metadata, deadline, simulation name, sections, steps).
+    pub fn definition(&self) -> &Definition {
+        &self.def
+    }
+
+    /// Whether the journey is a task list (the definition has sections).
+    pub fn has_task_list(&self) -> bool {
+        !self.def.sections.is_empty()
+    }
+
+    pub fn sections(&self) -> &[Section] {
+        &self.def.sections
+    }
+
+    pub fn steps(&self) -> &[Step] {
+        &self.def.steps
+    }
+
+    pub fn step(&self, step_id: &str) -> Option<&Step> {
+        self.def.steps.iter().find(|s| s.id == step_id)
+    }
+
+    pub(crate) fn step_index(&self, step_id: &str) -> Result<usize> {
+        self.def
+            .steps
+            .iter()
+            .position(|s| s.id == step_id)
+            .ok_or_else(|| FormsError::UnknownStep(step_id.to_string()))
+    }
+
+    /// The field definition for an id (top-level or inside a group).
+    pub fn field(&self, field_id: &str) -> Option<&Field> {
+        self.cfield(field_id).map(|f| &f.def)
+    }
+
+    pub(crate) fn cfield(&self, field_id: &str) -> Option<&CField> {
+        let loc = self.index.get(field_id)?;
+        let f = self.steps.get(loc.step)?.fields.get(loc.index)?;
+        match loc.child {
+            Some(c) => f.children.get(c),
+            None => Some(f),
+        }
+    }
+
+    /// Step holding a field (for "Modifier" links).
+    pub fn step_of_field(&self, field_id: &str) -> Option<&str> {
+        let loc = self.index.get(field_id)?;
+        self.def.steps.get(loc.step).map(|s| s.id.as_str())
+    }
+
+    /// Date by which the administration must answer a dossier filed (complete) on `filed`, from the
+    /// definition's legal deadline; `None` without a deadline.
+    pub fn expected_decision_date(&self, filed: chrono::NaiveDate) -> Option<chrono::NaiveDate> {
+        let d = self.def.deadline.as_ref()?;
+        match (d.months, d.days) {
+            (Some(m), _) => filed.checked_add_months(chrono::Months::new(m)),
+            (None, Some(days)) => filed.checked_add_days(chrono::Days::new(u64::from(days))),
+            (None, None) => None,
+        }
+    }
+
+    /// Fields that feed the linked simulation: field id → simulation input name.
+    pub fn simulation_inputs(&self) -> BTreeMap<&str, &str> {
+        self.steps
+            .iter()
+            .flat_map(|s| s.fields.iter())
+            .filter_map(|f| f.def.simulation_input.as_deref().map(|i| (f.id(), i)))
+            .collect()
+    }
+
+    /// Ids of fields flagged `sensitive` (health data).
+    pub fn sensitive_fields(&self) -> Vec<&str> {
+        self.steps
+            .iter()
+            .flat_map(|s| s.fields.iter())
+            .flat_map(|f| std::iter::once(f).chain(f.children.iter()))
+            .filter(|f| f.def.sensitive)
+            .map(CField::id)
+            .collect()
+    }
+}
+
+/// Loads every `*.toml` of a directory, sorted by file name. Refuses the whole set if any definition is
+/// broken (start-up must not serve a half-checked procedure) or if two files share an id.
+pub fn load_dir(dir: &Path) -> Result<Vec<Arc<FormDefinition>>> {
+    load_dir_with_variants(dir, &BTreeMap::new())
+}
+
+/// Like [`load_dir`], with the variant to use per procedure id (e.g. `amethyste` → `93`); procedures not
+/// listed use their first variant.
+pub fn load_dir_with_variants(
+    dir: &Path,
+    variants: &BTreeMap<String, String>,
+) -> Result<Vec<Arc<FormDefinition>>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| FormsError::Io {
+        path: dir.display().to_string(),
+        source: e,
+    })?;
+    let mut paths: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    let mut out: Vec<Arc<FormDefinition>> = Vec::with_capacity(paths.len());
+    let mut errors = Vec::new();
+    for p in &paths {
+        let id = std::fs::read_to_string(p)
+            .ok()
+            .and_then(|t| toml::from_str::<toml::Table>(&t).ok())
+            .and_then(|t| t.get("id").and_then(|v| v.as_str()).map(str::to_string));
+        let variant = id.and_then(|id| variants.get(&id)).map(String::as_str);
+        match FormDefinition::load_variant(p, variant) {
+            Ok(f) => {
+                if out.iter().any(|o| o.id() == f.id()) {
+                    errors.push(CheckError {
+                        file: f.source_name.clone(),
+                        step: None,
+                        field: None,
+                        message: format!(
+                            "l’identifiant de démarche « {} » est déjà utilisé par un autre fichier",
+                            f.id()
+                        ),
+                    });
+                } else {
+                    out.push(Arc::new(f));
+                }
+            }
+            Err(FormsError::Invalid(mut e)) => errors.append(&mut e),
+            Err(e) => return Err(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(FormsError::Invalid(errors))
+    }
+}

@@ -1,0 +1,45 @@
+#![doc = include_str!("../README.md")]
+
+mod check;
+mod communes;
+mod definition;
+mod eval;
+mod expr;
+mod form;
+mod migrate;
+mod values;
+mod view;
+
+pub use check::{CheckError, check_definition, check_definition_text};
+pub use communes::{Commune, commune_by_insee, commune_name, communes_for_postal_code, find_commune};
+pub use definition::{
+    ChoiceOption, ComputedFormat, Deadline, Definition, Field, FieldType, ParamValue, Rule, Section, Silence,
+    Step, Variant, definition_json_schema,
+};
+pub use eval::{Answers, FieldError, StepOutcome};
+pub use form::{FormDefinition, content_hash, load_dir, load_dir_with_variants};
+pub use migrate::migrate_answers;
+pub use values::{FileRef, french_date, french_money};
+pub use view::{
+    DateParts, FieldView, ItemView, OptionView, StepView, SummaryRow, SummarySection, TaskStatus, TaskView,
+};
+
+/// Errors of the form engine that a caller can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum FormsError {
+    /// A definition failed the checker; each error names file, step and field.
+    #[error("définition invalide :\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<CheckError>),
+    #[error("lecture de {path} impossible : {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A step id that the definition does not have (a stale URL).
+    #[error("étape inconnue « {0} »")]
+    UnknownStep(String),
+}
+
+/// Result alias of this crate.
+pub type Result<T, E = FormsError> = std::result::Result<T, E>;

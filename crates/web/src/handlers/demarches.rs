@@ -1,0 +1,885 @@
+//! The usager's journey through a procedure: start page, steps (drafts saved at every "Continuer"), task
+//! list, check-your-answers, deposit, confirmation, my dossiers, a dossier, its receipt and files.
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use guichet_dossiers::store::{self, Deposit, Dossier, NewDraft};
+use guichet_dossiers::{DossierError, State};
+use guichet_forms::{Answers, FieldError, FileRef, FormDefinition};
+use serde_json::Value;
+
+use super::{ok, render, see_other};
+use crate::app::AppState;
+use crate::csrf::{self, CsrfToken};
+use crate::error::{WebError, WebResult};
+use crate::form::CsrfForm;
+use crate::procedures::{self, today};
+use crate::session::{CurrentUser, MaybeUser, SessionUser};
+use crate::templates::{
+    CheckPage, ConfirmationPage, DossierPage, DossierRow, Layout, MyDossiersPage, StartPage, StepPage,
+    TasksPage, UiField,
+};
+use crate::uploads::Received;
+
+impl From<DossierError> for WebError {
+    fn from(e: DossierError) -> Self {
+        match e {
+            DossierError::NotFound => WebError::NotFound,
+            DossierError::Conflict => WebError::Conflict,
+            DossierError::Transition(t) => WebError::Refused(t.to_string()),
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<guichet_forms::FormsError> for WebError {
+    fn from(e: guichet_forms::FormsError) -> Self {
+        match e {
+            guichet_forms::FormsError::UnknownStep(_) => WebError::NotFound,
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
+fn answers_of(v: &Value) -> Answers {
+    v.as_object().cloned().unwrap_or_default()
+}
+
+/// The usager's name as typed in the definition's name fields (autocomplete given-name / family-name).
+fn applicant_name(def: &FormDefinition, answers: &Answers) -> String {
+    let mut given = None;
+    let mut family = None;
+    for step in def.steps() {
+        for f in &step.fields {
+            let value = answers
+                .get(&f.id)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty());
+            match (f.autocomplete.as_deref(), value) {
+                (Some("given-name"), Some(v)) if given.is_none() => given = Some(v.to_owned()),
+                (Some("family-name"), Some(v)) if family.is_none() => family = Some(v.to_owned()),
+                _ => {}
+            }
+        }
+    }
+    match (given, family) {
+        (Some(g), Some(f)) => format!("{g} {f}"),
+        (Some(x), None) | (None, Some(x)) => x,
+        (None, None) => String::new(),
+    }
+}
+
+fn french_datetime(t: chrono::NaiveDateTime) -> String {
+    guichet_forms::french_date(t.date())
+}
+
+// ------------------------------------------------------------------------------------------ start page
+
+pub async fn show_start(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: MaybeUser,
+    path: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    let proc = state.procedures.get(&path).ok_or(WebError::NotFound)?;
+    let def = &proc.def;
+    let documents = def
+        .steps()
+        .iter()
+        .flat_map(|s| s.fields.iter())
+        .filter(|f| f.kind == guichet_forms::FieldType::File)
+        .map(|f| f.label.clone())
+        .collect();
+    let deadline = def.definition().deadline.as_ref().map(|d| {
+        let delay = match (d.months, d.days) {
+            (Some(m), _) => format!("{m} mois"),
+            (None, Some(days)) => format!("{days} jours"),
+            _ => String::new(),
+        };
+        let from = d
+            .from
+            .clone()
+            .unwrap_or_else(|| "à compter de l’envoi de votre demande".into());
+        let silence = procedures::silence_sentence(def).unwrap_or("");
+        format!("Le département vous répond dans un délai de {delay} {from}. {silence}")
+    });
+    ok(&StartPage {
+        layout: Layout::new(&req, user.0.as_ref(), def.title()),
+        id: def.id().to_owned(),
+        description: def.definition().description.clone(),
+        cerfa: def.definition().cerfa.clone(),
+        documents,
+        deadline,
+        logged_in: user.0.is_some(),
+    })
+}
+
+pub async fn start(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+    _csrf: CsrfForm,
+) -> WebResult<HttpResponse> {
+    let proc = state.procedures.get(&path).ok_or(WebError::NotFound)?.clone();
+    let draft = NewDraft {
+        owner_id: u.user.id.clone(),
+        procedure: proc.id().to_owned(),
+        service_code: proc.service_code.clone(),
+        form_version_id: proc.version_id.clone(),
+        answers: Value::Object(Answers::new()),
+        applicant_name: String::new(),
+    };
+    let d = state
+        .pool
+        .run(move |c| store::create_draft(c, &draft).map_err(WebError::from))
+        .await?;
+    tracing::info!(dossier.id = %d.id, form.id = %proc.id(), "Draft created");
+    Ok(see_other(&first_page(&proc.def, &d)))
+}
+
+fn first_page(def: &FormDefinition, d: &Dossier) -> String {
+    if def.has_task_list() {
+        return format!("/dossiers/{}/taches", d.id);
+    }
+    match def.first_step(&answers_of(&d.answers), today()) {
+        Some(step) => format!("/dossiers/{}/etapes/{step}", d.id),
+        None => format!("/dossiers/{}/verifier", d.id),
+    }
+}
+
+// ------------------------------------------------------------------------------------- draft loading
+
+/// A draft of the logged-in usager, on its definition. Drafts filed against an older version of the
+/// procedure move to the current one here, and the notice says what to look at again.
+struct Draft {
+    dossier: Dossier,
+    def: Arc<FormDefinition>,
+    notice: String,
+}
+
+async fn load_own(
+    state: &web::Data<AppState>,
+    user: &SessionUser,
+    id: &str,
+) -> WebResult<(Dossier, Arc<FormDefinition>)> {
+    let (id, owner) = (id.to_owned(), user.user.id.clone());
+    let st = state.clone();
+    state
+        .pool
+        .run(move |c| {
+            // Someone else's dossier is "not found", not "forbidden": ids reveal nothing.
+            let d = store::find(c, &id)?
+                .filter(|d| d.owner_id == owner)
+                .ok_or(WebError::NotFound)?;
+            let def = st.procedures.definition_of_version(c, &d.form_version_id)?;
+            Ok::<_, WebError>((d, def))
+        })
+        .await
+}
+
+async fn load_draft(state: &web::Data<AppState>, user: &SessionUser, id: &str) -> WebResult<Draft> {
+    let (d, def) = load_own(state, user, id).await?;
+    if d.state != State::Brouillon {
+        return Err(WebError::Refused(
+            "Cette demande a déjà été envoyée : elle ne peut plus être modifiée ici.".into(),
+        ));
+    }
+    let Some(current) = state.procedures.get(&d.procedure).cloned() else {
+        return Ok(Draft {
+            dossier: d,
+            def,
+            notice: String::new(),
+        });
+    };
+    if current.version_id == d.form_version_id {
+        return Ok(Draft {
+            dossier: d,
+            def,
+            notice: String::new(),
+        });
+    }
+    let (answers, recheck) =
+        guichet_forms::migrate_answers(&def, &current.def, &answers_of(&d.answers), today());
+    let labels: Vec<String> = recheck
+        .iter()
+        .filter_map(|id| current.def.field(id).map(|f| f.label.clone()))
+        .collect();
+    let (id, owner, version) = (d.id.clone(), user.user.id.clone(), current.version_id.clone());
+    let answers = Value::Object(answers);
+    let moved = state
+        .pool
+        .run(move |c| {
+            store::rebase_draft(c, &id, &owner, &version, &answers, &recheck).map_err(WebError::from)
+        })
+        .await?;
+    let notice = if labels.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "Le formulaire a été mis à jour depuis votre dernière visite. Vos réponses sont conservées ; vérifiez ou complétez : {}.",
+            labels.join(", ")
+        )
+    };
+    Ok(Draft {
+        dossier: moved,
+        def: current.def,
+        notice,
+    })
+}
+
+// --------------------------------------------------------------------------------------------- steps
+
+#[derive(serde::Deserialize)]
+pub struct StepQuery {
+    #[serde(default)]
+    retour: String,
+}
+
+fn retour(q: &str) -> Option<String> {
+    (q == "verifier").then(|| "verifier".to_owned())
+}
+
+fn step_page(
+    req: &HttpRequest,
+    user: &SessionUser,
+    draft: &Draft,
+    step_id: &str,
+    answers: &Answers,
+    errors: &[FieldError],
+    retour: Option<String>,
+) -> WebResult<StepPage> {
+    let def = &draft.def;
+    let view = def.step_view(step_id, answers, errors, today())?;
+    let id = &draft.dossier.id;
+    let back = match (&retour, &view.previous_step) {
+        (Some(_), _) => format!("/dossiers/{id}/verifier"),
+        (None, Some(prev)) => format!("/dossiers/{id}/etapes/{prev}"),
+        (None, None) if def.has_task_list() => format!("/dossiers/{id}/taches"),
+        (None, None) => format!("/demarches/{}", def.id()),
+    };
+    let heading_in_title = !view.single_question;
+    let multipart = view.fields.iter().any(|f| f.input_type == "file");
+    let fields: Vec<UiField> = view
+        .fields
+        .iter()
+        .filter(|f| f.visible || f.conditional_on_same_step)
+        .map(|f| UiField::new(f.clone(), view.single_question))
+        .collect();
+    let title = if view.single_question {
+        view.fields
+            .iter()
+            .find(|f| f.visible)
+            .map_or(view.title.clone(), |f| f.label.clone())
+    } else {
+        view.title.clone()
+    };
+    Ok(StepPage {
+        layout: Layout::new(req, Some(user), title.clone()).with_errors(!errors.is_empty()),
+        back,
+        errors: view
+            .errors
+            .iter()
+            .map(|e| (e.key.clone(), e.message.clone()))
+            .collect(),
+        notice: draft.notice.clone(),
+        section_title: view.section_title.clone(),
+        position: view.position,
+        count: view.visible_count,
+        heading_in_title,
+        title,
+        intro: view.intro.clone(),
+        action: format!("/dossiers/{id}/etapes/{}", view.id),
+        multipart,
+        retour,
+        fields,
+        save_later: if def.has_task_list() {
+            format!("/dossiers/{id}/taches")
+        } else {
+            "/mes-dossiers".to_owned()
+        },
+    })
+}
+
+pub async fn show_step(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<(String, String)>,
+    q: web::Query<StepQuery>,
+) -> WebResult<HttpResponse> {
+    let (id, step) = path.into_inner();
+    let draft = load_draft(&state, &u, &id).await?;
+    let answers = answers_of(&draft.dossier.answers);
+    if !draft.def.is_step_visible(&step, &answers, today())? {
+        return Ok(see_other(&first_page(&draft.def, &draft.dossier)));
+    }
+    ok(&step_page(
+        &req,
+        &u,
+        &draft,
+        &step,
+        &answers,
+        &[],
+        retour(&q.retour),
+    )?)
+}
+
+/// What a step's form sent: its fields as pairs, and the files it carried (already stored or refused).
+struct Submission {
+    pairs: Vec<(String, String)>,
+    files: Vec<Received>,
+}
+
+impl Submission {
+    fn get(&self, name: &str) -> &str {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// Reads a step's body, URL-encoded or multipart, and checks its CSRF token.
+async fn read_submission(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    def: &FormDefinition,
+) -> WebResult<Submission> {
+    let expected = req
+        .extensions()
+        .get::<CsrfToken>()
+        .map(|t| t.0.clone())
+        .unwrap_or_default();
+    let is_multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let mut sub = Submission {
+        pairs: Vec::new(),
+        files: Vec::new(),
+    };
+    if is_multipart {
+        let mut mp = actix_multipart::Multipart::new(req.headers(), payload);
+        let mut total: u64 = 0;
+        while let Some(part) = mp.next().await {
+            let part = part.map_err(|e| WebError::BadRequest(e.to_string()))?;
+            let name = part.name().unwrap_or_default().to_owned();
+            let is_file = part
+                .content_disposition()
+                .and_then(|cd| cd.get_filename())
+                .is_some();
+            if is_file {
+                let field = def.field(&name);
+                let (max_mb, accept) = field.map_or((10, Vec::new()), |f| {
+                    (u64::from(f.max_size_mb.unwrap_or(10)), f.accept.clone())
+                });
+                if field.is_none() {
+                    // Not a file field of this form: drain it, keep nothing.
+                    let mut part = part;
+                    while part.next().await.is_some() {}
+                    continue;
+                }
+                let budget = (state.settings.config.max_upload_mb * 1024 * 1024).saturating_sub(total);
+                let received = state
+                    .files
+                    .receive(&name, part, (max_mb * 1024 * 1024).min(budget.max(1)), &accept)
+                    .await
+                    .map_err(|e| WebError::Internal(e.to_string()))?;
+                if let Received::Stored(s) = &received {
+                    total += s.size;
+                }
+                sub.files.push(received);
+            } else {
+                let mut part = part;
+                let mut buf = Vec::new();
+                while let Some(chunk) = part.next().await {
+                    let chunk = chunk.map_err(|e| WebError::BadRequest(e.to_string()))?;
+                    if buf.len() + chunk.len() > 64 * 1024 {
+                        return Err(WebError::BadRequest("field too large".into()));
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
+                sub.pairs.push((name, String::from_utf8_lossy(&buf).into_owned()));
+            }
+        }
+    } else {
+        let body = web::Bytes::from_request_payload(req, payload).await?;
+        sub.pairs = form_urlencoded::parse(&body)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+    }
+    if !csrf::matches(&expected, sub.get(csrf::FIELD)) {
+        // Refused before anything is saved; the stored bytes of any file stay unreferenced and harmless.
+        return Err(WebError::Csrf);
+    }
+    Ok(sub)
+}
+
+trait FromRequestPayload {
+    async fn from_request_payload(req: &HttpRequest, payload: web::Payload) -> WebResult<web::Bytes>;
+}
+
+impl FromRequestPayload for web::Bytes {
+    async fn from_request_payload(_req: &HttpRequest, mut payload: web::Payload) -> WebResult<web::Bytes> {
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| WebError::BadRequest(e.to_string()))?;
+            if body.len() + chunk.len() > crate::form::MAX_BODY {
+                return Err(WebError::BadRequest("form body too large".into()));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
+    }
+}
+
+/// `jj`, `mm`, `aaaa` boxes to an ISO date when they make one; otherwise the text as typed (the engine
+/// then explains what is wrong).
+fn document_date(sub: &Submission, field: &str) -> Option<String> {
+    let j = sub.get(&format!("{field}.date_document.jour")).trim().to_owned();
+    let m = sub.get(&format!("{field}.date_document.mois")).trim().to_owned();
+    let a = sub.get(&format!("{field}.date_document.annee")).trim().to_owned();
+    if j.is_empty() && m.is_empty() && a.is_empty() {
+        return None;
+    }
+    let parsed = match (j.parse::<u32>(), m.parse::<u32>(), a.parse::<i32>()) {
+        (Ok(d), Ok(mo), Ok(y)) => chrono::NaiveDate::from_ymd_opt(y, mo, d),
+        _ => None,
+    };
+    Some(parsed.map_or_else(|| format!("{j}/{m}/{a}"), |d| d.format("%Y-%m-%d").to_string()))
+}
+
+fn upload_error(step: &str, field: &str, message: String) -> FieldError {
+    FieldError {
+        step: step.to_owned(),
+        field: field.to_owned(),
+        item: None,
+        key: field.to_owned(),
+        message,
+    }
+}
+
+/// Adds stored files to their fields' answers; returns the refusals as field errors.
+fn attach_files(
+    def: &FormDefinition,
+    step: &str,
+    sub: &Submission,
+    answers: &mut Answers,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for r in &sub.files {
+        match r {
+            Received::Empty => {}
+            Received::Refused { field, message } => errors.push(upload_error(step, field, message.clone())),
+            Received::Stored(s) => {
+                let Some(f) = def.field(&s.field) else { continue };
+                let max = f.max_files.unwrap_or(1) as usize;
+                let list = answers
+                    .entry(s.field.clone())
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if !list.is_array() {
+                    *list = Value::Array(Vec::new());
+                }
+                let Some(items) = list.as_array_mut() else {
+                    continue;
+                };
+                if items
+                    .iter()
+                    .any(|v| v.get("id").and_then(Value::as_str) == Some(s.sha256.as_str()))
+                {
+                    continue; // the same file twice
+                }
+                if items.len() >= max {
+                    errors.push(upload_error(step, &s.field, format!("Vous avez déjà ajouté {max} fichier(s) : supprimez-en un pour en ajouter un autre")));
+                    continue;
+                }
+                let file = FileRef {
+                    id: s.sha256.clone(),
+                    name: s.name.clone(),
+                    size: s.size,
+                    content_type: s.content_type.clone(),
+                    document_date: if f.validity_months.is_some() {
+                        document_date(sub, &s.field)
+                    } else {
+                        None
+                    },
+                };
+                if let Ok(v) = serde_json::to_value(file) {
+                    items.push(v);
+                }
+            }
+        }
+    }
+    errors
+}
+
+/// The page after a successful step.
+fn after_step(def: &FormDefinition, id: &str, next: Option<&str>, back_to_check: bool) -> String {
+    match (back_to_check, next) {
+        (true, _) => format!("/dossiers/{id}/verifier"),
+        (false, Some(next)) => format!("/dossiers/{id}/etapes/{next}"),
+        (false, None) if def.has_task_list() => format!("/dossiers/{id}/taches"),
+        (false, None) => format!("/dossiers/{id}/verifier"),
+    }
+}
+
+pub async fn submit_step(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> WebResult<HttpResponse> {
+    let (id, step) = path.into_inner();
+    let draft = load_draft(&state, &u, &id).await?;
+    let def = draft.def.clone();
+    def.step(&step).ok_or(WebError::NotFound)?;
+    let sub = read_submission(&req, payload, &state, &def).await?;
+    let mut answers = answers_of(&draft.dossier.answers);
+    let mut upload_errors = attach_files(&def, &step, &sub, &mut answers);
+
+    // Group and file buttons act on the page and show it again; only "Continuer" moves on.
+    let action = sub.get("action").to_owned();
+    let outcome = def.submit_step(&step, &sub.pairs, &mut answers, today())?;
+    let mut stay = !upload_errors.is_empty();
+    if let Some(group) = action.strip_prefix("ajouter:") {
+        if let Some(Value::Array(items)) = answers.get_mut(group) {
+            items.push(Value::Object(serde_json::Map::new()));
+        } else if def.field(group).is_some() {
+            answers.insert(
+                group.to_owned(),
+                Value::Array(vec![Value::Object(serde_json::Map::new())]),
+            );
+        }
+        stay = true;
+    } else if let Some(rest) = action.strip_prefix("retirer:") {
+        if let Some((group, index)) = rest.rsplit_once(':')
+            && let (Some(Value::Array(items)), Ok(i)) = (answers.get_mut(group), index.parse::<usize>())
+            && i < items.len()
+        {
+            items.remove(i);
+        }
+        stay = true;
+    } else if let Some(rest) = action.strip_prefix("supprimer:") {
+        if let Some((field, file_id)) = rest.split_once(':')
+            && let Some(Value::Array(items)) = answers.get_mut(field)
+        {
+            items.retain(|v| v.get("id").and_then(Value::as_str) != Some(file_id));
+        }
+        stay = true;
+    } else if action.starts_with("televerser:") {
+        stay = true;
+    }
+
+    // Whatever happens next, what was typed is saved.
+    let name = applicant_name(&def, &answers);
+    let to_save = Value::Object(answers.clone());
+    let (did, owner, step_for_save) = (id.clone(), u.user.id.clone(), step.clone());
+    state
+        .pool
+        .run(move |c| {
+            store::save_answers(c, &did, &owner, &to_save, Some(&step_for_save), &name)
+                .map_err(WebError::from)
+        })
+        .await?;
+
+    let retour = retour(sub.get("retour"));
+    if stay {
+        // Errors from the engine are shown only on "Continuer"; an upload refusal is shown at once.
+        return render(
+            if upload_errors.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            },
+            &step_page(&req, &u, &draft, &step, &answers, &upload_errors, retour)?,
+        );
+    }
+    if !outcome.errors.is_empty() {
+        upload_errors.extend(outcome.errors);
+        return render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &step_page(&req, &u, &draft, &step, &answers, &upload_errors, retour)?,
+        );
+    }
+    Ok(see_other(&after_step(
+        &def,
+        &id,
+        outcome.next_step.as_deref(),
+        retour.is_some(),
+    )))
+}
+
+// ------------------------------------------------------------------------------------- task list
+
+pub async fn show_tasks(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    let draft = load_draft(&state, &u, &path).await?;
+    if !draft.def.has_task_list() {
+        return Ok(see_other(&first_page(&draft.def, &draft.dossier)));
+    }
+    let answers = answers_of(&draft.dossier.answers);
+    let tasks = draft.def.task_list(&answers, today());
+    let completed = tasks
+        .iter()
+        .filter(|t| t.status == guichet_forms::TaskStatus::Completed)
+        .count();
+    ok(&TasksPage {
+        layout: Layout::new(&req, Some(&u), draft.def.title()),
+        dossier_id: draft.dossier.id.clone(),
+        notice: draft.notice.clone(),
+        completed,
+        tasks,
+    })
+}
+
+// ------------------------------------------------------------------------------ check your answers
+
+fn check_page(req: &HttpRequest, u: &SessionUser, draft: &Draft, errors: Vec<FieldError>) -> CheckPage {
+    let answers = answers_of(&draft.dossier.answers);
+    let id = &draft.dossier.id;
+    let back = if draft.def.has_task_list() {
+        format!("/dossiers/{id}/taches")
+    } else {
+        draft.def.visible_steps(&answers, today()).last().map_or_else(
+            || "/mes-dossiers".to_owned(),
+            |s| format!("/dossiers/{id}/etapes/{s}"),
+        )
+    };
+    CheckPage {
+        layout: Layout::new(
+            req,
+            Some(u),
+            "Vérifiez vos réponses avant d’envoyer votre demande",
+        )
+        .with_errors(!errors.is_empty()),
+        back,
+        errors: errors
+            .iter()
+            .map(|e| {
+                (
+                    format!("/dossiers/{id}/etapes/{}?retour=verifier#{}", e.step, e.key),
+                    e.message.clone(),
+                )
+            })
+            .collect(),
+        notice: draft.notice.clone(),
+        sections: draft.def.summary(&answers, today()),
+        dossier_id: id.clone(),
+        editable: true,
+    }
+}
+
+pub async fn show_check(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    let draft = load_draft(&state, &u, &path).await?;
+    ok(&check_page(&req, &u, &draft, Vec::new()))
+}
+
+pub async fn deposit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+    _csrf: CsrfForm,
+) -> WebResult<HttpResponse> {
+    let draft = load_draft(&state, &u, &path).await?;
+    let mut answers = answers_of(&draft.dossier.answers);
+    draft.def.normalize_answers(&mut answers, today());
+    let errors = draft.def.validate_all(&answers, today());
+    if !errors.is_empty() {
+        return render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &check_page(&req, &u, &draft, errors),
+        );
+    }
+    let proc = state
+        .procedures
+        .get(&draft.dossier.procedure)
+        .ok_or(WebError::NotFound)?;
+    let now = guichet_db::now();
+    let due = procedures::due_date(&draft.def, now);
+    let link = format!("{}/dossiers/{}", state.settings.public_url, draft.dossier.id);
+    let email = guichet_notify::emails::dossier_deposited(
+        &u.user.email,
+        draft.def.title(),
+        due.map(|d| guichet_forms::french_date(d.date())).as_deref(),
+        procedures::silence_sentence(&draft.def),
+        &link,
+    );
+    let input = Deposit {
+        answers: Value::Object(answers.clone()),
+        applicant_name: applicant_name(&draft.def, &answers),
+        prefix: proc.prefix.clone(),
+        due_at: due,
+        email: Some(email),
+    };
+    let (id, owner) = (draft.dossier.id.clone(), u.user.id.clone());
+    let d = state
+        .pool
+        .run(move |c| store::deposit(c, &id, &owner, &input).map_err(WebError::from))
+        .await?;
+    state.delivery.wake();
+    tracing::info!(dossier.id = %d.id, dossier.number = ?d.number.as_ref().map(ToString::to_string), "Dossier deposited");
+    Ok(see_other(&format!("/dossiers/{}/confirmation", d.id)))
+}
+
+pub async fn confirmation(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    let (d, def) = load_own(&state, &u, &path).await?;
+    let number = d.number.as_ref().ok_or(WebError::NotFound)?.to_string();
+    ok(&ConfirmationPage {
+        layout: Layout::new(&req, Some(&u), format!("Demande envoyée – dossier {number}")),
+        number,
+        procedure: def.title().to_owned(),
+        deposited: d.deposited_at.map(french_datetime).unwrap_or_default(),
+        due: d.due_at.map(french_datetime),
+        silence: procedures::silence_sentence(&def).map(str::to_owned),
+        dossier_id: d.id,
+    })
+}
+
+// ------------------------------------------------------------------------------------ my dossiers
+
+pub async fn my_dossiers(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+) -> WebResult<HttpResponse> {
+    let owner = u.user.id.clone();
+    let list = state
+        .pool
+        .run(move |c| store::list_for_owner(c, &owner).map_err(WebError::from))
+        .await?;
+    let rows = list
+        .iter()
+        .map(|d| {
+            let title = state
+                .procedures
+                .get(&d.procedure)
+                .map_or_else(|| d.procedure.clone(), |p| p.def.title().to_owned());
+            DossierRow {
+                href: format!("/dossiers/{}", d.id),
+                procedure: title,
+                number: d
+                    .number
+                    .as_ref()
+                    .map_or_else(|| "—".to_owned(), ToString::to_string),
+                state: d.state.label().to_owned(),
+                due: d.due_at.map_or_else(|| "—".to_owned(), french_datetime),
+            }
+        })
+        .collect();
+    let procedures = state
+        .procedures
+        .all()
+        .map(|p| (format!("/demarches/{}", p.id()), p.def.title().to_owned()))
+        .collect();
+    ok(&MyDossiersPage {
+        layout: Layout::new(&req, Some(&u), "Mes dossiers"),
+        rows,
+        procedures,
+    })
+}
+
+fn event_label(kind: &str) -> &'static str {
+    match kind {
+        "created" => "Demande commencée",
+        "deposit" => "Demande envoyée",
+        "form_version_changed" => "Formulaire mis à jour",
+        "take" => "Prise en charge par le service",
+        "ask_complement" => "Complément demandé",
+        "answer_complement" => "Complément envoyé",
+        "accept" => "Demande acceptée",
+        "refuse" => "Demande refusée",
+        "close" => "Dossier classé sans suite",
+        "reopen" => "Dossier rouvert",
+        _ => "Événement",
+    }
+}
+
+pub async fn show_dossier(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    let (d, def) = load_own(&state, &u, &path).await?;
+    let id = d.id.clone();
+    let events = state
+        .pool
+        .run(move |c| store::events(c, &id, true).map_err(WebError::from))
+        .await?;
+    ok(&DossierPage {
+        layout: Layout::new(&req, Some(&u), def.title()),
+        dossier_id: d.id.clone(),
+        number: d.number.as_ref().map_or_else(
+            || "Pas encore attribué (brouillon)".to_owned(),
+            ToString::to_string,
+        ),
+        state: d.state.label().to_owned(),
+        deposited: d.deposited_at.map(french_datetime).unwrap_or_default(),
+        due: d.due_at.map(french_datetime).unwrap_or_default(),
+        is_draft: d.state == State::Brouillon,
+        continue_href: first_page(&def, &d),
+        has_receipt: d.number.is_some(),
+        timeline: events
+            .iter()
+            .map(|e| (french_datetime(e.created_at), event_label(&e.kind).to_owned()))
+            .collect(),
+    })
+}
+
+// ------------------------------------------------------------------------------- receipt and files
+
+pub async fn receipt_pdf(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    let (d, def) = load_own(&state, &u, &path).await?;
+    let number = d.number.clone().ok_or(WebError::NotFound)?;
+    let pdf = crate::documents::receipt(&state, &d, &def, number.clone())?;
+    Ok(pdf_response(pdf, &format!("recepisse-{number}.pdf")))
+}
+
+pub fn pdf_response(pdf: Vec<u8>, filename: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(filename.to_owned())],
+        })
+        .body(pdf)
+}
+
+/// A file of the usager's own dossier (only files its answers reference).
+pub async fn download_file(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<(String, String)>,
+) -> WebResult<HttpResponse> {
+    let (id, sha) = path.into_inner();
+    let (d, _def) = load_own(&state, &u, &id).await?;
+    let file = crate::documents::referenced_file(&d.answers, &sha).ok_or(WebError::NotFound)?;
+    crate::documents::send_file(&state, &file)
+}

@@ -1,0 +1,143 @@
+//! The procedures on offer: `forms/*.toml` loaded and checked at start (a broken definition stops the
+//! server), each version's text registered in `form_versions`. A dossier filed with an older version is
+//! rendered with that version, parsed again from the stored text on first use and cached.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use chrono::{Months, NaiveDate, NaiveDateTime};
+use guichet_db::AnyConnection;
+use guichet_dossiers::store;
+use guichet_forms::{FormDefinition, Silence};
+
+use crate::error::WebError;
+
+/// One procedure as currently offered.
+#[derive(Debug, Clone)]
+pub struct Procedure {
+    pub def: Arc<FormDefinition>,
+    /// `form_versions.id` of the current definition.
+    pub version_id: String,
+    /// The service that instructs it (its code: `apa`, `mdph`…).
+    pub service_code: String,
+    /// Dossier number prefix: `APA`, `MDPH`…
+    pub prefix: String,
+}
+
+impl Procedure {
+    pub fn id(&self) -> &str {
+        self.def.id()
+    }
+}
+
+#[derive(Debug)]
+pub struct Procedures {
+    current: BTreeMap<String, Procedure>,
+    variants: BTreeMap<String, String>,
+    by_version: Mutex<HashMap<String, Arc<FormDefinition>>>,
+}
+
+impl Procedures {
+    /// Loads and checks every definition, and registers each version (a blocking call: start-up only).
+    pub fn load(
+        dir: &Path,
+        variants: BTreeMap<String, String>,
+        conn: &mut AnyConnection,
+    ) -> anyhow::Result<Procedures> {
+        let defs = guichet_forms::load_dir_with_variants(dir, &variants)
+            .map_err(|e| anyhow::anyhow!("procedures in {}: {e}", dir.display()))?;
+        let mut current = BTreeMap::new();
+        let mut by_version = HashMap::new();
+        for def in defs {
+            let text = std::fs::read_to_string(dir.join(def.source_name()))
+                .or_else(|_| std::fs::read_to_string(def.source_name()))
+                .map_err(|e| anyhow::anyhow!("{}: {e}", def.source_name()))?;
+            let v = store::register_form_version(conn, def.id(), def.version(), def.hash(), &text)?;
+            by_version.insert(v.id.clone(), def.clone());
+            let prefix: String = def
+                .id()
+                .chars()
+                .filter(char::is_ascii_alphabetic)
+                .collect::<String>()
+                .to_uppercase();
+            current.insert(
+                def.id().to_owned(),
+                Procedure {
+                    service_code: def.id().to_owned(),
+                    prefix,
+                    version_id: v.id,
+                    def,
+                },
+            );
+        }
+        Ok(Procedures {
+            current,
+            variants,
+            by_version: Mutex::new(by_version),
+        })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Procedure> {
+        self.current.get(id)
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &Procedure> {
+        self.current.values()
+    }
+
+    /// The definition a dossier was filed with.
+    pub fn definition_of_version(
+        &self,
+        conn: &mut AnyConnection,
+        version_id: &str,
+    ) -> Result<Arc<FormDefinition>, WebError> {
+        if let Some(d) = self
+            .by_version
+            .lock()
+            .map_err(|_| WebError::Internal("poisoned cache".into()))?
+            .get(version_id)
+        {
+            return Ok(d.clone());
+        }
+        let v = store::find_form_version(conn, version_id)
+            .map_err(|e| WebError::Internal(e.to_string()))?
+            .ok_or(WebError::NotFound)?;
+        let def = FormDefinition::from_toml_variant(
+            &v.definition,
+            &format!("{}.toml", v.form_id),
+            self.variants.get(&v.form_id).map(String::as_str),
+        )
+        .map_err(|e| WebError::Internal(format!("stored definition {} no longer parses: {e:?}", v.id)))?;
+        let def = Arc::new(def);
+        self.by_version
+            .lock()
+            .map_err(|_| WebError::Internal("poisoned cache".into()))?
+            .insert(version_id.to_owned(), def.clone());
+        Ok(def)
+    }
+}
+
+/// The expected answer date: the legal deadline counted from deposit.
+pub fn due_date(def: &FormDefinition, from: NaiveDateTime) -> Option<NaiveDateTime> {
+    let d = def.definition().deadline.as_ref()?;
+    match (d.months, d.days) {
+        (Some(m), _) => from.checked_add_months(Months::new(m)),
+        (None, Some(days)) => Some(from + chrono::Duration::days(i64::from(days))),
+        (None, None) => None,
+    }
+}
+
+/// What silence at the due date means, as a sentence for the usager.
+pub fn silence_sentence(def: &FormDefinition) -> Option<&'static str> {
+    def.definition().deadline.as_ref().map(|d| match d.silence {
+        Silence::Rejet => "Sans réponse à cette date, la demande est réputée rejetée : vous pourrez alors contester ce refus implicite.",
+        Silence::Acceptation => "Sans réponse à cette date, la demande est réputée acceptée.",
+    })
+}
+
+/// Today in France (Europe/Paris is UTC+1 or +2: a date computed at UTC is wrong only around midnight,
+/// which the date bounds tolerate).
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
