@@ -34,6 +34,20 @@ enum Command {
     /// Manage services (MDPH, APA, Améthyste…).
     #[command(subcommand)]
     Service(ServiceCommand),
+    /// Check procedure definitions, or print the JSON Schema of their format.
+    #[command(subcommand)]
+    Forms(FormsCommand),
+}
+
+#[derive(Subcommand)]
+enum FormsCommand {
+    /// Check definitions (default: every `*.toml` of the forms directory). Exits non-zero on any error.
+    Check {
+        /// Files or directories to check.
+        paths: Vec<std::path::PathBuf>,
+    },
+    /// Print the JSON Schema of the definition format, for editors.
+    Schema,
 }
 
 #[derive(Subcommand)]
@@ -140,6 +154,11 @@ fn run(cli: Cli) -> Result<()> {
             println!("Service créé : {} – {}", s.code, s.name);
             Ok(())
         }
+        Command::Forms(FormsCommand::Schema) => {
+            println!("{}", guichet_forms::definition_json_schema());
+            Ok(())
+        }
+        Command::Forms(FormsCommand::Check { paths }) => check_forms(paths),
         Command::Service(ServiceCommand::List) => {
             let pool = pool(&settings()?)?;
             for s in services::list(&mut *pool.get()?)? {
@@ -235,4 +254,38 @@ fn serve(demo: bool) -> Result<()> {
         app.run_until_stopped().await?;
         Ok(())
     })
+}
+
+/// `guichet forms check`: every error names file, step and field; the exit code says whether any was found.
+fn check_forms(paths: Vec<std::path::PathBuf>) -> Result<()> {
+    let paths = if paths.is_empty() { vec![Config::load()?.forms_dir] } else { paths };
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found: Vec<_> = std::fs::read_dir(&p)
+                .with_context(|| format!("{}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(p);
+        }
+    }
+    let mut errors = 0;
+    for f in &files {
+        let found = guichet_forms::check_definition(f);
+        if found.is_empty() {
+            println!("{} : correct", f.display());
+        }
+        for e in &found {
+            eprintln!("{e}");
+        }
+        errors += found.len();
+    }
+    if errors > 0 {
+        anyhow::bail!("{errors} erreur(s) dans {} fichier(s) vérifié(s)", files.len());
+    }
+    Ok(())
 }

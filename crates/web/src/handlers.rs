@@ -1,6 +1,7 @@
 pub mod accounts;
 pub mod demarches;
 pub mod pages;
+pub mod simulateurs;
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;

@@ -3,9 +3,10 @@
 use actix_web::web::{self, get, post};
 
 use crate::assets;
-use crate::handlers::{accounts, demarches, pages};
+use crate::handlers::{accounts, demarches, pages, simulateurs};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.configure(simulateurs::configure).configure(crate::api::configure);
     cfg.route("/", get().to(pages::home))
         .route("/healthz", get().to(pages::healthz))
         .route("/static/guichet.css", get().to(assets::css))
