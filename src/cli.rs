@@ -37,6 +37,8 @@ enum Command {
     /// Check procedure definitions, or print the JSON Schema of their format.
     #[command(subcommand)]
     Forms(FormsCommand),
+    /// Estimate an aid (APA, PCH, AAH, Améthyste) for one case or a CSV file of cases.
+    Simulate(crate::simulate::SimulateArgs),
 }
 
 #[derive(Subcommand)]
@@ -159,6 +161,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Forms(FormsCommand::Check { paths }) => check_forms(paths),
+        Command::Simulate(args) => crate::simulate::run(args),
         Command::Service(ServiceCommand::List) => {
             let pool = pool(&settings()?)?;
             for s in services::list(&mut *pool.get()?)? {
@@ -258,7 +261,11 @@ fn serve(demo: bool) -> Result<()> {
 
 /// `guichet forms check`: every error names file, step and field; the exit code says whether any was found.
 fn check_forms(paths: Vec<std::path::PathBuf>) -> Result<()> {
-    let paths = if paths.is_empty() { vec![Config::load()?.forms_dir] } else { paths };
+    let paths = if paths.is_empty() {
+        vec![Config::load()?.forms_dir]
+    } else {
+        paths
+    };
     let mut files = Vec::new();
     for p in paths {
         if p.is_dir() {

@@ -35,6 +35,8 @@ export const ACCOUNTS = {
 
 export const DESKTOP = { width: 1280, height: 900 };
 export const NARROW = { width: 320, height: 720 };
+/** Where text is resized to 200 % (WCAG 1.4.4). */
+export const ZOOM = { width: 640, height: 900 };
 
 /** Absolute URL of a path on the server. */
 export const url = (path) => BASE + path;
@@ -276,4 +278,232 @@ export async function tabTo(page, selector, { max = 40, back = false } = {}) {
     seen.push(await focusedDescription(page));
   }
   assert.fail(`${selector} not reached with ${max} × ${back ? 'Shift+Tab' : 'Tab'} on ${page.url()}; focus went: ${seen.join(' → ')}`);
+}
+
+// ---------------------------------------------------------------------------------- page-level checks
+//
+// The checks every page type gets, as functions on a page in its current state: the PAGES tests (one
+// fresh page per check) and the journeys (every page they meet, in place) share them.
+
+/** What sticks out on the right of the viewport, for failure messages. */
+export function overflowing(page, width) {
+  return page.evaluate((w) => {
+    const out = [];
+    for (const el of document.body.querySelectorAll('*')) {
+      const r = el.getBoundingClientRect();
+      if (r.right > w + 0.5 && r.width > 0) {
+        out.push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className ? `.${String(el.className).split(' ').join('.')}` : ''} (right ${Math.round(r.right)})`);
+      }
+    }
+    return out.slice(0, 10).join(', ');
+  }, width);
+}
+
+/** Reflow (WCAG 1.4.10): at the current viewport width (320 px in the tests), no horizontal scrolling. */
+export async function checkReflow(page, label) {
+  const width = page.viewportSize().width;
+  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(scrollWidth <= width, `${label} is ${scrollWidth} px wide at ${width} px: ${await overflowing(page, width)}`);
+}
+
+/**
+ * Text at 200 % (WCAG 1.4.4), at the current viewport (640 px in the tests): the main heading grew and
+ * is not clipped, no horizontal scrolling, nothing clips its content. Puts the text size back afterwards.
+ */
+export async function checkTextZoom(page, label) {
+  const width = page.viewportSize().width;
+  const before = await page.evaluate(() => parseFloat(getComputedStyle(document.querySelector('main h1')).fontSize));
+  await page.evaluate(() => {
+    document.documentElement.style.fontSize = '200%';
+  });
+  try {
+    const r = await page.evaluate(() => {
+      const h1 = document.querySelector('main h1');
+      const clipped = [];
+      for (const el of document.body.querySelectorAll('*')) {
+        if (el.closest('.visuellement-cache, .lien-evitement')) continue;
+        const s = getComputedStyle(el);
+        // Scrollable regions (auto, scroll) keep their content reachable; hidden and clip lose it.
+        const hidesX = s.overflowX === 'hidden' || s.overflowX === 'clip';
+        const hidesY = s.overflowY === 'hidden' || s.overflowY === 'clip';
+        if ((hidesX && el.scrollWidth > el.clientWidth + 1) || (hidesY && el.scrollHeight > el.clientHeight + 1)) {
+          clipped.push(`${el.tagName.toLowerCase()}${el.className ? `.${el.className}` : ''}`);
+        }
+      }
+      return {
+        scrollWidth: document.documentElement.scrollWidth,
+        h1: {
+          fontSize: parseFloat(getComputedStyle(h1).fontSize),
+          scrollWidth: h1.scrollWidth,
+          clientWidth: h1.clientWidth,
+          scrollHeight: h1.scrollHeight,
+          clientHeight: h1.clientHeight,
+          right: h1.getBoundingClientRect().right,
+        },
+        clipped,
+      };
+    });
+    assert.ok(r.h1.fontSize >= before * 1.9, `the main heading of ${label} did not grow with the text size (${before} → ${r.h1.fontSize} px)`);
+    assert.ok(r.scrollWidth <= width, `${label} is ${r.scrollWidth} px wide at ${width} px with 200 % text: ${await overflowing(page, width)}`);
+    assert.ok(
+      r.h1.scrollWidth <= r.h1.clientWidth + 1 && r.h1.scrollHeight <= r.h1.clientHeight + 1 && r.h1.right <= width,
+      `the main heading's text of ${label} is clipped with 200 % text: ${JSON.stringify(r.h1)}`,
+    );
+    assert.deepEqual(r.clipped, [], `elements of ${label} clip their content with 200 % text`);
+  } finally {
+    await page.evaluate(() => {
+      document.documentElement.style.fontSize = '';
+    });
+  }
+}
+
+/** Remembers each focusable element's unfocused look, to tell a focus box-shadow from a permanent one. */
+export function rememberUnfocusedLook(page) {
+  return page.evaluate(() => {
+    window.__e2eUnfocused = new Map();
+    for (const el of document.querySelectorAll('a, button, input, select, textarea, summary, [tabindex]')) {
+      if (el !== document.activeElement) window.__e2eUnfocused.set(el, getComputedStyle(el).boxShadow);
+    }
+  });
+}
+
+/**
+ * The focused element's focus indicator: { outline, shadow, style } (an outline, or a box-shadow it does
+ * not have unfocused; call `rememberUnfocusedLook` after the page loads), `null` when nothing is focused,
+ * `{ seen: true }` for an element already met by `checkFocusVisible`.
+ */
+export function focusIndicator(page, { mark = false } = {}) {
+  return page.evaluate((mark) => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return null;
+    if (mark && el.dataset.e2eSeen) return { seen: true };
+    if (mark) el.dataset.e2eSeen = '1';
+    const s = getComputedStyle(el);
+    const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0 && s.outlineColor !== 'rgba(0, 0, 0, 0)';
+    const unfocused = window.__e2eUnfocused?.get(el);
+    const shadow = s.boxShadow !== 'none' && unfocused !== undefined && s.boxShadow !== unfocused;
+    return { outline, shadow, style: `outline: ${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor}; box-shadow: ${s.boxShadow}` };
+  }, mark);
+}
+
+/** Fails unless the focused element shows a visible focus indicator. */
+export async function assertFocusVisible(page, label) {
+  const stop = await focusIndicator(page);
+  if (!stop) return;
+  assert.ok(stop.outline || stop.shadow, `no visible focus indicator on ${await focusedDescription(page)} (${stop.style}) on ${label}`);
+}
+
+/**
+ * Presses Tab from where the focus is until it leaves the page or comes back to a stop already seen, and
+ * checks each stop has a visible focus indicator (an outline, or a box-shadow it doesn't have unfocused).
+ * Returns the stops, described.
+ */
+export async function checkFocusVisible(page, label, { minStops = 3 } = {}) {
+  await rememberUnfocusedLook(page);
+  const stops = [];
+  for (let i = 0; i < 120; i++) {
+    await page.keyboard.press('Tab');
+    const stop = await focusIndicator(page, { mark: true });
+    if (!stop || stop.seen) break;
+    const what = await focusedDescription(page);
+    stops.push(what);
+    assert.ok(stop.outline || stop.shadow, `no visible focus indicator on ${what} (${stop.style}) on ${label}`);
+  }
+  await page.evaluate(() => {
+    for (const el of document.querySelectorAll('[data-e2e-seen]')) delete el.dataset.e2eSeen;
+  });
+  assert.ok(stops.length >= minStops, `only ${stops.length} Tab stops on ${label}: ${stops.join(' → ')}`);
+  return stops;
+}
+
+/**
+ * The skip link: the first Tab stop of a freshly loaded page (`pressed: true` when the caller already
+ * brought the focus onto the first stop), visible when focused, in-page, moving the focus to <main>, after
+ * which Tab goes on inside the main content.
+ */
+export async function checkSkipLink(page, label, { pressed = false } = {}) {
+  if (!pressed) await page.keyboard.press('Tab');
+  const link = await page.evaluate(() => {
+    const el = document.activeElement;
+    const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    return {
+      tag: el.tagName,
+      href: el.getAttribute('href') || '',
+      text: el.textContent.trim(),
+      rect: { left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: r.width, height: r.height },
+      vw: document.documentElement.clientWidth,
+      vh: window.innerHeight,
+      visible: s.visibility === 'visible' && Number(s.opacity) > 0,
+    };
+  });
+  assert.equal(link.tag, 'A', `first Tab stop of ${label} is ${await focusedDescription(page)}, not the skip link`);
+  assert.match(link.href, /^#./, `first Tab stop ${link.text} of ${label} is not an in-page link`);
+  const { rect, vw, vh } = link;
+  assert.ok(
+    link.visible && rect.width > 0 && rect.height > 0 && rect.left >= 0 && rect.top >= 0 && rect.right <= vw && rect.bottom <= vh,
+    `skip link "${link.text}" of ${label} is not visible when focused: ${JSON.stringify(link)}`,
+  );
+  await page.keyboard.press('Enter');
+  const target = link.href.slice(1);
+  const focused = await page.evaluate(() => ({ id: document.activeElement.id, tag: document.activeElement.tagName }));
+  assert.equal(focused.id, target, `after the skip link of ${label}, focus is on ${await focusedDescription(page)}`);
+  assert.equal(focused.tag, 'MAIN', `the skip link's target #${target} of ${label} is not <main>`);
+  // The next Tab stop is inside the main content, not back in the header.
+  await page.keyboard.press('Tab');
+  const inMain = await page.evaluate(() => {
+    const main = document.querySelector('main');
+    const el = document.activeElement;
+    return main.contains(el) || Boolean(main.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING);
+  });
+  assert.ok(inMain, `after the skip link of ${label}, Tab goes to ${await focusedDescription(page)}, before <main>`);
+}
+
+/**
+ * A page just shown after a failed submit: title "Erreur : …", one error summary (role alert) holding the
+ * focus, linking to `fields` in order (when given; else to whatever it links to), the next Tab stop is its
+ * first link, every linked field is aria-invalid (or a group containing invalid inputs) and described by
+ * its message, and each link moves the focus to its field. Returns the ids linked to.
+ */
+export async function checkErrorSummary(page, label, fields) {
+  assert.match(await page.title(), /^Erreur : /, `the title of ${label} does not start with "Erreur :"`);
+  const summary = page.locator('.resume-erreurs');
+  assert.equal(await summary.count(), 1, `no error summary on ${label}`);
+  assert.equal(await summary.getAttribute('role'), 'alert');
+  // The summary has `autofocus`, which the browser applies at its next rendering update.
+  await page.waitForFunction(() => document.activeElement?.id === 'resume-erreurs', null, { timeout: 2000 }).catch(() => {});
+  assert.equal(
+    await page.evaluate(() => document.activeElement.id),
+    'resume-erreurs',
+    `after the failed submit of ${label}, focus is on ${await focusedDescription(page)}, not on the error summary`,
+  );
+  const hrefs = await summary.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  if (fields) assert.deepEqual(hrefs, fields.map((f) => `#${f}`), `the error summary of ${label} does not link to the expected fields`);
+  const ids = hrefs.map((h) => decodeURIComponent(h.replace(/^#/, '')));
+  assert.ok(ids.length > 0, `the error summary of ${label} has no link`);
+  // From the summary, the next Tab stop is its first link.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('href')), hrefs[0], `on ${label}, Tab from the error summary does not reach its first link`);
+  for (const id of ids) {
+    const field = await page.evaluate((id) => {
+      const el = document.getElementById(id);
+      if (!el) return null;
+      const invalid = el.getAttribute('aria-invalid') === 'true' || Boolean(el.querySelector('[aria-invalid="true"]')) || Boolean(el.closest('.champ--erreur'));
+      // The message is reachable from the field: its aria-describedby, or that of the fieldset around it.
+      const described = [el, el.closest('fieldset')].filter(Boolean).some((e) => (e.getAttribute('aria-describedby') || '').split(/\s+/).includes(`${id}-erreur`));
+      return { invalid, described, message: Boolean(document.getElementById(`${id}-erreur`)) };
+    }, id);
+    assert.ok(field, `the error summary of ${label} links to #${id}, which does not exist`);
+    assert.ok(field.invalid, `#${id} on ${label} is not marked invalid`);
+    assert.ok(field.message, `#${id} on ${label} has no error message #${id}-erreur next to it`);
+    assert.ok(field.described, `#${id} on ${label} is not described by its error message #${id}-erreur`);
+  }
+  for (const [i, id] of ids.entries()) {
+    await summary.locator('a').nth(i).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((id) => document.activeElement?.id === id, id, { timeout: 2000 }).catch(() => {});
+    const active = await page.evaluate(() => document.activeElement.id);
+    assert.equal(active, id, `the error summary's link #${id} of ${label} left focus on ${await focusedDescription(page)}`);
+  }
+  return ids;
 }

@@ -69,6 +69,17 @@ export const PAGES = [
   { name: 'mentions-legales', label: 'legal notice', path: '/mentions-legales', screenshot: true },
   { name: 'accessibilite', label: 'accessibility statement', path: '/accessibilite', screenshot: true },
   { name: 'page-introuvable', label: '404', path: '/page-qui-n-existe-pas', status: 404, screenshot: true },
+
+  // ---- Procedures (démarches): the start pages, seen before logging in. Every page of the journeys
+  // (start page logged in, each step and its error state, the MDPH task list, check your answers,
+  // confirmation, my dossiers, a dossier) is checked by demarches.test.mjs, which walks them.
+  ...['apa', 'mdph', 'pch', 'amethyste'].map((id) => ({
+    name: `demarche-${id}`,
+    label: `start page of the ${id} procedure (anonymous)`,
+    path: `/demarches/${id}`,
+    screenshot: id === 'apa',
+  })),
+  // ---- end of the procedures block
 ];
 
 /** Pages with an error state, i.e. a form that refuses an empty submit. */

@@ -3,7 +3,11 @@
 use std::process::Command;
 
 fn guichet(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_guichet")).args(args).env("GUICHET_DATA_DIR", std::env::temp_dir()).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_guichet"))
+        .args(args)
+        .env("GUICHET_DATA_DIR", std::env::temp_dir())
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -19,11 +23,17 @@ fn forms_check_accepts_the_shipped_definitions() {
 
 #[test]
 fn forms_check_rejects_a_broken_definition_naming_its_field() {
-    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/crates/forms/tests/fixtures/broken/unknown_field.toml");
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/crates/forms/tests/fixtures/broken/unknown_field.toml"
+    );
     let out = guichet(&["forms", "check", fixture]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("unknown_field.toml") && stderr.contains("champ"), "{stderr}");
+    assert!(
+        stderr.contains("unknown_field.toml") && stderr.contains("champ"),
+        "{stderr}"
+    );
 }
 
 #[test]

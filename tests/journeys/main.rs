@@ -5,6 +5,8 @@ mod accounts;
 mod bad_input;
 mod cli;
 mod email;
+mod instruction;
 mod procedures;
 mod shell;
+mod simulations;
 mod storage;

@@ -46,10 +46,7 @@ fn control_names(html: &str) -> BTreeSet<String> {
 type StepForm = (Vec<(String, String)>, Vec<(String, Value)>);
 
 /// The form a person would send for this page, from the answers they mean to give.
-fn step_submission(
-    html: &str,
-    answers: &serde_json::Map<String, Value>,
-) -> StepForm {
+fn step_submission(html: &str, answers: &serde_json::Map<String, Value>) -> StepForm {
     let mut pairs = Vec::new();
     let mut files = Vec::new();
     let names = control_names(html);

@@ -4,7 +4,7 @@ pub mod outbox;
 mod pool;
 pub mod schema;
 
-pub use pool::{AnyConnection, Backend, DbPool, PoolOptions, PooledConnection};
+pub use pool::{AnyConnection, Backend, DbPool, MultiBackend, PoolOptions, PooledConnection};
 
 /// Errors of the storage layer. Callers map them to their own error types; the web layer shows a generic
 /// French message and logs the cause.

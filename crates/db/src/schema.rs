@@ -105,6 +105,7 @@ diesel::table! {
         lock_version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        search_key -> Text,
     }
 }
 

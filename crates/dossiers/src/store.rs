@@ -36,7 +36,7 @@ pub type Result<T, E = DossierError> = std::result::Result<T, E>;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = dossiers)]
-struct Row {
+pub(crate) struct Row {
     id: String,
     number: Option<String>,
     procedure: String,
@@ -61,6 +61,8 @@ struct Row {
     lock_version: i32,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    #[diesel(column_name = search_key)]
+    _search_key: String,
 }
 
 /// A dossier (or a draft, before deposit).
@@ -94,7 +96,7 @@ pub struct Dossier {
     pub updated_at: NaiveDateTime,
 }
 
-fn json(text: &str) -> Result<Value> {
+pub(crate) fn json(text: &str) -> Result<Value> {
     serde_json::from_str(text)
         .map_err(|e| DossierError::Internal(format!("stored answers are not JSON: {e}")))
 }
@@ -311,6 +313,7 @@ pub fn save_answers(
                 dossiers::answers.eq(answers.to_string()),
                 dossiers::current_step.eq(current_step),
                 dossiers::applicant_name.eq(applicant_name),
+                dossiers::search_key.eq(search_key(applicant_name, None)),
                 dossiers::lock_version.eq(d.lock_version + 1),
                 dossiers::updated_at.eq(t),
             ))
@@ -408,6 +411,7 @@ fn try_deposit(conn: &mut AnyConnection, id: &str, owner_id: &str, input: &Depos
                 dossiers::complement_demande.eq(false),
                 dossiers::answers.eq(input.answers.to_string()),
                 dossiers::applicant_name.eq(&input.applicant_name),
+                dossiers::search_key.eq(search_key(&input.applicant_name, Some(&number))),
                 dossiers::deposited_at.eq(Some(t)),
                 dossiers::due_at.eq(input.due_at),
                 dossiers::current_step.eq(None::<String>),
@@ -432,6 +436,25 @@ fn try_deposit(conn: &mut AnyConnection, id: &str, owner_id: &str, input: &Depos
         }
         find(conn, id)?.ok_or(DossierError::NotFound)
     })
+}
+
+/// What the instructors' search matches: the name without case or accents, and the number.
+pub fn search_key(applicant_name: &str, number: Option<&DossierNumber>) -> String {
+    let mut key = fold(applicant_name);
+    if let Some(n) = number {
+        key.push(' ');
+        key.push_str(&n.to_string().to_lowercase());
+    }
+    key
+}
+
+/// Lower case, no accents, single spaces: "  Hélène  DUPRÉ " → "helene dupre".
+pub fn fold(text: &str) -> String {
+    deunicode::deunicode(text)
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn next_sequence(conn: &mut AnyConnection, prefix: &str, year: i32) -> Result<i32> {
@@ -475,7 +498,7 @@ pub struct Event {
     clippy::too_many_arguments,
     reason = "one column each; callers name them at the call site"
 )]
-fn insert_event(
+pub(crate) fn insert_event(
     conn: &mut AnyConnection,
     dossier_id: &str,
     actor_id: Option<&str>,

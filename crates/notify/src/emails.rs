@@ -108,6 +108,82 @@ pub fn dossier_deposited(
     }
 }
 
+#[derive(Template)]
+#[template(path = "complement_requested.txt")]
+struct ComplementRequested<'a> {
+    procedure: &'a str,
+    number: &'a str,
+    items: &'a [String],
+    message: &'a str,
+    link: &'a str,
+}
+
+/// The service asks for missing documents or answers.
+pub fn complement_requested(
+    to: &str,
+    number: &str,
+    procedure: &str,
+    items: &[String],
+    message: &str,
+    link: &str,
+) -> NewEmail {
+    NewEmail {
+        recipient: to.to_owned(),
+        subject: format!("Dossier {number} : des éléments sont à compléter"),
+        body_text: render(&ComplementRequested {
+            procedure,
+            number,
+            items,
+            message,
+            link,
+        }),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "decision.txt")]
+struct DecisionMail<'a> {
+    procedure: &'a str,
+    number: &'a str,
+    outcome: &'a str,
+    link: &'a str,
+}
+
+/// A decision was taken; the letter is in the usager's space.
+pub fn decision(to: &str, number: &str, procedure: &str, outcome: &str, link: &str) -> NewEmail {
+    NewEmail {
+        recipient: to.to_owned(),
+        subject: format!("Dossier {number} : décision"),
+        body_text: render(&DecisionMail {
+            procedure,
+            number,
+            outcome,
+            link,
+        }),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "new_message.txt")]
+struct NewMessage<'a> {
+    procedure: &'a str,
+    number: &'a str,
+    link: &'a str,
+}
+
+/// A new message on a dossier. The text itself stays on the platform (it may hold health data).
+pub fn new_message(to: &str, number: &str, procedure: &str, link: &str) -> NewEmail {
+    NewEmail {
+        recipient: to.to_owned(),
+        subject: format!("Dossier {number} : nouveau message"),
+        body_text: render(&NewMessage {
+            procedure,
+            number,
+            link,
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

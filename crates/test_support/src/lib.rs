@@ -276,6 +276,60 @@ impl TestApp {
             .unwrap();
     }
 
+    /// Files a dossier directly through the domain (no pages): a draft with these answers, deposited.
+    /// Returns its id and number.
+    pub async fn deposit(
+        &self,
+        owner_email: &str,
+        procedure: &str,
+        answers: serde_json::Value,
+    ) -> (String, String) {
+        let proc = self
+            .state
+            .procedures
+            .get(procedure)
+            .unwrap_or_else(|| panic!("no procedure {procedure}"))
+            .clone();
+        let today = chrono::Utc::now().date_naive();
+        let mut answers = answers.as_object().cloned().unwrap();
+        proc.def.normalize_answers(&mut answers, today);
+        let errors = proc.def.validate_all(&answers, today);
+        assert!(errors.is_empty(), "fixture answers invalid: {errors:?}");
+        let email = guichet_types::Email::parse(owner_email).unwrap();
+        let (d, n) = self
+            .pool
+            .run(move |c| {
+                let owner = guichet_accounts::users::find_by_email(c, &email)
+                    .unwrap()
+                    .unwrap();
+                let draft = guichet_dossiers::store::create_draft(
+                    c,
+                    &guichet_dossiers::store::NewDraft {
+                        owner_id: owner.id.clone(),
+                        procedure: proc.id().to_owned(),
+                        service_code: proc.service_code.clone(),
+                        form_version_id: proc.version_id.clone(),
+                        answers: serde_json::Value::Object(answers.clone()),
+                        applicant_name: String::new(),
+                    },
+                )
+                .unwrap();
+                let deposit = guichet_dossiers::store::Deposit {
+                    answers: serde_json::Value::Object(answers),
+                    applicant_name: "Jeanne Marie Durand".into(),
+                    prefix: proc.prefix.clone(),
+                    due_at: Some(guichet_db::now() + chrono::Duration::days(60)),
+                    email: None,
+                };
+                let d = guichet_dossiers::store::deposit(c, &draft.id, &owner.id, &deposit).unwrap();
+                let n = d.number.unwrap().to_string();
+                Ok::<_, guichet_db::DbError>((d.id, n))
+            })
+            .await
+            .unwrap();
+        (d, n)
+    }
+
     /// Logs in through the login form; returns the response (303 on success).
     pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
         self.post_form(
@@ -285,6 +339,69 @@ impl TestApp {
         )
         .await
     }
+}
+
+/// Another person's browser on the same app: its own cookies.
+pub struct Browser<'a> {
+    pub app: &'a TestApp,
+    pub client: reqwest::Client,
+}
+
+impl<'a> Browser<'a> {
+    pub fn new(app: &'a TestApp) -> Browser<'a> {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Browser { app, client }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.app.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_html(&self, path: &str) -> String {
+        self.get(path).await.text().await.unwrap()
+    }
+
+    pub async fn post_form(
+        &self,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let html = self.get_html(form_page).await;
+        let token = csrf_token(&html).unwrap_or_else(|| panic!("no CSRF token on {form_page}: {html}"));
+        let mut body: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        body.extend_from_slice(fields);
+        self.client
+            .post(self.app.url(action))
+            .form(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Logs in; panics unless it succeeds.
+    pub async fn login(&self, email: &str, password: &str) {
+        let r = self
+            .post_form(
+                "/connexion",
+                "/connexion",
+                &[("email", email), ("mot_de_passe", password)],
+            )
+            .await;
+        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "login of {email}");
+    }
+}
+
+/// The value of a hidden input on a page.
+pub fn hidden_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_owned())
 }
 
 /// A real SMTP server on loopback (Python's aiosmtpd, storing messages in a maildir), killed on drop.

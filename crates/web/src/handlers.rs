@@ -1,5 +1,6 @@
 pub mod accounts;
 pub mod demarches;
+pub mod instruction;
 pub mod pages;
 pub mod simulateurs;
 

@@ -3,10 +3,11 @@
 use actix_web::web::{self, get, post};
 
 use crate::assets;
-use crate::handlers::{accounts, demarches, pages, simulateurs};
+use crate::handlers::{accounts, demarches, instruction, pages, simulateurs};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.configure(simulateurs::configure).configure(crate::api::configure);
+    cfg.configure(simulateurs::configure)
+        .configure(crate::api::configure);
     cfg.route("/", get().to(pages::home))
         .route("/healthz", get().to(pages::healthz))
         .route("/static/guichet.css", get().to(assets::css))
@@ -43,11 +44,45 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/dossiers/{id}/etapes/{step}", post().to(demarches::submit_step))
         .route("/dossiers/{id}/verifier", get().to(demarches::show_check))
         .route("/dossiers/{id}/deposer", post().to(demarches::deposit))
+        .route("/dossiers/{id}/renvoyer", post().to(demarches::resubmit))
+        .route("/dossiers/{id}/messages", post().to(demarches::send_message))
+        .route("/dossiers/{id}/decision.pdf", get().to(demarches::decision_pdf))
         .route("/dossiers/{id}/confirmation", get().to(demarches::confirmation))
         .route("/dossiers/{id}/recepisse.pdf", get().to(demarches::receipt_pdf))
         .route(
             "/dossiers/{id}/fichiers/{sha}",
             get().to(demarches::download_file),
+        )
+        .route("/instruction", get().to(instruction::queue))
+        .route("/instruction/export.csv", get().to(instruction::export_csv))
+        .route("/instruction/dossiers/{id}", get().to(instruction::show_dossier))
+        .route(
+            "/instruction/dossiers/{id}/actions/{action}",
+            post().to(instruction::act),
+        )
+        .route(
+            "/instruction/dossiers/{id}/affecter",
+            post().to(instruction::assign),
+        )
+        .route(
+            "/instruction/dossiers/{id}/notes",
+            post().to(instruction::add_note),
+        )
+        .route(
+            "/instruction/dossiers/{id}/messages",
+            post().to(instruction::send_message),
+        )
+        .route(
+            "/instruction/dossiers/{id}/fichiers/{sha}",
+            get().to(instruction::download_file),
+        )
+        .route(
+            "/instruction/dossiers/{id}/recepisse.pdf",
+            get().to(instruction::receipt_pdf),
+        )
+        .route(
+            "/instruction/dossiers/{id}/decision.pdf",
+            get().to(instruction::decision_pdf),
         )
         .default_service(web::to(pages::not_found));
 }

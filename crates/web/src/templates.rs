@@ -334,6 +334,9 @@ pub struct CheckPage {
     pub sections: Vec<guichet_forms::SummarySection>,
     pub dossier_id: String,
     pub editable: bool,
+    /// After deposit: the button sends amendments or the complement, not a new deposit.
+    pub resubmit: bool,
+    pub complement: bool,
 }
 
 #[derive(Template)]
@@ -378,4 +381,87 @@ pub struct DossierPage {
     pub continue_href: String,
     pub has_receipt: bool,
     pub timeline: Vec<(String, String)>,
+    /// What the service asked for, and its message.
+    pub complement: Option<(Vec<String>, String)>,
+    pub can_edit: bool,
+    pub edit_href: String,
+    /// (when, who, body)
+    pub messages: Vec<(String, String, String)>,
+    pub can_write: bool,
+    /// (state, amount, motivation)
+    pub decision: Option<(String, Option<String>, String)>,
+    /// (when, who) opened the health data.
+    pub reads: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct QueueRow {
+    pub href: String,
+    pub number: String,
+    pub applicant: String,
+    pub procedure: String,
+    pub deposited: String,
+    pub due: String,
+    pub overdue: bool,
+    pub state: String,
+    pub assigned: bool,
+}
+
+#[derive(Template)]
+#[template(path = "instruction/queue.html")]
+pub struct QueuePage {
+    pub layout: Layout,
+    /// (label, count, link, current)
+    pub tabs: Vec<(String, i64, String, bool)>,
+    /// (id, title, selected)
+    pub procedures: Vec<(String, String, bool)>,
+    pub a_moi: bool,
+    pub echeance: String,
+    pub recherche: String,
+    pub onglet: String,
+    pub rows: Vec<QueueRow>,
+    pub next: Option<String>,
+    pub export: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SummaryBlock {
+    pub title: String,
+    pub rows: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "instruction/dossier.html")]
+pub struct InstructionDossierPage {
+    pub layout: Layout,
+    pub errors: Vec<(String, String)>,
+    pub id: String,
+    pub version: i32,
+    pub procedure: String,
+    pub form_version: String,
+    pub applicant: String,
+    pub state: String,
+    pub complement: Option<(Vec<String>, String)>,
+    pub deposited: String,
+    pub due: String,
+    pub assigned: String,
+    pub sections: Vec<SummaryBlock>,
+    pub documents: Vec<(String, String)>,
+    /// (when, who, what, internal)
+    pub timeline: Vec<(String, String, String, bool)>,
+    /// (when, who, body)
+    pub messages: Vec<(String, String, String)>,
+    /// (user id, name, selected)
+    pub members: Vec<(String, String, bool)>,
+    pub can_take: bool,
+    pub can_decide: bool,
+    pub can_close: bool,
+    pub can_reopen: bool,
+    pub decided: bool,
+    pub has_decision_letter: bool,
+    pub file_fields: Vec<String>,
+    pub answer_labels: Vec<String>,
+    pub amount_prefill: String,
+    pub simulation_note: String,
+    pub today: String,
 }

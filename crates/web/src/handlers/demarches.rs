@@ -159,6 +159,8 @@ fn first_page(def: &FormDefinition, d: &Dossier) -> String {
 struct Draft {
     dossier: Dossier,
     def: Arc<FormDefinition>,
+    /// The answers being edited: the draft's, or after deposit the pending amendments.
+    answers: Answers,
     notice: String,
 }
 
@@ -184,25 +186,35 @@ async fn load_own(
 
 async fn load_draft(state: &web::Data<AppState>, user: &SessionUser, id: &str) -> WebResult<Draft> {
     let (d, def) = load_own(state, user, id).await?;
-    if d.state != State::Brouillon {
-        return Err(WebError::Refused(
-            "Cette demande a déjà été envoyée : elle ne peut plus être modifiée ici.".into(),
-        ));
+    match d.state {
+        State::Brouillon => {}
+        // After deposit, the usager may still amend (until the dossier is taken) or answer a complement
+        // request; changes are kept apart until sent.
+        State::Depose => {
+            let answers = answers_of(d.pending_answers.as_ref().unwrap_or(&d.answers));
+            return Ok(Draft {
+                dossier: d,
+                def,
+                answers,
+                notice: String::new(),
+            });
+        }
+        _ => {
+            return Err(WebError::Refused(
+                "Cette demande est en cours d’examen ou a reçu une décision : elle ne peut plus être modifiée. Écrivez au service depuis votre dossier si besoin.".into(),
+            ));
+        }
     }
-    let Some(current) = state.procedures.get(&d.procedure).cloned() else {
+    let current = state.procedures.get(&d.procedure).cloned();
+    let Some(current) = current.filter(|c| c.version_id != d.form_version_id) else {
+        let answers = answers_of(&d.answers);
         return Ok(Draft {
             dossier: d,
             def,
+            answers,
             notice: String::new(),
         });
     };
-    if current.version_id == d.form_version_id {
-        return Ok(Draft {
-            dossier: d,
-            def,
-            notice: String::new(),
-        });
-    }
     let (answers, recheck) =
         guichet_forms::migrate_answers(&def, &current.def, &answers_of(&d.answers), today());
     let labels: Vec<String> = recheck
@@ -225,9 +237,11 @@ async fn load_draft(state: &web::Data<AppState>, user: &SessionUser, id: &str) -
             labels.join(", ")
         )
     };
+    let answers = answers_of(&moved.answers);
     Ok(Draft {
         dossier: moved,
         def: current.def,
+        answers,
         notice,
     })
 }
@@ -314,7 +328,7 @@ pub async fn show_step(
 ) -> WebResult<HttpResponse> {
     let (id, step) = path.into_inner();
     let draft = load_draft(&state, &u, &id).await?;
-    let answers = answers_of(&draft.dossier.answers);
+    let answers = draft.answers.clone();
     if !draft.def.is_step_visible(&step, &answers, today())? {
         return Ok(see_other(&first_page(&draft.def, &draft.dossier)));
     }
@@ -542,7 +556,7 @@ pub async fn submit_step(
     let def = draft.def.clone();
     def.step(&step).ok_or(WebError::NotFound)?;
     let sub = read_submission(&req, payload, &state, &def).await?;
-    let mut answers = answers_of(&draft.dossier.answers);
+    let mut answers = draft.answers.clone();
     let mut upload_errors = attach_files(&def, &step, &sub, &mut answers);
 
     // Group and file buttons act on the page and show it again; only "Continuer" moves on.
@@ -629,7 +643,7 @@ pub async fn show_tasks(
     if !draft.def.has_task_list() {
         return Ok(see_other(&first_page(&draft.def, &draft.dossier)));
     }
-    let answers = answers_of(&draft.dossier.answers);
+    let answers = draft.answers.clone();
     let tasks = draft.def.task_list(&answers, today());
     let completed = tasks
         .iter()
@@ -647,7 +661,7 @@ pub async fn show_tasks(
 // ------------------------------------------------------------------------------ check your answers
 
 fn check_page(req: &HttpRequest, u: &SessionUser, draft: &Draft, errors: Vec<FieldError>) -> CheckPage {
-    let answers = answers_of(&draft.dossier.answers);
+    let answers = draft.answers.clone();
     let id = &draft.dossier.id;
     let back = if draft.def.has_task_list() {
         format!("/dossiers/{id}/taches")
@@ -678,6 +692,8 @@ fn check_page(req: &HttpRequest, u: &SessionUser, draft: &Draft, errors: Vec<Fie
         sections: draft.def.summary(&answers, today()),
         dossier_id: id.clone(),
         editable: true,
+        resubmit: draft.dossier.state == State::Depose,
+        complement: draft.dossier.complement_demande,
     }
 }
 
@@ -699,7 +715,7 @@ pub async fn deposit(
     _csrf: CsrfForm,
 ) -> WebResult<HttpResponse> {
     let draft = load_draft(&state, &u, &path).await?;
-    let mut answers = answers_of(&draft.dossier.answers);
+    let mut answers = draft.answers.clone();
     draft.def.normalize_answers(&mut answers, today());
     let errors = draft.def.validate_all(&answers, today());
     if !errors.is_empty() {
@@ -813,6 +829,9 @@ fn event_label(kind: &str) -> &'static str {
         "refuse" => "Demande refusée",
         "close" => "Dossier classé sans suite",
         "reopen" => "Dossier rouvert",
+        "amend" => "Demande modifiée",
+        "message" => "Message",
+        "sensitive_read" => "Consultation de vos données de santé par le service",
         _ => "Événement",
     }
 }
@@ -825,10 +844,32 @@ pub async fn show_dossier(
 ) -> WebResult<HttpResponse> {
     let (d, def) = load_own(&state, &u, &path).await?;
     let id = d.id.clone();
-    let events = state
+    let dd = d.clone();
+    let (events, messages, complement, reads) = state
         .pool
-        .run(move |c| store::events(c, &id, true).map_err(WebError::from))
+        .run(move |c| {
+            let events = store::events(c, &id, true)?;
+            let messages = guichet_dossiers::instruction::messages_of(c, &id)?;
+            let complement = guichet_dossiers::instruction::pending_complement(c, &dd)?;
+            let mut readers = Vec::new();
+            for (who, when) in guichet_dossiers::instruction::sensitive_reads(c, &id)? {
+                let name = match who {
+                    Some(w) => guichet_accounts::users::find(c, &w)?
+                        .map_or_else(|| "Un agent".to_owned(), |u| u.display_name),
+                    None => "Un agent".to_owned(),
+                };
+                readers.push((french_datetime(when), name));
+            }
+            Ok::<_, WebError>((events, messages, complement, readers))
+        })
         .await?;
+    let decision = d.state.is_decided().then(|| {
+        (
+            d.state.label().to_owned(),
+            d.decision_amount.map(|a| a.to_string()),
+            d.decision_motivation.clone().unwrap_or_default(),
+        )
+    });
     ok(&DossierPage {
         layout: Layout::new(&req, Some(&u), def.title()),
         dossier_id: d.id.clone(),
@@ -846,6 +887,27 @@ pub async fn show_dossier(
             .iter()
             .map(|e| (french_datetime(e.created_at), event_label(&e.kind).to_owned()))
             .collect(),
+        complement: complement.map(|c| {
+            let mut items = c.documents;
+            items.extend(c.answers);
+            (items, c.message)
+        }),
+        can_edit: d.state == State::Depose,
+        edit_href: if def.has_task_list() {
+            format!("/dossiers/{}/taches", d.id)
+        } else {
+            format!("/dossiers/{}/verifier", d.id)
+        },
+        messages: messages
+            .iter()
+            .map(|m| {
+                let who = if m.from_staff { "Le service" } else { "Vous" };
+                (french_datetime(m.created_at), who.to_owned(), m.body.clone())
+            })
+            .collect(),
+        can_write: d.state != State::Brouillon,
+        decision,
+        reads,
     })
 }
 
@@ -882,4 +944,78 @@ pub async fn download_file(
     let (d, _def) = load_own(&state, &u, &id).await?;
     let file = crate::documents::referenced_file(&d.answers, &sha).ok_or(WebError::NotFound)?;
     crate::documents::send_file(&state, &file)
+}
+
+/// Sends the amendments or the complement asked for: the whole form is validated again first.
+pub async fn resubmit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+    _csrf: CsrfForm,
+) -> WebResult<HttpResponse> {
+    let draft = load_draft(&state, &u, &path).await?;
+    if draft.dossier.state != State::Depose {
+        return Err(WebError::Refused(
+            "Cette demande n’a pas encore été envoyée : utilisez « Envoyer ma demande ».".into(),
+        ));
+    }
+    let mut answers = draft.answers.clone();
+    draft.def.normalize_answers(&mut answers, today());
+    let errors = draft.def.validate_all(&answers, today());
+    if !errors.is_empty() {
+        return render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &check_page(&req, &u, &draft, errors),
+        );
+    }
+    let name = applicant_name(&draft.def, &answers);
+    let (id, owner) = (draft.dossier.id.clone(), u.user.id.clone());
+    let answers = Value::Object(answers);
+    state
+        .pool
+        .run(move |c| {
+            guichet_dossiers::instruction::resubmit(c, &id, &owner, &answers, &name, None)
+                .map_err(WebError::from)
+        })
+        .await?;
+    Ok(see_other(&format!("/dossiers/{}", draft.dossier.id)))
+}
+
+/// The usager writes to the service.
+pub async fn send_message(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    let (d, _def) = load_own(&state, &u, &path).await?;
+    if d.state == State::Brouillon {
+        return Err(WebError::Refused(
+            "Envoyez d’abord votre demande : vous pourrez ensuite écrire au service.".into(),
+        ));
+    }
+    let body: String = form.get("message").trim().chars().take(5000).collect();
+    if !body.is_empty() {
+        let (id, author) = (d.id.clone(), u.user.id.clone());
+        state
+            .pool
+            .run(move |c| {
+                guichet_dossiers::instruction::post_message(c, &id, &author, false, &body, None)
+                    .map_err(WebError::from)
+            })
+            .await?;
+    }
+    Ok(see_other(&format!("/dossiers/{}#messages", d.id)))
+}
+
+pub async fn decision_pdf(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    let (d, def) = load_own(&state, &u, &path).await?;
+    let pdf = crate::documents::decision(&state, &d, &def)?;
+    let number = d.number.as_ref().map(ToString::to_string).unwrap_or_default();
+    Ok(pdf_response(pdf, &format!("decision-{number}.pdf")))
 }

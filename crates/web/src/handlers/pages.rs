@@ -23,25 +23,25 @@ pub async fn home(req: HttpRequest, user: MaybeUser) -> WebResult<HttpResponse> 
             "Allocation personnalisée d’autonomie (APA) à domicile",
             "Pour les personnes de 60 ans et plus qui ont besoin d’aide pour les gestes de la vie quotidienne.",
             "Cerfa 16301*01",
-            None,
+            Some("/demarches/apa"),
         ),
         card(
             "Demande à la MDPH",
             "AAH, RQTH, carte mobilité inclusion, PCH, orientation : une seule demande pour les droits liés au handicap.",
             "Cerfa 15692*01",
-            None,
+            Some("/demarches/mdph"),
         ),
         card(
             "Prestation de compensation du handicap (PCH)",
             "Aide humaine, aides techniques, aménagement du logement ou du véhicule, aide animalière.",
             "Cerfa 15692*01 (partie PCH)",
-            None,
+            Some("/demarches/pch"),
         ),
         card(
             "Forfait Améthyste",
             "Transports en Île-de-France à tarif réduit pour les personnes âgées ou handicapées.",
             "",
-            None,
+            Some("/demarches/amethyste"),
         ),
     ];
     let simulators = vec![
@@ -49,25 +49,25 @@ pub async fn home(req: HttpRequest, user: MaybeUser) -> WebResult<HttpResponse> 
             "Estimer l’APA à domicile",
             "Montant du plan d’aide et de votre participation selon votre GIR et vos ressources.",
             "",
-            None,
+            Some("/simulateurs/apa"),
         ),
         card(
             "Estimer la PCH",
             "Taux de prise en charge et montants par élément.",
             "",
-            None,
+            Some("/simulateurs/pch"),
         ),
         card(
             "Estimer l’AAH",
             "Montant de l’allocation aux adultes handicapés selon vos ressources.",
             "",
-            None,
+            Some("/simulateurs/aah"),
         ),
         card(
             "Forfait Améthyste",
             "Êtes-vous éligible et combien coûte le forfait dans votre département ?",
             "",
-            None,
+            Some("/simulateurs/amethyste"),
         ),
     ];
     ok(&HomePage {

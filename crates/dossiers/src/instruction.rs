@@ -1,0 +1,546 @@
+//! The instructors' side: the queue (filters, search, keyset pagination), actions on a dossier with
+//! their events and emails, messages and private notes.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use guichet_db::outbox::{self, NewEmail};
+use guichet_db::schema::{dossier_events, dossiers, messages};
+use guichet_db::{AnyConnection, new_id, now};
+use guichet_types::{DossierNumber, Euros};
+use serde_json::{Value, json};
+
+use crate::lifecycle::{self, Action, Actor, State};
+use crate::store::{self, Dossier, DossierError, Result, Row, fold, insert_event};
+
+/// The queue's tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    /// Deposited, waiting to be taken.
+    ATraiter,
+    EnInstruction,
+    /// Waiting for the usager's complement.
+    ComplementDemande,
+    /// Decided or closed.
+    Traites,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 4] = [
+        Tab::ATraiter,
+        Tab::EnInstruction,
+        Tab::ComplementDemande,
+        Tab::Traites,
+    ];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Tab::ATraiter => "a-traiter",
+            Tab::EnInstruction => "en-instruction",
+            Tab::ComplementDemande => "complement-demande",
+            Tab::Traites => "traites",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::ATraiter => "À traiter",
+            Tab::EnInstruction => "En instruction",
+            Tab::ComplementDemande => "Complément demandé",
+            Tab::Traites => "Traités",
+        }
+    }
+
+    pub fn from_slug(s: &str) -> Tab {
+        Tab::ALL
+            .into_iter()
+            .find(|t| t.slug() == s)
+            .unwrap_or(Tab::ATraiter)
+    }
+}
+
+/// Where a page of the queue starts: after this (due date, id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub due_at: Option<NaiveDateTime>,
+    pub id: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct QueueFilter {
+    /// The services the instructor may see; `None` for an administrator (every service).
+    pub services: Option<Vec<String>>,
+    pub tab: Tab,
+    pub procedure: Option<String>,
+    pub assigned_to: Option<String>,
+    /// Due within this many days (overdue included).
+    pub due_within_days: Option<i64>,
+    pub overdue_only: bool,
+    /// A dossier number, or part of the applicant's name.
+    pub search: Option<String>,
+    pub after: Option<Cursor>,
+    pub limit: i64,
+}
+
+impl QueueFilter {
+    pub fn new(services: Option<Vec<String>>, tab: Tab) -> QueueFilter {
+        QueueFilter {
+            services,
+            tab,
+            procedure: None,
+            assigned_to: None,
+            due_within_days: None,
+            overdue_only: false,
+            search: None,
+            after: None,
+            limit: 50,
+        }
+    }
+}
+
+type Boxed<'a> = dossiers::BoxedQuery<'a, guichet_db::MultiBackend>;
+
+fn filtered(f: &QueueFilter, tab: Tab) -> Boxed<'_> {
+    let mut q = dossiers::table
+        .into_boxed()
+        .filter(dossiers::state.ne(State::Brouillon.as_str()));
+    if let Some(services) = &f.services {
+        q = q.filter(dossiers::service_code.eq_any(services.clone()));
+    }
+    q = match tab {
+        Tab::ATraiter => q
+            .filter(dossiers::state.eq(State::Depose.as_str()))
+            .filter(dossiers::complement_demande.eq(false)),
+        Tab::EnInstruction => q.filter(dossiers::state.eq(State::EnInstruction.as_str())),
+        Tab::ComplementDemande => q
+            .filter(dossiers::state.eq(State::Depose.as_str()))
+            .filter(dossiers::complement_demande.eq(true)),
+        Tab::Traites => q.filter(dossiers::state.eq_any([
+            State::Accepte.as_str(),
+            State::Refuse.as_str(),
+            State::SansSuite.as_str(),
+        ])),
+    };
+    if let Some(p) = &f.procedure {
+        q = q.filter(dossiers::procedure.eq(p.clone()));
+    }
+    if let Some(a) = &f.assigned_to {
+        q = q.filter(dossiers::assigned_to.eq(a.clone()));
+    }
+    let t = now();
+    if f.overdue_only {
+        q = q.filter(dossiers::due_at.lt(t));
+    } else if let Some(days) = f.due_within_days {
+        q = q.filter(dossiers::due_at.le(t + chrono::Duration::days(days)));
+    }
+    if let Some(s) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        match DossierNumber::parse(s) {
+            Ok(n) => q = q.filter(dossiers::number.eq(n.to_string())),
+            Err(_) => {
+                q = q.filter(dossiers::search_key.like(format!("%{}%", fold(s).replace(['%', '_'], ""))))
+            }
+        }
+    }
+    q
+}
+
+/// One page of the queue, by due date (soonest first; dossiers without a deadline last), then id.
+pub fn queue(conn: &mut AnyConnection, f: &QueueFilter) -> Result<Vec<Dossier>> {
+    let mut q = filtered(f, f.tab);
+    if let Some(c) = &f.after {
+        q = match c.due_at {
+            Some(d) => q.filter(
+                dossiers::due_at
+                    .gt(d)
+                    .or(dossiers::due_at.eq(d).and(dossiers::id.gt(c.id.clone())))
+                    .or(dossiers::due_at.is_null()),
+            ),
+            None => q.filter(dossiers::due_at.is_null().and(dossiers::id.gt(c.id.clone()))),
+        };
+    }
+    q.order((
+        dossiers::due_at.is_null().asc(),
+        dossiers::due_at.asc(),
+        dossiers::id.asc(),
+    ))
+    .limit(f.limit)
+    .select(Row::as_select())
+    .load(conn)?
+    .into_iter()
+    .map(Dossier::try_from)
+    .collect()
+}
+
+/// How many dossiers each tab holds under the same filters.
+pub fn tab_counts(conn: &mut AnyConnection, f: &QueueFilter) -> Result<Vec<(Tab, i64)>> {
+    let mut out = Vec::with_capacity(4);
+    for tab in Tab::ALL {
+        let n: i64 = filtered(f, tab).count().get_result(conn)?;
+        out.push((tab, n));
+    }
+    Ok(out)
+}
+
+// ------------------------------------------------------------------------------------------------ actions
+
+/// A complement request: what is missing, and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Complement {
+    /// Labels of the missing documents.
+    pub documents: Vec<String>,
+    /// Labels of answers to correct or complete.
+    pub answers: Vec<String>,
+    pub message: String,
+}
+
+/// A decision's content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionInput {
+    pub amount: Option<Euros>,
+    pub period_start: Option<NaiveDateTime>,
+    pub period_end: Option<NaiveDateTime>,
+    pub motivation: String,
+}
+
+/// What an instructor (or admin) does to a dossier.
+#[derive(Debug, Clone)]
+pub enum Command {
+    Take,
+    AskComplement(Complement),
+    Accept(DecisionInput),
+    Refuse(DecisionInput),
+    Close { reason: String },
+    Reopen { reason: String },
+}
+
+impl Command {
+    pub fn action(&self) -> Action {
+        match self {
+            Command::Take => Action::Take,
+            Command::AskComplement(_) => Action::AskComplement,
+            Command::Accept(_) => Action::Accept,
+            Command::Refuse(_) => Action::Refuse,
+            Command::Close { .. } => Action::Close,
+            Command::Reopen { .. } => Action::Reopen,
+        }
+    }
+}
+
+/// Applies a command: transition check, guarded update (the version the actor saw), event and email,
+/// in one transaction. Two instructors acting at once: the second gets [`DossierError::Conflict`].
+pub fn act(
+    conn: &mut AnyConnection,
+    id: &str,
+    expected_version: i32,
+    actor: Actor,
+    actor_id: &str,
+    command: &Command,
+    email: Option<&NewEmail>,
+) -> Result<Dossier> {
+    let d = store::find(conn, id)?.ok_or(DossierError::NotFound)?;
+    if d.lock_version != expected_version {
+        return Err(DossierError::Conflict);
+    }
+    let to = lifecycle::transition(d.position(), command.action(), actor)?;
+    let t = now();
+    conn.transaction(|conn| {
+        let target = dossiers::table
+            .filter(dossiers::id.eq(id))
+            .filter(dossiers::lock_version.eq(expected_version));
+        let n = diesel::update(target)
+            .set((
+                dossiers::state.eq(to.state.as_str()),
+                dossiers::complement_demande.eq(to.complement_demande),
+                dossiers::lock_version.eq(expected_version + 1),
+                dossiers::updated_at.eq(t),
+            ))
+            .execute(conn)?;
+        if n == 0 {
+            return Err(DossierError::Conflict);
+        }
+        let row = dossiers::table.find(id);
+        let payload = match command {
+            Command::Take => {
+                if d.assigned_to.is_none() {
+                    diesel::update(row)
+                        .set(dossiers::assigned_to.eq(Some(actor_id)))
+                        .execute(conn)?;
+                }
+                Value::Null
+            }
+            Command::AskComplement(c) => {
+                // The legal clock stops until the usager answers.
+                diesel::update(row)
+                    .set(dossiers::clock_paused_at.eq(Some(t)))
+                    .execute(conn)?;
+                serde_json::to_value(c).unwrap_or(Value::Null)
+            }
+            Command::Accept(dec) | Command::Refuse(dec) => {
+                diesel::update(row)
+                    .set((
+                        dossiers::decided_at.eq(Some(t)),
+                        dossiers::decision_amount_cents.eq(dec.amount.map(Euros::cents)),
+                        dossiers::decision_period_start.eq(dec.period_start),
+                        dossiers::decision_period_end.eq(dec.period_end),
+                        dossiers::decision_motivation.eq(Some(&dec.motivation)),
+                    ))
+                    .execute(conn)?;
+                json!({ "amount_cents": dec.amount.map(Euros::cents), "motivation": dec.motivation })
+            }
+            Command::Close { reason } => {
+                diesel::update(row)
+                    .set((
+                        dossiers::decided_at.eq(Some(t)),
+                        dossiers::decision_amount_cents.eq(None::<i64>),
+                        dossiers::decision_motivation.eq(Some(reason)),
+                        dossiers::clock_paused_at.eq(None::<NaiveDateTime>),
+                    ))
+                    .execute(conn)?;
+                json!({ "reason": reason })
+            }
+            Command::Reopen { reason } => {
+                diesel::update(row)
+                    .set((
+                        dossiers::decided_at.eq(None::<NaiveDateTime>),
+                        dossiers::decision_amount_cents.eq(None::<i64>),
+                        dossiers::decision_period_start.eq(None::<NaiveDateTime>),
+                        dossiers::decision_period_end.eq(None::<NaiveDateTime>),
+                        dossiers::decision_motivation.eq(None::<String>),
+                    ))
+                    .execute(conn)?;
+                json!({ "reason": reason })
+            }
+        };
+        insert_event(
+            conn,
+            id,
+            Some(actor_id),
+            command.action().as_str(),
+            Some(d.state),
+            Some(to.state),
+            &payload,
+            true,
+        )?;
+        if let Some(e) = email {
+            outbox::enqueue(conn, e)?;
+        }
+        store::find(conn, id)?.ok_or(DossierError::NotFound)
+    })
+}
+
+/// Assigns the dossier to an instructor (or nobody).
+pub fn assign(
+    conn: &mut AnyConnection,
+    id: &str,
+    expected_version: i32,
+    actor_id: &str,
+    assignee: Option<&str>,
+) -> Result<Dossier> {
+    conn.transaction(|conn| {
+        let n = diesel::update(
+            dossiers::table
+                .filter(dossiers::id.eq(id))
+                .filter(dossiers::lock_version.eq(expected_version)),
+        )
+        .set((
+            dossiers::assigned_to.eq(assignee),
+            dossiers::lock_version.eq(expected_version + 1),
+            dossiers::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+        if n == 0 {
+            return Err(DossierError::Conflict);
+        }
+        insert_event(
+            conn,
+            id,
+            Some(actor_id),
+            "assign",
+            None,
+            None,
+            &json!({ "to": assignee }),
+            false,
+        )?;
+        store::find(conn, id)?.ok_or(DossierError::NotFound)
+    })
+}
+
+/// The usager sends the answers and documents asked for (or amends a dossier not yet taken): the pending
+/// answers, already validated by the caller, replace the dossier's; a complement restarts the clock.
+pub fn resubmit(
+    conn: &mut AnyConnection,
+    id: &str,
+    owner_id: &str,
+    answers: &Value,
+    applicant_name: &str,
+    email: Option<&NewEmail>,
+) -> Result<Dossier> {
+    let d = store::find(conn, id)?
+        .filter(|d| d.owner_id == owner_id)
+        .ok_or(DossierError::NotFound)?;
+    let complement = d.complement_demande;
+    let to = if complement {
+        lifecycle::transition(d.position(), Action::AnswerComplement, Actor::Owner)?
+    } else if d.state == State::Depose {
+        d.position()
+    } else {
+        return Err(lifecycle::TransitionError::NotAllowedInState(d.state).into());
+    };
+    let t = now();
+    // Days spent waiting for the usager do not count against the département's deadline.
+    let due_at = match (d.due_at, d.clock_paused_at, complement) {
+        (Some(due), Some(paused), true) => Some(due + (t - paused)),
+        (due, _, _) => due,
+    };
+    conn.transaction(|conn| {
+        let n = diesel::update(
+            dossiers::table
+                .filter(dossiers::id.eq(id))
+                .filter(dossiers::lock_version.eq(d.lock_version)),
+        )
+        .set((
+            dossiers::answers.eq(answers.to_string()),
+            dossiers::pending_answers.eq(None::<String>),
+            dossiers::applicant_name.eq(applicant_name),
+            dossiers::search_key.eq(store::search_key(applicant_name, d.number.as_ref())),
+            dossiers::complement_demande.eq(to.complement_demande),
+            dossiers::due_at.eq(due_at),
+            dossiers::clock_paused_at.eq(None::<NaiveDateTime>),
+            dossiers::lock_version.eq(d.lock_version + 1),
+            dossiers::updated_at.eq(t),
+        ))
+        .execute(conn)?;
+        if n == 0 {
+            return Err(DossierError::Conflict);
+        }
+        let kind = if complement {
+            Action::AnswerComplement.as_str()
+        } else {
+            "amend"
+        };
+        insert_event(
+            conn,
+            id,
+            Some(owner_id),
+            kind,
+            Some(d.state),
+            Some(to.state),
+            &Value::Null,
+            true,
+        )?;
+        if let Some(e) = email {
+            outbox::enqueue(conn, e)?;
+        }
+        store::find(conn, id)?.ok_or(DossierError::NotFound)
+    })
+}
+
+/// The last complement request of a dossier, if one is pending.
+pub fn pending_complement(conn: &mut AnyConnection, d: &Dossier) -> Result<Option<Complement>> {
+    if !d.complement_demande {
+        return Ok(None);
+    }
+    Ok(store::latest_event(conn, &d.id, Action::AskComplement.as_str())?
+        .and_then(|e| serde_json::from_str::<Complement>(&e.payload).ok()))
+}
+
+// ----------------------------------------------------------------------------------- messages and notes
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = messages)]
+pub struct Message {
+    pub id: String,
+    pub dossier_id: String,
+    pub author_id: String,
+    pub from_staff: bool,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn post_message(
+    conn: &mut AnyConnection,
+    dossier_id: &str,
+    author_id: &str,
+    from_staff: bool,
+    body: &str,
+    email: Option<&NewEmail>,
+) -> Result<Message> {
+    let id = new_id();
+    conn.transaction(|conn| {
+        diesel::insert_into(messages::table)
+            .values((
+                messages::id.eq(&id),
+                messages::dossier_id.eq(dossier_id),
+                messages::author_id.eq(author_id),
+                messages::from_staff.eq(from_staff),
+                messages::body.eq(body),
+                messages::created_at.eq(now()),
+            ))
+            .execute(conn)?;
+        insert_event(
+            conn,
+            dossier_id,
+            Some(author_id),
+            "message",
+            None,
+            None,
+            &json!({ "message": id }),
+            true,
+        )?;
+        if let Some(e) = email {
+            outbox::enqueue(conn, e)?;
+        }
+        Ok(messages::table
+            .find(&id)
+            .select(Message::as_select())
+            .first(conn)?)
+    })
+}
+
+pub fn messages_of(conn: &mut AnyConnection, dossier_id: &str) -> Result<Vec<Message>> {
+    Ok(messages::table
+        .filter(messages::dossier_id.eq(dossier_id))
+        .order((messages::created_at.asc(), messages::id.asc()))
+        .select(Message::as_select())
+        .load(conn)?)
+}
+
+/// A private note: an event never shown to the usager.
+pub fn add_note(conn: &mut AnyConnection, dossier_id: &str, author_id: &str, text: &str) -> Result<()> {
+    insert_event(
+        conn,
+        dossier_id,
+        Some(author_id),
+        "note",
+        None,
+        None,
+        &json!({ "text": text }),
+        false,
+    )
+}
+
+/// Traces that someone opened the dossier's health data (shown to the usager).
+pub fn record_sensitive_read(conn: &mut AnyConnection, dossier_id: &str, reader_id: &str) -> Result<()> {
+    insert_event(
+        conn,
+        dossier_id,
+        Some(reader_id),
+        "sensitive_read",
+        None,
+        None,
+        &Value::Null,
+        true,
+    )
+}
+
+/// Who read the dossier's sensitive data, and when (for the usager).
+pub fn sensitive_reads(
+    conn: &mut AnyConnection,
+    dossier_id: &str,
+) -> Result<Vec<(Option<String>, NaiveDateTime)>> {
+    Ok(dossier_events::table
+        .filter(dossier_events::dossier_id.eq(dossier_id))
+        .filter(dossier_events::kind.eq("sensitive_read"))
+        .order(dossier_events::created_at.asc())
+        .select((dossier_events::actor_id, dossier_events::created_at))
+        .load(conn)?)
+}

@@ -1,0 +1,931 @@
+//! The instructors' back office: queue, dossier page and actions, notes, messages, export.
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use guichet_dossiers::instruction::{self, Command, Complement, Cursor, DecisionInput, QueueFilter, Tab};
+use guichet_dossiers::store::{self, Dossier};
+use guichet_dossiers::{Actor, State};
+use guichet_forms::FormDefinition;
+use guichet_types::{Euros, Role};
+use serde_json::Value;
+
+use super::demarches::pdf_response;
+use super::{ok, render, see_other};
+use crate::app::AppState;
+use crate::error::{WebError, WebResult};
+use crate::form::{CsrfForm, FormData};
+use crate::session::{CurrentUser, SessionUser};
+use crate::templates::{InstructionDossierPage, Layout, QueuePage, QueueRow, SummaryBlock};
+
+/// An instructor or an administrator; anyone else gets 403.
+pub struct Staff(pub SessionUser);
+
+impl Staff {
+    fn from(u: SessionUser) -> WebResult<Staff> {
+        if u.is(Role::Instructeur) || u.is(Role::Admin) {
+            Ok(Staff(u))
+        } else {
+            Err(WebError::Forbidden)
+        }
+    }
+
+    /// The services whose dossiers this person may see: `None` means every service (administrator).
+    fn scope(&self) -> Option<Vec<String>> {
+        if self.0.is(Role::Admin) {
+            None
+        } else {
+            Some(self.0.services.iter().map(|s| s.code.clone()).collect())
+        }
+    }
+
+    fn member_of(&self, service: &str) -> bool {
+        self.0.services.iter().any(|s| s.code == service)
+    }
+
+    /// How this person acts on the dossier, or `None` if it is outside their services.
+    fn actor_for(&self, d: &Dossier) -> Option<Actor> {
+        if self.0.is(Role::Admin) {
+            Some(Actor::Admin)
+        } else if self.member_of(&d.service_code) {
+            Some(Actor::Instructeur)
+        } else {
+            None
+        }
+    }
+}
+
+fn fr_date(t: chrono::NaiveDateTime) -> String {
+    guichet_forms::french_date(t.date())
+}
+
+// ------------------------------------------------------------------------------------------- queue
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct QueueQuery {
+    #[serde(default)]
+    onglet: String,
+    #[serde(default)]
+    procedure: String,
+    #[serde(default)]
+    a_moi: String,
+    #[serde(default)]
+    echeance: String,
+    #[serde(default)]
+    recherche: String,
+    #[serde(default)]
+    apres_date: String,
+    #[serde(default)]
+    apres_id: String,
+}
+
+impl QueueQuery {
+    fn filter(&self, staff: &Staff, limit: i64) -> QueueFilter {
+        let mut f = QueueFilter::new(staff.scope(), Tab::from_slug(&self.onglet));
+        f.procedure = Some(self.procedure.clone()).filter(|p| !p.is_empty());
+        if self.a_moi == "1" {
+            f.assigned_to = Some(staff.0.user.id.clone());
+        }
+        match self.echeance.as_str() {
+            "depassee" => f.overdue_only = true,
+            d => f.due_within_days = d.parse().ok().filter(|n: &i64| (1..=365).contains(n)),
+        }
+        f.search =
+            Some(self.recherche.chars().take(100).collect::<String>()).filter(|s| !s.trim().is_empty());
+        if !self.apres_id.is_empty() {
+            f.after = Some(Cursor {
+                due_at: chrono::NaiveDateTime::parse_from_str(&self.apres_date, "%Y-%m-%dT%H:%M:%S%.f").ok(),
+                id: self.apres_id.chars().take(64).collect(),
+            });
+        }
+        f.limit = limit;
+        f
+    }
+
+    /// The query string of this view, with another tab or cursor.
+    fn link(&self, tab: Option<Tab>, after: Option<&Cursor>) -> String {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        let onglet: &str = match tab {
+            Some(t) => t.slug(),
+            None => &self.onglet,
+        };
+        s.append_pair("onglet", onglet);
+        for (k, v) in [
+            ("procedure", &self.procedure),
+            ("a_moi", &self.a_moi),
+            ("echeance", &self.echeance),
+            ("recherche", &self.recherche),
+        ] {
+            if !v.is_empty() {
+                s.append_pair(k, v);
+            }
+        }
+        if let Some(c) = after {
+            if let Some(d) = c.due_at {
+                s.append_pair("apres_date", &d.format("%Y-%m-%dT%H:%M:%S%.f").to_string());
+            }
+            s.append_pair("apres_id", &c.id);
+        }
+        format!("/instruction?{}", s.finish())
+    }
+}
+
+pub const PAGE_SIZE: i64 = 50;
+
+pub async fn queue(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    q: web::Query<QueueQuery>,
+) -> WebResult<HttpResponse> {
+    let staff = Staff::from(u)?;
+    let filter = q.filter(&staff, PAGE_SIZE + 1);
+    let (mut rows, counts) = state
+        .pool
+        .run(move |c| {
+            let rows = instruction::queue(c, &filter)?;
+            let counts = instruction::tab_counts(c, &filter)?;
+            Ok::<_, WebError>((rows, counts))
+        })
+        .await?;
+    let has_more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let next = has_more
+        .then(|| {
+            rows.last().map(|d| {
+                q.link(
+                    None,
+                    Some(&Cursor {
+                        due_at: d.due_at,
+                        id: d.id.clone(),
+                    }),
+                )
+            })
+        })
+        .flatten();
+    let now = guichet_db::now();
+    let tab = Tab::from_slug(&q.onglet);
+    let page = QueuePage {
+        layout: Layout::new(&req, Some(&staff.0), "Dossiers à instruire"),
+        tabs: counts
+            .iter()
+            .map(|(t, n)| (t.label().to_owned(), *n, q.link(Some(*t), None), *t == tab))
+            .collect(),
+        procedures: state
+            .procedures
+            .all()
+            .map(|p| (p.id().to_owned(), p.def.title().to_owned(), p.id() == q.procedure))
+            .collect(),
+        a_moi: q.a_moi == "1",
+        echeance: q.echeance.clone(),
+        recherche: q.recherche.clone(),
+        onglet: tab.slug().to_owned(),
+        rows: rows
+            .iter()
+            .map(|d| QueueRow {
+                href: format!("/instruction/dossiers/{}", d.id),
+                number: d.number.as_ref().map(ToString::to_string).unwrap_or_default(),
+                applicant: d.applicant_name.clone(),
+                procedure: state
+                    .procedures
+                    .get(&d.procedure)
+                    .map_or_else(|| d.procedure.clone(), |p| p.def.title().to_owned()),
+                deposited: d.deposited_at.map(fr_date).unwrap_or_default(),
+                due: d.due_at.map(fr_date).unwrap_or_else(|| "—".into()),
+                overdue: d.due_at.is_some_and(|due| due < now) && !d.state.is_decided(),
+                state: d.state.label().to_owned(),
+                assigned: d.assigned_to.as_deref() == Some(staff.0.user.id.as_str()),
+            })
+            .collect(),
+        next,
+        export: q
+            .link(None, None)
+            .replacen("/instruction?", "/instruction/export.csv?", 1),
+    };
+    ok(&page)
+}
+
+/// The current queue view as CSV, streamed page by page so that memory stays flat whatever the size.
+pub async fn export_csv(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    q: web::Query<QueueQuery>,
+) -> WebResult<HttpResponse> {
+    let staff = Staff::from(u)?;
+    let filter = q.filter(&staff, 500);
+    let titles: std::collections::HashMap<String, String> = state
+        .procedures
+        .all()
+        .map(|p| (p.id().to_owned(), p.def.title().to_owned()))
+        .collect();
+    let stream = futures_util::stream::unfold(Some((filter, true)), move |st| {
+        let state = state.clone();
+        let titles = titles.clone();
+        async move {
+            let (mut filter, first) = st?;
+            let page_filter = filter.clone();
+            let rows = state
+                .pool
+                .run(move |c| instruction::queue(c, &page_filter).map_err(WebError::from))
+                .await;
+            let rows = match rows {
+                Ok(r) => r,
+                Err(e) => {
+                    return Some((
+                        Err(actix_web::error::ErrorInternalServerError(e.to_string())),
+                        None,
+                    ));
+                }
+            };
+            let mut out = String::new();
+            if first {
+                // A byte-order mark so that spreadsheet software reads the accents right.
+                out.push_str("\u{feff}numero;procedure;demandeur;etat;depose_le;echeance\n");
+            }
+            for d in &rows {
+                let cells = [
+                    d.number.as_ref().map(ToString::to_string).unwrap_or_default(),
+                    titles
+                        .get(&d.procedure)
+                        .cloned()
+                        .unwrap_or_else(|| d.procedure.clone()),
+                    d.applicant_name.clone(),
+                    d.state.as_str().to_owned(),
+                    d.deposited_at
+                        .map(|t| t.format("%Y-%m-%d").to_string())
+                        .unwrap_or_default(),
+                    d.due_at
+                        .map(|t| t.format("%Y-%m-%d").to_string())
+                        .unwrap_or_default(),
+                ];
+                out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(";"));
+                out.push('\n');
+            }
+            let next = (rows.len() as i64 == filter.limit).then(|| {
+                filter.after = rows.last().map(|d| Cursor {
+                    due_at: d.due_at,
+                    id: d.id.clone(),
+                });
+                (filter, false)
+            });
+            if out.is_empty() && next.is_none() {
+                return None;
+            }
+            Some((Ok::<_, actix_web::Error>(web::Bytes::from(out)), next))
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", "attachment; filename=\"dossiers.csv\""))
+        .streaming(stream))
+}
+
+/// A CSV cell: quoted when needed, and never starting with a formula character (CSV injection).
+fn csv_cell(v: &str) -> String {
+    let v = if v.starts_with(['=', '+', '-', '@']) {
+        format!("'{v}")
+    } else {
+        v.to_owned()
+    };
+    if v.contains([';', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+// ------------------------------------------------------------------------------------ dossier page
+
+struct Loaded {
+    staff: Staff,
+    actor: Actor,
+    dossier: Dossier,
+    def: Arc<FormDefinition>,
+}
+
+async fn load(state: &web::Data<AppState>, u: SessionUser, id: &str) -> WebResult<Loaded> {
+    let staff = Staff::from(u)?;
+    let id = id.to_owned();
+    let st = state.clone();
+    let (dossier, def) = state
+        .pool
+        .run(move |c| {
+            let d = store::find(c, &id)?
+                .filter(|d| d.state != State::Brouillon)
+                .ok_or(WebError::NotFound)?;
+            let def = st.procedures.definition_of_version(c, &d.form_version_id)?;
+            Ok::<_, WebError>((d, def))
+        })
+        .await?;
+    // Outside the instructor's services, a dossier does not exist.
+    let actor = staff.actor_for(&dossier).ok_or(WebError::NotFound)?;
+    Ok(Loaded {
+        staff,
+        actor,
+        dossier,
+        def,
+    })
+}
+
+fn event_text(kind: &str, payload: &str) -> String {
+    let p: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
+    let base = match kind {
+        "created" => "Brouillon créé",
+        "deposit" => "Demande déposée",
+        "take" => "Prise en charge",
+        "assign" => "Affectation modifiée",
+        "ask_complement" => "Complément demandé",
+        "answer_complement" => "Complément reçu",
+        "amend" => "Demande modifiée par l’usager",
+        "accept" => "Demande acceptée",
+        "refuse" => "Demande refusée",
+        "close" => "Classée sans suite",
+        "reopen" => "Dossier rouvert",
+        "message" => "Message",
+        "note" => "Note interne",
+        "sensitive_read" => "Consultation des données de santé",
+        "form_version_changed" => "Formulaire mis à jour",
+        _ => "Événement",
+    };
+    let detail = p
+        .get("text")
+        .or_else(|| p.get("reason"))
+        .or_else(|| p.get("motivation"))
+        .or_else(|| p.get("message_text"))
+        .and_then(Value::as_str);
+    match detail {
+        Some(d) if !d.is_empty() => format!("{base} : {d}"),
+        _ => base.to_owned(),
+    }
+}
+
+/// The amount the simulation gives for the dossier's answers, to prefill the decision (when possible).
+fn simulated_amount(def: &FormDefinition, d: &Dossier) -> (Option<Euros>, String) {
+    let Some(aid_name) = def.definition().simulation.clone() else {
+        return (None, String::new());
+    };
+    let Ok(aid) = aid_name.parse::<guichet_simulation::Aid>() else {
+        return (None, String::new());
+    };
+    let Ok(params) = guichet_simulation::Parameters::shared() else {
+        return (None, String::new());
+    };
+    let answers = d.answers.as_object().cloned().unwrap_or_default();
+    let values = def.simulation_values(&answers, crate::procedures::today());
+    match guichet_simulation::simulate_json(params, aid, Value::Object(values)) {
+        Ok(result) => {
+            let key = match aid_name.as_str() {
+                "apa" | "apa-etablissement" => "apa",
+                "pch" => "total_mensuel",
+                "aah" => "aah",
+                _ => "prix",
+            };
+            let amount = result.get(key).and_then(Value::as_i64).map(Euros::from_cents);
+            let note = amount.map_or_else(String::new, |a| {
+                format!("Estimation d’après les réponses du dossier : {a}.")
+            });
+            (amount, note)
+        }
+        Err(e) => (None, format!("Pas d’estimation automatique : {e}")),
+    }
+}
+
+pub async fn show_dossier(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    let l = load(&state, u, &path).await?;
+    render_dossier(&req, &state, l, Vec::new(), StatusCode::OK).await
+}
+
+async fn render_dossier(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    l: Loaded,
+    errors: Vec<(String, String)>,
+    status: StatusCode,
+) -> WebResult<HttpResponse> {
+    let d = &l.dossier;
+    // Health data only for members of the owning service; each such display is traced for the usager.
+    let sees_sensitive = l.staff.member_of(&d.service_code);
+    let answers = d.answers.as_object().cloned().unwrap_or_default();
+    let summary = l.def.summary(
+        &answers,
+        d.deposited_at.map_or_else(crate::procedures::today, |t| t.date()),
+    );
+    let has_sensitive = summary.iter().any(|s| s.rows.iter().any(|r| r.sensitive));
+    let (id, reader) = (d.id.clone(), l.staff.0.user.id.clone());
+    let service = d.service_code.clone();
+    let dd = d.clone();
+    let (events, messages, members, complement) = state
+        .pool
+        .run(move |c| {
+            if has_sensitive && sees_sensitive {
+                instruction::record_sensitive_read(c, &id, &reader)?;
+            }
+            let events = store::events(c, &id, false)?;
+            let messages = instruction::messages_of(c, &id)?;
+            let members = match guichet_accounts::services::find_by_code(c, &service)? {
+                Some(s) => guichet_accounts::services::members(c, &s.id)?,
+                None => Vec::new(),
+            };
+            let complement = instruction::pending_complement(c, &dd)?;
+            Ok::<_, WebError>((events, messages, members, complement))
+        })
+        .await?;
+    let name_of = |uid: &Option<String>| {
+        uid.as_ref()
+            .and_then(|u| {
+                members
+                    .iter()
+                    .find(|m| &m.id == u)
+                    .map(|m| m.display_name.clone())
+            })
+            .unwrap_or_else(|| {
+                if uid.as_deref() == Some(d.owner_id.as_str()) {
+                    "Usager".into()
+                } else {
+                    "Agent".into()
+                }
+            })
+    };
+    let (amount, simulation_note) = simulated_amount(&l.def, d);
+    let documents: Vec<(String, String)> = crate::documents::files_of(&d.answers)
+        .into_iter()
+        .map(|f| {
+            (
+                format!("/instruction/dossiers/{}/fichiers/{}", d.id, f.id),
+                f.name,
+            )
+        })
+        .collect();
+    let file_fields: Vec<String> = l
+        .def
+        .steps()
+        .iter()
+        .flat_map(|s| s.fields.iter())
+        .filter(|f| f.kind == guichet_forms::FieldType::File)
+        .map(|f| f.label.clone())
+        .collect();
+    let answer_labels: Vec<String> = summary
+        .iter()
+        .flat_map(|s| s.rows.iter())
+        .filter(|r| !r.sensitive || sees_sensitive)
+        .map(|r| r.label.clone())
+        .collect();
+    let page = InstructionDossierPage {
+        layout: Layout::new(
+            req,
+            Some(&l.staff.0),
+            format!(
+                "Dossier {}",
+                d.number.as_ref().map(ToString::to_string).unwrap_or_default()
+            ),
+        )
+        .with_errors(!errors.is_empty()),
+        errors,
+        id: d.id.clone(),
+        version: d.lock_version,
+        procedure: l.def.title().to_owned(),
+        form_version: l.def.version().to_owned(),
+        applicant: d.applicant_name.clone(),
+        state: d.state.label().to_owned(),
+        complement: complement.map(|c: Complement| {
+            let mut items = c.documents;
+            items.extend(c.answers);
+            (items, c.message)
+        }),
+        deposited: d.deposited_at.map(fr_date).unwrap_or_default(),
+        due: d.due_at.map(fr_date).unwrap_or_default(),
+        assigned: name_of(&d.assigned_to),
+        sections: summary
+            .into_iter()
+            .map(|s| SummaryBlock {
+                title: s.title,
+                rows: s
+                    .rows
+                    .into_iter()
+                    .map(|r| {
+                        let hidden = r.sensitive && !sees_sensitive;
+                        (
+                            r.label,
+                            if hidden {
+                                "Donnée de santé : réservée au service instructeur".into()
+                            } else {
+                                r.value
+                            },
+                        )
+                    })
+                    .collect(),
+            })
+            .collect(),
+        documents,
+        timeline: events
+            .iter()
+            .map(|e| {
+                (
+                    fr_date(e.created_at),
+                    name_of(&e.actor_id),
+                    event_text(&e.kind, &e.payload),
+                    !e.visible_to_usager,
+                )
+            })
+            .collect(),
+        messages: messages
+            .iter()
+            .map(|m| {
+                (
+                    fr_date(m.created_at),
+                    if m.from_staff {
+                        name_of(&Some(m.author_id.clone()))
+                    } else {
+                        "Usager".into()
+                    },
+                    m.body.clone(),
+                )
+            })
+            .collect(),
+        members: members
+            .iter()
+            .filter(|m| m.role != Role::Usager)
+            .map(|m| {
+                (
+                    m.id.clone(),
+                    m.display_name.clone(),
+                    d.assigned_to.as_deref() == Some(m.id.as_str()),
+                )
+            })
+            .collect(),
+        can_take: d.state == State::Depose && !d.complement_demande,
+        can_decide: d.state == State::EnInstruction,
+        can_close: matches!(d.state, State::Depose | State::EnInstruction),
+        can_reopen: d.state.is_decided() && l.actor == Actor::Admin,
+        decided: d.state.is_decided(),
+        has_decision_letter: matches!(d.state, State::Accepte | State::Refuse | State::SansSuite),
+        file_fields,
+        answer_labels,
+        amount_prefill: amount
+            .map(|a| format!("{},{:02}", a.cents() / 100, a.cents() % 100))
+            .unwrap_or_default(),
+        simulation_note,
+        today: chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string(),
+    };
+    render(status, &page)
+}
+
+// ------------------------------------------------------------------------------------------ actions
+
+fn version_of(form: &FormData) -> WebResult<i32> {
+    form.get("version")
+        .parse()
+        .map_err(|_| WebError::BadRequest("version".into()))
+}
+
+fn parse_day(s: &str) -> Option<chrono::NaiveDateTime> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .ok()
+        .or_else(|| chrono::NaiveDate::parse_from_str(s.trim(), "%d/%m/%Y").ok())
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+}
+
+/// Reads the action form into a command, or the French errors to show.
+fn command_from(action: &str, form: &FormData) -> Result<Command, Vec<(String, String)>> {
+    let text = |k: &str| form.get(k).trim().to_owned();
+    let mut errors = Vec::new();
+    let cmd = match action {
+        "prendre" => Command::Take,
+        "complement" => {
+            let c = Complement {
+                documents: form.all("pieces").to_vec(),
+                answers: form.all("reponses").to_vec(),
+                message: text("message"),
+            };
+            if c.documents.is_empty() && c.answers.is_empty() && c.message.is_empty() {
+                errors.push((
+                    "complement-pieces".into(),
+                    "Choisissez au moins un document ou une réponse à compléter, ou écrivez un message"
+                        .into(),
+                ));
+            }
+            Command::AskComplement(c)
+        }
+        "accepter" | "refuser" => {
+            let motivation = text("motivation");
+            if motivation.is_empty() {
+                errors.push((
+                    format!("{action}-motivation"),
+                    "Saisissez la motivation de la décision".into(),
+                ));
+            }
+            let amount = if action == "accepter" && !text("montant").is_empty() {
+                match Euros::parse(&text("montant")) {
+                    Ok(a) if a.cents() >= 0 => Some(a),
+                    _ => {
+                        errors.push((
+                            "accepter-montant".into(),
+                            "Saisissez un montant en euros, par exemple 1 201,61".into(),
+                        ));
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            let (start, end) = (parse_day(&text("debut")), parse_day(&text("fin")));
+            if action == "accepter" && !text("debut").is_empty() && start.is_none() {
+                errors.push((
+                    "accepter-debut".into(),
+                    "La date de début doit être une date réelle, par exemple 2026-12-01".into(),
+                ));
+            }
+            if let (Some(s), Some(e)) = (start, end)
+                && e < s
+            {
+                errors.push((
+                    "accepter-fin".into(),
+                    "La date de fin doit être après la date de début".into(),
+                ));
+            }
+            let dec = DecisionInput {
+                amount,
+                period_start: start,
+                period_end: end,
+                motivation,
+            };
+            if action == "accepter" {
+                Command::Accept(dec)
+            } else {
+                Command::Refuse(dec)
+            }
+        }
+        "classer" => {
+            let reason = text("motif");
+            if reason.is_empty() {
+                errors.push((
+                    "classer-motif".into(),
+                    "Saisissez le motif du classement sans suite".into(),
+                ));
+            }
+            Command::Close { reason }
+        }
+        "rouvrir" => {
+            let reason = text("motif");
+            if reason.is_empty() {
+                errors.push((
+                    "rouvrir-motif".into(),
+                    "Saisissez la raison de la réouverture".into(),
+                ));
+            }
+            Command::Reopen { reason }
+        }
+        _ => return Err(vec![("actions".into(), "Action inconnue".into())]),
+    };
+    if errors.is_empty() { Ok(cmd) } else { Err(errors) }
+}
+
+fn email_for(
+    state: &AppState,
+    owner_email: &str,
+    d: &Dossier,
+    def: &FormDefinition,
+    cmd: &Command,
+) -> Option<guichet_db::outbox::NewEmail> {
+    let number = d.number.as_ref().map(ToString::to_string).unwrap_or_default();
+    let link = format!("{}/dossiers/{}", state.settings.public_url, d.id);
+    match cmd {
+        Command::Take | Command::Reopen { .. } => None,
+        Command::AskComplement(c) => {
+            let mut items = c.documents.clone();
+            items.extend(c.answers.iter().cloned());
+            Some(guichet_notify::emails::complement_requested(
+                owner_email,
+                &number,
+                def.title(),
+                &items,
+                &c.message,
+                &link,
+            ))
+        }
+        Command::Accept(_) => Some(guichet_notify::emails::decision(
+            owner_email,
+            &number,
+            def.title(),
+            "acceptée",
+            &link,
+        )),
+        Command::Refuse(_) => Some(guichet_notify::emails::decision(
+            owner_email,
+            &number,
+            def.title(),
+            "refusée",
+            &link,
+        )),
+        Command::Close { .. } => Some(guichet_notify::emails::decision(
+            owner_email,
+            &number,
+            def.title(),
+            "classée sans suite",
+            &link,
+        )),
+    }
+}
+
+pub async fn act(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<(String, String)>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    let (id, action) = path.into_inner();
+    let l = load(&state, u, &id).await?;
+    let cmd = match command_from(&action, &form) {
+        Ok(c) => c,
+        Err(errors) => {
+            return render_dossier(&req, &state, l, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let version = version_of(&form)?;
+    let (actor, actor_id) = (l.actor, l.staff.0.user.id.clone());
+    let owner = l.dossier.owner_id.clone();
+    let st = state.clone();
+    let (d, def) = (l.dossier.clone(), l.def.clone());
+    let result = state
+        .pool
+        .run(move |c| {
+            let owner = guichet_accounts::users::find(c, &owner)?.ok_or(WebError::NotFound)?;
+            let email = email_for(&st, &owner.email, &d, &def, &cmd);
+            Ok::<_, WebError>(instruction::act(
+                c,
+                &d.id,
+                version,
+                actor,
+                &actor_id,
+                &cmd,
+                email.as_ref(),
+            ))
+        })
+        .await?;
+    match result {
+        Ok(d) => {
+            state.delivery.wake();
+            tracing::info!(dossier.id = %d.id, action = %action, "Instruction action");
+            Ok(see_other(&format!("/instruction/dossiers/{}", d.id)))
+        }
+        Err(guichet_dossiers::DossierError::Conflict) => {
+            let fresh = load(&state, l.staff.0, &id).await?;
+            render_dossier(
+                &req,
+                &state,
+                fresh,
+                vec![("actions".into(), "Le dossier a été modifié par quelqu’un d’autre entre-temps : voici son état actuel. Refaites votre action si elle a encore lieu d’être.".into())],
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(guichet_dossiers::DossierError::Transition(t)) => {
+            let fresh = load(&state, l.staff.0, &id).await?;
+            render_dossier(
+                &req,
+                &state,
+                fresh,
+                vec![("actions".into(), t.to_string())],
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn assign(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    let l = load(&state, u, &path).await?;
+    let version = version_of(&form)?;
+    let assignee = Some(form.get("agent").to_owned()).filter(|a| !a.is_empty());
+    let (id, actor, service) = (
+        l.dossier.id.clone(),
+        l.staff.0.user.id.clone(),
+        l.dossier.service_code.clone(),
+    );
+    state
+        .pool
+        .run(move |c| {
+            // Only a member of the dossier's service can be assigned.
+            if let Some(a) = &assignee {
+                let ok = guichet_accounts::services::of_user(c, a)?
+                    .iter()
+                    .any(|s| s.code == service);
+                if !ok {
+                    return Err(WebError::BadRequest("assignee outside the service".into()));
+                }
+            }
+            instruction::assign(c, &id, version, &actor, assignee.as_deref()).map_err(WebError::from)
+        })
+        .await?;
+    Ok(see_other(&format!("/instruction/dossiers/{}", l.dossier.id)))
+}
+
+pub async fn add_note(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    let l = load(&state, u, &path).await?;
+    let text: String = form.get("note").trim().chars().take(5000).collect();
+    if !text.is_empty() {
+        let (id, author) = (l.dossier.id.clone(), l.staff.0.user.id.clone());
+        state
+            .pool
+            .run(move |c| instruction::add_note(c, &id, &author, &text).map_err(WebError::from))
+            .await?;
+    }
+    Ok(see_other(&format!(
+        "/instruction/dossiers/{}#notes",
+        l.dossier.id
+    )))
+}
+
+pub async fn send_message(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    let l = load(&state, u, &path).await?;
+    let body: String = form.get("message").trim().chars().take(5000).collect();
+    if !body.is_empty() {
+        let (id, author, owner) = (
+            l.dossier.id.clone(),
+            l.staff.0.user.id.clone(),
+            l.dossier.owner_id.clone(),
+        );
+        let number = l
+            .dossier
+            .number
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let link = format!("{}/dossiers/{}", state.settings.public_url, l.dossier.id);
+        let title = l.def.title().to_owned();
+        state
+            .pool
+            .run(move |c| {
+                let owner = guichet_accounts::users::find(c, &owner)?.ok_or(WebError::NotFound)?;
+                let email = guichet_notify::emails::new_message(&owner.email, &number, &title, &link);
+                instruction::post_message(c, &id, &author, true, &body, Some(&email)).map_err(WebError::from)
+            })
+            .await?;
+        state.delivery.wake();
+    }
+    Ok(see_other(&format!(
+        "/instruction/dossiers/{}#messages",
+        l.dossier.id
+    )))
+}
+
+pub async fn download_file(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<(String, String)>,
+) -> WebResult<HttpResponse> {
+    let (id, sha) = path.into_inner();
+    let l = load(&state, u, &id).await?;
+    let file = crate::documents::referenced_file(&l.dossier.answers, &sha).ok_or(WebError::NotFound)?;
+    crate::documents::send_file(&state, &file)
+}
+
+pub async fn receipt_pdf(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    let l = load(&state, u, &path).await?;
+    let number = l.dossier.number.clone().ok_or(WebError::NotFound)?;
+    let pdf = crate::documents::receipt(&state, &l.dossier, &l.def, number.clone())?;
+    Ok(pdf_response(pdf, &format!("recepisse-{number}.pdf")))
+}
+
+pub async fn decision_pdf(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    let l = load(&state, u, &path).await?;
+    let pdf = crate::documents::decision(&state, &l.dossier, &l.def)?;
+    let number = l
+        .dossier
+        .number
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    Ok(pdf_response(pdf, &format!("decision-{number}.pdf")))
+}

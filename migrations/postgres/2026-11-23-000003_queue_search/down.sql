@@ -1,0 +1,2 @@
+DROP INDEX dossiers_search_idx;
+ALTER TABLE dossiers DROP COLUMN search_key;

@@ -1,0 +1,370 @@
+//! The instructors' back office and the usager's side of instruction.
+
+use guichet_test_support::{Backend, Browser, SmtpServer, TestApp, hidden_value, on_both_backends};
+use guichet_types::Role;
+use reqwest::StatusCode;
+use secrecy::SecretString;
+use serde_json::Value;
+
+const PASSWORD: &str = "une phrase de passe solide";
+
+fn apa_answers() -> Value {
+    serde_json::from_str(include_str!(
+        "../../crates/forms/tests/fixtures/apa_complete.json"
+    ))
+    .unwrap()
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+fn pdftotext(pdf: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    match std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+    {
+        Ok(out) if out.status.success() => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
+        _ if std::env::var_os("CI").is_some() => panic!("pdftotext is required in CI"),
+        _ => None,
+    }
+}
+
+/// Posts an action form of the instructor's dossier page (with the version the page showed).
+async fn act(b: &Browser<'_>, id: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    let page = format!("/instruction/dossiers/{id}");
+    let html = b.get_html(&page).await;
+    let version = hidden_value(&html, "version").expect("version on the page");
+    let mut all = vec![("version", version.as_str())];
+    all.extend_from_slice(fields);
+    b.post_form(
+        &page,
+        &format!("/instruction/dossiers/{id}/actions/{action}"),
+        &all,
+    )
+    .await
+}
+
+async fn deposit_take_complement_answer_accept(backend: Backend) {
+    let Some(smtp) = SmtpServer::start(0) else { return };
+    let Some(app) = TestApp::spawn_with(backend, |c| c.smtp_url = Some(SecretString::from(smtp.url()))).await
+    else {
+        return;
+    };
+    app.create_user("famille@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    app.create_user("agent.apa@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
+    let (id, number) = app.deposit("famille@exemple.fr", "apa", apa_answers()).await;
+
+    let agent = Browser::new(&app);
+    agent.login("agent.apa@departement.fr", PASSWORD).await;
+    let queue = agent.get_html("/instruction").await;
+    assert!(
+        queue.contains(&number) && queue.contains("Jeanne Marie Durand"),
+        "{queue}"
+    );
+
+    // Take, then ask for a complement.
+    assert_eq!(
+        act(&agent, &id, "prendre", &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let r = act(
+        &agent,
+        &id,
+        "complement",
+        &[
+            ("pieces", "Pièce d’identité"),
+            ("message", "La copie est illisible."),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let mail = smtp.wait_for("famille@exemple.fr", "à compléter").await;
+    assert!(
+        mail.body.contains("Pièce d’identité")
+            && mail.body.contains("illisible")
+            && mail.body.contains(&number)
+    );
+
+    // The usager sees exactly what is missing, adds a new document and sends it.
+    let usager = Browser::new(&app);
+    usager.login("famille@exemple.fr", PASSWORD).await;
+    let page = usager.get_html(&format!("/dossiers/{id}")).await;
+    assert!(
+        page.contains("Pièce d’identité")
+            && page.contains("illisible")
+            && page.contains("Compléter mon dossier")
+    );
+    let step = format!("/dossiers/{id}/etapes/pieces");
+    let html = usager.get_html(&step).await;
+    let token = guichet_test_support::csrf_token(&html).unwrap();
+    let pdf = reqwest::multipart::Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec())
+        .file_name("cni-lisible.pdf")
+        .mime_str("application/pdf")
+        .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", token)
+        .text("action", "supprimer:piece_identite:sha256-1");
+    assert_eq!(
+        usager
+            .client
+            .post(app.url(&step))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let html = usager.get_html(&step).await;
+    let token = guichet_test_support::csrf_token(&html).unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", token)
+        .text("action", "continuer")
+        .part("piece_identite", pdf);
+    let r = usager
+        .client
+        .post(app.url(&step))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    // Not visible to the instructor before it is sent.
+    assert!(
+        !agent
+            .get_html(&format!("/instruction/dossiers/{id}"))
+            .await
+            .contains("cni-lisible.pdf")
+    );
+    let r = usager
+        .post_form(
+            &format!("/dossiers/{id}/verifier"),
+            &format!("/dossiers/{id}/renvoyer"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // The instructor sees the new document, takes the dossier back and accepts it with an amount.
+    let page = agent.get_html(&format!("/instruction/dossiers/{id}")).await;
+    assert!(page.contains("cni-lisible.pdf"), "{page}");
+    assert_eq!(
+        act(&agent, &id, "prendre", &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let r = act(&agent, &id, "accepter", &[("montant", "")]).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a decision needs its motivation"
+    );
+    let r = act(
+        &agent,
+        &id,
+        "accepter",
+        &[
+            ("montant", "1 201,61"),
+            ("debut", "2026-12-01"),
+            (
+                "motivation",
+                "Perte d’autonomie GIR 2 confirmée par l’évaluation à domicile.",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let mail = smtp.wait_for("famille@exemple.fr", "décision").await;
+    assert!(mail.body.contains("acceptée"));
+
+    // The usager sees the decision and downloads the letter.
+    let page = usager.get_html(&format!("/dossiers/{id}")).await;
+    assert!(
+        page.contains("Accepté") && page.contains("1\u{202f}201,61"),
+        "{page}"
+    );
+    let r = usager.get(&format!("/dossiers/{id}/decision.pdf")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    if let Some(text) = pdftotext(&r.bytes().await.unwrap()) {
+        assert!(text.contains("201,61") && text.contains(&number), "{text}");
+        assert!(text.to_lowercase().contains("recours"), "{text}");
+    }
+    // The timeline shows every step to both sides; the complement paused the clock.
+    let page = usager.get_html(&format!("/dossiers/{id}")).await;
+    for e in [
+        "Demande envoyée",
+        "Complément demandé",
+        "Complément envoyé",
+        "Demande acceptée",
+    ] {
+        assert!(page.contains(e), "{e}");
+    }
+}
+
+async fn two_instructors_cannot_both_win(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("famille@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    app.create_user("a@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
+    app.create_user("b@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
+    let (id, _) = app.deposit("famille@exemple.fr", "apa", apa_answers()).await;
+    let (a, b) = (Browser::new(&app), Browser::new(&app));
+    a.login("a@departement.fr", PASSWORD).await;
+    b.login("b@departement.fr", PASSWORD).await;
+    // Both open the page, then both act on what they saw.
+    let page = format!("/instruction/dossiers/{id}");
+    let (ha, hb) = (a.get_html(&page).await, b.get_html(&page).await);
+    let (va, vb) = (
+        hidden_value(&ha, "version").unwrap(),
+        hidden_value(&hb, "version").unwrap(),
+    );
+    let ta = guichet_test_support::csrf_token(&ha).unwrap();
+    let tb = guichet_test_support::csrf_token(&hb).unwrap();
+    let ra = a
+        .client
+        .post(app.url(&format!("{page}/actions/prendre")))
+        .form(&[("csrf_token", ta.as_str()), ("version", va.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let rb = b
+        .client
+        .post(app.url(&format!("{page}/actions/prendre")))
+        .form(&[("csrf_token", tb.as_str()), ("version", vb.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ra.status(), StatusCode::SEE_OTHER);
+    assert_eq!(rb.status(), StatusCode::CONFLICT);
+    assert!(rb.text().await.unwrap().contains("modifié par quelqu’un d’autre"));
+}
+
+/// Every route × every role: nothing leaks, and a guessed id finds nothing.
+async fn authorization_matrix(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("owner@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    app.create_user("other@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    app.create_user("apa@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
+    app.create_user("mdph@departement.fr", PASSWORD, Role::Instructeur, &["mdph"])
+        .await;
+    app.create_user("admin@departement.fr", PASSWORD, Role::Admin, &[])
+        .await;
+    let (id, number) = app.deposit("owner@exemple.fr", "apa", apa_answers()).await;
+
+    let roles = ["anonymous", "owner", "other", "apa", "mdph", "admin"];
+    let mut browsers = Vec::new();
+    for r in roles {
+        let b = Browser::new(&app);
+        if r != "anonymous" {
+            let email = match r {
+                "owner" | "other" => format!("{r}@exemple.fr"),
+                _ => format!("{r}@departement.fr"),
+            };
+            b.login(&email, PASSWORD).await;
+        }
+        browsers.push(b);
+    }
+    // (path, expected status per role in the order above)
+    let gets: Vec<(String, [u16; 6])> = vec![
+        (format!("/dossiers/{id}"), [303, 200, 404, 404, 404, 404]),
+        (
+            format!("/dossiers/{id}/recepisse.pdf"),
+            [303, 200, 404, 404, 404, 404],
+        ),
+        (format!("/dossiers/{id}/verifier"), [303, 200, 404, 404, 404, 404]),
+        (
+            format!("/dossiers/{id}/etapes/identite"),
+            [303, 200, 404, 404, 404, 404],
+        ),
+        ("/instruction".into(), [303, 403, 403, 200, 200, 200]),
+        ("/instruction/export.csv".into(), [303, 403, 403, 200, 200, 200]),
+        (
+            format!("/instruction/dossiers/{id}"),
+            [303, 403, 403, 200, 404, 200],
+        ),
+        (
+            format!("/instruction/dossiers/{id}/recepisse.pdf"),
+            [303, 403, 403, 200, 404, 200],
+        ),
+        // A guessed id: nothing, for everyone.
+        (
+            "/dossiers/00000000-0000-4000-8000-000000000000".into(),
+            [303, 404, 404, 404, 404, 404],
+        ),
+        (
+            "/instruction/dossiers/00000000-0000-4000-8000-000000000000".into(),
+            [303, 403, 403, 404, 404, 404],
+        ),
+    ];
+    for (path, expected) in &gets {
+        for (i, b) in browsers.iter().enumerate() {
+            let r = b.get(path).await;
+            let status = r.status().as_u16();
+            assert_eq!(status, expected[i], "GET {path} as {}", roles[i]);
+            let body = r.text().await.unwrap();
+            if status != 200 || roles[i] == "mdph" || roles[i] == "other" {
+                assert!(
+                    !body.contains(&number) && !body.contains("Jeanne Marie Durand"),
+                    "GET {path} as {} leaks the dossier",
+                    roles[i]
+                );
+            }
+        }
+    }
+    // State-changing routes: only the service's instructors and the admin get through.
+    let posts: Vec<(String, [u16; 6])> = vec![
+        (
+            format!("/instruction/dossiers/{id}/notes"),
+            [303, 403, 403, 303, 404, 303],
+        ),
+        (
+            format!("/instruction/dossiers/{id}/messages"),
+            [303, 403, 403, 303, 404, 303],
+        ),
+        (format!("/dossiers/{id}/messages"), [303, 303, 404, 404, 404, 404]),
+    ];
+    for (path, expected) in &posts {
+        for (i, b) in browsers.iter().enumerate() {
+            // Any page with a form gives the token: the login form, or the logout button once logged in.
+            let form_page = if roles[i] == "anonymous" {
+                "/connexion"
+            } else {
+                "/mentions-legales"
+            };
+            let r = b
+                .post_form(form_page, path, &[("note", "x"), ("message", "x")])
+                .await;
+            assert_eq!(r.status().as_u16(), expected[i], "POST {path} as {}", roles[i]);
+            if roles[i] == "anonymous" {
+                assert!(location(&r).starts_with("/connexion"));
+            }
+        }
+    }
+    // The notes posted by staff never reach the usager's page.
+    let owner_page = browsers[1].get_html(&format!("/dossiers/{id}")).await;
+    assert!(!owner_page.contains("Note interne"));
+}
+
+on_both_backends!(
+    deposit_take_complement_answer_accept,
+    two_instructors_cannot_both_win,
+    authorization_matrix
+);

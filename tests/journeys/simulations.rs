@@ -1,0 +1,397 @@
+//! Rights simulation through its interfaces: JSON API and OpenAPI document, web simulators and
+//! "Faire la demande", command line (one case and a CSV batch).
+//!
+//! The amounts asserted come from the worked example of the rules notes (APA à domicile on
+//! 2026-01-15, GIR 2, plan 1 500 €, resources 1 800 € a month, single: participation 298,39 €,
+//! APA 1 201,61 €), or are read back from the API so that no other figure is hard-coded here.
+
+use guichet_test_support::{Backend, TestApp, on_both_backends};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "une phrase de passe solide";
+
+fn worked_example() -> Value {
+    json!({"gir": 2, "plan": 1500, "ressources": 1800, "date": "2026-01-15"})
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+async fn post_json(app: &TestApp, path: &str, body: &Value) -> reqwest::Response {
+    app.client.post(app.url(path)).json(body).send().await.unwrap()
+}
+
+// -------------------------------------------------------------------------------------------- JSON API
+
+#[tokio::test]
+async fn the_api_returns_the_worked_example_in_cents_with_its_explanation() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
+    let r = post_json(&app, "/api/v1/simulations/apa", &worked_example()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["participation"], 29_839);
+    assert_eq!(v["apa"], 120_161);
+    assert_eq!(v["verdict"]["eligible"], true);
+    let steps = v["explanation"].as_array().unwrap();
+    assert!(!steps.is_empty());
+    assert!(
+        steps.iter().all(|s| !s["reference"].as_str().unwrap().is_empty()),
+        "every step has a legal reference"
+    );
+    // Same inputs as French text give the same result.
+    let text = json!({"gir": "GIR 2", "plan": "1 500", "ressources": "1 800,00", "date": "2026-01-15"});
+    let again: Value = post_json(&app, "/api/v1/simulations/apa", &text)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["apa"], v["apa"]);
+}
+
+#[tokio::test]
+async fn the_api_answers_every_aid() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
+    let cases = [
+        ("apa-etablissement", json!({"gir": 2, "tarif_gir": 700, "tarif_gir_5_6": 200, "ressources": 1800})),
+        ("pch", json!({"age": 40, "difficultes_absolues": 1, "heures_prestataire": 30})),
+        ("aah", json!({"taux_incapacite": 80, "age": 40})),
+        ("amethyste", json!({"departement": "93", "age": 70})),
+    ];
+    for (aid, body) in cases {
+        let r = post_json(&app, &format!("/api/v1/simulations/{aid}"), &body).await;
+        assert_eq!(r.status(), StatusCode::OK, "{aid}");
+        let v: Value = r.json().await.unwrap();
+        assert!(v["verdict"]["eligible"].is_boolean(), "{aid}: {v}");
+        assert!(v["explanation"].is_array(), "{aid}");
+    }
+}
+
+#[tokio::test]
+async fn the_api_refuses_bad_input_unknown_aids_and_other_content_types() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
+    // A misspelt field: 400, in French, naming the field.
+    let r = post_json(&app, "/api/v1/simulations/apa", &json!({"gir": 2, "plann": 1500})).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["error"], "donnee_invalide");
+    assert!(e["message"].as_str().unwrap().contains("plann"), "{e}");
+    assert!(e["message"].as_str().unwrap().contains("inconnu"), "{e}");
+    // A wrong type.
+    let r = post_json(&app, "/api/v1/simulations/apa", &json!({"gir": 2, "plan": 1500, "couple": "peut-être"})).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // Not an object, and not JSON at all.
+    assert_eq!(
+        post_json(&app, "/api/v1/simulations/apa", &json!([1, 2])).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    let r = app
+        .client
+        .post(app.url("/api/v1/simulations/apa"))
+        .header("content-type", "application/json")
+        .body("{gir: 2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // An unknown aid.
+    let r = post_json(&app, "/api/v1/simulations/rsa", &worked_example()).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["error"], "aide_inconnue");
+    // A form post (what a cross-site page could send) is refused.
+    let r = app
+        .client
+        .post(app.url("/api/v1/simulations/apa"))
+        .form(&[("gir", "2"), ("plan", "1500")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_simulation_endpoint() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
+    let r = app.get("/api/v1/openapi.json").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let doc: Value = r.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    let op = &doc["paths"]["/api/v1/simulations/{aid}"]["post"];
+    assert!(op.is_object(), "{doc}");
+    for status in ["200", "400", "404", "415"] {
+        assert!(op["responses"][status].is_object(), "response {status}");
+    }
+    assert!(doc["components"]["schemas"]["SimulationResult"].is_object());
+}
+
+// ------------------------------------------------------------------------------------------ web pages
+
+#[tokio::test]
+async fn the_simulators_are_listed_and_linked_from_home() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
+    let home = app.get_html("/").await;
+    assert!(home.contains("href=\"/simulateurs\""), "nav link");
+    assert!(home.contains("href=\"/simulateurs/apa\""));
+    assert!(home.contains("href=\"/demarches/apa\""));
+    let list = app.get_html("/simulateurs").await;
+    for aid in ["apa", "apa-etablissement", "pch", "aah", "amethyste"] {
+        assert!(list.contains(&format!("href=\"/simulateurs/{aid}\"")), "{aid}");
+        let r = app.get(&format!("/simulateurs/{aid}")).await;
+        assert_eq!(r.status(), StatusCode::OK, "{aid}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains("<form method=\"post\""), "{aid}");
+        assert!(page.contains("<label class=\"champ__label\" for=\"") || page.contains("<legend"), "{aid}");
+    }
+    assert_eq!(app.get("/simulateurs/rsa").await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_apa_simulator_shows_errors_then_the_explained_result() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
+    // Missing GIR, garbled plan: 422, error summary linked to the fields, values kept.
+    let r = app
+        .post_form(
+            "/simulateurs/apa",
+            "/simulateurs/apa",
+            &[("plan", "douze cents"), ("revenus_annuels", "21 600"), ("couple", "non")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("<title>Erreur : "), "{page}");
+    assert!(page.contains("class=\"resume-erreurs\""));
+    assert!(page.contains("href=\"#gir\""), "summary links to the GIR question");
+    assert!(page.contains("href=\"#plan\""));
+    assert!(page.contains("id=\"plan-erreur\""), "inline error");
+    assert!(page.contains("value=\"21 600\""), "other answers kept");
+
+    // The worked example, resources given from the tax notice (21 600 € a year = 1 800 € a month).
+    let r = app
+        .post_form(
+            "/simulateurs/apa",
+            "/simulateurs/apa",
+            &[
+                ("gir", "2"),
+                ("plan", "1 500"),
+                ("revenus_annuels", "21 600"),
+                ("couple", "non"),
+                ("date", "2026-01-15"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("1 201,61"), "APA amount: {page}");
+    assert!(page.contains("298,39"), "participation");
+    assert!(page.contains(
+        "Estimation : ce n’est pas une décision. Seul le département décide après étude de votre dossier."
+    ));
+    assert!(page.contains("<ol class=\"explication\""), "explanation as an ordered list");
+    assert!(page.contains("R232-11"), "legal references shown");
+    assert!(page.contains("Faire la demande"));
+}
+
+#[tokio::test]
+async fn the_result_page_can_be_opened_from_its_link() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
+    let r = app
+        .get("/simulateurs/apa/resultat?gir=2&plan=1500&ressources=1800&date=2026-01-15")
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("1 201,61"));
+    let r = app.get("/simulateurs/aah/resultat?taux_incapacite=beaucoup").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// Anonymous "Faire la demande" goes through the login and back to the result without losing the
+/// inputs; then it creates an APA draft whose steps show the answers already given.
+async fn faire_la_demande_creates_a_draft_with_the_answers_carried_over(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    app.create_user("helene.dupre@exemple.fr", PASSWORD, guichet_types::Role::Usager, &[])
+        .await;
+    let inputs = [
+        ("gir", "2"),
+        ("plan", "1 500"),
+        ("revenus_annuels", "21 600"),
+        ("capitaux", "12 000"),
+        ("date_naissance", "27/03/1941"),
+        ("couple", "non"),
+        ("date", "2026-01-15"),
+    ];
+    let result = app.post_form("/simulateurs/apa", "/simulateurs/apa", &inputs).await;
+    assert_eq!(result.status(), StatusCode::OK);
+    let result_html = result.text().await.unwrap();
+    assert!(result_html.contains("name=\"revenus_annuels\" value=\"21 600\""), "inputs carried as hidden fields");
+
+    // Anonymous: to the login page, whose `suite` is the result page with the inputs.
+    let token = guichet_test_support::csrf_token(&result_html).unwrap();
+    let mut body: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+    body.extend_from_slice(&inputs);
+    let r = app
+        .client
+        .post(app.url("/simulateurs/apa/demande"))
+        .form(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let login = location(&r);
+    assert!(login.starts_with("/connexion?suite="), "{login}");
+    let suite: String = reqwest::Url::parse(&app.url(&login))
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "suite")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    assert!(suite.starts_with("/simulateurs/apa/resultat?"), "{suite}");
+    let r = app
+        .post_form(
+            &login,
+            "/connexion",
+            &[
+                ("email", "helene.dupre@exemple.fr"),
+                ("mot_de_passe", PASSWORD),
+                ("suite", &suite),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), suite, "back to the result after login");
+    let back = app.get_html(&suite).await;
+    assert!(back.contains("1 201,61"), "same result after login");
+
+    // Logged in: the draft is created and opened.
+    let r = app
+        .post_form(&suite, "/simulateurs/apa/demande", &inputs)
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let first = location(&r);
+    assert!(first.starts_with("/dossiers/"), "{first}");
+    let id = first.split('/').nth(2).unwrap().to_owned();
+    assert_eq!(app.get(&first).await.status(), StatusCode::OK);
+
+    let identity = app.get_html(&format!("/dossiers/{id}/etapes/identite")).await;
+    assert!(identity.contains("value=\"1941\""), "birth year carried over: {identity}");
+    let resources = app.get_html(&format!("/dossiers/{id}/etapes/ressources")).await;
+    assert!(resources.contains("value=\"21600\""), "income carried over: {resources}");
+    assert!(resources.contains("value=\"12000\""), "savings carried over (and their yes/no gate)");
+    let family = app.get_html(&format!("/dossiers/{id}/etapes/situation_familiale")).await;
+    assert!(family.contains("form"), "{family}");
+}
+
+/// AAH is requested with the MDPH form, which has no linked simulation: the draft is still created.
+async fn the_aah_request_opens_an_mdph_draft(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    app.create_user("karim.b@exemple.fr", PASSWORD, guichet_types::Role::Usager, &[])
+        .await;
+    assert_eq!(
+        app.login("karim.b@exemple.fr", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let inputs = [("taux_incapacite", "80"), ("date_naissance", "12/05/1985")];
+    let r = app.post_form("/simulateurs/aah", "/simulateurs/aah", &inputs).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app
+        .post_form("/simulateurs/aah", "/simulateurs/aah/demande", &inputs)
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(location(&r).starts_with("/dossiers/"), "{}", location(&r));
+    let dossiers = app.get_html("/mes-dossiers").await;
+    assert!(dossiers.contains("/dossiers/"), "{dossiers}");
+}
+
+on_both_backends!(
+    faire_la_demande_creates_a_draft_with_the_answers_carried_over,
+    the_aah_request_opens_an_mdph_draft,
+);
+
+// ------------------------------------------------------------------------------------------------- CLI
+
+fn guichet() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_guichet"))
+}
+
+#[test]
+fn the_cli_explains_one_case_in_french_or_json() {
+    let out = guichet()
+        .args(["simulate", "apa", "--gir", "2", "--plan", "1500", "--ressources", "1800"])
+        .args(["--date", "2026-01-15"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("1 201,61 €"), "{text}");
+    assert!(text.contains("298,39 €"));
+    assert!(text.contains("CASF R232-10"), "references in the explanation");
+    assert!(text.contains("ce n’est pas une décision"));
+
+    let out = guichet()
+        .args(["simulate", "apa", "--gir", "2", "--plan", "1500", "--ressources", "1800"])
+        .args(["--date", "2026-01-15", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["apa"], 120_161);
+    assert_eq!(v["participation"], 29_839);
+
+    // Any input through --set, and a French error for a bad one.
+    let out = guichet()
+        .args(["simulate", "aah", "--set", "taux_incapacite=80", "--age", "40", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = guichet()
+        .args(["simulate", "apa", "--gir", "2", "--plan", "douze"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("plan"));
+}
+
+#[test]
+fn the_cli_batch_simulates_every_row_and_reports_bad_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cas.csv");
+    std::fs::write(
+        &path,
+        "gir,plan,ressources,date,couple\n\
+         2,1500,1800,2026-01-15,non\n\
+         2,douze,1800,2026-01-15,non\n\
+         4,\"1 000,50\",900,2026-01-15,oui\n",
+    )
+    .unwrap();
+    let out = guichet()
+        .args(["simulate", "apa", "--csv"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("{name}"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3, "one output row per input row");
+    assert_eq!(&rows[0][col("apa_eur")], "1201.61");
+    assert_eq!(&rows[0][col("participation_eur")], "298.39");
+    assert_eq!(&rows[0][col("eligible")], "oui");
+    assert_eq!(&rows[0][col("erreur")], "");
+    assert!(rows[1][col("erreur")].contains("plan"), "bad row reported: {:?}", rows[1]);
+    assert_eq!(&rows[1][col("apa_eur")], "");
+    // The row after the bad one is simulated, and agrees with the API's one-case result.
+    let one = guichet()
+        .args(["simulate", "apa", "--gir", "4", "--plan", "1 000,50", "--ressources", "900"])
+        .args(["--date", "2026-01-15", "--couple", "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&one.stdout).unwrap();
+    let cents = v["apa"].as_i64().unwrap();
+    assert_eq!(rows[2][col("apa_eur")], format!("{}.{:02}", cents / 100, cents % 100));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("dont 1 en erreur"));
+}
