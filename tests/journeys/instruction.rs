@@ -363,8 +363,135 @@ async fn authorization_matrix(backend: Backend) {
     assert!(!owner_page.contains("Note interne"));
 }
 
+async fn statistics_and_open_data(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("famille@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    app.create_user("agent@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
+    // 12 deposited APA requests: above the publication threshold; 1 decided.
+    let mut ids = Vec::new();
+    for _ in 0..12 {
+        ids.push(app.deposit("famille@exemple.fr", "apa", apa_answers()).await.0);
+    }
+    let agent = Browser::new(&app);
+    agent.login("agent@departement.fr", PASSWORD).await;
+    assert_eq!(
+        act(&agent, &ids[0], "prendre", &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let r = act(
+        &agent,
+        &ids[0],
+        "refuser",
+        &[("motivation", "GIR 5 : pas de droit à l’APA (CASF L232-2).")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let page = agent.get_html("/instruction/statistiques").await;
+    assert!(
+        page.contains("Statistiques") && page.contains("<td>11</td>"),
+        "11 deposited, 1 refused: {page}"
+    );
+    assert!(page.contains("0 jours"), "a same-day decision: {page}");
+
+    // Public, anonymous: 11 deposited shown, the single refusal suppressed.
+    let anon = Browser::new(&app);
+    let csv = anon.get_html("/donnees.csv").await;
+    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    assert!(csv.contains(&format!("{month};Demande d’allocation personnalisée d’autonomie (APA) à domicile;Envoyé : en attente de prise en charge;11")), "{csv}");
+    assert!(csv.contains("Refusé;<11"), "{csv}");
+    assert!(!csv.contains("Durand"));
+    let html = anon.get_html("/donnees").await;
+    assert!(html.contains("moins de 11"));
+    // The statistics page is for staff only.
+    assert_eq!(
+        anon.get("/instruction/statistiques").await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+async fn the_streamed_export_lists_the_queue(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("famille@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    app.create_user("agent@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
+    let mut numbers = Vec::new();
+    for _ in 0..3 {
+        numbers.push(app.deposit("famille@exemple.fr", "apa", apa_answers()).await.1);
+    }
+    let agent = Browser::new(&app);
+    agent.login("agent@departement.fr", PASSWORD).await;
+    let r = agent.get("/instruction/export.csv?onglet=a-traiter").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let csv = r.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 4, "{csv}");
+    for n in &numbers {
+        assert!(csv.contains(n.as_str()));
+    }
+    // Search by number and by name without accents or case.
+    let page = agent
+        .get_html(&format!("/instruction?recherche={}", numbers[1]))
+        .await;
+    assert!(page.contains(&numbers[1]) && !page.contains(&numbers[0]));
+    let page = agent.get_html("/instruction?recherche=JEANNE%20marie").await;
+    assert!(page.contains(&numbers[0]) && page.contains(&numbers[2]));
+}
+
+async fn an_admin_adds_an_agent_to_a_service(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("admin@departement.fr", PASSWORD, Role::Admin, &["apa"])
+        .await;
+    app.create_user("nouvel.agent@departement.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    let admin = Browser::new(&app);
+    admin.login("admin@departement.fr", PASSWORD).await;
+    let r = admin
+        .post_form(
+            "/admin",
+            "/admin/services",
+            &[
+                ("code", "mdph"),
+                ("nom", "Maison départementale des personnes handicapées"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = admin
+        .post_form(
+            "/admin",
+            "/admin/membres",
+            &[("email", "nouvel.agent@departement.fr"), ("service", "mdph")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = admin
+        .post_form(
+            "/admin",
+            "/admin/membres",
+            &[("email", "personne@departement.fr"), ("service", "mdph")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let agent = Browser::new(&app);
+    agent.login("nouvel.agent@departement.fr", PASSWORD).await;
+    assert_eq!(agent.get("/instruction").await.status(), StatusCode::OK);
+    assert_eq!(agent.get("/admin").await.status(), StatusCode::FORBIDDEN);
+}
+
 on_both_backends!(
     deposit_take_complement_answer_accept,
     two_instructors_cannot_both_win,
-    authorization_matrix
+    authorization_matrix,
+    statistics_and_open_data,
+    the_streamed_export_lists_the_queue,
+    an_admin_adds_an_agent_to_a_service,
 );

@@ -324,4 +324,71 @@ on_both_backends!(
     an_apa_request_goes_from_first_step_to_deposit,
     a_refused_upload_keeps_the_other_answers,
     another_users_dossier_is_not_found,
+    a_definition_change_between_two_steps_is_told_to_the_usager,
 );
+
+async fn a_definition_change_between_two_steps_is_told_to_the_usager(backend: Backend) {
+    // Version 1 of the procedures, in a directory of their own.
+    let v1 = tempfile::tempdir().unwrap();
+    for f in ["apa.toml", "amethyste.toml", "mdph.toml", "pch.toml"] {
+        std::fs::copy(guichet_test_support::forms_dir().join(f), v1.path().join(f)).unwrap();
+    }
+    let dir1 = v1.path().to_owned();
+    let Some(app) = TestApp::spawn_with(backend, |c| c.forms_dir = dir1).await else {
+        return;
+    };
+    app.create_user("lente@exemple.fr", PASSWORD, guichet_types::Role::Usager, &[])
+        .await;
+    app.login("lente@exemple.fr", PASSWORD).await;
+    let first = start_draft(&app, "apa").await;
+    let r = post_step(
+        &app,
+        &first,
+        &app.get_html(&first).await,
+        &[("demande_pour".into(), "professionnel".into())],
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // The département publishes version 2: the option chosen no longer exists.
+    let v2 = tempfile::tempdir().unwrap();
+    for f in ["amethyste.toml", "mdph.toml", "pch.toml"] {
+        std::fs::copy(v1.path().join(f), v2.path().join(f)).unwrap();
+    }
+    let text = std::fs::read_to_string(v1.path().join("apa.toml")).unwrap();
+    let changed: String = text
+        .lines()
+        .filter(|l| !l.contains("value = \"professionnel\""))
+        .map(|l| {
+            if l.starts_with("version = ") {
+                "version = \"2099-1\"".to_owned()
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(changed, text);
+    std::fs::write(v2.path().join("apa.toml"), changed).unwrap();
+    let (db, dir2) = (app.pool_url(), v2.path().to_owned());
+    let Some(app2) = TestApp::spawn_with(backend, |c| {
+        c.database_url = Some(db);
+        c.forms_dir = dir2;
+    })
+    .await
+    else {
+        return;
+    };
+    app2.login("lente@exemple.fr", PASSWORD).await;
+    let html = app2.get_html(&first).await;
+    assert!(html.contains("Le formulaire a été mis à jour"), "{html}");
+    assert!(
+        html.contains("Pour qui faites-vous cette demande"),
+        "the field to re-check is named: {html}"
+    );
+    // The draft moved to version 2 and says so in its history.
+    let dossier = first.split('/').nth(2).unwrap().to_owned();
+    let page = app2.get_html(&format!("/dossiers/{dossier}")).await;
+    assert!(page.contains("Formulaire mis à jour"));
+}

@@ -320,3 +320,15 @@ pub fn list(conn: &mut AnyConnection) -> Result<Vec<User>> {
         .map(User::try_from)
         .collect()
 }
+
+/// Changes a user's role (administration). Ends their sessions: permissions come with a new login.
+pub fn set_role(conn: &mut AnyConnection, user_id: &str, role: Role) -> Result<()> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::role.eq(role.as_str()),
+            users::session_version.eq(users::session_version + 1),
+            users::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

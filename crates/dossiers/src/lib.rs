@@ -2,6 +2,7 @@
 
 pub mod instruction;
 pub mod lifecycle;
+pub mod stats;
 pub mod store;
 
 pub use lifecycle::{Action, Actor, State, TransitionError};

@@ -1,8 +1,10 @@
 pub mod accounts;
+pub mod admin;
 pub mod demarches;
 pub mod instruction;
 pub mod pages;
 pub mod simulateurs;
+pub mod stats;
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;

@@ -3,7 +3,7 @@
 use actix_web::web::{self, get, post};
 
 use crate::assets;
-use crate::handlers::{accounts, demarches, instruction, pages, simulateurs};
+use crate::handlers::{accounts, admin, demarches, instruction, pages, simulateurs, stats};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(simulateurs::configure)
@@ -55,6 +55,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/instruction", get().to(instruction::queue))
         .route("/instruction/export.csv", get().to(instruction::export_csv))
+        .route("/instruction/statistiques", get().to(stats::statistics))
+        .route("/donnees", get().to(stats::donnees))
+        .route("/donnees.csv", get().to(stats::donnees_csv))
+        .route("/admin", get().to(admin::show))
+        .route("/admin/services", post().to(admin::add_service))
+        .route("/admin/membres", post().to(admin::add_member))
         .route("/instruction/dossiers/{id}", get().to(instruction::show_dossier))
         .route(
             "/instruction/dossiers/{id}/actions/{action}",

@@ -22,6 +22,7 @@ pub struct Layout {
 pub struct NavUser {
     pub name: String,
     pub is_staff: bool,
+    pub is_admin: bool,
 }
 
 impl Layout {
@@ -40,6 +41,7 @@ impl Layout {
             user: user.map(|u| NavUser {
                 name: u.user.display_name.clone(),
                 is_staff: u.user.role != guichet_types::Role::Usager,
+                is_admin: u.user.role == guichet_types::Role::Admin,
             }),
             departement,
             css: crate::assets::css_url(),
@@ -464,4 +466,43 @@ pub struct InstructionDossierPage {
     pub amount_prefill: String,
     pub simulation_note: String,
     pub today: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StatsRow {
+    pub procedure: String,
+    pub deposes: i64,
+    pub en_instruction: i64,
+    pub acceptes: i64,
+    pub refuses: i64,
+    pub sans_suite: i64,
+    pub median: String,
+    pub p90: String,
+}
+
+#[derive(Template)]
+#[template(path = "instruction/stats.html")]
+pub struct StatsPage {
+    pub layout: Layout,
+    pub rows: Vec<StatsRow>,
+    pub overdue: i64,
+    /// (procedure, month, decided, median, p90)
+    pub monthly: Vec<(String, String, usize, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "open_data.html")]
+pub struct OpenDataPage {
+    pub layout: Layout,
+    /// (month, procedure, state, count or "moins de 11")
+    pub rows: Vec<(String, String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+pub struct AdminPage {
+    pub layout: Layout,
+    pub errors: Vec<(String, String)>,
+    /// (code, name, members)
+    pub services: Vec<(String, String, Vec<String>)>,
 }

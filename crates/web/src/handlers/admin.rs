@@ -1,0 +1,144 @@
+//! A small administration page: services and their members.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use guichet_accounts::{AccountsError, services, users};
+use guichet_types::{Email, Role};
+
+use super::{render, see_other};
+use crate::app::AppState;
+use crate::error::{WebError, WebResult};
+use crate::form::CsrfForm;
+use crate::session::{CurrentUser, SessionUser};
+use crate::templates::{AdminPage, Layout};
+
+fn admin(u: &SessionUser) -> WebResult<()> {
+    if u.is(Role::Admin) {
+        Ok(())
+    } else {
+        Err(WebError::Forbidden)
+    }
+}
+
+async fn page(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    u: &SessionUser,
+    errors: Vec<(String, String)>,
+    status: StatusCode,
+) -> WebResult<HttpResponse> {
+    let list = state
+        .pool
+        .run(|c| {
+            let mut out = Vec::new();
+            for s in services::list(c)? {
+                let members = services::members(c, &s.id)?
+                    .into_iter()
+                    .map(|m| format!("{} ({})", m.display_name, m.email))
+                    .collect();
+                out.push((s.code, s.name, members));
+            }
+            Ok::<_, WebError>(out)
+        })
+        .await?;
+    render(
+        status,
+        &AdminPage {
+            layout: Layout::new(req, Some(u), "Administration").with_errors(!errors.is_empty()),
+            errors,
+            services: list,
+        },
+    )
+}
+
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+) -> WebResult<HttpResponse> {
+    admin(&u)?;
+    page(&req, &state, &u, Vec::new(), StatusCode::OK).await
+}
+
+pub async fn add_service(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    admin(&u)?;
+    let (code, name) = (form.get("code").to_owned(), form.get("nom").to_owned());
+    let result = state
+        .pool
+        .run(move |c| Ok::<_, WebError>(services::create(c, &code, &name)))
+        .await?;
+    match result {
+        Ok(_) => Ok(see_other("/admin")),
+        Err(e @ (AccountsError::InvalidInput(_) | AccountsError::ServiceExists(_))) => {
+            page(
+                &req,
+                &state,
+                &u,
+                vec![("code".into(), e.to_string())],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Adds an existing account to a service, making it an instructor if it was a usager.
+pub async fn add_member(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    admin(&u)?;
+    let email = match Email::parse(form.get("email")) {
+        Ok(e) => e,
+        Err(e) => {
+            return page(
+                &req,
+                &state,
+                &u,
+                vec![("email".into(), e.to_string())],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let service = form.get("service").to_owned();
+    let result = state
+        .pool
+        .run(move |c| {
+            let Some(user) = users::find_by_email(c, &email)? else {
+                return Ok(Err("Aucun compte n’a cette adresse : l’agent doit d’abord créer son compte, ou utilisez « guichet user add »".to_owned()));
+            };
+            match services::add_member(c, &user.id, &service) {
+                Ok(()) => {
+                    if user.role == Role::Usager {
+                        users::set_role(c, &user.id, Role::Instructeur)?;
+                    }
+                    Ok(Ok(()))
+                }
+                Err(AccountsError::UnknownService(s)) => Ok(Err(format!("Service inconnu : {s}"))),
+                Err(e) => Err(WebError::from(e)),
+            }
+        })
+        .await?;
+    match result {
+        Ok(()) => Ok(see_other("/admin")),
+        Err(message) => {
+            page(
+                &req,
+                &state,
+                &u,
+                vec![("email".into(), message)],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
