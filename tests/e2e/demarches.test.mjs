@@ -3,10 +3,10 @@
 // axe-core (WCAG 2.1 A/AA, 0 violations), a visible focus on every Tab stop, the skip link, reflow at
 // 320 px, text at 200 %; and in each step's error state (after an empty "Continuer"), the error summary
 // (focused, linking to each field, each link moving the focus). Pages: the start page (logged in), each
-// step and its error state, the MDPH task list, check your answers, a step opened from its "Modifier"
-// link, the confirmation, my dossiers, the dossier page. A second walk with other answers reaches the
-// steps that only some requests see. Each page is a subtest, named after the procedure and the step.
-// Screenshots of the main ones go to target/e2e/.
+// step and its error state, the MDPH task list, check your answers (for MDPH also sent incomplete), a
+// step opened from its "Modifier" link, the confirmation, my dossiers, the dossier page. A second walk
+// with other answers reaches the steps that only some requests see. Each page is a subtest, named after
+// the procedure and the step. Screenshots of the main ones go to target/e2e/.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -42,6 +42,7 @@ const SCREENSHOTS = new Set([
   'mes-dossiers',
   'apa-dossier',
   'mdph-taches',
+  'mdph-verifier-incomplet',
   'mdph-etape-a_identite',
   'pch-etape-aides_techniques',
   'amethyste-etape-forfait',
@@ -77,7 +78,15 @@ async function checkPage(t, page, { kind, name, label }) {
   checked.add(name);
   await t.test(label, async () => {
     try {
-      if (kind === 'step-errors') {
+      if (kind === 'check-errors') {
+        // Its links go to the steps (other pages): the summary holds the focus, and links somewhere.
+        assert.match(await page.title(), /^Erreur : /, `the title of ${label} does not start with "Erreur :"`);
+        await page.waitForFunction(() => document.activeElement?.id === 'resume-erreurs', null, { timeout: 2000 }).catch(() => {});
+        assert.equal(await page.evaluate(() => document.activeElement.id), 'resume-erreurs', `on ${label}, the focus is not on the error summary`);
+        assert.ok((await page.locator('.resume-erreurs a[href*="/etapes/"]').count()) > 0, `the error summary of ${label} links to no step`);
+        await checkA11y(page, label);
+        await checkFocusVisible(page, label, { minStops: 1 });
+      } else if (kind === 'step-errors') {
         // First, while the focus is where the page put it: on the error summary.
         await checkErrorSummary(page, label);
         await checkA11y(page, label);
@@ -91,6 +100,8 @@ async function checkPage(t, page, { kind, name, label }) {
       }
       await page.setViewportSize(NARROW);
       await checkReflow(page, label);
+      // Screenshots without the focus ring the keyboard checks left.
+      if (SCREENSHOTS.has(name)) await page.evaluate(() => document.activeElement?.blur());
       if (SCREENSHOTS.has(name)) await screenshot(page, name);
       await page.setViewportSize(ZOOM);
       await checkTextZoom(page, label);
@@ -108,6 +119,15 @@ describe('procedures: every page of each journey passes axe, keyboard, reflow an
       try {
         const onPage = async (info) => {
           await checkPage(t, page, info);
+          if (info.kind === 'tasks' && !checked.has(`${procedure}-verifier-incomplet`)) {
+            // Sending before anything is answered: check your answers lists what is missing.
+            const tasks = page.url();
+            await page.goto(tasks.replace(/\/taches$/, '/verifier'));
+            const r = await clickAndWait(page, 'main form[action$="/deposer"] button[type=submit]');
+            assert.equal(r.status(), 422, `sending an empty ${procedure} request answered ${r.status()}`);
+            await checkPage(t, page, { kind: 'check-errors', name: `${procedure}-verifier-incomplet`, label: `${procedure}: check your answers, sent incomplete` });
+            await page.goto(tasks);
+          }
           if (info.kind === 'check' && !checked.has(`${procedure}-etape-modifier`)) {
             // A step opened from its "Modifier" link ("Enregistrer et revenir au récapitulatif"), which
             // goes back to check your answers.

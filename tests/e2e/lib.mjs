@@ -382,7 +382,12 @@ export function focusIndicator(page, { mark = false } = {}) {
     const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0 && s.outlineColor !== 'rgba(0, 0, 0, 0)';
     const unfocused = window.__e2eUnfocused?.get(el);
     const shadow = s.boxShadow !== 'none' && unfocused !== undefined && s.boxShadow !== unfocused;
-    return { outline, shadow, style: `outline: ${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor}; box-shadow: ${s.boxShadow}` };
+    // As focusedDescription says it, without another round trip.
+    const id = el.id ? `#${el.id}` : '';
+    const href = el.getAttribute('href') ? `[href="${el.getAttribute('href')}"]` : '';
+    const text = (el.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 40);
+    const what = `${el.tagName.toLowerCase()}${id}${href}${text ? ` "${text}"` : ''}`;
+    return { outline, shadow, what, style: `outline: ${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor}; box-shadow: ${s.boxShadow}` };
   }, mark);
 }
 
@@ -390,7 +395,7 @@ export function focusIndicator(page, { mark = false } = {}) {
 export async function assertFocusVisible(page, label) {
   const stop = await focusIndicator(page);
   if (!stop) return;
-  assert.ok(stop.outline || stop.shadow, `no visible focus indicator on ${await focusedDescription(page)} (${stop.style}) on ${label}`);
+  assert.ok(stop.outline || stop.shadow, `no visible focus indicator on ${stop.what} (${stop.style}) on ${label}`);
 }
 
 /**
@@ -405,9 +410,8 @@ export async function checkFocusVisible(page, label, { minStops = 3 } = {}) {
     await page.keyboard.press('Tab');
     const stop = await focusIndicator(page, { mark: true });
     if (!stop || stop.seen) break;
-    const what = await focusedDescription(page);
-    stops.push(what);
-    assert.ok(stop.outline || stop.shadow, `no visible focus indicator on ${what} (${stop.style}) on ${label}`);
+    stops.push(stop.what);
+    assert.ok(stop.outline || stop.shadow, `no visible focus indicator on ${stop.what} (${stop.style}) on ${label}`);
   }
   await page.evaluate(() => {
     for (const el of document.querySelectorAll('[data-e2e-seen]')) delete el.dataset.e2eSeen;
@@ -488,7 +492,10 @@ export async function checkErrorSummary(page, label, fields) {
     const field = await page.evaluate((id) => {
       const el = document.getElementById(id);
       if (!el) return null;
-      const invalid = el.getAttribute('aria-invalid') === 'true' || Boolean(el.querySelector('[aria-invalid="true"]')) || Boolean(el.closest('.champ--erreur'));
+      // A text field says so itself; a radio or checkbox group (whose message describes the fieldset)
+      // and a repeating group are marked by the field block around them.
+      const grouped = ['radio', 'checkbox'].includes(el.type) || !['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName);
+      const invalid = el.getAttribute('aria-invalid') === 'true' || (grouped && Boolean(el.closest('.champ--erreur')));
       // The message is reachable from the field: its aria-describedby, or that of the fieldset around it.
       const described = [el, el.closest('fieldset')].filter(Boolean).some((e) => (e.getAttribute('aria-describedby') || '').split(/\s+/).includes(`${id}-erreur`));
       return { invalid, described, message: Boolean(document.getElementById(`${id}-erreur`)) };

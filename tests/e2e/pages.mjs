@@ -80,6 +80,29 @@ export const PAGES = [
     screenshot: id === 'apa',
   })),
   // ---- end of the procedures block
+
+  // ---- Simulators (no account): the list, each form, one error state and one result page.
+  { name: 'simulateurs', label: 'list of the simulators', path: '/simulateurs', screenshot: true },
+  ...['apa', 'apa-etablissement', 'pch', 'aah', 'amethyste'].map((id) => ({
+    name: `simulateur-${id}`,
+    label: `simulator form: ${id}`,
+    path: `/simulateurs/${id}`,
+    screenshot: id === 'apa',
+  })),
+  {
+    name: 'simulateur-apa-erreurs',
+    label: 'APA simulator, after an empty submit',
+    path: '/simulateurs/apa',
+    submit: 422,
+    fields: ['gir', 'plan'],
+    screenshot: true,
+  },
+  {
+    name: 'simulateur-apa-resultat',
+    label: 'APA simulator, result page',
+    path: '/simulateurs/apa/resultat?gir=2&plan=1500&ressources=1800&date=2026-01-15',
+    screenshot: true,
+  },
 ];
 
 /** Pages with an error state, i.e. a form that refuses an empty submit. */

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use guichet_db::outbox::{self, NewEmail};
-use guichet_db::schema::{dossier_events, dossiers, messages};
+use guichet_db::schema::{attachments, dossier_events, dossiers, messages};
 use guichet_db::{AnyConnection, new_id, now};
 use guichet_types::{DossierNumber, Euros};
 use serde_json::{Value, json};
@@ -456,12 +456,35 @@ pub struct Message {
     pub created_at: NaiveDateTime,
 }
 
+/// A file joined to a message, already stored under its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = attachments)]
+pub struct Attachment {
+    pub id: String,
+    pub dossier_id: String,
+    pub message_id: Option<String>,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+}
+
+/// A message and its files, in one transaction with its event and its email.
 pub fn post_message(
     conn: &mut AnyConnection,
     dossier_id: &str,
     author_id: &str,
     from_staff: bool,
     body: &str,
+    files: &[NewAttachment],
     email: Option<&NewEmail>,
 ) -> Result<Message> {
     let id = new_id();
@@ -476,6 +499,21 @@ pub fn post_message(
                 messages::created_at.eq(now()),
             ))
             .execute(conn)?;
+        for f in files {
+            diesel::insert_into(attachments::table)
+                .values((
+                    attachments::id.eq(new_id()),
+                    attachments::dossier_id.eq(dossier_id),
+                    attachments::message_id.eq(Some(&id)),
+                    attachments::filename.eq(&f.filename),
+                    attachments::content_type.eq(&f.content_type),
+                    attachments::size_bytes.eq(f.size),
+                    attachments::sha256.eq(&f.sha256),
+                    attachments::uploaded_by.eq(author_id),
+                    attachments::created_at.eq(now()),
+                ))
+                .execute(conn)?;
+        }
         insert_event(
             conn,
             dossier_id,
@@ -501,6 +539,15 @@ pub fn messages_of(conn: &mut AnyConnection, dossier_id: &str) -> Result<Vec<Mes
         .filter(messages::dossier_id.eq(dossier_id))
         .order((messages::created_at.asc(), messages::id.asc()))
         .select(Message::as_select())
+        .load(conn)?)
+}
+
+/// The files joined to the dossier's messages.
+pub fn attachments_of(conn: &mut AnyConnection, dossier_id: &str) -> Result<Vec<Attachment>> {
+    Ok(attachments::table
+        .filter(attachments::dossier_id.eq(dossier_id))
+        .order((attachments::created_at.asc(), attachments::id.asc()))
+        .select(Attachment::as_select())
         .load(conn)?)
 }
 

@@ -296,6 +296,7 @@ impl TestApp {
         let errors = proc.def.validate_all(&answers, today);
         assert!(errors.is_empty(), "fixture answers invalid: {errors:?}");
         let email = guichet_types::Email::parse(owner_email).unwrap();
+        let public_url = self.state.settings.public_url.clone();
         let (d, n) = self
             .pool
             .run(move |c| {
@@ -314,12 +315,20 @@ impl TestApp {
                     },
                 )
                 .unwrap();
+                // The same receipt email as a deposit through the pages.
+                let email = guichet_notify::emails::dossier_deposited(
+                    &owner.email,
+                    proc.def.title(),
+                    None,
+                    None,
+                    &format!("{public_url}/dossiers/{}", draft.id),
+                );
                 let deposit = guichet_dossiers::store::Deposit {
                     answers: serde_json::Value::Object(answers),
                     applicant_name: "Jeanne Marie Durand".into(),
                     prefix: proc.prefix.clone(),
                     due_at: Some(guichet_db::now() + chrono::Duration::days(60)),
-                    email: None,
+                    email: Some(email),
                 };
                 let d = guichet_dossiers::store::deposit(c, &draft.id, &owner.id, &deposit).unwrap();
                 let n = d.number.unwrap().to_string();
@@ -327,6 +336,7 @@ impl TestApp {
             })
             .await
             .unwrap();
+        self.state.delivery.wake();
         (d, n)
     }
 

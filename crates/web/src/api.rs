@@ -82,11 +82,28 @@ pub struct SimulationResult {
 )]
 struct ApiDoc;
 
-/// The OpenAPI 3.1 document of the API, as JSON.
+/// The OpenAPI 3.1 document of the API, as JSON. The inputs of each aid are listed in the operation's
+/// description, generated from [`inputs::catalogue`] so that the document cannot drift from the code.
 pub fn openapi_json() -> String {
-    ApiDoc::openapi()
-        .to_pretty_json()
-        .unwrap_or_else(|_| "{}".to_owned())
+    let mut doc = ApiDoc::openapi();
+    if let Some(op) = doc
+        .paths
+        .paths
+        .get_mut("/api/v1/simulations/{aid}")
+        .and_then(|item| item.post.as_mut())
+    {
+        let mut text = op.description.clone().unwrap_or_default();
+        text.push_str("\n\nDonnées acceptées, par aide (* : obligatoire) :\n");
+        for aid in Aid::ALL {
+            let names: Vec<String> = inputs::catalogue(aid)
+                .iter()
+                .map(|i| format!("`{}`{}", i.name, if i.required { " *" } else { "" }))
+                .collect();
+            text.push_str(&format!("\n- `{aid}` : {}", names.join(", ")));
+        }
+        op.description = Some(text);
+    }
+    doc.to_pretty_json().unwrap_or_else(|_| "{}".to_owned())
 }
 
 /// Named so as not to clash with the `OpenApi` derive (STACK.md §7).
@@ -112,9 +129,12 @@ fn api_error(status: StatusCode, error: &str, message: impl Into<String>) -> Htt
     post,
     path = "/api/v1/simulations/{aid}",
     tag = "simulations",
+    summary = "Simuler une aide",
+    description = "Estimation d’une aide à partir d’un objet JSON. Montants saisis en euros (nombre, ou texte à la française comme \"1 500,50\") ; dates au format AAAA-MM-JJ ; un champ inconnu ou mal orthographié est refusé. Dans le résultat, **les montants sont en centimes** (120161 = 1 201,61 €). Estimation : ce n’est pas une décision.",
     params(("aid" = String, Path, description = "apa, apa-etablissement, pch, aah ou amethyste")),
     request_body(content = Object, content_type = "application/json",
-        description = "Données de la simulation (noms des champs : voir la documentation de l’aide)"),
+        description = "Données de la simulation (voir la liste par aide ci-dessus)",
+        example = json!({"gir": 2, "plan": 1500, "ressources": 1800, "date": "2026-01-15"})),
     responses(
         (status = 200, description = "Résultat (montants en centimes)", body = SimulationResult),
         (status = 400, description = "Donnée invalide", body = ApiError),
@@ -236,6 +256,8 @@ pub mod inputs {
         /// Unit shown after the box (`€ par mois`).
         pub unit: &'static str,
         pub required: bool,
+        /// Message when a required input is missing.
+        pub missing: &'static str,
         /// Asked on the web page (the others stay reachable through the API and the CLI).
         pub web: bool,
     }
@@ -254,12 +276,14 @@ pub mod inputs {
             hint,
             unit,
             required: false,
+            missing: "",
             web: true,
         }
     }
 
-    const fn required(mut x: Input) -> Input {
+    const fn required(mut x: Input, missing: &'static str) -> Input {
         x.required = true;
+        x.missing = missing;
         x
     }
 
@@ -289,13 +313,16 @@ pub mod inputs {
         "Par exemple 27/03/1950.",
         "",
     );
-    const GIR: Input = required(i(
-        "gir",
-        Kind::Gir,
-        "Degré de perte d’autonomie (GIR)",
-        "Il figure sur le compte rendu de l’évaluation faite par l’équipe du département. Le GIR 1 correspond à la perte d’autonomie la plus forte ; les GIR 5 et 6 n’ouvrent pas droit à l’APA.",
-        "",
-    ));
+    const GIR: Input = required(
+        i(
+            "gir",
+            Kind::Gir,
+            "Degré de perte d’autonomie (GIR)",
+            "Il figure sur le compte rendu de l’évaluation faite par l’équipe du département. Le GIR 1 correspond à la perte d’autonomie la plus forte ; les GIR 5 et 6 n’ouvrent pas droit à l’APA.",
+            "",
+        ),
+        "Choisissez le GIR",
+    );
     const RESSOURCES: Input = cli_only(i(
         "ressources",
         Kind::Money,
@@ -342,13 +369,16 @@ pub mod inputs {
     const APA: &[Input] = &[
         NAISSANCE,
         GIR,
-        required(i(
-            "plan",
-            Kind::Money,
-            "Montant mensuel du plan d’aide",
-            "Le coût par mois des aides proposées ou envisagées : heures d’aide à domicile, portage de repas, accueil de jour… Par exemple 1 500.",
-            "€ par mois",
-        )),
+        required(
+            i(
+                "plan",
+                Kind::Money,
+                "Montant mensuel du plan d’aide",
+                "Le coût par mois des aides proposées ou envisagées : heures d’aide à domicile, portage de repas, accueil de jour… Par exemple 1 500.",
+                "€ par mois",
+            ),
+            "Saisissez le montant mensuel du plan d’aide",
+        ),
         COUPLE,
         RESSOURCES,
         REVENUS,
@@ -362,20 +392,26 @@ pub mod inputs {
     const APA_ETABLISSEMENT: &[Input] = &[
         NAISSANCE,
         GIR,
-        required(i(
-            "tarif_gir",
-            Kind::Money,
-            "Tarif dépendance de votre GIR dans l’établissement",
-            "Il figure sur les tarifs de l’établissement (tarif dépendance GIR 1-2 ou GIR 3-4).",
-            "€ par mois",
-        )),
-        required(i(
-            "tarif_gir_5_6",
-            Kind::Money,
-            "Tarif dépendance GIR 5-6 de l’établissement",
-            "Il figure aussi sur les tarifs de l’établissement.",
-            "€ par mois",
-        )),
+        required(
+            i(
+                "tarif_gir",
+                Kind::Money,
+                "Tarif dépendance de votre GIR dans l’établissement",
+                "Il figure sur les tarifs de l’établissement (tarif dépendance GIR 1-2 ou GIR 3-4).",
+                "€ par mois",
+            ),
+            "Saisissez le tarif dépendance de votre GIR",
+        ),
+        required(
+            i(
+                "tarif_gir_5_6",
+                Kind::Money,
+                "Tarif dépendance GIR 5-6 de l’établissement",
+                "Il figure aussi sur les tarifs de l’établissement.",
+                "€ par mois",
+            ),
+            "Saisissez le tarif dépendance GIR 5-6",
+        ),
         COUPLE,
         RESSOURCES,
         REVENUS,
@@ -518,13 +554,16 @@ pub mod inputs {
 
     const AAH: &[Input] = &[
         NAISSANCE,
-        required(i(
-            "taux_incapacite",
-            Kind::Count,
-            "Taux d’incapacité reconnu par la MDPH",
-            "En pourcentage, par exemple 80. S’il n’est pas encore connu, faites l’essai avec 80 et avec 50.",
-            "%",
-        )),
+        required(
+            i(
+                "taux_incapacite",
+                Kind::Count,
+                "Taux d’incapacité reconnu par la MDPH",
+                "En pourcentage, par exemple 80. S’il n’est pas encore connu, faites l’essai avec 80 et avec 50.",
+                "%",
+            ),
+            "Saisissez le taux d’incapacité",
+        ),
         yes_no(
             "rsdae",
             "Si votre taux est entre 50 et 79 % : la MDPH a-t-elle reconnu une restriction substantielle et durable d’accès à l’emploi ?",
@@ -565,13 +604,16 @@ pub mod inputs {
     ];
 
     const AMETHYSTE: &[Input] = &[
-        required(i(
-            "departement",
-            Kind::Departement,
-            "Département où vous habitez",
-            "",
-            "",
-        )),
+        required(
+            i(
+                "departement",
+                Kind::Departement,
+                "Département où vous habitez",
+                "",
+                "",
+            ),
+            "Choisissez votre département",
+        ),
         NAISSANCE,
         yes_no(
             "inapte_travail",
@@ -800,20 +842,10 @@ pub mod inputs {
         }
         for input in catalogue.iter().filter(|i| i.required) {
             if !out.contains_key(input.name) && !errors.iter().any(|(n, _)| n == input.name) {
-                errors.push((
-                    input.name.to_owned(),
-                    format!("Indiquez : {}", lower_first(input.label)),
-                ));
+                errors.push((input.name.to_owned(), input.missing.to_owned()));
             }
         }
         if errors.is_empty() { Ok(out) } else { Err(errors) }
-    }
-
-    fn lower_first(s: &str) -> String {
-        let mut c = s.chars();
-        c.next()
-            .map(|f| f.to_lowercase().chain(c).collect())
-            .unwrap_or_default()
     }
 
     /// serde's messages, in French for the common cases (`unknown field`, `missing field`, types).
@@ -830,8 +862,30 @@ pub mod inputs {
             let name = rest.split('`').next().unwrap_or_default();
             return format!("champ obligatoire manquant « {name} »");
         }
-        if m.starts_with("invalid type") {
-            return format!("type de valeur incorrect ({m})");
+        for (prefix, what) in [
+            ("invalid type: ", "type incorrect"),
+            ("invalid value: ", "valeur incorrecte"),
+        ] {
+            if let Some(rest) = m.strip_prefix(prefix) {
+                let (got, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+                let got = [
+                    ("boolean", "booléen"),
+                    ("string", "texte"),
+                    ("integer", "nombre entier"),
+                    ("floating point", "nombre décimal"),
+                    ("map", "objet"),
+                    ("sequence", "liste"),
+                ]
+                .iter()
+                .fold(got.to_owned(), |g, (en, fr)| g.replacen(en, fr, 1));
+                let expected = match expected {
+                    "a boolean" => "true ou false",
+                    "u32" | "u8" => "un nombre entier positif",
+                    "a string" => "un texte",
+                    other => other,
+                };
+                return format!("{what} : {got} ; attendu : {expected}");
+            }
         }
         m.to_owned()
     }
@@ -883,6 +937,18 @@ pub mod inputs {
                     assert!(!err.contains("unknown field"), "{aid} {}: {err}", input.name);
                 }
             }
+        }
+
+        #[test]
+        fn serde_messages_are_put_in_french() {
+            assert_eq!(
+                french_serde_message("invalid type: boolean `true`, expected a string"),
+                "type incorrect : booléen `true` ; attendu : un texte"
+            );
+            assert!(
+                french_serde_message("unknown field `plann`, expected one of `gir`, `plan`")
+                    .contains("« plann »")
+            );
         }
 
         #[test]

@@ -52,6 +52,8 @@ pub struct Config {
     pub departement_code: Option<String>,
     /// Upper bound of the files of one request, in MB (each file field also has its own bound).
     pub max_upload_mb: u64,
+    /// Upper bound of all the files of one dossier, in MB.
+    pub max_dossier_upload_mb: u64,
 }
 
 impl Default for Config {
@@ -71,6 +73,7 @@ impl Default for Config {
             forms_dir: PathBuf::from("forms"),
             departement_code: None,
             max_upload_mb: 50,
+            max_dossier_upload_mb: 100,
         }
     }
 }

@@ -2,6 +2,7 @@ pub mod accounts;
 pub mod admin;
 pub mod demarches;
 pub mod instruction;
+pub mod messages;
 pub mod pages;
 pub mod simulateurs;
 pub mod stats;

@@ -12,6 +12,7 @@ mod handlers;
 pub mod procedures;
 pub mod routes;
 pub mod session;
+pub mod submission;
 pub mod telemetry;
 pub mod templates;
 pub mod uploads;

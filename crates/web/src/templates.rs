@@ -387,9 +387,11 @@ pub struct DossierPage {
     pub complement: Option<(Vec<String>, String)>,
     pub can_edit: bool,
     pub edit_href: String,
-    /// (when, who, body)
-    pub messages: Vec<(String, String, String)>,
+    pub messages: Vec<crate::handlers::messages::MessageView>,
     pub can_write: bool,
+    pub errors: Vec<(String, String)>,
+    /// The message being written, kept when it was refused.
+    pub draft: String,
     /// (state, amount, motivation)
     pub decision: Option<(String, Option<String>, String)>,
     /// (when, who) opened the health data.
@@ -451,8 +453,7 @@ pub struct InstructionDossierPage {
     pub documents: Vec<(String, String)>,
     /// (when, who, what, internal)
     pub timeline: Vec<(String, String, String, bool)>,
-    /// (when, who, body)
-    pub messages: Vec<(String, String, String)>,
+    pub messages: Vec<crate::handlers::messages::MessageView>,
     /// (user id, name, selected)
     pub members: Vec<(String, String, bool)>,
     pub can_take: bool,

@@ -4,9 +4,8 @@
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
+use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{HttpRequest, HttpResponse, web};
 use guichet_dossiers::store::{self, Deposit, Dossier, NewDraft};
 use guichet_dossiers::{DossierError, State};
 use guichet_forms::{Answers, FieldError, FileRef, FormDefinition};
@@ -14,7 +13,6 @@ use serde_json::Value;
 
 use super::{ok, render, see_other};
 use crate::app::AppState;
-use crate::csrf::{self, CsrfToken};
 use crate::error::{WebError, WebResult};
 use crate::form::CsrfForm;
 use crate::procedures::{self, today};
@@ -23,6 +21,7 @@ use crate::templates::{
     CheckPage, ConfirmationPage, DossierPage, DossierRow, Layout, MyDossiersPage, StartPage, StepPage,
     TasksPage, UiField,
 };
+use crate::submission::{Submission, read_submission};
 use crate::uploads::Received;
 
 impl From<DossierError> for WebError {
@@ -343,117 +342,6 @@ pub async fn show_step(
     )?)
 }
 
-/// What a step's form sent: its fields as pairs, and the files it carried (already stored or refused).
-struct Submission {
-    pairs: Vec<(String, String)>,
-    files: Vec<Received>,
-}
-
-impl Submission {
-    fn get(&self, name: &str) -> &str {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.as_str())
-    }
-}
-
-/// Reads a step's body, URL-encoded or multipart, and checks its CSRF token.
-async fn read_submission(
-    req: &HttpRequest,
-    payload: web::Payload,
-    state: &AppState,
-    def: &FormDefinition,
-) -> WebResult<Submission> {
-    let expected = req
-        .extensions()
-        .get::<CsrfToken>()
-        .map(|t| t.0.clone())
-        .unwrap_or_default();
-    let is_multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let mut sub = Submission {
-        pairs: Vec::new(),
-        files: Vec::new(),
-    };
-    if is_multipart {
-        let mut mp = actix_multipart::Multipart::new(req.headers(), payload);
-        let mut total: u64 = 0;
-        while let Some(part) = mp.next().await {
-            let part = part.map_err(|e| WebError::BadRequest(e.to_string()))?;
-            let name = part.name().unwrap_or_default().to_owned();
-            let is_file = part
-                .content_disposition()
-                .and_then(|cd| cd.get_filename())
-                .is_some();
-            if is_file {
-                let field = def.field(&name);
-                let (max_mb, accept) = field.map_or((10, Vec::new()), |f| {
-                    (u64::from(f.max_size_mb.unwrap_or(10)), f.accept.clone())
-                });
-                if field.is_none() {
-                    // Not a file field of this form: drain it, keep nothing.
-                    let mut part = part;
-                    while part.next().await.is_some() {}
-                    continue;
-                }
-                let budget = (state.settings.config.max_upload_mb * 1024 * 1024).saturating_sub(total);
-                let received = state
-                    .files
-                    .receive(&name, part, (max_mb * 1024 * 1024).min(budget.max(1)), &accept)
-                    .await
-                    .map_err(|e| WebError::Internal(e.to_string()))?;
-                if let Received::Stored(s) = &received {
-                    total += s.size;
-                }
-                sub.files.push(received);
-            } else {
-                let mut part = part;
-                let mut buf = Vec::new();
-                while let Some(chunk) = part.next().await {
-                    let chunk = chunk.map_err(|e| WebError::BadRequest(e.to_string()))?;
-                    if buf.len() + chunk.len() > 64 * 1024 {
-                        return Err(WebError::BadRequest("field too large".into()));
-                    }
-                    buf.extend_from_slice(&chunk);
-                }
-                sub.pairs.push((name, String::from_utf8_lossy(&buf).into_owned()));
-            }
-        }
-    } else {
-        let body = web::Bytes::from_request_payload(req, payload).await?;
-        sub.pairs = form_urlencoded::parse(&body)
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-    }
-    if !csrf::matches(&expected, sub.get(csrf::FIELD)) {
-        // Refused before anything is saved; the stored bytes of any file stay unreferenced and harmless.
-        return Err(WebError::Csrf);
-    }
-    Ok(sub)
-}
-
-trait FromRequestPayload {
-    async fn from_request_payload(req: &HttpRequest, payload: web::Payload) -> WebResult<web::Bytes>;
-}
-
-impl FromRequestPayload for web::Bytes {
-    async fn from_request_payload(_req: &HttpRequest, mut payload: web::Payload) -> WebResult<web::Bytes> {
-        let mut body = web::BytesMut::new();
-        while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|e| WebError::BadRequest(e.to_string()))?;
-            if body.len() + chunk.len() > crate::form::MAX_BODY {
-                return Err(WebError::BadRequest("form body too large".into()));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body.freeze())
-    }
-}
-
 /// `jj`, `mm`, `aaaa` boxes to an ISO date when they make one; otherwise the text as typed (the engine
 /// then explains what is wrong).
 fn document_date(sub: &Submission, field: &str) -> Option<String> {
@@ -486,9 +374,26 @@ fn attach_files(
     step: &str,
     sub: &Submission,
     answers: &mut Answers,
+    max_dossier_bytes: u64,
 ) -> Vec<FieldError> {
     let mut errors = Vec::new();
+    // One dossier's files are bounded as a whole, not only file by file.
+    let mut total: u64 = crate::documents::files_of(&Value::Object(answers.clone())).iter().map(|f| f.size).sum();
     for r in &sub.files {
+        if let Received::Stored(s) = r
+            && total + s.size > max_dossier_bytes
+        {
+            errors.push(upload_error(
+                step,
+                &s.field,
+                format!(
+                    "Le fichier « {} » n’a pas été ajouté : les documents de ce dossier dépasseraient {} Mo au total. Supprimez un document inutile ou envoyez un fichier plus léger",
+                    s.name,
+                    max_dossier_bytes / (1024 * 1024)
+                ),
+            ));
+            continue;
+        }
         match r {
             Received::Empty => {}
             Received::Refused { field, message } => errors.push(upload_error(step, field, message.clone())),
@@ -526,6 +431,7 @@ fn attach_files(
                     },
                 };
                 if let Ok(v) = serde_json::to_value(file) {
+                    total += s.size;
                     items.push(v);
                 }
             }
@@ -555,9 +461,10 @@ pub async fn submit_step(
     let draft = load_draft(&state, &u, &id).await?;
     let def = draft.def.clone();
     def.step(&step).ok_or(WebError::NotFound)?;
-    let sub = read_submission(&req, payload, &state, &def).await?;
+    let rules = |name: &str| def.field(name).map(|f| (u64::from(f.max_size_mb.unwrap_or(10)), f.accept.clone()));
+    let sub = read_submission(&req, payload, &state, &rules).await?;
     let mut answers = draft.answers.clone();
-    let mut upload_errors = attach_files(&def, &step, &sub, &mut answers);
+    let mut upload_errors = attach_files(&def, &step, &sub, &mut answers, state.settings.config.max_dossier_upload_mb * 1024 * 1024);
 
     // Group and file buttons act on the page and show it again; only "Continuer" moves on.
     let action = sub.get("action").to_owned();
@@ -842,14 +749,28 @@ pub async fn show_dossier(
     CurrentUser(u): CurrentUser,
     path: web::Path<String>,
 ) -> WebResult<HttpResponse> {
-    let (d, def) = load_own(&state, &u, &path).await?;
+    render_own(&req, &state, &u, &path, Vec::new(), String::new(), StatusCode::OK).await
+}
+
+/// The usager's dossier page; `errors` and `draft` come back from a refused message.
+async fn render_own(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    u: &SessionUser,
+    path: &str,
+    errors: Vec<(String, String)>,
+    draft: String,
+    status: StatusCode,
+) -> WebResult<HttpResponse> {
+    let (d, def) = load_own(state, u, path).await?;
     let id = d.id.clone();
     let dd = d.clone();
-    let (events, messages, complement, reads) = state
+    let (events, (messages, files), complement, reads) = state
         .pool
         .run(move |c| {
             let events = store::events(c, &id, true)?;
             let messages = guichet_dossiers::instruction::messages_of(c, &id)?;
+            let files = guichet_dossiers::instruction::attachments_of(c, &id)?;
             let complement = guichet_dossiers::instruction::pending_complement(c, &dd)?;
             let mut readers = Vec::new();
             for (who, when) in guichet_dossiers::instruction::sensitive_reads(c, &id)? {
@@ -860,7 +781,7 @@ pub async fn show_dossier(
                 };
                 readers.push((french_datetime(when), name));
             }
-            Ok::<_, WebError>((events, messages, complement, readers))
+            Ok::<_, WebError>((events, (messages, files), complement, readers))
         })
         .await?;
     let decision = d.state.is_decided().then(|| {
@@ -870,8 +791,11 @@ pub async fn show_dossier(
             d.decision_motivation.clone().unwrap_or_default(),
         )
     });
-    ok(&DossierPage {
-        layout: Layout::new(&req, Some(&u), def.title()),
+    let dossier_id = d.id.clone();
+    render(status, &DossierPage {
+        layout: Layout::new(req, Some(u), def.title()).with_errors(!errors.is_empty()),
+        errors,
+        draft,
         dossier_id: d.id.clone(),
         number: d.number.as_ref().map_or_else(
             || "Pas encore attribué (brouillon)".to_owned(),
@@ -898,13 +822,12 @@ pub async fn show_dossier(
         } else {
             format!("/dossiers/{}/verifier", d.id)
         },
-        messages: messages
-            .iter()
-            .map(|m| {
-                let who = if m.from_staff { "Le service" } else { "Vous" };
-                (french_datetime(m.created_at), who.to_owned(), m.body.clone())
-            })
-            .collect(),
+        messages: super::messages::views(
+            &messages,
+            &files,
+            |m| if m.from_staff { "Le service".to_owned() } else { "Vous".to_owned() },
+            |a| format!("/dossiers/{dossier_id}/pieces-jointes/{a}"),
+        ),
         can_write: d.state != State::Brouillon,
         decision,
         reads,
@@ -984,29 +907,45 @@ pub async fn resubmit(
 
 /// The usager writes to the service.
 pub async fn send_message(
+    req: HttpRequest,
     state: web::Data<AppState>,
     CurrentUser(u): CurrentUser,
     path: web::Path<String>,
-    CsrfForm(form): CsrfForm,
+    payload: web::Payload,
 ) -> WebResult<HttpResponse> {
     let (d, _def) = load_own(&state, &u, &path).await?;
     if d.state == State::Brouillon {
-        return Err(WebError::Refused(
-            "Envoyez d’abord votre demande : vous pourrez ensuite écrire au service.".into(),
-        ));
+        return Err(WebError::Refused("Envoyez d’abord votre demande : vous pourrez ensuite écrire au service.".into()));
     }
-    let body: String = form.get("message").trim().chars().take(5000).collect();
-    if !body.is_empty() {
-        let (id, author) = (d.id.clone(), u.user.id.clone());
-        state
-            .pool
-            .run(move |c| {
-                guichet_dossiers::instruction::post_message(c, &id, &author, false, &body, None)
-                    .map_err(WebError::from)
-            })
-            .await?;
+    let sub = read_submission(&req, payload, &state, &super::messages::file_rule).await?;
+    let body: String = sub.get("message").trim().chars().take(5000).collect();
+    let (files, refused) = super::messages::attachments(&sub);
+    if !refused.is_empty() || (body.is_empty() && files.is_empty()) {
+        let errors = if refused.is_empty() {
+            vec![("message".to_owned(), "Écrivez votre message ou joignez un document".to_owned())]
+        } else {
+            refused.into_iter().map(|m| (super::messages::FILE_FIELD.to_owned(), m)).collect()
+        };
+        return render_own(&req, &state, &u, &path, errors, body, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
+    let (id, author) = (d.id.clone(), u.user.id.clone());
+    state
+        .pool
+        .run(move |c| guichet_dossiers::instruction::post_message(c, &id, &author, false, &body, &files, None).map_err(WebError::from))
+        .await?;
     Ok(see_other(&format!("/dossiers/{}#messages", d.id)))
+}
+
+/// A file joined to a message of the usager's own dossier.
+pub async fn download_attachment(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<(String, String)>,
+) -> WebResult<HttpResponse> {
+    let (id, attachment) = path.into_inner();
+    let (d, _def) = load_own(&state, &u, &id).await?;
+    let files = state.pool.run(move |c| guichet_dossiers::instruction::attachments_of(c, &d.id).map_err(WebError::from)).await?;
+    super::messages::send_attachment(&state, &files, &attachment)
 }
 
 pub async fn decision_pdf(

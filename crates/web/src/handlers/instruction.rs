@@ -420,7 +420,7 @@ async fn render_dossier(
     let (id, reader) = (d.id.clone(), l.staff.0.user.id.clone());
     let service = d.service_code.clone();
     let dd = d.clone();
-    let (events, messages, members, complement) = state
+    let (events, (messages, files), members, complement) = state
         .pool
         .run(move |c| {
             if has_sensitive && sees_sensitive {
@@ -428,12 +428,13 @@ async fn render_dossier(
             }
             let events = store::events(c, &id, false)?;
             let messages = instruction::messages_of(c, &id)?;
+            let files = instruction::attachments_of(c, &id)?;
             let members = match guichet_accounts::services::find_by_code(c, &service)? {
                 Some(s) => guichet_accounts::services::members(c, &s.id)?,
                 None => Vec::new(),
             };
             let complement = instruction::pending_complement(c, &dd)?;
-            Ok::<_, WebError>((events, messages, members, complement))
+            Ok::<_, WebError>((events, (messages, files), members, complement))
         })
         .await?;
     let name_of = |uid: &Option<String>| {
@@ -534,20 +535,12 @@ async fn render_dossier(
                 )
             })
             .collect(),
-        messages: messages
-            .iter()
-            .map(|m| {
-                (
-                    fr_date(m.created_at),
-                    if m.from_staff {
-                        name_of(&Some(m.author_id.clone()))
-                    } else {
-                        "Usager".into()
-                    },
-                    m.body.clone(),
-                )
-            })
-            .collect(),
+        messages: super::messages::views(
+            &messages,
+            &files,
+            |m| if m.from_staff { name_of(&Some(m.author_id.clone())) } else { "Usager".into() },
+            |a| format!("/instruction/dossiers/{}/pieces-jointes/{a}", d.id),
+        ),
         members: members
             .iter()
             .filter(|m| m.role != Role::Usager)
@@ -855,41 +848,50 @@ pub async fn add_note(
 }
 
 pub async fn send_message(
+    req: HttpRequest,
     state: web::Data<AppState>,
     CurrentUser(u): CurrentUser,
     path: web::Path<String>,
-    CsrfForm(form): CsrfForm,
+    payload: web::Payload,
 ) -> WebResult<HttpResponse> {
     let l = load(&state, u, &path).await?;
-    let body: String = form.get("message").trim().chars().take(5000).collect();
-    if !body.is_empty() {
-        let (id, author, owner) = (
-            l.dossier.id.clone(),
-            l.staff.0.user.id.clone(),
-            l.dossier.owner_id.clone(),
-        );
-        let number = l
-            .dossier
-            .number
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        let link = format!("{}/dossiers/{}", state.settings.public_url, l.dossier.id);
-        let title = l.def.title().to_owned();
-        state
-            .pool
-            .run(move |c| {
-                let owner = guichet_accounts::users::find(c, &owner)?.ok_or(WebError::NotFound)?;
-                let email = guichet_notify::emails::new_message(&owner.email, &number, &title, &link);
-                instruction::post_message(c, &id, &author, true, &body, Some(&email)).map_err(WebError::from)
-            })
-            .await?;
-        state.delivery.wake();
+    let sub = crate::submission::read_submission(&req, payload, &state, &super::messages::file_rule).await?;
+    let body: String = sub.get("message").trim().chars().take(5000).collect();
+    let (files, refused) = super::messages::attachments(&sub);
+    if !refused.is_empty() || (body.is_empty() && files.is_empty()) {
+        let errors = if refused.is_empty() {
+            vec![("message".to_owned(), "Écrivez votre message ou joignez un document".to_owned())]
+        } else {
+            refused.into_iter().map(|m| (super::messages::FILE_FIELD.to_owned(), m)).collect()
+        };
+        return render_dossier(&req, &state, l, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    Ok(see_other(&format!(
-        "/instruction/dossiers/{}#messages",
-        l.dossier.id
-    )))
+    let (id, author, owner) = (l.dossier.id.clone(), l.staff.0.user.id.clone(), l.dossier.owner_id.clone());
+    let number = l.dossier.number.as_ref().map(ToString::to_string).unwrap_or_default();
+    let link = format!("{}/dossiers/{}", state.settings.public_url, l.dossier.id);
+    let title = l.def.title().to_owned();
+    state
+        .pool
+        .run(move |c| {
+            let owner = guichet_accounts::users::find(c, &owner)?.ok_or(WebError::NotFound)?;
+            let email = guichet_notify::emails::new_message(&owner.email, &number, &title, &link);
+            instruction::post_message(c, &id, &author, true, &body, &files, Some(&email)).map_err(WebError::from)
+        })
+        .await?;
+    state.delivery.wake();
+    Ok(see_other(&format!("/instruction/dossiers/{}#messages", l.dossier.id)))
+}
+
+pub async fn download_attachment(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<(String, String)>,
+) -> WebResult<HttpResponse> {
+    let (id, attachment) = path.into_inner();
+    let l = load(&state, u, &id).await?;
+    let did = l.dossier.id.clone();
+    let files = state.pool.run(move |c| instruction::attachments_of(c, &did).map_err(WebError::from)).await?;
+    super::messages::send_attachment(&state, &files, &attachment)
 }
 
 pub async fn download_file(

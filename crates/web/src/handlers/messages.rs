@@ -1,0 +1,78 @@
+//! Messages between the usager and the service, with attached files (both sides).
+
+use guichet_dossiers::instruction::{Attachment, Message, NewAttachment};
+
+use crate::submission::Submission;
+use crate::uploads::Received;
+
+/// The file input of the message forms.
+pub const FILE_FIELD: &str = "piece_jointe";
+
+/// Size bound (MB) and types of a message's attached files.
+pub fn file_rule(name: &str) -> Option<(u64, Vec<String>)> {
+    (name == FILE_FIELD).then(|| (10, vec!["application/pdf".into(), "image/jpeg".into(), "image/png".into()]))
+}
+
+/// The stored files of a submission, and the French reasons of the refused ones.
+pub fn attachments(sub: &Submission) -> (Vec<NewAttachment>, Vec<String>) {
+    let mut ok = Vec::new();
+    let mut refused = Vec::new();
+    for f in &sub.files {
+        match f {
+            Received::Stored(s) => ok.push(NewAttachment {
+                filename: s.name.clone(),
+                content_type: s.content_type.clone(),
+                size: i64::try_from(s.size).unwrap_or(i64::MAX),
+                sha256: s.sha256.clone(),
+            }),
+            Received::Refused { message, .. } => refused.push(message.clone()),
+            Received::Empty => {}
+        }
+    }
+    (ok, refused)
+}
+
+/// A message ready for a template.
+#[derive(Debug, Clone)]
+pub struct MessageView {
+    pub when: String,
+    pub who: String,
+    pub body: String,
+    /// (download link, file name)
+    pub files: Vec<(String, String)>,
+}
+
+/// Messages with their files; `link` makes the download URL of an attachment id.
+pub fn views(
+    messages: &[Message],
+    files: &[Attachment],
+    who: impl Fn(&Message) -> String,
+    link: impl Fn(&str) -> String,
+) -> Vec<MessageView> {
+    messages
+        .iter()
+        .map(|m| MessageView {
+            when: guichet_forms::french_date(m.created_at.date()),
+            who: who(m),
+            body: m.body.clone(),
+            files: files
+                .iter()
+                .filter(|a| a.message_id.as_deref() == Some(m.id.as_str()))
+                .map(|a| (link(&a.id), a.filename.clone()))
+                .collect(),
+        })
+        .collect()
+}
+
+/// Sends an attachment's bytes, if it belongs to the dossier.
+pub fn send_attachment(state: &crate::app::AppState, files: &[Attachment], attachment_id: &str) -> crate::error::WebResult<actix_web::HttpResponse> {
+    let a = files.iter().find(|a| a.id == attachment_id).ok_or(crate::error::WebError::NotFound)?;
+    let file = guichet_forms::FileRef {
+        id: a.sha256.clone(),
+        name: a.filename.clone(),
+        size: u64::try_from(a.size_bytes).unwrap_or(0),
+        content_type: a.content_type.clone(),
+        document_date: None,
+    };
+    crate::documents::send_file(state, &file)
+}
