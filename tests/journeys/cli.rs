@@ -43,3 +43,56 @@ fn forms_schema_prints_a_json_schema() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["properties"]["steps"].is_object(), "{v}");
 }
+
+/// `guichet serve` logs each request with a request id (JSON logs here) and stops cleanly on SIGTERM.
+#[test]
+fn serve_logs_request_ids_and_stops_on_sigterm() {
+    use std::io::Read;
+    let data = tempfile::tempdir().unwrap();
+    let port = guichet_test_support::free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_guichet"))
+        .args(["serve"])
+        .env("GUICHET_DATA_DIR", data.path())
+        .env("GUICHET_BIND", format!("127.0.0.1:{port}"))
+        .env("GUICHET_FORMS_DIR", guichet_test_support::forms_dir())
+        .env("GUICHET_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .env_remove("GUICHET_DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let ok = loop {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::Write;
+            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+            let mut resp = String::new();
+            let _ = s.read_to_string(&mut resp);
+            break resp.starts_with("HTTP/1.1 200");
+        }
+        assert!(std::time::Instant::now() < deadline, "server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(ok);
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(25);
+    let exit = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(std::time::Instant::now() < deadline, "server ignored SIGTERM");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(exit.success(), "{exit:?}");
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let logs = format!("{out}{err}");
+    assert!(logs.contains("Guichet est prêt"), "{logs}");
+    let request_line = logs.lines().find(|l| l.contains("/healthz")).unwrap_or_else(|| panic!("no request log: {logs}"));
+    let v: serde_json::Value = serde_json::from_str(request_line).unwrap_or_else(|e| panic!("{e}: {request_line}"));
+    assert!(request_line.contains("request_id"), "{v}");
+}

@@ -237,8 +237,9 @@ async fn an_apa_request_goes_from_first_step_to_deposit(backend: Backend) {
     // My dossiers shows it, deposited; the draft can no longer be edited.
     let mine = app.get_html("/mes-dossiers").await;
     assert!(mine.contains(&number) && mine.contains("Envoyé"));
-    let r = app.get(&format!("/dossiers/{dossier}/etapes/identite")).await;
-    assert_eq!(r.status(), StatusCode::CONFLICT);
+    // Until an instructor takes it, the usager may still amend it; changes wait until sent again.
+    assert_eq!(app.get(&format!("/dossiers/{dossier}/etapes/identite")).await.status(), StatusCode::OK);
+    assert!(app.get_html(&format!("/dossiers/{dossier}/verifier")).await.contains("Envoyer mes modifications"));
     // An uploaded file can be downloaded by its owner.
     let html = app.get_html(&format!("/dossiers/{dossier}")).await;
     assert!(html.contains(&number));
