@@ -195,7 +195,7 @@ export const CONTINUE = 'main form button[name=action][value=continuer]';
  * inputs before submitting (disabled controls are not sent), and demarches.test.mjs has a test that
  * shows the bug. Set to false once uploads.rs tests the raw file name.
  */
-export const WORKAROUND_EMPTY_FILE_PARTS = true;
+export const WORKAROUND_EMPTY_FILE_PARTS = false;
 
 /** Disables the file inputs without a chosen file, so that the browser does not send them. */
 export function dropEmptyFileInputs(page) {

@@ -295,6 +295,24 @@ async fn a_refused_upload_keeps_the_other_answers(backend: Backend) {
     assert!(!again.contains("virus.exe"));
 }
 
+async fn a_file_input_left_empty_is_no_file(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    app.create_user("vide@exemple.fr", PASSWORD, guichet_types::Role::Usager, &[]).await;
+    app.login("vide@exemple.fr", PASSWORD).await;
+    let first = start_draft(&app, "apa").await;
+    let dossier = first.split('/').nth(2).unwrap().to_owned();
+    let path = format!("/dossiers/{dossier}/etapes/pieces");
+    let html = app.get_html(&path).await;
+    let token = guichet_test_support::csrf_token(&html).unwrap();
+    // What a browser sends for an untouched file input: an empty file name and no bytes.
+    let empty = reqwest::multipart::Part::bytes(Vec::new()).file_name("").mime_str("application/octet-stream").unwrap();
+    let form = reqwest::multipart::Form::new().text("csrf_token", token).text("action", "continuer").part("piece_identite", empty);
+    let r = app.client.post(app.url(&path)).multipart(form).send().await.unwrap();
+    let page = r.text().await.unwrap();
+    assert!(!page.contains("est vide"), "{page}");
+    assert!(page.contains("Ajoutez") || page.contains("Saisissez") || page.contains("Il y a un problème"), "required documents are reported as missing, not as empty files");
+}
+
 async fn another_users_dossier_is_not_found(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
@@ -325,6 +343,7 @@ on_both_backends!(
     an_apa_request_goes_from_first_step_to_deposit,
     a_refused_upload_keeps_the_other_answers,
     another_users_dossier_is_not_found,
+    a_file_input_left_empty_is_no_file,
     a_definition_change_between_two_steps_is_told_to_the_usager,
 );
 

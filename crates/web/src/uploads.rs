@@ -56,11 +56,10 @@ impl FileStore {
         max_bytes: u64,
         accept: &[String],
     ) -> std::io::Result<Received> {
-        let name = sanitize_name(
-            part.content_disposition()
-                .and_then(|cd| cd.get_filename())
-                .unwrap_or(""),
-        );
+        // A file input left empty arrives as a part with an empty file name and no bytes: that is "no
+        // file", not an empty file, so test the name as sent, before it gets a default.
+        let sent_name = part.content_disposition().and_then(|cd| cd.get_filename()).unwrap_or("").to_owned();
+        let name = sanitize_name(&sent_name);
         let tmp = self.root.join("tmp").join(uuid_like());
         let mut file = std::fs::File::create(&tmp)?;
         let mut hasher = Sha256::new();
@@ -81,7 +80,7 @@ impl FileStore {
             file.write_all(&chunk)?;
         }
         drop(file);
-        if size == 0 && name.is_empty() {
+        if size == 0 && sent_name.trim().is_empty() {
             let _ = std::fs::remove_file(&tmp);
             return Ok(Received::Empty);
         }
