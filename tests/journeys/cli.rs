@@ -66,7 +66,8 @@ fn serve_logs_request_ids_and_stops_on_sigterm() {
     let ok = loop {
         if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
             use std::io::Write;
-            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap();
             let mut resp = String::new();
             let _ = s.read_to_string(&mut resp);
             break resp.starts_with("HTTP/1.1 200");
@@ -75,7 +76,10 @@ fn serve_logs_request_ids_and_stops_on_sigterm() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     };
     assert!(ok);
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(25);
     let exit = loop {
@@ -92,7 +96,11 @@ fn serve_logs_request_ids_and_stops_on_sigterm() {
     child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
     let logs = format!("{out}{err}");
     assert!(logs.contains("Guichet est prêt"), "{logs}");
-    let request_line = logs.lines().find(|l| l.contains("/healthz")).unwrap_or_else(|| panic!("no request log: {logs}"));
-    let v: serde_json::Value = serde_json::from_str(request_line).unwrap_or_else(|e| panic!("{e}: {request_line}"));
+    let request_line = logs
+        .lines()
+        .find(|l| l.contains("/healthz"))
+        .unwrap_or_else(|| panic!("no request log: {logs}"));
+    let v: serde_json::Value =
+        serde_json::from_str(request_line).unwrap_or_else(|e| panic!("{e}: {request_line}"));
     assert!(request_line.contains("request_id"), "{v}");
 }

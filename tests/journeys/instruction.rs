@@ -491,52 +491,113 @@ async fn an_admin_adds_an_agent_to_a_service(backend: Backend) {
 
 async fn messages_with_attachments_go_both_ways(backend: Backend) {
     let Some(smtp) = SmtpServer::start(0) else { return };
-    let Some(app) = TestApp::spawn_with(backend, |c| c.smtp_url = Some(SecretString::from(smtp.url()))).await else { return };
-    app.create_user("famille@exemple.fr", PASSWORD, Role::Usager, &[]).await;
-    app.create_user("agent@departement.fr", PASSWORD, Role::Instructeur, &["apa"]).await;
+    let Some(app) = TestApp::spawn_with(backend, |c| c.smtp_url = Some(SecretString::from(smtp.url()))).await
+    else {
+        return;
+    };
+    app.create_user("famille@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    app.create_user("agent@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
     let (id, number) = app.deposit("famille@exemple.fr", "apa", apa_answers()).await;
     let (agent, usager) = (Browser::new(&app), Browser::new(&app));
     agent.login("agent@departement.fr", PASSWORD).await;
     usager.login("famille@exemple.fr", PASSWORD).await;
 
-    let send = |b: &Browser<'_>, page: String, action: String, text: &'static str, file: Option<(&'static str, Vec<u8>)>| {
+    let send = |b: &Browser<'_>,
+                page: String,
+                action: String,
+                text: &'static str,
+                file: Option<(&'static str, Vec<u8>)>| {
         let client = b.client.clone();
         let app_url = app.address.clone();
         async move {
-            let html = client.get(format!("{app_url}{page}")).send().await.unwrap().text().await.unwrap();
+            let html = client
+                .get(format!("{app_url}{page}"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
             let token = guichet_test_support::csrf_token(&html).unwrap();
-            let mut form = reqwest::multipart::Form::new().text("csrf_token", token).text("message", text);
+            let mut form = reqwest::multipart::Form::new()
+                .text("csrf_token", token)
+                .text("message", text);
             if let Some((name, bytes)) = file {
-                form = form.part("piece_jointe", reqwest::multipart::Part::bytes(bytes).file_name(name));
+                form = form.part(
+                    "piece_jointe",
+                    reqwest::multipart::Part::bytes(bytes).file_name(name),
+                );
             }
-            client.post(format!("{app_url}{action}")).multipart(form).send().await.unwrap()
+            client
+                .post(format!("{app_url}{action}"))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
         }
     };
     let staff_page = format!("/instruction/dossiers/{id}");
     let own_page = format!("/dossiers/{id}");
-    let r = send(&agent, staff_page.clone(), format!("{staff_page}/messages"), "Voici le modèle d’attestation à signer.", Some(("modele.pdf", b"%PDF-1.4\n%%EOF\n".to_vec()))).await;
+    let r = send(
+        &agent,
+        staff_page.clone(),
+        format!("{staff_page}/messages"),
+        "Voici le modèle d’attestation à signer.",
+        Some(("modele.pdf", b"%PDF-1.4\n%%EOF\n".to_vec())),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let mail = smtp.wait_for("famille@exemple.fr", "nouveau message").await;
-    assert!(mail.body.contains(&number) && !mail.body.contains("attestation"), "the text stays on the platform");
+    assert!(
+        mail.body.contains(&number) && !mail.body.contains("attestation"),
+        "the text stays on the platform"
+    );
 
     let page = usager.get_html(&own_page).await;
     assert!(page.contains("Voici le modèle") && page.contains("modele.pdf"));
-    let href = page.split("href=\"").find(|h| h.contains("/pieces-jointes/")).unwrap().split('"').next().unwrap().to_owned();
+    let href = page
+        .split("href=\"")
+        .find(|h| h.contains("/pieces-jointes/"))
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
     let r = usager.get(&href).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.bytes().await.unwrap().starts_with(b"%PDF"));
     // Another usager cannot fetch it.
-    app.create_user("autre@exemple.fr", PASSWORD, Role::Usager, &[]).await;
+    app.create_user("autre@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
     let other = Browser::new(&app);
     other.login("autre@exemple.fr", PASSWORD).await;
     assert_eq!(other.get(&href).await.status(), StatusCode::NOT_FOUND);
 
     // A refused file keeps the text typed.
-    let r = send(&usager, own_page.clone(), format!("{own_page}/messages"), "Je joins l’attestation signée.", Some(("signee.exe", b"MZ\x90\0program".to_vec()))).await;
+    let r = send(
+        &usager,
+        own_page.clone(),
+        format!("{own_page}/messages"),
+        "Je joins l’attestation signée.",
+        Some(("signee.exe", b"MZ\x90\0program".to_vec())),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
-    assert!(html.contains("signee.exe") && html.contains("Je joins l’attestation signée."), "{html}");
-    let r = send(&usager, own_page.clone(), format!("{own_page}/messages"), "Je joins l’attestation signée.", Some(("signee.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec()))).await;
+    assert!(
+        html.contains("signee.exe") && html.contains("Je joins l’attestation signée."),
+        "{html}"
+    );
+    let r = send(
+        &usager,
+        own_page.clone(),
+        format!("{own_page}/messages"),
+        "Je joins l’attestation signée.",
+        Some(("signee.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec())),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let page = agent.get_html(&staff_page).await;
     assert!(page.contains("Je joins l’attestation signée.") && page.contains("signee.png"));

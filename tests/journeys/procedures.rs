@@ -238,8 +238,17 @@ async fn an_apa_request_goes_from_first_step_to_deposit(backend: Backend) {
     let mine = app.get_html("/mes-dossiers").await;
     assert!(mine.contains(&number) && mine.contains("Envoyé"));
     // Until an instructor takes it, the usager may still amend it; changes wait until sent again.
-    assert_eq!(app.get(&format!("/dossiers/{dossier}/etapes/identite")).await.status(), StatusCode::OK);
-    assert!(app.get_html(&format!("/dossiers/{dossier}/verifier")).await.contains("Envoyer mes modifications"));
+    assert_eq!(
+        app.get(&format!("/dossiers/{dossier}/etapes/identite"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert!(
+        app.get_html(&format!("/dossiers/{dossier}/verifier"))
+            .await
+            .contains("Envoyer mes modifications")
+    );
     // An uploaded file can be downloaded by its owner.
     let html = app.get_html(&format!("/dossiers/{dossier}")).await;
     assert!(html.contains(&number));
@@ -296,8 +305,11 @@ async fn a_refused_upload_keeps_the_other_answers(backend: Backend) {
 }
 
 async fn a_file_input_left_empty_is_no_file(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
-    app.create_user("vide@exemple.fr", PASSWORD, guichet_types::Role::Usager, &[]).await;
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("vide@exemple.fr", PASSWORD, guichet_types::Role::Usager, &[])
+        .await;
     app.login("vide@exemple.fr", PASSWORD).await;
     let first = start_draft(&app, "apa").await;
     let dossier = first.split('/').nth(2).unwrap().to_owned();
@@ -305,12 +317,27 @@ async fn a_file_input_left_empty_is_no_file(backend: Backend) {
     let html = app.get_html(&path).await;
     let token = guichet_test_support::csrf_token(&html).unwrap();
     // What a browser sends for an untouched file input: an empty file name and no bytes.
-    let empty = reqwest::multipart::Part::bytes(Vec::new()).file_name("").mime_str("application/octet-stream").unwrap();
-    let form = reqwest::multipart::Form::new().text("csrf_token", token).text("action", "continuer").part("piece_identite", empty);
-    let r = app.client.post(app.url(&path)).multipart(form).send().await.unwrap();
+    let empty = reqwest::multipart::Part::bytes(Vec::new())
+        .file_name("")
+        .mime_str("application/octet-stream")
+        .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", token)
+        .text("action", "continuer")
+        .part("piece_identite", empty);
+    let r = app
+        .client
+        .post(app.url(&path))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     let page = r.text().await.unwrap();
     assert!(!page.contains("est vide"), "{page}");
-    assert!(page.contains("Ajoutez") || page.contains("Saisissez") || page.contains("Il y a un problème"), "required documents are reported as missing, not as empty files");
+    assert!(
+        page.contains("Ajoutez") || page.contains("Saisissez") || page.contains("Il y a un problème"),
+        "required documents are reported as missing, not as empty files"
+    );
 }
 
 async fn another_users_dossier_is_not_found(backend: Backend) {

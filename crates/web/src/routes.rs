@@ -46,7 +46,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/dossiers/{id}/deposer", post().to(demarches::deposit))
         .route("/dossiers/{id}/renvoyer", post().to(demarches::resubmit))
         .route("/dossiers/{id}/messages", post().to(demarches::send_message))
-        .route("/dossiers/{id}/pieces-jointes/{attachment}", get().to(demarches::download_attachment))
+        .route(
+            "/dossiers/{id}/pieces-jointes/{attachment}",
+            get().to(demarches::download_attachment),
+        )
         .route("/dossiers/{id}/decision.pdf", get().to(demarches::decision_pdf))
         .route("/dossiers/{id}/confirmation", get().to(demarches::confirmation))
         .route("/dossiers/{id}/recepisse.pdf", get().to(demarches::receipt_pdf))
@@ -79,7 +82,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/instruction/dossiers/{id}/messages",
             post().to(instruction::send_message),
         )
-        .route("/instruction/dossiers/{id}/pieces-jointes/{attachment}", get().to(instruction::download_attachment))
+        .route(
+            "/instruction/dossiers/{id}/pieces-jointes/{attachment}",
+            get().to(instruction::download_attachment),
+        )
         .route(
             "/instruction/dossiers/{id}/fichiers/{sha}",
             get().to(instruction::download_file),

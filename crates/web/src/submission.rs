@@ -18,7 +18,10 @@ pub struct Submission {
 
 impl Submission {
     pub fn get(&self, name: &str) -> &str {
-        self.pairs.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
     }
 }
 
@@ -33,20 +36,30 @@ pub async fn read_submission(
     state: &AppState,
     files: &dyn Fn(&str) -> Option<(u64, Vec<String>)>,
 ) -> WebResult<Submission> {
-    let expected = req.extensions().get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+    let expected = req
+        .extensions()
+        .get::<CsrfToken>()
+        .map(|t| t.0.clone())
+        .unwrap_or_default();
     let is_multipart = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let mut sub = Submission { pairs: Vec::new(), files: Vec::new() };
+    let mut sub = Submission {
+        pairs: Vec::new(),
+        files: Vec::new(),
+    };
     if is_multipart {
         let mut mp = actix_multipart::Multipart::new(req.headers(), payload);
         let mut total: u64 = 0;
         while let Some(part) = mp.next().await {
             let mut part = part.map_err(|e| WebError::BadRequest(e.to_string()))?;
             let name = part.name().unwrap_or_default().to_owned();
-            let is_file = part.content_disposition().and_then(|cd| cd.get_filename()).is_some();
+            let is_file = part
+                .content_disposition()
+                .and_then(|cd| cd.get_filename())
+                .is_some();
             if is_file {
                 let Some((max_mb, accept)) = files(&name) else {
                     while part.next().await.is_some() {}
@@ -76,7 +89,9 @@ pub async fn read_submission(
         }
     } else {
         let body = read_body(payload).await?;
-        sub.pairs = form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        sub.pairs = form_urlencoded::parse(&body)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
     }
     if !csrf::matches(&expected, sub.get(csrf::FIELD)) {
         // Refused before anything is saved; the stored bytes of any file stay unreferenced and harmless.

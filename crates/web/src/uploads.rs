@@ -58,7 +58,11 @@ impl FileStore {
     ) -> std::io::Result<Received> {
         // A file input left empty arrives as a part with an empty file name and no bytes: that is "no
         // file", not an empty file, so test the name as sent, before it gets a default.
-        let sent_name = part.content_disposition().and_then(|cd| cd.get_filename()).unwrap_or("").to_owned();
+        let sent_name = part
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .unwrap_or("")
+            .to_owned();
         let name = sanitize_name(&sent_name);
         let tmp = self.root.join("tmp").join(uuid_like());
         let mut file = std::fs::File::create(&tmp)?;

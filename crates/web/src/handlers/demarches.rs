@@ -17,11 +17,11 @@ use crate::error::{WebError, WebResult};
 use crate::form::CsrfForm;
 use crate::procedures::{self, today};
 use crate::session::{CurrentUser, MaybeUser, SessionUser};
+use crate::submission::{Submission, read_submission};
 use crate::templates::{
     CheckPage, ConfirmationPage, DossierPage, DossierRow, Layout, MyDossiersPage, StartPage, StepPage,
     TasksPage, UiField,
 };
-use crate::submission::{Submission, read_submission};
 use crate::uploads::Received;
 
 impl From<DossierError> for WebError {
@@ -378,7 +378,10 @@ fn attach_files(
 ) -> Vec<FieldError> {
     let mut errors = Vec::new();
     // One dossier's files are bounded as a whole, not only file by file.
-    let mut total: u64 = crate::documents::files_of(&Value::Object(answers.clone())).iter().map(|f| f.size).sum();
+    let mut total: u64 = crate::documents::files_of(&Value::Object(answers.clone()))
+        .iter()
+        .map(|f| f.size)
+        .sum();
     for r in &sub.files {
         if let Received::Stored(s) = r
             && total + s.size > max_dossier_bytes
@@ -461,10 +464,19 @@ pub async fn submit_step(
     let draft = load_draft(&state, &u, &id).await?;
     let def = draft.def.clone();
     def.step(&step).ok_or(WebError::NotFound)?;
-    let rules = |name: &str| def.field(name).map(|f| (u64::from(f.max_size_mb.unwrap_or(10)), f.accept.clone()));
+    let rules = |name: &str| {
+        def.field(name)
+            .map(|f| (u64::from(f.max_size_mb.unwrap_or(10)), f.accept.clone()))
+    };
     let sub = read_submission(&req, payload, &state, &rules).await?;
     let mut answers = draft.answers.clone();
-    let mut upload_errors = attach_files(&def, &step, &sub, &mut answers, state.settings.config.max_dossier_upload_mb * 1024 * 1024);
+    let mut upload_errors = attach_files(
+        &def,
+        &step,
+        &sub,
+        &mut answers,
+        state.settings.config.max_dossier_upload_mb * 1024 * 1024,
+    );
 
     // Group and file buttons act on the page and show it again; only "Continuer" moves on.
     let action = sub.get("action").to_owned();
@@ -792,46 +804,55 @@ async fn render_own(
         )
     });
     let dossier_id = d.id.clone();
-    render(status, &DossierPage {
-        layout: Layout::new(req, Some(u), def.title()).with_errors(!errors.is_empty()),
-        errors,
-        draft,
-        dossier_id: d.id.clone(),
-        number: d.number.as_ref().map_or_else(
-            || "Pas encore attribué (brouillon)".to_owned(),
-            ToString::to_string,
-        ),
-        state: d.state.label().to_owned(),
-        deposited: d.deposited_at.map(french_datetime).unwrap_or_default(),
-        due: d.due_at.map(french_datetime).unwrap_or_default(),
-        is_draft: d.state == State::Brouillon,
-        continue_href: first_page(&def, &d),
-        has_receipt: d.number.is_some(),
-        timeline: events
-            .iter()
-            .map(|e| (french_datetime(e.created_at), event_label(&e.kind).to_owned()))
-            .collect(),
-        complement: complement.map(|c| {
-            let mut items = c.documents;
-            items.extend(c.answers);
-            (items, c.message)
-        }),
-        can_edit: d.state == State::Depose,
-        edit_href: if def.has_task_list() {
-            format!("/dossiers/{}/taches", d.id)
-        } else {
-            format!("/dossiers/{}/verifier", d.id)
+    render(
+        status,
+        &DossierPage {
+            layout: Layout::new(req, Some(u), def.title()).with_errors(!errors.is_empty()),
+            errors,
+            draft,
+            dossier_id: d.id.clone(),
+            number: d.number.as_ref().map_or_else(
+                || "Pas encore attribué (brouillon)".to_owned(),
+                ToString::to_string,
+            ),
+            state: d.state.label().to_owned(),
+            deposited: d.deposited_at.map(french_datetime).unwrap_or_default(),
+            due: d.due_at.map(french_datetime).unwrap_or_default(),
+            is_draft: d.state == State::Brouillon,
+            continue_href: first_page(&def, &d),
+            has_receipt: d.number.is_some(),
+            timeline: events
+                .iter()
+                .map(|e| (french_datetime(e.created_at), event_label(&e.kind).to_owned()))
+                .collect(),
+            complement: complement.map(|c| {
+                let mut items = c.documents;
+                items.extend(c.answers);
+                (items, c.message)
+            }),
+            can_edit: d.state == State::Depose,
+            edit_href: if def.has_task_list() {
+                format!("/dossiers/{}/taches", d.id)
+            } else {
+                format!("/dossiers/{}/verifier", d.id)
+            },
+            messages: super::messages::views(
+                &messages,
+                &files,
+                |m| {
+                    if m.from_staff {
+                        "Le service".to_owned()
+                    } else {
+                        "Vous".to_owned()
+                    }
+                },
+                |a| format!("/dossiers/{dossier_id}/pieces-jointes/{a}"),
+            ),
+            can_write: d.state != State::Brouillon,
+            decision,
+            reads,
         },
-        messages: super::messages::views(
-            &messages,
-            &files,
-            |m| if m.from_staff { "Le service".to_owned() } else { "Vous".to_owned() },
-            |a| format!("/dossiers/{dossier_id}/pieces-jointes/{a}"),
-        ),
-        can_write: d.state != State::Brouillon,
-        decision,
-        reads,
-    })
+    )
 }
 
 // ------------------------------------------------------------------------------- receipt and files
@@ -915,23 +936,43 @@ pub async fn send_message(
 ) -> WebResult<HttpResponse> {
     let (d, _def) = load_own(&state, &u, &path).await?;
     if d.state == State::Brouillon {
-        return Err(WebError::Refused("Envoyez d’abord votre demande : vous pourrez ensuite écrire au service.".into()));
+        return Err(WebError::Refused(
+            "Envoyez d’abord votre demande : vous pourrez ensuite écrire au service.".into(),
+        ));
     }
     let sub = read_submission(&req, payload, &state, &super::messages::file_rule).await?;
     let body: String = sub.get("message").trim().chars().take(5000).collect();
     let (files, refused) = super::messages::attachments(&sub);
     if !refused.is_empty() || (body.is_empty() && files.is_empty()) {
         let errors = if refused.is_empty() {
-            vec![("message".to_owned(), "Écrivez votre message ou joignez un document".to_owned())]
+            vec![(
+                "message".to_owned(),
+                "Écrivez votre message ou joignez un document".to_owned(),
+            )]
         } else {
-            refused.into_iter().map(|m| (super::messages::FILE_FIELD.to_owned(), m)).collect()
+            refused
+                .into_iter()
+                .map(|m| (super::messages::FILE_FIELD.to_owned(), m))
+                .collect()
         };
-        return render_own(&req, &state, &u, &path, errors, body, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render_own(
+            &req,
+            &state,
+            &u,
+            &path,
+            errors,
+            body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     let (id, author) = (d.id.clone(), u.user.id.clone());
     state
         .pool
-        .run(move |c| guichet_dossiers::instruction::post_message(c, &id, &author, false, &body, &files, None).map_err(WebError::from))
+        .run(move |c| {
+            guichet_dossiers::instruction::post_message(c, &id, &author, false, &body, &files, None)
+                .map_err(WebError::from)
+        })
         .await?;
     Ok(see_other(&format!("/dossiers/{}#messages", d.id)))
 }
@@ -944,7 +985,10 @@ pub async fn download_attachment(
 ) -> WebResult<HttpResponse> {
     let (id, attachment) = path.into_inner();
     let (d, _def) = load_own(&state, &u, &id).await?;
-    let files = state.pool.run(move |c| guichet_dossiers::instruction::attachments_of(c, &d.id).map_err(WebError::from)).await?;
+    let files = state
+        .pool
+        .run(move |c| guichet_dossiers::instruction::attachments_of(c, &d.id).map_err(WebError::from))
+        .await?;
     super::messages::send_attachment(&state, &files, &attachment)
 }
 

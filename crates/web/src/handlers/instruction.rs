@@ -538,7 +538,13 @@ async fn render_dossier(
         messages: super::messages::views(
             &messages,
             &files,
-            |m| if m.from_staff { name_of(&Some(m.author_id.clone())) } else { "Usager".into() },
+            |m| {
+                if m.from_staff {
+                    name_of(&Some(m.author_id.clone()))
+                } else {
+                    "Usager".into()
+                }
+            },
             |a| format!("/instruction/dossiers/{}/pieces-jointes/{a}", d.id),
         ),
         members: members
@@ -860,14 +866,29 @@ pub async fn send_message(
     let (files, refused) = super::messages::attachments(&sub);
     if !refused.is_empty() || (body.is_empty() && files.is_empty()) {
         let errors = if refused.is_empty() {
-            vec![("message".to_owned(), "Écrivez votre message ou joignez un document".to_owned())]
+            vec![(
+                "message".to_owned(),
+                "Écrivez votre message ou joignez un document".to_owned(),
+            )]
         } else {
-            refused.into_iter().map(|m| (super::messages::FILE_FIELD.to_owned(), m)).collect()
+            refused
+                .into_iter()
+                .map(|m| (super::messages::FILE_FIELD.to_owned(), m))
+                .collect()
         };
         return render_dossier(&req, &state, l, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let (id, author, owner) = (l.dossier.id.clone(), l.staff.0.user.id.clone(), l.dossier.owner_id.clone());
-    let number = l.dossier.number.as_ref().map(ToString::to_string).unwrap_or_default();
+    let (id, author, owner) = (
+        l.dossier.id.clone(),
+        l.staff.0.user.id.clone(),
+        l.dossier.owner_id.clone(),
+    );
+    let number = l
+        .dossier
+        .number
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     let link = format!("{}/dossiers/{}", state.settings.public_url, l.dossier.id);
     let title = l.def.title().to_owned();
     state
@@ -875,11 +896,15 @@ pub async fn send_message(
         .run(move |c| {
             let owner = guichet_accounts::users::find(c, &owner)?.ok_or(WebError::NotFound)?;
             let email = guichet_notify::emails::new_message(&owner.email, &number, &title, &link);
-            instruction::post_message(c, &id, &author, true, &body, &files, Some(&email)).map_err(WebError::from)
+            instruction::post_message(c, &id, &author, true, &body, &files, Some(&email))
+                .map_err(WebError::from)
         })
         .await?;
     state.delivery.wake();
-    Ok(see_other(&format!("/instruction/dossiers/{}#messages", l.dossier.id)))
+    Ok(see_other(&format!(
+        "/instruction/dossiers/{}#messages",
+        l.dossier.id
+    )))
 }
 
 pub async fn download_attachment(
@@ -890,7 +915,10 @@ pub async fn download_attachment(
     let (id, attachment) = path.into_inner();
     let l = load(&state, u, &id).await?;
     let did = l.dossier.id.clone();
-    let files = state.pool.run(move |c| instruction::attachments_of(c, &did).map_err(WebError::from)).await?;
+    let files = state
+        .pool
+        .run(move |c| instruction::attachments_of(c, &did).map_err(WebError::from))
+        .await?;
     super::messages::send_attachment(&state, &files, &attachment)
 }
 

@@ -10,7 +10,12 @@ pub const FILE_FIELD: &str = "piece_jointe";
 
 /// Size bound (MB) and types of a message's attached files.
 pub fn file_rule(name: &str) -> Option<(u64, Vec<String>)> {
-    (name == FILE_FIELD).then(|| (10, vec!["application/pdf".into(), "image/jpeg".into(), "image/png".into()]))
+    (name == FILE_FIELD).then(|| {
+        (
+            10,
+            vec!["application/pdf".into(), "image/jpeg".into(), "image/png".into()],
+        )
+    })
 }
 
 /// The stored files of a submission, and the French reasons of the refused ones.
@@ -65,8 +70,15 @@ pub fn views(
 }
 
 /// Sends an attachment's bytes, if it belongs to the dossier.
-pub fn send_attachment(state: &crate::app::AppState, files: &[Attachment], attachment_id: &str) -> crate::error::WebResult<actix_web::HttpResponse> {
-    let a = files.iter().find(|a| a.id == attachment_id).ok_or(crate::error::WebError::NotFound)?;
+pub fn send_attachment(
+    state: &crate::app::AppState,
+    files: &[Attachment],
+    attachment_id: &str,
+) -> crate::error::WebResult<actix_web::HttpResponse> {
+    let a = files
+        .iter()
+        .find(|a| a.id == attachment_id)
+        .ok_or(crate::error::WebError::NotFound)?;
     let file = guichet_forms::FileRef {
         id: a.sha256.clone(),
         name: a.filename.clone(),
