@@ -25,6 +25,9 @@ impl Submission {
     }
 }
 
+/// A file input's bounds: its size limit in MB and its accepted MIME types.
+pub type FileRule = (u64, Vec<String>);
+
 /// Largest text field in a multipart body.
 const MAX_TEXT_PART: usize = 64 * 1024;
 
@@ -34,7 +37,7 @@ pub async fn read_submission(
     req: &HttpRequest,
     payload: web::Payload,
     state: &AppState,
-    files: &dyn Fn(&str) -> Option<(u64, Vec<String>)>,
+    files: &dyn Fn(&str) -> Option<FileRule>,
 ) -> WebResult<Submission> {
     let expected = req
         .extensions()

@@ -9,7 +9,7 @@ use crate::uploads::Received;
 pub const FILE_FIELD: &str = "piece_jointe";
 
 /// Size bound (MB) and types of a message's attached files.
-pub fn file_rule(name: &str) -> Option<(u64, Vec<String>)> {
+pub fn file_rule(name: &str) -> Option<crate::submission::FileRule> {
     (name == FILE_FIELD).then(|| {
         (
             10,
