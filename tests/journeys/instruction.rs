@@ -254,8 +254,10 @@ async fn two_instructors_cannot_both_win(backend: Backend) {
     assert!(rb.text().await.unwrap().contains("modifié par quelqu’un d’autre"));
 }
 
-/// Every route × every role: nothing leaks, and a guessed id finds nothing.
+/// Every route that touches a dossier or a role × every role: nothing leaks, and a guessed id finds
+/// nothing. Public pages (home, sign-up, simulators…) answer everybody alike and are covered elsewhere.
 async fn authorization_matrix(backend: Backend) {
+    use sha2::Digest;
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
@@ -269,7 +271,15 @@ async fn authorization_matrix(backend: Backend) {
         .await;
     app.create_user("admin@departement.fr", PASSWORD, Role::Admin, &[])
         .await;
-    let (id, number) = app.deposit("owner@exemple.fr", "apa", apa_answers()).await;
+    // A real stored file behind the identity document of the dossier.
+    let bytes = b"%PDF-1.4\nmatrice\n%%EOF\n".to_vec();
+    let sha = hex::encode(sha2::Sha256::digest(&bytes));
+    let dir = app.data_dir.path().join("fichiers").join(&sha[..2]);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(&sha), &bytes).unwrap();
+    let mut answers = apa_answers();
+    answers["piece_identite"][0]["id"] = Value::String(sha.clone());
+    let (id, number) = app.deposit("owner@exemple.fr", "apa", answers).await;
 
     let roles = ["anonymous", "owner", "other", "apa", "mdph", "admin"];
     let mut browsers = Vec::new();
@@ -284,20 +294,36 @@ async fn authorization_matrix(backend: Backend) {
         }
         browsers.push(b);
     }
+    let guess = "00000000-0000-4000-8000-000000000000";
     // (path, expected status per role in the order above)
     let gets: Vec<(String, [u16; 6])> = vec![
+        ("/mes-dossiers".into(), [303, 200, 200, 200, 200, 200]),
         (format!("/dossiers/{id}"), [303, 200, 404, 404, 404, 404]),
+        (
+            format!("/dossiers/{id}/confirmation"),
+            [303, 200, 404, 404, 404, 404],
+        ),
         (
             format!("/dossiers/{id}/recepisse.pdf"),
             [303, 200, 404, 404, 404, 404],
         ),
+        (
+            format!("/dossiers/{id}/decision.pdf"),
+            [303, 404, 404, 404, 404, 404],
+        ),
+        (
+            format!("/dossiers/{id}/fichiers/{sha}"),
+            [303, 200, 404, 404, 404, 404],
+        ),
         (format!("/dossiers/{id}/verifier"), [303, 200, 404, 404, 404, 404]),
+        (format!("/dossiers/{id}/taches"), [303, 303, 404, 404, 404, 404]),
         (
             format!("/dossiers/{id}/etapes/identite"),
             [303, 200, 404, 404, 404, 404],
         ),
         ("/instruction".into(), [303, 403, 403, 200, 200, 200]),
         ("/instruction/export.csv".into(), [303, 403, 403, 200, 200, 200]),
+        ("/instruction/statistiques".into(), [303, 403, 403, 200, 200, 200]),
         (
             format!("/instruction/dossiers/{id}"),
             [303, 403, 403, 200, 404, 200],
@@ -306,13 +332,23 @@ async fn authorization_matrix(backend: Backend) {
             format!("/instruction/dossiers/{id}/recepisse.pdf"),
             [303, 403, 403, 200, 404, 200],
         ),
-        // A guessed id: nothing, for everyone.
         (
-            "/dossiers/00000000-0000-4000-8000-000000000000".into(),
+            format!("/instruction/dossiers/{id}/decision.pdf"),
+            [303, 403, 403, 404, 404, 404],
+        ),
+        (
+            format!("/instruction/dossiers/{id}/fichiers/{sha}"),
+            [303, 403, 403, 200, 404, 200],
+        ),
+        ("/admin".into(), [303, 403, 403, 403, 403, 200]),
+        // A guessed id: nothing, for everyone.
+        (format!("/dossiers/{guess}"), [303, 404, 404, 404, 404, 404]),
+        (
+            format!("/dossiers/{guess}/recepisse.pdf"),
             [303, 404, 404, 404, 404, 404],
         ),
         (
-            "/instruction/dossiers/00000000-0000-4000-8000-000000000000".into(),
+            format!("/instruction/dossiers/{guess}"),
             [303, 403, 403, 404, 404, 404],
         ),
     ];
@@ -321,7 +357,8 @@ async fn authorization_matrix(backend: Backend) {
             let r = b.get(path).await;
             let status = r.status().as_u16();
             assert_eq!(status, expected[i], "GET {path} as {}", roles[i]);
-            let body = r.text().await.unwrap();
+            let body = r.bytes().await.unwrap();
+            let body = String::from_utf8_lossy(&body);
             if status != 200 || roles[i] == "mdph" || roles[i] == "other" {
                 assert!(
                     !body.contains(&number) && !body.contains("Jeanne Marie Durand"),
@@ -331,19 +368,71 @@ async fn authorization_matrix(backend: Backend) {
             }
         }
     }
-    // State-changing routes: only the service's instructors and the admin get through.
-    let posts: Vec<(String, [u16; 6])> = vec![
+    // State-changing routes. Each form is sent incomplete on purpose where the role may act (422/400/409),
+    // so that one role's success does not change what the next one sees.
+    let posts: Vec<(String, Vec<(&str, &str)>, [u16; 6])> = vec![
+        (
+            format!("/instruction/dossiers/{id}/actions/classer"),
+            vec![("version", "0")],
+            [303, 403, 403, 422, 404, 422],
+        ),
+        (
+            format!("/instruction/dossiers/{id}/actions/accepter"),
+            vec![("version", "0")],
+            [303, 403, 403, 422, 404, 422],
+        ),
+        (
+            format!("/instruction/dossiers/{id}/affecter"),
+            vec![("version", "pas un nombre")],
+            [303, 403, 403, 400, 404, 400],
+        ),
+        (
+            format!("/instruction/dossiers/{guess}/actions/prendre"),
+            vec![("version", "0")],
+            [303, 403, 403, 404, 404, 404],
+        ),
         (
             format!("/instruction/dossiers/{id}/notes"),
+            vec![("note", "x")],
             [303, 403, 403, 303, 404, 303],
         ),
         (
             format!("/instruction/dossiers/{id}/messages"),
+            vec![("message", "x")],
             [303, 403, 403, 303, 404, 303],
         ),
-        (format!("/dossiers/{id}/messages"), [303, 303, 404, 404, 404, 404]),
+        (
+            format!("/dossiers/{id}/messages"),
+            vec![("message", "x")],
+            [303, 303, 404, 404, 404, 404],
+        ),
+        (
+            format!("/dossiers/{id}/etapes/identite"),
+            vec![("action", "continuer")],
+            [303, 422, 404, 404, 404, 404],
+        ),
+        (
+            format!("/dossiers/{id}/deposer"),
+            vec![],
+            [303, 409, 404, 404, 404, 404],
+        ),
+        (
+            format!("/dossiers/{guess}/deposer"),
+            vec![],
+            [303, 404, 404, 404, 404, 404],
+        ),
+        (
+            "/admin/services".into(),
+            vec![("code", ""), ("nom", "")],
+            [303, 403, 403, 403, 403, 422],
+        ),
+        (
+            "/admin/membres".into(),
+            vec![("email", "x"), ("service", "apa")],
+            [303, 403, 403, 403, 403, 422],
+        ),
     ];
-    for (path, expected) in &posts {
+    for (path, fields, expected) in &posts {
         for (i, b) in browsers.iter().enumerate() {
             // Any page with a form gives the token: the login form, or the logout button once logged in.
             let form_page = if roles[i] == "anonymous" {
@@ -351,12 +440,18 @@ async fn authorization_matrix(backend: Backend) {
             } else {
                 "/mentions-legales"
             };
-            let r = b
-                .post_form(form_page, path, &[("note", "x"), ("message", "x")])
-                .await;
+            let r = b.post_form(form_page, path, fields).await;
             assert_eq!(r.status().as_u16(), expected[i], "POST {path} as {}", roles[i]);
             if roles[i] == "anonymous" {
                 assert!(location(&r).starts_with("/connexion"));
+            }
+            let body = r.text().await.unwrap();
+            if roles[i] == "mdph" || roles[i] == "other" {
+                assert!(
+                    !body.contains(&number),
+                    "POST {path} as {} leaks the dossier",
+                    roles[i]
+                );
             }
         }
     }

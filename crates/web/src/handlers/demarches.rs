@@ -634,6 +634,12 @@ pub async fn deposit(
     _csrf: CsrfForm,
 ) -> WebResult<HttpResponse> {
     let draft = load_draft(&state, &u, &path).await?;
+    if draft.dossier.state != State::Brouillon {
+        return Err(WebError::Refused(
+            "Cette demande a déjà été envoyée. Pour la modifier, utilisez « Envoyer mes modifications »."
+                .into(),
+        ));
+    }
     let mut answers = draft.answers.clone();
     draft.def.normalize_answers(&mut answers, today());
     let errors = draft.def.validate_all(&answers, today());
