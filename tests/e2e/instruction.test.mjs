@@ -1,0 +1,518 @@
+// The back office, in the browser: the instructor journey and every back-office page checked as pages.mjs's
+// pages are (axe-core WCAG 2.1 A/AA with 0 violations, a visible focus on every Tab stop, the skip link,
+// reflow at 320 px, text at 200 %; in error states, the error summary: focused, linking to each field,
+// each link moving the focus there). Screenshots of each page at 1280 and 320 px go to target/e2e/.
+//
+// The journey, with one browser context per actor (logging out revokes every session of an account: nobody
+// logs out here, and the usager is the shared demo usager):
+//   1. the usager files an APA request (demarches.mjs's robot);
+//   2. the instructor (APA) finds it in the queue by its number, opens it, takes it; the action forms are
+//      each sent empty once (refuse, close, complement, message: their error states);
+//   3. asks for a complement (a missing document and a message): email to the usager;
+//   4. the usager sees the request on the dossier page, adds a document on the documents step and sends
+//      the complement;
+//   5. the instructor finds the dossier back in "À traiter", takes it again, sends "Accepter" without a
+//      motivation (error state), then accepts with an amount and a motivation: email to the usager;
+//   6. the usager sees the decision and downloads the letter (PDF);
+//   7. messages both ways, with an attachment each (and each side's empty-message error state).
+// Then the queue's tabs, a filtered view, the statistics, the open data, and the administration page
+// (and its error states) as the admin.
+//
+// Each page met is a subtest named after the page: a failing check does not stop the journey.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  ACCOUNTS,
+  DESKTOP,
+  NARROW,
+  ZOOM,
+  checkA11y,
+  checkErrorSummary,
+  checkFocusVisible,
+  checkReflow,
+  checkSkipLink,
+  checkTextZoom,
+  launchBrowser,
+  loggedInContext,
+  login,
+  newContext,
+  screenshot,
+  url,
+  visit,
+  waitForEmail,
+} from './lib.mjs';
+import { CONTINUE, clickAndWait, errorMessages, fileBytes, walkProcedure } from './demarches.mjs';
+
+/**
+ * The pages this file checks, by name (also the screenshots' names): the back office in each state, its
+ * error states, and the usager's dossier page in the states only the back office can bring. They need a
+ * dossier in a given state, so they are checked where the journey meets them rather than in pages.mjs;
+ * the last test fails if one of them was not met. `-details-ouverts` / `-details-fermes`: the same page
+ * with every `<details>` (the action forms) opened / closed.
+ */
+const PAGES_BACKOFFICE = [
+  'instruction-file', // the queue, "À traiter"
+  'instruction-file-recherche', // searched by dossier number
+  'instruction-file-complement', // "Complément demandé", searched
+  'instruction-file-onglet-1', // each tab: À traiter, En instruction, Complément demandé, Traités
+  'instruction-file-onglet-2',
+  'instruction-file-onglet-3',
+  'instruction-file-onglet-4',
+  'instruction-file-filtre', // filtered: procedure, due date, mine
+  'instruction-file-vide', // a search that finds nothing
+  'instruction-dossier-depose', // the dossier, filed
+  'instruction-dossier-depose-details-ouverts',
+  'instruction-dossier-en-instruction', // taken: every action form
+  'instruction-dossier-en-instruction-details-ouverts',
+  'instruction-dossier-en-instruction-details-fermes',
+  'instruction-dossier-refuser-erreurs', // each action sent empty
+  'instruction-dossier-classer-erreurs',
+  'instruction-dossier-complement-erreurs',
+  'instruction-dossier-message-erreurs',
+  'instruction-dossier-complement', // complement asked
+  'instruction-dossier-complement-details-ouverts',
+  'instruction-dossier-accepter-erreurs', // "Accepter" without a motivation
+  'instruction-dossier-accepte', // decided
+  'instruction-dossier-messages', // decided, messages both ways with attachments
+  'instruction-statistiques',
+  'donnees', // open data (public)
+  'admin',
+  'admin-agent-erreurs',
+  'admin-service-erreurs',
+  'dossier-complement', // the usager's dossier: a complement asked
+  'dossier-decision', // a decision
+  'dossier-message', // a message with an attachment from the service
+  'dossier-message-erreurs', // an empty message
+  'dossier-piece-jointe-erreurs', // an attachment of a refused type
+];
+const checked = new Set();
+
+let browser;
+let usager;
+let instructeur;
+before(async () => {
+  browser = await launchBrowser();
+  usager = await loggedInContext(browser, ACCOUNTS.usager);
+  instructeur = await loggedInContext(browser, ACCOUNTS.instructeurApa);
+});
+after(async () => {
+  await usager?.close();
+  await instructeur?.close();
+  await browser?.close();
+});
+
+const path = (page) => new URL(page.url()).pathname;
+
+/**
+ * Every check of a page, on the page as it is now, as a subtest `label`:
+ *   kind 'page'   axe, a visible focus on every Tab stop, the skip link, reflow at 320 px, text at 200 %;
+ *   kind 'errors' first the error summary (focus on it, links to `fields` in order, each moves the focus to
+ *                 its field, which is invalid and described by its message), then axe, the focus, reflow, zoom.
+ * With `details: true`, the page is checked again with every `<details>` open (`<name>-details-ouverts`),
+ * and with every one closed (`<name>-details-fermes`) when some are open as served.
+ * Screenshots `<name>-1280.png` and `<name>-320.png`. The page is left at the desktop size.
+ */
+async function checkPage(t, page, { name, label, kind = 'page', fields, details = false }) {
+  assert.ok(PAGES_BACKOFFICE.includes(name), `${name} is not in PAGES_BACKOFFICE`);
+  checked.add(name);
+  await t.test(label, async () => {
+    try {
+      if (kind === 'errors') {
+        await checkErrorSummary(page, label, fields);
+        await checkA11y(page, label);
+        await checkFocusVisible(page, label, { minStops: 1 });
+      } else {
+        await checkA11y(page, label);
+        await checkFocusVisible(page, label);
+        const left = await page.evaluate(() => document.activeElement === document.body || !document.activeElement);
+        await checkSkipLink(page, label, { pressed: !left });
+      }
+      await page.setViewportSize(NARROW);
+      await checkReflow(page, label);
+      await page.evaluate(() => document.activeElement?.blur());
+      await screenshot(page, name);
+      await page.setViewportSize(ZOOM);
+      await checkTextZoom(page, label);
+    } finally {
+      await page.setViewportSize(DESKTOP);
+    }
+    await screenshot(page, name);
+  });
+  if (!details) return;
+  // As served, some <details> are open (the complement form) and others closed: each way, every one.
+  const [open, closed] = await page.evaluate(() => {
+    const all = [...document.querySelectorAll('main details')];
+    return [all.filter((d) => d.open).length, all.filter((d) => !d.open).length];
+  });
+  for (const [state, wanted, suffix, how] of [
+    [true, closed > 0, 'ouverts', 'open'],
+    [false, open > 0, 'fermes', 'closed'],
+  ]) {
+    if (!wanted) continue;
+    const variant = `${name}-details-${suffix}`;
+    const variantLabel = `${label}, every <details> ${how}`;
+    assert.ok(PAGES_BACKOFFICE.includes(variant), `${variant} is not in PAGES_BACKOFFICE`);
+    checked.add(variant);
+    await t.test(variantLabel, async () => {
+      await page.evaluate((state) => {
+        for (const d of document.querySelectorAll('main details')) d.open = state;
+      }, state);
+      try {
+        await checkA11y(page, variantLabel);
+        await page.evaluate(() => document.activeElement?.blur());
+        await checkFocusVisible(page, variantLabel);
+        await page.setViewportSize(NARROW);
+        await checkReflow(page, variantLabel);
+        await screenshot(page, variant);
+        await page.setViewportSize(ZOOM);
+        await checkTextZoom(page, variantLabel);
+      } finally {
+        await page.setViewportSize(DESKTOP);
+      }
+      await screenshot(page, variant);
+    });
+  }
+}
+
+/** The value shown for `term` in the page's summary list (État, Affecté à…). */
+const summaryValue = (page, term) =>
+  page.evaluate((term) => {
+    for (const div of document.querySelectorAll('main .liste-resume > div')) {
+      if (div.querySelector('dt')?.textContent.trim() === term) return div.querySelector('dd')?.textContent.trim() ?? '';
+    }
+    return null;
+  }, term);
+
+/** Opens the `<details>` holding the action form `action` (prendre, complement, accepter…) with a click on its summary. */
+async function openAction(page, action) {
+  const details = page.locator(`main details:has(> form[action$="/actions/${action}"])`);
+  if (!(await details.evaluate((d) => d.open))) await details.locator('> summary').click();
+  assert.ok(await details.evaluate((d) => d.open), `the "${action}" action did not open`);
+}
+
+/** Sends the action form `action` as it is; returns the response. */
+async function sendAction(page, action) {
+  return clickAndWait(page, `main form[action$="/actions/${action}"] button[type=submit]`);
+}
+
+/**
+ * The newest email to `to` written after `since` whose text matches `pattern` (other emails to the same
+ * address, e.g. the deposit receipt, may be written by the background worker in between).
+ */
+async function emailMatching(to, since, pattern, timeoutMs = 15000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      last = await waitForEmail(to, { since, timeoutMs: Math.max(200, deadline - Date.now()) });
+      if (pattern.test(last.text) || pattern.test(last.headers.subject || '')) return last;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+    }
+    if (Date.now() > deadline) assert.fail(`no email to ${to} matching ${pattern} since ${new Date(since).toISOString()}; the newest: ${last?.headers.subject}\n${last?.text}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** In the queue: goes to the tab labelled `tab`, searches `number`, and returns the rows' links. */
+async function searchQueue(page, tab, number) {
+  await visit(page, '/instruction');
+  const tabLink = page.locator('main nav[aria-label="États des dossiers"] a', { hasText: tab });
+  assert.equal(await tabLink.count(), 1, `no tab "${tab}" in the queue`);
+  await clickAndWait(page, `main nav[aria-label="États des dossiers"] a[href="${await tabLink.getAttribute('href')}"]`);
+  assert.equal(await page.locator('main a[aria-current=page]').innerText().then((s) => s.replace(/\s*\(\d+\)$/, '').trim()), tab);
+  await page.fill('#recherche', number);
+  const r = await clickAndWait(page, 'main form.filtres button[type=submit]');
+  assert.equal(r.status(), 200);
+  return page.locator('main table tbody a[href^="/instruction/dossiers/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+}
+
+/** A small file for setInputFiles. */
+const file = (name, mimeType) => ({ name, mimeType, buffer: fileBytes(mimeType) });
+
+const USAGER = ACCOUNTS.usager.email;
+/** The states as the summary list says them (crates/dossiers/src/lifecycle.rs, State::label). */
+const DEPOSE = 'Envoyé : en attente de prise en charge';
+const EN_INSTRUCTION = 'En cours d’examen';
+const ACCEPTE = 'Accepté';
+const AMOUNT = '1 201,61';
+
+describe('back office: the instructor journey', () => {
+  test('a request filed, asked for a complement, completed by the usager, accepted; the letter downloaded; messages both ways', async (t) => {
+    const u = await usager.newPage();
+    const i = await instructeur.newPage();
+    try {
+      // ---- 1. The usager files an APA request.
+      const { dossier, number } = await walkProcedure(u, 'apa', { emptyFirst: false });
+      const back = `/instruction/dossiers/${dossier}`;
+      t.diagnostic(`dossier ${number} (${dossier})`);
+
+      // ---- 2. The instructor finds it by its number in "À traiter" and opens it.
+      await visit(i, '/instruction');
+      assert.equal(await i.locator('main a[aria-current=page]').count(), 1, 'no current tab in the queue');
+      await checkPage(t, i, { name: 'instruction-file', label: 'queue (À traiter)' });
+      const found = await searchQueue(i, 'À traiter', number);
+      assert.deepEqual(found, [back], `searching ${number} in "À traiter" did not find just the dossier`);
+      await checkPage(t, i, { name: 'instruction-file-recherche', label: 'queue, searched by dossier number' });
+      await clickAndWait(i, `main table a[href="${back}"]`);
+      assert.equal(path(i), back);
+      assert.match(await i.locator('h1').innerText(), new RegExp(number));
+      assert.equal(await summaryValue(i, 'État'), DEPOSE);
+      await checkPage(t, i, { name: 'instruction-dossier-depose', label: 'back-office dossier, filed (déposé)', details: true });
+
+      // Takes it.
+      await visit(i, back);
+      let r = await clickAndWait(i, 'main form[action$="/actions/prendre"] button[type=submit]');
+      assert.equal(r.status(), 200);
+      assert.equal(path(i), back);
+      assert.equal(await summaryValue(i, 'État'), EN_INSTRUCTION);
+      for (const action of ['complement', 'accepter', 'refuser', 'classer']) {
+        assert.equal(await i.locator(`main form[action$="/actions/${action}"]`).count(), 1, `no "${action}" form on the dossier in instruction`);
+      }
+      await checkPage(t, i, { name: 'instruction-dossier-en-instruction', label: 'back-office dossier, in instruction (action forms closed)', details: true });
+
+      // Each action form sent empty: its error state.
+      for (const [action, fields, what] of [
+        ['refuser', ['refuser-motivation'], 'refuse without a motivation'],
+        ['classer', ['classer-motif'], 'close without a reason'],
+        ['complement', ['complement-pieces'], 'ask for a complement without anything'],
+      ]) {
+        await visit(i, back);
+        await openAction(i, action);
+        r = await sendAction(i, action);
+        assert.equal(r.status(), 422, `${what} answered ${r.status()}`);
+        assert.equal(await summaryValue(i, 'État'), EN_INSTRUCTION);
+        await checkPage(t, i, { kind: 'errors', fields, name: `instruction-dossier-${action}-erreurs`, label: `back-office dossier, ${what}` });
+      }
+      await visit(i, back);
+      r = await clickAndWait(i, 'main form[action$="/messages"] button[type=submit]');
+      assert.equal(r.status(), 422, `an empty message answered ${r.status()}`);
+      await checkPage(t, i, { kind: 'errors', fields: ['message'], name: 'instruction-dossier-message-erreurs', label: 'back-office dossier, empty message' });
+
+      // ---- 3. Asks for a complement: a missing document and a message.
+      await visit(i, back);
+      await openAction(i, 'complement');
+      const missing = await i.locator('#piece-0').getAttribute('value');
+      assert.ok(missing, 'no missing document to tick');
+      await i.check('#piece-0');
+      const request = 'Merci d’envoyer aussi le verso de votre pièce d’identité.';
+      await i.fill('#complement-message', request);
+      let since = Date.now();
+      r = await sendAction(i, 'complement');
+      assert.equal(r.status(), 200, `asking for a complement answered ${r.status()}: ${(await errorMessages(i)).join(' | ')}`);
+      assert.equal(path(i), back);
+      assert.equal(await summaryValue(i, 'État'), DEPOSE, 'a complement asked for puts the dossier back to « envoyé »');
+      assert.match(await i.locator('main .encart').innerText(), new RegExp(missing));
+      let mail = await emailMatching(USAGER, since, /compl[ée]t/i);
+      assert.match(mail.text, new RegExp(number), 'the complement email does not give the dossier number');
+      assert.match(mail.text, new RegExp(missing), 'the complement email does not list the missing document');
+      assert.match(mail.text, new RegExp(`/dossiers/${dossier}`), 'the complement email does not link to the dossier');
+      await checkPage(t, i, { name: 'instruction-dossier-complement', label: 'back-office dossier, complement asked', details: true });
+      assert.deepEqual(await searchQueue(i, 'Complément demandé', number), [back], 'the dossier is not in "Complément demandé"');
+      await checkPage(t, i, { name: 'instruction-file-complement', label: 'queue (Complément demandé), searched' });
+
+      // ---- 4. The usager sees the request, adds a document and sends the complement.
+      await visit(u, `/dossiers/${dossier}`);
+      const box = u.locator('main #complement');
+      assert.equal(await box.count(), 1, 'the usager does not see the complement request');
+      assert.match(await box.innerText(), new RegExp(missing));
+      assert.match(await box.innerText(), new RegExp(request));
+      await checkPage(t, u, { name: 'dossier-complement', label: 'usager: dossier with a complement request' });
+      await visit(u, `/dossiers/${dossier}`);
+      await clickAndWait(u, 'main #complement a.bouton');
+      assert.match(path(u), /\/(verifier|taches)$/, `"Compléter mon dossier" led to ${u.url()}`);
+      await visit(u, `/dossiers/${dossier}/verifier`);
+      const modify = await u.locator('main .recap__action a[href*="/etapes/pieces"]').first().getAttribute('href');
+      await visit(u, modify.replace(/#.*$/, ''));
+      assert.equal(path(u), `/dossiers/${dossier}/etapes/pieces`);
+      const before = await u.locator('main .fichiers__element').count();
+      await u.locator('#piece_identite').setInputFiles(file('piece-identite-verso.png', 'image/png'));
+      r = await clickAndWait(u, 'main button[value="televerser:piece_identite"]');
+      assert.equal(r.status(), 200, `adding the document answered ${r.status()}: ${(await errorMessages(u)).join(' | ')}`);
+      assert.equal(await u.locator('main .fichiers__element').count(), before + 1, 'the document was not added');
+      assert.match(await u.locator('main').innerText(), /piece-identite-verso\.png/);
+      r = await clickAndWait(u, CONTINUE);
+      assert.equal(r.status(), 200);
+      assert.equal(path(u), `/dossiers/${dossier}/verifier`);
+      const send = u.locator('main form[action$="/renvoyer"] button[type=submit]');
+      assert.equal((await send.innerText()).trim(), 'Envoyer les compléments');
+      r = await clickAndWait(u, 'main form[action$="/renvoyer"] button[type=submit]');
+      assert.equal(r.status(), 200, `sending the complement answered ${r.status()}: ${(await errorMessages(u)).join(' | ')}`);
+      assert.equal(path(u), `/dossiers/${dossier}`);
+      assert.equal(await u.locator('main #complement').count(), 0, 'the complement request is still shown after sending it');
+
+      // ---- 5. The instructor finds it back in "À traiter", takes it, accepts it.
+      assert.deepEqual(await searchQueue(i, 'À traiter', number), [back], 'the completed dossier is not back in "À traiter"');
+      await clickAndWait(i, `main table a[href="${back}"]`);
+      assert.match(await i.locator('main').innerText(), /piece-identite-verso\.png/, 'the instructor does not see the added document');
+      r = await clickAndWait(i, 'main form[action$="/actions/prendre"] button[type=submit]');
+      assert.equal(r.status(), 200);
+      assert.equal(await summaryValue(i, 'État'), EN_INSTRUCTION);
+      await openAction(i, 'accepter');
+      await i.fill('#accepter-motivation', '');
+      r = await sendAction(i, 'accepter');
+      assert.equal(r.status(), 422, `accepting without a motivation answered ${r.status()}`);
+      await checkPage(t, i, { kind: 'errors', fields: ['accepter-motivation'], name: 'instruction-dossier-accepter-erreurs', label: 'back-office dossier, accept without a motivation' });
+      await visit(i, back);
+      await openAction(i, 'accepter');
+      await i.fill('#accepter-montant', AMOUNT);
+      await i.fill('#accepter-motivation', 'Plan d’aide accepté : 30 heures d’aide à domicile par mois.');
+      since = Date.now();
+      r = await sendAction(i, 'accepter');
+      assert.equal(r.status(), 200, `accepting answered ${r.status()}: ${(await errorMessages(i)).join(' | ')}`);
+      assert.equal(path(i), back);
+      assert.equal(await summaryValue(i, 'État'), ACCEPTE);
+      mail = await emailMatching(USAGER, since, /accept/i);
+      assert.match(mail.text, new RegExp(number), 'the decision email does not give the dossier number');
+      assert.match(mail.text, new RegExp(`/dossiers/${dossier}`), 'the decision email does not link to the dossier');
+      await checkPage(t, i, { name: 'instruction-dossier-accepte', label: 'back-office dossier, accepted', details: true });
+      assert.deepEqual(await searchQueue(i, 'Traités', number), [back], 'the accepted dossier is not in "Traités"');
+
+      // ---- 6. The usager sees the decision and downloads the letter.
+      await visit(u, `/dossiers/${dossier}`);
+      const decision = await u.locator('main').innerText();
+      assert.match(decision, /Décision/);
+      assert.match(decision, new RegExp(AMOUNT.replace(' ', '[\\s\\u00a0\\u202f]')), `the usager does not see the amount ${AMOUNT}`);
+      await checkPage(t, u, { name: 'dossier-decision', label: 'usager: dossier with a decision' });
+      await visit(u, `/dossiers/${dossier}`);
+      const letter = await u.request.get(url(`/dossiers/${dossier}/decision.pdf`));
+      assert.equal(letter.status(), 200);
+      assert.match(letter.headers()['content-type'], /^application\/pdf/);
+      assert.equal((await letter.body()).subarray(0, 5).toString('latin1'), '%PDF-');
+      const [download] = await Promise.all([u.waitForEvent('download'), u.locator(`main a[href="/dossiers/${dossier}/decision.pdf"]`).click()]);
+      assert.match(download.suggestedFilename(), /\.pdf$/);
+
+      // ---- 7. Messages both ways, with attachments.
+      await visit(i, back);
+      await i.fill('#message', 'Voici la notification détaillée de votre plan d’aide.');
+      await i.locator('#piece_jointe').setInputFiles(file('plan-d-aide.pdf', 'application/pdf'));
+      since = Date.now();
+      r = await clickAndWait(i, 'main form[action$="/messages"] button[type=submit]');
+      assert.equal(r.status(), 200, `the instructor's message answered ${r.status()}: ${(await errorMessages(i)).join(' | ')}`);
+      await emailMatching(USAGER, since, /message/i);
+      await visit(u, `/dossiers/${dossier}`);
+      const attachment = u.locator('main a', { hasText: 'plan-d-aide.pdf' });
+      assert.equal(await attachment.count(), 1, 'the usager does not see the attachment');
+      const got = await u.request.get(url(await attachment.getAttribute('href')));
+      assert.equal(got.status(), 200);
+      assert.match(got.headers()['content-type'], /^application\/pdf/);
+      await checkPage(t, u, { name: 'dossier-message', label: 'usager: dossier with a message and an attachment' });
+      await visit(u, `/dossiers/${dossier}`);
+      r = await clickAndWait(u, 'main form[action$="/messages"] button[type=submit]');
+      assert.equal(r.status(), 422, `an empty message of the usager answered ${r.status()}`);
+      await checkPage(t, u, { kind: 'errors', fields: ['message'], name: 'dossier-message-erreurs', label: 'usager: dossier, empty message' });
+      await visit(u, `/dossiers/${dossier}`);
+      await u.locator('#piece_jointe').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('Pas un document accepté.\n') });
+      r = await clickAndWait(u, 'main form[action$="/messages"] button[type=submit]');
+      assert.equal(r.status(), 422, `an attachment of a refused type answered ${r.status()}`);
+      await checkPage(t, u, { kind: 'errors', fields: ['piece_jointe'], name: 'dossier-piece-jointe-erreurs', label: 'usager: dossier, attachment of a refused type' });
+      await visit(u, `/dossiers/${dossier}`);
+      await u.fill('#message', 'Merci, voici mon relevé d’identité bancaire.');
+      await u.locator('#piece_jointe').setInputFiles(file('rib.pdf', 'application/pdf'));
+      r = await clickAndWait(u, 'main form[action$="/messages"] button[type=submit]');
+      assert.equal(r.status(), 200, `the usager's message answered ${r.status()}: ${(await errorMessages(u)).join(' | ')}`);
+      await visit(i, back);
+      assert.equal(await i.locator('main a', { hasText: 'rib.pdf' }).count(), 1, 'the instructor does not see the usager’s attachment');
+      await checkPage(t, i, { name: 'instruction-dossier-messages', label: 'back-office dossier, decided, with messages and attachments' });
+    } finally {
+      await u.close();
+      await i.close();
+    }
+  });
+});
+
+describe('back office: the other pages', () => {
+  test('the queue: each tab, a filtered view', async (t) => {
+    const page = await instructeur.newPage();
+    try {
+      await visit(page, '/instruction');
+      const tabs = await page.locator('main nav[aria-label="États des dossiers"] a').evaluateAll((as) =>
+        as.map((a) => ({ href: a.getAttribute('href'), label: a.textContent.replace(/\s*\(\d+\)\s*$/, '').trim() })),
+      );
+      assert.deepEqual(tabs.map((x) => x.label), ['À traiter', 'En instruction', 'Complément demandé', 'Traités']);
+      for (const [n, tab] of tabs.entries()) {
+        await visit(page, tab.href);
+        assert.equal(await page.locator('main a[aria-current=page]').getAttribute('href'), tab.href);
+        await checkPage(t, page, { name: `instruction-file-onglet-${n + 1}`, label: `queue, tab "${tab.label}"` });
+      }
+      await visit(page, '/instruction');
+      await page.selectOption('#procedure', 'apa');
+      await page.selectOption('#echeance', '30');
+      await page.check('#a_moi');
+      await clickAndWait(page, 'main form.filtres button[type=submit]');
+      const q = new URL(page.url()).searchParams;
+      assert.equal(q.get('procedure'), 'apa');
+      assert.equal(q.get('a_moi'), '1');
+      assert.equal(await page.locator('#a_moi').isChecked(), true, 'the filter form does not keep its values');
+      await checkPage(t, page, { name: 'instruction-file-filtre', label: 'queue, filtered (APA, due within 30 days, mine)' });
+      await visit(page, '/instruction?recherche=personne-introuvable-zzz');
+      assert.match(await page.locator('main').innerText(), /Aucun dossier ne correspond/);
+      await checkPage(t, page, { name: 'instruction-file-vide', label: 'queue, a search that finds nothing' });
+      // The CSV export of the current view.
+      const csv = await page.request.get(url(await page.locator('main a[href^="/instruction/export.csv"]').getAttribute('href')));
+      assert.equal(csv.status(), 200);
+      assert.match(csv.headers()['content-type'], /csv/);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('statistics and open data', async (t) => {
+    const page = await instructeur.newPage();
+    try {
+      await visit(page, '/instruction/statistiques');
+      await checkPage(t, page, { name: 'instruction-statistiques', label: 'statistics' });
+    } finally {
+      await page.close();
+    }
+    const context = await newContext(browser);
+    try {
+      const page = await context.newPage();
+      await visit(page, '/donnees');
+      await checkPage(t, page, { name: 'donnees', label: 'open data (anonymous)' });
+    } finally {
+      await context.close();
+    }
+  });
+
+  // The admin account is also used by keyboard.test.mjs, which logs it out (revoking every session): if the
+  // session went, log in again.
+  test('administration and its error states', async (t) => {
+    const context = await loggedInContext(browser, ACCOUNTS.admin);
+    try {
+      const page = await context.newPage();
+      const open = async () => {
+        await visit(page, '/admin');
+        if (path(page) !== '/admin') {
+          await login(page, ACCOUNTS.admin);
+          await visit(page, '/admin');
+        }
+        assert.equal(path(page), '/admin');
+      };
+      await open();
+      assert.match(await page.locator('h1').innerText(), /Administration/);
+      await checkPage(t, page, { name: 'admin', label: 'administration' });
+      await open();
+      let r = await clickAndWait(page, 'main form[action="/admin/membres"] button[type=submit]');
+      assert.equal(r.status(), 422, `adding an agent without an address answered ${r.status()}`);
+      await checkPage(t, page, { kind: 'errors', fields: ['email'], name: 'admin-agent-erreurs', label: 'administration, agent added without an address' });
+      await open();
+      await page.fill('#email', 'personne.inconnue@exemple.test');
+      r = await clickAndWait(page, 'main form[action="/admin/membres"] button[type=submit]');
+      assert.equal(r.status(), 422, `adding an unknown account answered ${r.status()}`);
+      assert.match(await errorMessages(page).then((m) => m.join(' ')), /Aucun compte/);
+      await open();
+      r = await clickAndWait(page, 'main form[action="/admin/services"] button[type=submit]');
+      assert.equal(r.status(), 422, `creating a service without a code answered ${r.status()}`);
+      await checkPage(t, page, { kind: 'errors', fields: ['code'], name: 'admin-service-erreurs', label: 'administration, service created without a code' });
+    } finally {
+      await context.close().catch(() => {});
+    }
+  });
+});
+
+test('every back-office page was checked', () => {
+  const missing = PAGES_BACKOFFICE.filter((n) => !checked.has(n));
+  assert.deepEqual(missing, [], 'pages of PAGES_BACKOFFICE that no test met (a journey step failed before?)');
+});
