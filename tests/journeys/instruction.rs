@@ -164,11 +164,35 @@ async fn deposit_take_complement_answer_accept(backend: Backend) {
         act(&agent, &id, "prendre", &[]).await.status(),
         StatusCode::SEE_OTHER
     );
-    let r = act(&agent, &id, "accepter", &[("montant", "")]).await;
+    let r = act(
+        &agent,
+        &id,
+        "accepter",
+        &[("montant", "1 201,61"), ("fin", "2027-11-30")],
+    )
+    .await;
     assert_eq!(
         r.status(),
         StatusCode::UNPROCESSABLE_ENTITY,
         "a decision needs its motivation"
+    );
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("value=\"1 201,61\"") && page.contains("value=\"2027-11-30\""),
+        "typed values are kept"
+    );
+    // Health data (APA marks some answers sensitive) was shown several times to the same agent today:
+    // one trace for the usager, not one per page load.
+    let own = usager.get_html(&format!("/dossiers/{id}")).await;
+    assert_eq!(
+        own.matches("Consultation de vos données de santé par le service")
+            .count(),
+        1,
+        "{own}"
+    );
+    assert!(
+        own.contains("Qui a consulté vos données de santé") && own.contains("Camille Test"),
+        "the reader is named"
     );
     let r = act(
         &agent,

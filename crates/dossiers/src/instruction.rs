@@ -565,8 +565,21 @@ pub fn add_note(conn: &mut AnyConnection, dossier_id: &str, author_id: &str, tex
     )
 }
 
-/// Traces that someone opened the dossier's health data (shown to the usager).
+/// Traces that someone opened the dossier's health data (shown to the usager): once per person and day,
+/// so that reloading the page after each action does not flood the usager's history.
 pub fn record_sensitive_read(conn: &mut AnyConnection, dossier_id: &str, reader_id: &str) -> Result<()> {
+    let t = now();
+    let day_start = t.date().and_hms_opt(0, 0, 0).unwrap_or(t);
+    let already: i64 = dossier_events::table
+        .filter(dossier_events::dossier_id.eq(dossier_id))
+        .filter(dossier_events::kind.eq("sensitive_read"))
+        .filter(dossier_events::actor_id.eq(reader_id))
+        .filter(dossier_events::created_at.ge(day_start))
+        .count()
+        .get_result(conn)?;
+    if already > 0 {
+        return Ok(());
+    }
     insert_event(
         conn,
         dossier_id,

@@ -467,6 +467,18 @@ pub struct InstructionDossierPage {
     pub amount_prefill: String,
     pub simulation_note: String,
     pub today: String,
+    /// What was typed in a form sent back with an error, by `action.field` (or `message`).
+    pub submitted: std::collections::HashMap<String, String>,
+}
+
+impl InstructionDossierPage {
+    /// The value typed in a refused form, else the default.
+    pub fn val(&self, key: &str, default: &str) -> String {
+        self.submitted
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| default.to_owned())
+    }
 }
 
 #[derive(Debug, Clone, Default)]

@@ -398,7 +398,7 @@ pub async fn show_dossier(
     path: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let l = load(&state, u, &path).await?;
-    render_dossier(&req, &state, l, Vec::new(), StatusCode::OK).await
+    render_dossier(&req, &state, l, Vec::new(), Default::default(), StatusCode::OK).await
 }
 
 async fn render_dossier(
@@ -406,6 +406,7 @@ async fn render_dossier(
     state: &web::Data<AppState>,
     l: Loaded,
     errors: Vec<(String, String)>,
+    submitted: std::collections::HashMap<String, String>,
     status: StatusCode,
 ) -> WebResult<HttpResponse> {
     let d = &l.dossier;
@@ -571,6 +572,7 @@ async fn render_dossier(
             .unwrap_or_default(),
         simulation_note,
         today: chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string(),
+        submitted,
     };
     render(status, &page)
 }
@@ -744,7 +746,20 @@ pub async fn act(
     let cmd = match command_from(&action, &form) {
         Ok(c) => c,
         Err(errors) => {
-            return render_dossier(&req, &state, l, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+            // Nothing typed is lost: the form comes back with its values.
+            let submitted = ["montant", "debut", "fin", "motivation", "motif", "message"]
+                .iter()
+                .map(|k| (format!("{action}.{k}"), form.get(k).to_owned()))
+                .collect();
+            return render_dossier(
+                &req,
+                &state,
+                l,
+                errors,
+                submitted,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
     };
     let version = version_of(&form)?;
@@ -781,6 +796,7 @@ pub async fn act(
                 &state,
                 fresh,
                 vec![("actions".into(), "Le dossier a été modifié par quelqu’un d’autre entre-temps : voici son état actuel. Refaites votre action si elle a encore lieu d’être.".into())],
+                Default::default(),
                 StatusCode::CONFLICT,
             )
             .await
@@ -792,6 +808,7 @@ pub async fn act(
                 &state,
                 fresh,
                 vec![("actions".into(), t.to_string())],
+                Default::default(),
                 StatusCode::CONFLICT,
             )
             .await
@@ -876,7 +893,16 @@ pub async fn send_message(
                 .map(|m| (super::messages::FILE_FIELD.to_owned(), m))
                 .collect()
         };
-        return render_dossier(&req, &state, l, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let submitted = [("message".to_owned(), body)].into_iter().collect();
+        return render_dossier(
+            &req,
+            &state,
+            l,
+            errors,
+            submitted,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     let (id, author, owner) = (
         l.dossier.id.clone(),
