@@ -39,6 +39,10 @@ enum Command {
     Forms(FormsCommand),
     /// Estimate an aid (APA, PCH, AAH, Améthyste) for one case or a CSV file of cases.
     Simulate(crate::simulate::SimulateArgs),
+    /// Generate realistic dossiers (benchmarks, demonstrations): batched inserts, progress bar.
+    Seed(crate::seed::SeedArgs),
+    /// Measure the platform on this machine (micro-benchmarks, HTTP under load, queue, export).
+    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -162,6 +166,8 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Forms(FormsCommand::Check { paths }) => check_forms(paths),
         Command::Simulate(args) => crate::simulate::run(args),
+        Command::Seed(args) => crate::seed::run(args),
+        Command::Bench(args) => crate::bench::run(args),
         Command::Service(ServiceCommand::List) => {
             let pool = pool(&settings()?)?;
             for s in services::list(&mut *pool.get()?)? {

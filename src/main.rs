@@ -1,6 +1,8 @@
 //! `guichet`: the command line of the platform (serve, migrate, users, services).
 
+mod bench;
 mod cli;
+mod seed;
 mod simulate;
 
 fn main() -> std::process::ExitCode {

@@ -278,6 +278,9 @@ async fn two_instructors_cannot_both_win(backend: Backend) {
     assert!(rb.text().await.unwrap().contains("modifié par quelqu’un d’autre"));
 }
 
+/// A POST case of the matrix: path, form fields, expected status per role.
+type PostCase<'a> = (String, Vec<(&'a str, &'a str)>, [u16; 6]);
+
 /// Every route that touches a dossier or a role × every role: nothing leaks, and a guessed id finds
 /// nothing. Public pages (home, sign-up, simulators…) answer everybody alike and are covered elsewhere.
 async fn authorization_matrix(backend: Backend) {
@@ -394,7 +397,7 @@ async fn authorization_matrix(backend: Backend) {
     }
     // State-changing routes. Each form is sent incomplete on purpose where the role may act (422/400/409),
     // so that one role's success does not change what the next one sees.
-    let posts: Vec<(String, Vec<(&str, &str)>, [u16; 6])> = vec![
+    let posts: Vec<PostCase<'_>> = vec![
         (
             format!("/instruction/dossiers/{id}/actions/classer"),
             vec![("version", "0")],

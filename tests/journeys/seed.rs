@@ -1,0 +1,209 @@
+//! `guichet seed`: generated dossiers are valid, numbered once, spread over states, and the instructors'
+//! queue lists them.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::process::Command;
+
+use diesel::prelude::*;
+use guichet_db::schema::{dossier_events, dossier_sequences, dossiers};
+use guichet_dossiers::instruction::{self, QueueFilter, Tab};
+use guichet_test_support::{Backend, Browser, TestApp, on_both_backends};
+use serde_json::Value;
+
+const N: usize = 300;
+
+fn seed(app: &TestApp, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_guichet"))
+        .arg("seed")
+        .args(args)
+        .env("GUICHET_DATABASE_URL", app.pool_url())
+        .env("GUICHET_DATA_DIR", app.data_dir.path())
+        .env("GUICHET_FORMS_DIR", guichet_test_support::forms_dir())
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "seed failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+type Row = (
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    Option<chrono::NaiveDateTime>,
+    Option<chrono::NaiveDateTime>,
+    Option<chrono::NaiveDateTime>,
+    String,
+    String,
+);
+
+async fn seeded_dossiers_are_valid_numbered_and_listed(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let n = N.to_string();
+    let out = seed(&app, &["--dossiers", &n, "--batch", "128", "--quiet"]);
+    assert!(out.contains(&format!("{N} dossiers générés")), "{out}");
+
+    let procedures = app.state.procedures.clone();
+    let (rows, events, sequences) = app
+        .pool
+        .run(|c| {
+            let rows: Vec<Row> = dossiers::table
+                .select((
+                    dossiers::id,
+                    dossiers::number,
+                    dossiers::procedure,
+                    dossiers::state,
+                    dossiers::answers,
+                    dossiers::deposited_at,
+                    dossiers::decided_at,
+                    dossiers::due_at,
+                    dossiers::applicant_name,
+                    dossiers::search_key,
+                ))
+                .load(c)?;
+            let events: Vec<(String, String)> = dossier_events::table
+                .select((dossier_events::dossier_id, dossier_events::kind))
+                .load(c)?;
+            let sequences: Vec<(String, i32, i32)> = dossier_sequences::table
+                .select((
+                    dossier_sequences::prefix,
+                    dossier_sequences::year,
+                    dossier_sequences::last_value,
+                ))
+                .load(c)?;
+            Ok::<_, guichet_db::DbError>((rows, events, sequences))
+        })
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), N);
+
+    // States spread: drafts aside, every state of the life cycle is present.
+    let mut by_state: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &rows {
+        *by_state.entry(r.3.as_str()).or_default() += 1;
+    }
+    for state in ["depose", "en_instruction", "accepte", "refuse"] {
+        assert!(
+            by_state.get(state).copied().unwrap_or(0) > 0,
+            "no {state}: {by_state:?}"
+        );
+    }
+    assert_eq!(by_state.values().sum::<usize>(), N);
+    // The counts printed are the counts stored.
+    for (state, count) in &by_state {
+        assert!(
+            out.contains(&format!("{state:<15} {count}")),
+            "{state} {count} in {out}"
+        );
+    }
+
+    // Numbers: unique, one per deposited dossier, and the sequences moved past them.
+    let numbers: Vec<&str> = rows.iter().filter_map(|r| r.1.as_deref()).collect();
+    let unique: HashSet<&&str> = numbers.iter().collect();
+    assert_eq!(unique.len(), numbers.len(), "duplicate numbers");
+    let seq: HashMap<(String, i32), i32> = sequences.into_iter().map(|(p, y, v)| ((p, y), v)).collect();
+    for number in &numbers {
+        let n = guichet_types::DossierNumber::parse(number).unwrap();
+        let parts: Vec<&str> = number.split('-').collect();
+        let year: i32 = parts[1].parse().unwrap();
+        let value: i32 = parts[2].parse().unwrap();
+        let last = seq.get(&(parts[0].to_owned(), year)).copied().unwrap_or(0);
+        assert!(value <= last, "{n} beyond its sequence {last}");
+    }
+
+    // Every dossier passes the whole-form validation of its definition; dates are ordered; events exist.
+    let today = chrono::Utc::now().date_naive();
+    let kinds: HashMap<&str, Vec<&str>> = events.iter().fold(HashMap::new(), |mut m, (d, k)| {
+        m.entry(d.as_str()).or_default().push(k.as_str());
+        m
+    });
+    let mut names = HashSet::new();
+    for (id, number, procedure, state, answers, deposited, decided, due, name, key) in &rows {
+        let def = &procedures.get(procedure).unwrap().def;
+        let Value::Object(answers) = serde_json::from_str::<Value>(answers).unwrap() else {
+            panic!("answers of {id} are not an object");
+        };
+        let errors = def.validate_all(&answers, today);
+        assert!(errors.is_empty(), "{procedure} dossier {id} invalid: {errors:?}");
+        assert!(!name.is_empty());
+        names.insert(name.clone());
+        assert_eq!(
+            key,
+            &guichet_dossiers::store::search_key(
+                name,
+                number
+                    .as_deref()
+                    .map(|n| guichet_types::DossierNumber::parse(n).unwrap())
+                    .as_ref()
+            )
+        );
+        let k = &kinds[id.as_str()];
+        assert!(k.contains(&"created"), "{id}");
+        if state == "brouillon" {
+            assert!(number.is_none() && deposited.is_none());
+            continue;
+        }
+        assert!(
+            number.is_some() && deposited.is_some() && k.contains(&"deposit"),
+            "{id}"
+        );
+        if procedure != "amethyste" {
+            assert!(due.is_some(), "{procedure} without a due date");
+        }
+        if ["accepte", "refuse", "sans_suite"].contains(&state.as_str()) {
+            assert!(
+                decided.unwrap() > deposited.unwrap(),
+                "{id} decided before deposit"
+            );
+            assert!(k.contains(&"take"), "{id}");
+        }
+    }
+    assert!(names.len() > N / 3, "names not varied: {}", names.len());
+
+    // The queue lists them for an instructor of the service.
+    let first = app
+        .pool
+        .run(|c| {
+            let f = QueueFilter::new(Some(vec!["mdph".into()]), Tab::Traites);
+            instruction::queue(c, &f)
+        })
+        .await
+        .unwrap();
+    assert!(!first.is_empty());
+    let browser = Browser::new(&app);
+    browser
+        .login("instructeur.mdph.1@seed.guichet.test", "seed instructeur guichet")
+        .await;
+    let html = browser.get_html("/instruction?onglet=traites").await;
+    for d in first.iter().take(5) {
+        assert!(html.contains(&d.number.as_ref().unwrap().to_string()), "{html}");
+    }
+
+    // Seeding again adds dossiers after the existing numbers.
+    seed(
+        &app,
+        &["--dossiers", "20", "--procedure", "apa", "--quiet", "--seed", "7"],
+    );
+    let total: i64 = app
+        .pool
+        .run(|c| {
+            dossiers::table
+                .count()
+                .get_result(c)
+                .map_err(guichet_db::DbError::from)
+        })
+        .await
+        .unwrap();
+    assert_eq!(total, (N + 20) as i64);
+}
+
+on_both_backends!(seeded_dossiers_are_valid_numbered_and_listed);
