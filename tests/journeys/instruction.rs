@@ -487,6 +487,54 @@ async fn authorization_matrix(backend: Backend) {
     assert!(!owner_page.contains("Note interne"));
 }
 
+async fn keyset_pages_walk_the_whole_queue(backend: Backend) {
+    use guichet_dossiers::instruction::{self, Cursor, QueueFilter, Tab};
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("famille@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(app.deposit("famille@exemple.fr", "apa", apa_answers()).await.0);
+    }
+    // One dossier without a legal deadline: it comes last.
+    let last = ids[2].clone();
+    let l2 = last.clone();
+    app.pool
+        .run(move |c| {
+            use diesel::prelude::*;
+            diesel::update(guichet_db::schema::dossiers::table.find(&l2))
+                .set(guichet_db::schema::dossiers::due_at.eq(None::<chrono::NaiveDateTime>))
+                .execute(c)
+                .map_err(guichet_db::DbError::from)
+        })
+        .await
+        .unwrap();
+    let mut seen: Vec<String> = Vec::new();
+    let mut after: Option<Cursor> = None;
+    for _ in 0..10 {
+        let mut f = QueueFilter::new(Some(vec!["apa".into()]), Tab::ATraiter);
+        f.limit = 2;
+        f.after = after.clone();
+        let page = app.pool.run(move |c| instruction::queue(c, &f)).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().map(|d| Cursor {
+            due_at: d.due_at,
+            id: d.id.clone(),
+        });
+        seen.extend(page.into_iter().map(|d| d.id));
+    }
+    assert_eq!(seen.len(), 5, "every dossier once: {seen:?}");
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 5);
+    assert_eq!(seen.last(), Some(&last), "no deadline sorts last");
+}
+
 async fn statistics_and_open_data(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
@@ -731,6 +779,7 @@ on_both_backends!(
     two_instructors_cannot_both_win,
     authorization_matrix,
     statistics_and_open_data,
+    keyset_pages_walk_the_whole_queue,
     the_streamed_export_lists_the_queue,
     an_admin_adds_an_agent_to_a_service,
 );
