@@ -412,10 +412,12 @@ fn queue_bench(label: &str, url: &str, runs: usize) -> Result<()> {
     };
     // A deep page: the cursor of the row in the middle of the largest tab.
     let traites = base(Tab::Traites);
-    let n_traites: i64 = instruction::tab_counts(&mut conn, &traites)?
-        .into_iter()
-        .find(|(t, _)| *t == Tab::Traites)
-        .map_or(0, |(_, n)| n);
+    // An exact count (tab_counts stops at its cap), to find the true middle.
+    let n_traites: i64 = dossiers::table
+        .filter(dossiers::state.eq_any(["accepte", "refuse", "sans_suite"]))
+        .count()
+        .get_result(&mut conn)?;
+    let _ = &traites;
     let mut walk = base(Tab::Traites);
     walk.limit = 1;
     let mut deep = base(Tab::Traites);

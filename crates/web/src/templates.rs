@@ -415,8 +415,8 @@ pub struct QueueRow {
 #[template(path = "instruction/queue.html")]
 pub struct QueuePage {
     pub layout: Layout,
-    /// (label, count, link, current)
-    pub tabs: Vec<(String, i64, String, bool)>,
+    /// (label, count as shown, link, current)
+    pub tabs: Vec<(String, String, String, bool)>,
     /// (id, title, selected)
     pub procedures: Vec<(String, String, bool)>,
     pub a_moi: bool,

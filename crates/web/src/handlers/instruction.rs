@@ -170,7 +170,14 @@ pub async fn queue(
         layout: Layout::new(&req, Some(&staff.0), "Dossiers à instruire"),
         tabs: counts
             .iter()
-            .map(|(t, n)| (t.label().to_owned(), *n, q.link(Some(*t), None), *t == tab))
+            .map(|(t, n)| {
+                let shown = if *n > instruction::COUNT_CAP {
+                    "plus de 10 000".to_owned()
+                } else {
+                    n.to_string()
+                };
+                (t.label().to_owned(), shown, q.link(Some(*t), None), *t == tab)
+            })
             .collect(),
         procedures: state
             .procedures
