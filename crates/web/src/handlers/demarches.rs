@@ -946,32 +946,21 @@ pub async fn send_message(
             "Envoyez d’abord votre demande : vous pourrez ensuite écrire au service.".into(),
         ));
     }
-    let sub = read_submission(&req, payload, &state, &super::messages::file_rule).await?;
-    let body: String = sub.get("message").trim().chars().take(5000).collect();
-    let (files, refused) = super::messages::attachments(&sub);
-    if !refused.is_empty() || (body.is_empty() && files.is_empty()) {
-        let errors = if refused.is_empty() {
-            vec![(
-                "message".to_owned(),
-                "Écrivez votre message ou joignez un document".to_owned(),
-            )]
-        } else {
-            refused
-                .into_iter()
-                .map(|m| (super::messages::FILE_FIELD.to_owned(), m))
-                .collect()
-        };
-        return render_own(
-            &req,
-            &state,
-            &u,
-            &path,
-            errors,
-            body,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
+    let (body, files) = match super::messages::read(&req, payload, &state).await? {
+        super::messages::Incoming::Ok { body, files } => (body, files),
+        super::messages::Incoming::Refused { errors, body } => {
+            return render_own(
+                &req,
+                &state,
+                &u,
+                &path,
+                errors,
+                body,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
     let (id, author) = (d.id.clone(), u.user.id.clone());
     state
         .pool

@@ -885,32 +885,21 @@ pub async fn send_message(
     payload: web::Payload,
 ) -> WebResult<HttpResponse> {
     let l = load(&state, u, &path).await?;
-    let sub = crate::submission::read_submission(&req, payload, &state, &super::messages::file_rule).await?;
-    let body: String = sub.get("message").trim().chars().take(5000).collect();
-    let (files, refused) = super::messages::attachments(&sub);
-    if !refused.is_empty() || (body.is_empty() && files.is_empty()) {
-        let errors = if refused.is_empty() {
-            vec![(
-                "message".to_owned(),
-                "Écrivez votre message ou joignez un document".to_owned(),
-            )]
-        } else {
-            refused
-                .into_iter()
-                .map(|m| (super::messages::FILE_FIELD.to_owned(), m))
-                .collect()
-        };
-        let submitted = [("message".to_owned(), body)].into_iter().collect();
-        return render_dossier(
-            &req,
-            &state,
-            l,
-            errors,
-            submitted,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
+    let (body, files) = match super::messages::read(&req, payload, &state).await? {
+        super::messages::Incoming::Ok { body, files } => (body, files),
+        super::messages::Incoming::Refused { errors, body } => {
+            let submitted = [("message".to_owned(), body)].into_iter().collect();
+            return render_dossier(
+                &req,
+                &state,
+                l,
+                errors,
+                submitted,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
     let (id, author, owner) = (
         l.dossier.id.clone(),
         l.staff.0.user.id.clone(),

@@ -37,6 +37,41 @@ pub fn attachments(sub: &Submission) -> (Vec<NewAttachment>, Vec<String>) {
     (ok, refused)
 }
 
+/// A message as sent: its text and stored files, or (when refused) the errors to show with the text kept.
+pub enum Incoming {
+    Ok {
+        body: String,
+        files: Vec<NewAttachment>,
+    },
+    Refused {
+        errors: Vec<(String, String)>,
+        body: String,
+    },
+}
+
+/// Reads a message form (both sides use the same one).
+pub async fn read(
+    req: &actix_web::HttpRequest,
+    payload: actix_web::web::Payload,
+    state: &crate::app::AppState,
+) -> crate::error::WebResult<Incoming> {
+    let sub = crate::submission::read_submission(req, payload, state, &file_rule).await?;
+    let body: String = sub.get("message").trim().chars().take(5000).collect();
+    let (files, refused) = attachments(&sub);
+    if refused.is_empty() && (!body.is_empty() || !files.is_empty()) {
+        return Ok(Incoming::Ok { body, files });
+    }
+    let errors = if refused.is_empty() {
+        vec![(
+            "message".to_owned(),
+            "Écrivez votre message ou joignez un document".to_owned(),
+        )]
+    } else {
+        refused.into_iter().map(|m| (FILE_FIELD.to_owned(), m)).collect()
+    };
+    Ok(Incoming::Refused { errors, body })
+}
+
 /// A message ready for a template.
 #[derive(Debug, Clone)]
 pub struct MessageView {
