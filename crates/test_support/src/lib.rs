@@ -158,12 +158,20 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// The app's own client seen as a browser (the helpers below share [`Browser`]'s code).
+    fn own_browser(&self) -> Browser<'_> {
+        Browser {
+            app: self,
+            client: self.client.clone(),
+        }
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.unwrap()
+        self.own_browser().get(path).await
     }
 
     pub async fn get_html(&self, path: &str) -> String {
-        self.get(path).await.text().await.unwrap()
+        self.own_browser().get_html(path).await
     }
 
     /// Posts a form the way a browser does: reads the CSRF token from the page that shows the form.
@@ -173,16 +181,7 @@ impl TestApp {
         action: &str,
         fields: &[(&str, &str)],
     ) -> reqwest::Response {
-        let html = self.get_html(form_page).await;
-        let token = csrf_token(&html).unwrap_or_else(|| panic!("no CSRF token on {form_page}"));
-        let mut body: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
-        body.extend_from_slice(fields);
-        self.client
-            .post(self.url(action))
-            .form(&body)
-            .send()
-            .await
-            .unwrap()
+        self.own_browser().post_form(form_page, action, fields).await
     }
 
     /// Posts a raw body (bytes that need not be UTF-8) with the CSRF token taken from `form_page`.
