@@ -52,9 +52,10 @@ pub fn referenced_file(answers: &Value, sha: &str) -> Option<FileRef> {
     files_of(answers).into_iter().find(|f| f.id == sha)
 }
 
-pub fn send_file(state: &AppState, file: &FileRef) -> WebResult<HttpResponse> {
+/// Sends a stored file. Read with tokio's file API: a 10 MB document must not hold an executor thread.
+pub async fn send_file(state: &AppState, file: &FileRef) -> WebResult<HttpResponse> {
     let path = state.files.path_of(&file.id).ok_or(WebError::NotFound)?;
-    let bytes = std::fs::read(path).map_err(|_| WebError::NotFound)?;
+    let bytes = tokio::fs::read(path).await.map_err(|_| WebError::NotFound)?;
     Ok(HttpResponse::Ok()
         .content_type(file.content_type.clone())
         .insert_header(ContentDisposition {

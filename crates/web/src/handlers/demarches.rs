@@ -626,6 +626,18 @@ pub async fn show_check(
     ok(&check_page(&req, &u, &draft, Vec::new()))
 }
 
+/// The answers, normalised and validated as a whole (deposit and re-send), or the errors to show.
+fn whole_form(draft: &Draft) -> Result<Answers, Vec<FieldError>> {
+    let mut answers = draft.answers.clone();
+    draft.def.normalize_answers(&mut answers, today());
+    let errors = draft.def.validate_all(&answers, today());
+    if errors.is_empty() {
+        Ok(answers)
+    } else {
+        Err(errors)
+    }
+}
+
 pub async fn deposit(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -640,15 +652,15 @@ pub async fn deposit(
                 .into(),
         ));
     }
-    let mut answers = draft.answers.clone();
-    draft.def.normalize_answers(&mut answers, today());
-    let errors = draft.def.validate_all(&answers, today());
-    if !errors.is_empty() {
-        return render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &check_page(&req, &u, &draft, errors),
-        );
-    }
+    let answers = match whole_form(&draft) {
+        Ok(a) => a,
+        Err(errors) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &check_page(&req, &u, &draft, errors),
+            );
+        }
+    };
     let proc = state
         .procedures
         .get(&draft.dossier.procedure)
@@ -893,7 +905,7 @@ pub async fn download_file(
     let (id, sha) = path.into_inner();
     let (d, _def) = load_own(&state, &u, &id).await?;
     let file = crate::documents::referenced_file(&d.answers, &sha).ok_or(WebError::NotFound)?;
-    crate::documents::send_file(&state, &file)
+    crate::documents::send_file(&state, &file).await
 }
 
 /// Sends the amendments or the complement asked for: the whole form is validated again first.
@@ -910,15 +922,15 @@ pub async fn resubmit(
             "Cette demande n’a pas encore été envoyée : utilisez « Envoyer ma demande ».".into(),
         ));
     }
-    let mut answers = draft.answers.clone();
-    draft.def.normalize_answers(&mut answers, today());
-    let errors = draft.def.validate_all(&answers, today());
-    if !errors.is_empty() {
-        return render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &check_page(&req, &u, &draft, errors),
-        );
-    }
+    let answers = match whole_form(&draft) {
+        Ok(a) => a,
+        Err(errors) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &check_page(&req, &u, &draft, errors),
+            );
+        }
+    };
     let name = applicant_name(&draft.def, &answers);
     let (id, owner) = (draft.dossier.id.clone(), u.user.id.clone());
     let answers = Value::Object(answers);
@@ -984,7 +996,7 @@ pub async fn download_attachment(
         .pool
         .run(move |c| guichet_dossiers::instruction::attachments_of(c, &d.id).map_err(WebError::from))
         .await?;
-    super::messages::send_attachment(&state, &files, &attachment)
+    super::messages::send_attachment(&state, &files, &attachment).await
 }
 
 pub async fn decision_pdf(

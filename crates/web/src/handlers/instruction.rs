@@ -941,7 +941,7 @@ pub async fn download_attachment(
         .pool
         .run(move |c| instruction::attachments_of(c, &did).map_err(WebError::from))
         .await?;
-    super::messages::send_attachment(&state, &files, &attachment)
+    super::messages::send_attachment(&state, &files, &attachment).await
 }
 
 pub async fn download_file(
@@ -952,7 +952,7 @@ pub async fn download_file(
     let (id, sha) = path.into_inner();
     let l = load(&state, u, &id).await?;
     let file = crate::documents::referenced_file(&l.dossier.answers, &sha).ok_or(WebError::NotFound)?;
-    crate::documents::send_file(&state, &file)
+    crate::documents::send_file(&state, &file).await
 }
 
 pub async fn receipt_pdf(

@@ -105,7 +105,7 @@ pub fn views(
 }
 
 /// Sends an attachment's bytes, if it belongs to the dossier.
-pub fn send_attachment(
+pub async fn send_attachment(
     state: &crate::app::AppState,
     files: &[Attachment],
     attachment_id: &str,
@@ -121,5 +121,5 @@ pub fn send_attachment(
         content_type: a.content_type.clone(),
         document_date: None,
     };
-    crate::documents::send_file(state, &file)
+    crate::documents::send_file(state, &file).await
 }
