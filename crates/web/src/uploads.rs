@@ -1,11 +1,11 @@
 //! Uploaded files: streamed to disk while hashed, bounded in size, typed by sniffing their first bytes
 //! (never by the name or the browser's claim), then stored once under their SHA-256.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
 
 /// A file received and stored, or refused with a French reason (the rest of the form is kept either way).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +65,8 @@ impl FileStore {
             .to_owned();
         let name = sanitize_name(&sent_name);
         let tmp = self.root.join("tmp").join(uuid_like());
-        let mut file = std::fs::File::create(&tmp)?;
+        // tokio's file API: the upload streams while other requests are served on this thread.
+        let mut file = tokio::fs::File::create(&tmp).await?;
         let mut hasher = Sha256::new();
         let mut size: u64 = 0;
         let mut head: Vec<u8> = Vec::with_capacity(512);
@@ -81,49 +82,54 @@ impl FileStore {
                 head.extend_from_slice(&chunk[..chunk.len().min(512 - head.len())]);
             }
             hasher.update(&chunk);
-            file.write_all(&chunk)?;
+            file.write_all(&chunk).await?;
         }
+        file.flush().await?;
         drop(file);
         if size == 0 && sent_name.trim().is_empty() {
-            let _ = std::fs::remove_file(&tmp);
+            let _ = tokio::fs::remove_file(&tmp).await;
             return Ok(Received::Empty);
-        }
-        let refuse = |message: String| {
-            let _ = std::fs::remove_file(&tmp);
-            Ok(Received::Refused {
-                field: field_name.to_owned(),
-                message,
-            })
-        };
-        if too_big {
-            return refuse(format!(
-                "Le fichier « {name} » est trop lourd : il doit peser moins de {} Mo",
-                max_bytes / (1024 * 1024)
-            ));
-        }
-        if size == 0 {
-            return refuse(format!("Le fichier « {name} » est vide"));
         }
         let content_type = infer::get(&head)
             .map_or("application/octet-stream", |t| t.mime_type())
             .to_owned();
-        if !accept.is_empty() && !accept.contains(&content_type) {
-            return refuse(format!(
+        let refusal = if too_big {
+            Some(format!(
+                "Le fichier « {name} » est trop lourd : il doit peser moins de {} Mo",
+                max_bytes / (1024 * 1024)
+            ))
+        } else if size == 0 {
+            Some(format!("Le fichier « {name} » est vide"))
+        } else if !accept.is_empty() && !accept.contains(&content_type) {
+            Some(format!(
                 "Le fichier « {name} » n’est pas d’un format accepté ({}). Enregistrez-le en PDF, JPEG ou PNG puis ajoutez-le à nouveau",
                 accept.iter().map(|a| friendly(a)).collect::<Vec<_>>().join(", ")
-            ));
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = refusal {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Ok(Received::Refused {
+                field: field_name.to_owned(),
+                message,
+            });
         }
         let sha256 = hex::encode(hasher.finalize());
         let Some(dest) = self.path_of(&sha256) else {
-            return refuse("Fichier illisible".into());
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Ok(Received::Refused {
+                field: field_name.to_owned(),
+                message: "Fichier illisible".into(),
+            });
         };
         if let Some(dir) = dest.parent() {
-            std::fs::create_dir_all(dir)?;
+            tokio::fs::create_dir_all(dir).await?;
         }
-        if dest.exists() {
-            std::fs::remove_file(&tmp)?;
+        if tokio::fs::try_exists(&dest).await? {
+            tokio::fs::remove_file(&tmp).await?;
         } else {
-            std::fs::rename(&tmp, &dest)?;
+            tokio::fs::rename(&tmp, &dest).await?;
         }
         Ok(Received::Stored(StoredFile {
             field: field_name.to_owned(),
