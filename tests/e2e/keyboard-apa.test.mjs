@@ -106,7 +106,14 @@ async function answerWithKeyboard(page, answers) {
     } else if (el.type === 'file') {
       const a = byId.get(el.id);
       if (!a) continue;
-      const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 5000 }), page.keyboard.press('Space')]);
+      // On a loaded machine Chromium can drop the first key press on a file input: try Space again.
+      let chooser = null;
+      for (let attempt = 0; attempt < 3 && !chooser; attempt++) {
+        const wait = page.waitForEvent('filechooser', { timeout: 10000 }).catch(() => null);
+        await page.keyboard.press('Space');
+        chooser = await wait;
+      }
+      assert.ok(chooser, `no file chooser opened with Space on ${el.id}`);
       await chooser.setFiles(el.multiple ? a.files : a.files.slice(0, 1));
     } else if (['text', 'email', 'tel', 'textarea', 'number', 'search', 'url'].includes(el.type) || el.tag === 'textarea') {
       const a = byId.get(el.id);
