@@ -171,8 +171,8 @@ fn machine() -> String {
 // -------------------------------------------------------------------------------------------- micro
 
 fn micro(args: &BenchArgs, forms_dir: &Path) -> Result<()> {
-    use guichet_simulation::Parameters;
-    use guichet_simulation::apa::{ApaDomicileInput, simulate_domicile};
+    use guichet_simulation::apa::{ApaDomicileInput, simulate_domicile, simulate_domicile_with};
+    use guichet_simulation::{Explain, Parameters};
     use guichet_types::{Euros, Gir};
 
     let q = args.quick;
@@ -197,6 +197,16 @@ fn micro(args: &BenchArgs, forms_dir: &Path) -> Result<()> {
         "APA simulation, one case (with explanation)",
         time_n(if q { 2_000 } else { 20_000 }, || {
             simulate_domicile(&p, std::hint::black_box(&one)).is_ok()
+        }),
+    );
+    // What OpenFisca computes (amounts, no explanation): the like-for-like comparison.
+    time_n(1000, || {
+        simulate_domicile_with(&p, &one, Explain::AmountsOnly).is_ok()
+    });
+    report(
+        "APA simulation, one case (amounts only)",
+        time_n(if q { 2_000 } else { 20_000 }, || {
+            simulate_domicile_with(&p, std::hint::black_box(&one), Explain::AmountsOnly).is_ok()
         }),
     );
     // A batch of 100 000 varied cases (GIR 1-4, plans, resources, couples, dates 2024-2026).

@@ -37,6 +37,70 @@ fn pdftotext(pdf: &[u8]) -> Option<String> {
     }
 }
 
+/// The APA service's tab counts as the queue page reads them (à traiter, en instruction, complément,
+/// traités), after checking that the trigger-kept counters equal a real count of the dossiers.
+pub(crate) async fn apa_tabs(app: &TestApp) -> [i64; 4] {
+    use guichet_dossiers::instruction::{self, Count, QueueFilter, Tab};
+    counters_match(app).await;
+    let f = QueueFilter::new(Some(vec!["apa".into()]), Tab::ATraiter);
+    let counts = app
+        .pool
+        .run(move |c| instruction::tab_counts(c, &f))
+        .await
+        .unwrap();
+    let mut out = [0; 4];
+    for (i, (_, n)) in counts.iter().enumerate() {
+        out[i] = match n {
+            Count::Exact(n) => *n,
+            Count::MoreThan(_) => panic!("counters are exact"),
+        };
+    }
+    out
+}
+
+/// `queue_counts` (kept by triggers) holds exactly what counting the dossiers gives.
+pub(crate) async fn counters_match(app: &TestApp) {
+    use diesel::prelude::*;
+    use guichet_db::schema::{dossiers, queue_counts};
+    type Key = (String, String, String, bool, i64);
+    let (mut kept, mut real) = app
+        .pool
+        .run(|c| {
+            let kept: Vec<Key> = queue_counts::table
+                .filter(queue_counts::n.ne(0))
+                .select((
+                    queue_counts::service_code,
+                    queue_counts::procedure,
+                    queue_counts::state,
+                    queue_counts::complement_demande,
+                    queue_counts::n,
+                ))
+                .load(c)?;
+            let real: Vec<Key> = dossiers::table
+                .filter(dossiers::state.ne("brouillon"))
+                .group_by((
+                    dossiers::service_code,
+                    dossiers::procedure,
+                    dossiers::state,
+                    dossiers::complement_demande,
+                ))
+                .select((
+                    dossiers::service_code,
+                    dossiers::procedure,
+                    dossiers::state,
+                    dossiers::complement_demande,
+                    diesel::dsl::count_star(),
+                ))
+                .load(c)?;
+            Ok::<_, guichet_db::DbError>((kept, real))
+        })
+        .await
+        .unwrap();
+    kept.sort();
+    real.sort();
+    assert_eq!(kept, real, "trigger-kept counters against a real count");
+}
+
 /// Posts an action form of the instructor's dossier page (with the version the page showed).
 async fn act(b: &Browser<'_>, id: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
     let page = format!("/instruction/dossiers/{id}");
@@ -65,6 +129,7 @@ async fn deposit_take_complement_answer_accept(backend: Backend) {
     let (id, number) = app.deposit("famille@exemple.fr", "apa", apa_answers()).await;
     let mail = smtp.wait_for("famille@exemple.fr", &number).await;
     assert!(mail.subject.contains("Demande reçue"), "{mail:?}");
+    assert_eq!(apa_tabs(&app).await, [1, 0, 0, 0], "deposited: à traiter");
 
     let agent = Browser::new(&app);
     agent.login("agent.apa@departement.fr", PASSWORD).await;
@@ -90,6 +155,7 @@ async fn deposit_take_complement_answer_accept(backend: Backend) {
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(apa_tabs(&app).await, [0, 0, 1, 0], "complement asked");
     let mail = smtp.wait_for("famille@exemple.fr", "à compléter").await;
     assert!(
         mail.body.contains("Pièce d’identité")
@@ -158,12 +224,18 @@ async fn deposit_take_complement_answer_accept(backend: Backend) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     // The instructor sees the new document, takes the dossier back and accepts it with an amount.
+    assert_eq!(
+        apa_tabs(&app).await,
+        [1, 0, 0, 0],
+        "complement answered: à traiter again"
+    );
     let page = agent.get_html(&format!("/instruction/dossiers/{id}")).await;
     assert!(page.contains("cni-lisible.pdf"), "{page}");
     assert_eq!(
         act(&agent, &id, "prendre", &[]).await.status(),
         StatusCode::SEE_OTHER
     );
+    assert_eq!(apa_tabs(&app).await, [0, 1, 0, 0], "taken: en instruction");
     let r = act(
         &agent,
         &id,
@@ -209,6 +281,7 @@ async fn deposit_take_complement_answer_accept(backend: Backend) {
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(apa_tabs(&app).await, [0, 0, 0, 1], "decided: traités");
     let mail = smtp.wait_for("famille@exemple.fr", "décision").await;
     assert!(mail.body.contains("acceptée"));
 
@@ -521,10 +594,7 @@ async fn keyset_pages_walk_the_whole_queue(backend: Backend) {
         if page.is_empty() {
             break;
         }
-        after = page.last().map(|d| Cursor {
-            due_at: d.due_at,
-            id: d.id.clone(),
-        });
+        after = page.last().map(|d| d.cursor());
         seen.extend(page.into_iter().map(|d| d.id));
     }
     assert_eq!(seen.len(), 5, "every dossier once: {seen:?}");

@@ -157,6 +157,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Kept by triggers (migration 000006): dossiers per service, procedure, state and complement flag.
+    queue_counts (service_code, procedure, state, complement_demande) {
+        service_code -> Text,
+        procedure -> Text,
+        state -> Text,
+        complement_demande -> Bool,
+        n -> BigInt,
+    }
+}
+
 diesel::joinable!(dossiers -> form_versions (form_version_id));
 diesel::joinable!(dossier_events -> dossiers (dossier_id));
 diesel::joinable!(messages -> dossiers (dossier_id));
@@ -178,4 +189,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     dossier_events,
     messages,
     attachments,
+    queue_counts,
 );

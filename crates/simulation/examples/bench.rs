@@ -4,8 +4,9 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use guichet_simulation::Explain;
 use guichet_simulation::Parameters;
-use guichet_simulation::apa::{ApaDomicileInput, simulate_domicile};
+use guichet_simulation::apa::{ApaDomicileInput, simulate_domicile_with};
 use guichet_types::{Euros, Gir};
 
 fn machine() -> String {
@@ -72,37 +73,47 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         date_naissance: None,
         age: Some(82),
     };
-    for _ in 0..1_000 {
-        black_box(simulate_domicile(&p, black_box(&one))?);
+    for (mode, explain) in [
+        ("explication comprise", Explain::Full),
+        ("montants seuls, sans explication", Explain::AmountsOnly),
+    ] {
+        for _ in 0..1_000 {
+            black_box(simulate_domicile_with(&p, black_box(&one), explain)?);
+        }
+        let mut samples = Vec::with_capacity(20_000);
+        for _ in 0..20_000 {
+            let t = Instant::now();
+            black_box(simulate_domicile_with(&p, black_box(&one), explain)?);
+            samples.push(t.elapsed());
+        }
+        samples.sort();
+        println!(
+            "Un cas APA (20 000 mesures, {mode}) : médiane {:.2} µs, p95 {:.2} µs, p99 {:.2} µs",
+            percentile(&samples, 0.5).as_secs_f64() * 1e6,
+            percentile(&samples, 0.95).as_secs_f64() * 1e6,
+            percentile(&samples, 0.99).as_secs_f64() * 1e6,
+        );
     }
-    let mut samples = Vec::with_capacity(20_000);
-    for _ in 0..20_000 {
-        let t = Instant::now();
-        black_box(simulate_domicile(&p, black_box(&one))?);
-        samples.push(t.elapsed());
-    }
-    samples.sort();
-    println!(
-        "Un cas APA (20 000 mesures, explication comprise) : médiane {:.1} µs, p95 {:.1} µs, p99 {:.1} µs",
-        percentile(&samples, 0.5).as_secs_f64() * 1e6,
-        percentile(&samples, 0.95).as_secs_f64() * 1e6,
-        percentile(&samples, 0.99).as_secs_f64() * 1e6,
-    );
 
     // Batch: 100 000 varied cases, one thread.
     let cases: Vec<ApaDomicileInput> = (0..100_000).filter_map(case).collect();
-    let t = Instant::now();
-    let mut total = 0i64;
-    for c in &cases {
-        total += simulate_domicile(&p, black_box(c))?.apa.cents();
+    for (mode, explain) in [
+        ("explication comprise", Explain::Full),
+        ("montants seuls", Explain::AmountsOnly),
+    ] {
+        let t = Instant::now();
+        let mut total = 0i64;
+        for c in &cases {
+            total += simulate_domicile_with(&p, black_box(c), explain)?.apa.cents();
+        }
+        let elapsed = t.elapsed();
+        println!(
+            "Lot de {} cas APA (un fil, {mode}) : {:.3} s, {:.0} cas/s (somme de contrôle {} centimes)",
+            cases.len(),
+            elapsed.as_secs_f64(),
+            cases.len() as f64 / elapsed.as_secs_f64(),
+            total
+        );
     }
-    let elapsed = t.elapsed();
-    println!(
-        "Lot de {} cas APA (un fil) : {:.3} s, {:.0} cas/s (somme de contrôle {} centimes)",
-        cases.len(),
-        elapsed.as_secs_f64(),
-        cases.len() as f64 / elapsed.as_secs_f64(),
-        total
-    );
     Ok(())
 }

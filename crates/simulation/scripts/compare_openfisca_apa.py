@@ -102,7 +102,7 @@ t_of = time.perf_counter() - t0
 
 # One-case latency in OpenFisca (situation building + calculation), the way an API call would run it.
 single = []
-for _ in range(30):
+for _ in range(100):
     t1 = time.perf_counter()
     sb = SimulationBuilder()
     sim = sb.build_from_entities(
@@ -135,6 +135,17 @@ print(f"Guichet : {t_rust:.3f} s ({N / t_rust:.0f} cas/s, un fil, JSON et explic
 print(f"OpenFisca : {t_of:.3f} s de calcul vectorisé numpy + {t_load:.1f} s de chargement ({N / t_of:.0f} cas/s, sans explication)")
 print(f"rapport OpenFisca / Guichet (calcul en lot) : {t_of / t_rust:.1f}")
 print(f"OpenFisca, un cas (exemple du ticket, 1 201,61 €) : médiane {single[len(single) // 2] * 1e3:.1f} ms")
+
+# One-case latency in Guichet, same machine, same run: the crate's bench example prints the median with
+# the explanation (what the simulators show) and for the amounts only (what OpenFisca computes).
+subprocess.run(["cargo", "build", "--release", "-q", "-p", "guichet_simulation", "--example", "bench"], check=True)
+bench = subprocess.run([f"{target}/release/examples/bench"], capture_output=True, text=True, check=True).stdout
+of_one = single[len(single) // 2]
+for line in bench.splitlines():
+    if line.startswith("Un cas APA"):
+        mode = line.split("mesures, ")[1].split(")")[0]
+        median_us = float(line.split("médiane ")[1].split(" ")[0])
+        print(f"Guichet, un cas ({mode}) : médiane {median_us:.2f} µs ; rapport OpenFisca / Guichet : {of_one * 1e6 / median_us:.0f}")
 
 # --- APA en établissement (single people; resources ≥ 500 € so that OpenFisca's 90 % "reste à vivre"
 # cap, not applied by Guichet for lack of a confirmed legal basis, never binds) ------------------------

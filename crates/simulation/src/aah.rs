@@ -7,7 +7,7 @@ use guichet_types::Euros;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::explain::{Step, Trace, Verdict};
+use crate::explain::{Explain, Step, Trace, Verdict, step};
 use crate::input::{age_in_months, de_opt_euros, effective_date, resolve_age};
 use crate::money::{dec, fmt_dec_eur, fmt_eur, fmt_num, fmt_pct, round_to_cents};
 use crate::{Parameters, Result};
@@ -132,7 +132,12 @@ fn retirement_age_check(
 
 /// AAH: eligibility (CSS L821-1, L821-2, R821-1), resources (R821-4, D821-9), amount (L821-3, D821-2).
 pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
-    let mut t = Trace::new();
+    simulate_with(p, input, Explain::Full)
+}
+
+/// [`simulate`], with or without the explanation steps.
+pub fn simulate_with(p: &Parameters, input: &AahInput, explain: Explain) -> Result<AahResult> {
+    let mut t = Trace::new(explain);
     let ap = &p.aah;
     let date = effective_date(input.date);
     let mut verdict = Verdict {
@@ -220,7 +225,12 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
 
     let (max, ref_max) = t.param("aah.montant_maximum", &ap.montant_maximum, date)?;
     let montant_maximum = round_to_cents(max)?;
-    t.step("Montant de l'AAH à taux plein", fmt_eur(montant_maximum), ref_max);
+    step!(
+        t,
+        "Montant de l'AAH à taux plein",
+        fmt_eur(montant_maximum),
+        ref_max
+    );
     let (maj, ref_maj) = t.param(
         "aah.majoration_plafond_par_enfant",
         &ap.majoration_plafond_par_enfant,
@@ -228,7 +238,8 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
     )?;
     let enfants = Decimal::from(input.enfants_a_charge);
     let plafond = round_to_cents(Decimal::from(12) * max * (Decimal::ONE + maj * enfants))?;
-    t.step(
+    step!(
+        t,
         "Plafond annuel de ressources",
         if input.enfants_a_charge > 0 {
             format!(
@@ -247,7 +258,8 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
     // Resources of the person alone.
     let mut resources = input.ressources_annuelles.map(dec).unwrap_or(Decimal::ZERO);
     if let Some(r) = input.ressources_annuelles {
-        t.step(
+        step!(
+            t,
             "Ressources annuelles hors revenus d'activité en milieu ordinaire",
             fmt_eur(r),
             "CSS R821-4",
@@ -286,7 +298,8 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
         let earned = dec(e);
         let abattement = bas * earned.min(seuil) + haut * (earned - seuil).max(Decimal::ZERO);
         let retenu = earned - abattement;
-        t.step(
+        step!(
+            t,
             "Abattement sur les revenus d'activité, par mois",
             format!(
                 "{} = {} × {} + {} × {} (seuil : {} × SMIC mensuel brut {} = {})",
@@ -301,7 +314,8 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
             ),
             format!("{ref_seuil} ; {ref_smic}"),
         );
-        t.step(
+        step!(
+            t,
             "Revenus d'activité retenus sur un an (évaluation trimestrielle)",
             format!(
                 "{} = 12 × ({} − {})",
@@ -314,7 +328,8 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
         resources += retenu * Decimal::from(12);
     }
     let ressources_retenues = round_to_cents(resources)?;
-    t.step(
+    step!(
+        t,
         "Ressources annuelles retenues (personne seule, sans le conjoint)",
         fmt_eur(ressources_retenues),
         "CSS L821-3 ; loi n° 2022-1158 du 16 août 2022, art. 10",
@@ -336,7 +351,8 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
 
     let differential = ((dec(plafond) - resources) / Decimal::from(12)).max(Decimal::ZERO);
     let aah_avant_pension = round_to_cents(differential.min(max))?;
-    t.step(
+    step!(
+        t,
         "AAH mensuelle",
         format!(
             "{} = le plus petit de {} et ({} − {}) / 12",
@@ -359,7 +375,8 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
             // The AAH only tops the pension up to the full-rate amount (and stays within the resource test).
             let complement = (montant_maximum - pension).max(Euros::ZERO);
             let a = aah_avant_pension.min(complement);
-            t.step(
+            step!(
+                t,
                 "AAH après pension d'invalidité, de vieillesse ou rente d'accident du travail",
                 format!(
                     "{} = le plus petit de {} et {} − {}",

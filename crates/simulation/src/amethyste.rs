@@ -6,7 +6,7 @@ use guichet_types::Euros;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::explain::{Step, Trace, Verdict};
+use crate::explain::{Explain, Step, Trace, Verdict, step};
 use crate::input::{de_opt_euros, effective_date, resolve_age};
 use crate::money::{dec, fmt_dec_eur, fmt_eur, round_to_cents};
 use crate::params::{AmethysteCategory, FiscalCondition};
@@ -177,7 +177,12 @@ fn check_category(cat: &AmethysteCategory, input: &AmethysteInput, age: Option<u
 
 /// Améthyste: which categories of the département's scheme the person falls in, and the yearly price.
 pub fn simulate(p: &Parameters, input: &AmethysteInput) -> Result<AmethysteResult> {
-    let mut t = Trace::new();
+    simulate_with(p, input, Explain::Full)
+}
+
+/// [`simulate`], with or without the explanation steps.
+pub fn simulate_with(p: &Parameters, input: &AmethysteInput, explain: Explain) -> Result<AmethysteResult> {
+    let mut t = Trace::new(explain);
     let date = effective_date(input.date);
     let code = input.departement.trim().to_owned();
     let Some(dep) = p.amethyste.departements.iter().find(|d| d.code == code) else {
@@ -205,7 +210,8 @@ pub fn simulate(p: &Parameters, input: &AmethysteInput) -> Result<AmethysteResul
     };
     let age = resolve_age(input.date_naissance, input.age, date);
     let mut verdict = Verdict::default();
-    t.step(
+    step!(
+        t,
         format!("Dispositif du département {} ({})", dep.code, dep.nom),
         dep.produit.clone(),
         dep.reference.clone(),
@@ -245,11 +251,17 @@ pub fn simulate(p: &Parameters, input: &AmethysteInput) -> Result<AmethysteResul
                         let (v, reference) =
                             t.param(&format!("amethyste.{}.{}.prix", dep.code, cat.id), param, date)?;
                         let prix = round_to_cents(v)?;
-                        t.step(format!("Prix annuel, {}", cat.libelle), fmt_eur(prix), reference);
+                        step!(
+                            t,
+                            format!("Prix annuel, {}", cat.libelle),
+                            fmt_eur(prix),
+                            reference
+                        );
                         Some(prix)
                     }
                     None => {
-                        t.step(
+                        step!(
+                            t,
                             format!("Prix annuel, {}", cat.libelle),
                             "non connu : à demander au département",
                             dep.reference.clone(),
@@ -280,7 +292,8 @@ pub fn simulate(p: &Parameters, input: &AmethysteInput) -> Result<AmethysteResul
     verdict.eligible = residence_ok && !categories.is_empty();
     let prix = categories.iter().filter_map(|c| c.prix).min();
     if verdict.eligible {
-        t.step(
+        step!(
+            t,
             "Zones",
             dep.zones
                 .iter()
@@ -290,7 +303,8 @@ pub fn simulate(p: &Parameters, input: &AmethysteInput) -> Result<AmethysteResul
             dep.reference.clone(),
         );
         if let Some(pr) = prix {
-            t.step(
+            step!(
+                t,
                 "Prix annuel le plus avantageux",
                 fmt_dec_eur(dec(pr)),
                 dep.reference.clone(),

@@ -8,7 +8,7 @@ use guichet_types::{Euros, Gir};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::explain::{Step, Trace, Verdict};
+use crate::explain::{Explain, Step, Trace, Verdict, step};
 use crate::input::{de_euros, de_gir, de_opt_euros, effective_date, resolve_age};
 use crate::money::{dec, fmt_dec_eur, fmt_eur, fmt_num, fmt_pct, round_to_cents};
 use crate::{Parameters, Result};
@@ -163,7 +163,6 @@ pub struct ApaEtablissementResult {
 struct Common {
     date: NaiveDate,
     mtp: Decimal,
-    mtp_ref: String,
     verdict: Verdict,
 }
 
@@ -179,7 +178,8 @@ fn common_steps(
     let date = effective_date(date);
     let jan1 = NaiveDate::from_ymd_opt(date.year(), 1, 1).unwrap_or(date);
     let (mtp, mtp_ref) = t.param("common.mtp", &p.common.mtp, jan1)?;
-    t.step(
+    step!(
+        t,
         format!(
             "MTP retenue pour l'APA {} (montant en vigueur au 1er janvier)",
             date.year()
@@ -222,18 +222,14 @@ fn common_steps(
     verdict
         .to_confirm
         .push("Résidence stable et régulière en France (CASF L232-2), vérifiée par le département.".into());
-    Ok(Common {
-        date,
-        mtp,
-        mtp_ref,
-        verdict,
-    })
+    Ok(Common { date, mtp, verdict })
 }
 
 /// Monthly resources per R232-5, before the couple divisor, exact.
 fn household_resources(p: &Parameters, t: &mut Trace, r: &ApaResources, date: NaiveDate) -> Result<Decimal> {
     if *r == ApaResources::default() {
-        t.step(
+        step!(
+            t,
             "Ressources non renseignées : comptées pour 0 €",
             fmt_eur(Euros::ZERO),
             "CASF R232-5",
@@ -244,11 +240,12 @@ fn household_resources(p: &Parameters, t: &mut Trace, r: &ApaResources, date: Na
     let mut total = Decimal::ZERO;
     if let Some(m) = r.ressources {
         total += dec(m);
-        t.step("Ressources mensuelles déclarées", fmt_eur(m), "CASF R232-5");
+        step!(t, "Ressources mensuelles déclarées", fmt_eur(m), "CASF R232-5");
     }
     if let Some(y) = r.revenus_annuels {
         total += dec(y) / twelve;
-        t.step(
+        step!(
+            t,
             "Revenus de l'avis d'imposition, par mois",
             format!("{} = {} / 12", fmt_dec_eur(dec(y) / twelve), fmt_eur(y)),
             "CASF R232-5",
@@ -282,7 +279,8 @@ fn household_resources(p: &Parameters, t: &mut Trace, r: &ApaResources, date: Na
             let (rate, reference) = t.param(name, param, date)?;
             let monthly = dec(a) * rate / twelve;
             total += monthly;
-            t.step(
+            step!(
+                t,
                 format!("{label}, par mois"),
                 format!(
                     "{} = {} {of} {} / 12",
@@ -311,20 +309,29 @@ fn plan_ceiling_coef(p: &Parameters, gir: Gir) -> Option<(&'static str, &crate::
 /// APA à domicile: plan ceiling (R232-10), participation (R232-11) from resources (R232-5), and the
 /// non-payment threshold (D232-31).
 pub fn simulate_domicile(p: &Parameters, input: &ApaDomicileInput) -> Result<ApaDomicileResult> {
-    let mut t = Trace::new();
+    simulate_domicile_with(p, input, Explain::Full)
+}
+
+/// [`simulate_domicile`], with or without the explanation steps.
+pub fn simulate_domicile_with(
+    p: &Parameters,
+    input: &ApaDomicileInput,
+    explain: Explain,
+) -> Result<ApaDomicileResult> {
+    let mut t = Trace::new(explain);
     let mut c = common_steps(p, &mut t, input.gir, input.date, input.date_naissance, input.age)?;
     let (date, m) = (c.date, c.mtp);
     let jan1 = NaiveDate::from_ymd_opt(date.year(), 1, 1).unwrap_or(date);
     let ap = &p.apa_domicile;
     let mtp = round_to_cents(m)?;
-    let _ = &c.mtp_ref;
 
     // Ceiling (rounded to the cent, as published by the CNSA/DGCS tables).
     let plafond = match plan_ceiling_coef(p, input.gir) {
         Some((name, param)) => {
             let (coef, reference) = t.param(name, param, jan1)?;
             let plafond = round_to_cents(coef * m)?;
-            t.step(
+            step!(
+                t,
                 format!("Plafond du plan d'aide {}", input.gir),
                 format!("{} = {} × MTP {}", fmt_eur(plafond), fmt_num(coef), fmt_eur(mtp)),
                 reference,
@@ -351,7 +358,8 @@ pub fn simulate_domicile(p: &Parameters, input: &ApaDomicileInput) -> Result<Apa
             warnings: t.warnings,
         });
     }
-    t.step(
+    step!(
+        t,
         "Plan d'aide retenu",
         format!(
             "{} = le plus petit de {} (plan proposé) et {} (plafond)",
@@ -374,7 +382,8 @@ pub fn simulate_domicile(p: &Parameters, input: &ApaDomicileInput) -> Result<Apa
     let r = if input.couple {
         let (div, reference) = t.param("apa_domicile.diviseur_couple", &ap.diviseur_couple, date)?;
         let r = household / div;
-        t.step(
+        step!(
+            t,
             "Ressources retenues (couple)",
             format!(
                 "{} = {} / {}",
@@ -386,7 +395,8 @@ pub fn simulate_domicile(p: &Parameters, input: &ApaDomicileInput) -> Result<Apa
         );
         r
     } else {
-        t.step(
+        step!(
+            t,
             "Ressources mensuelles retenues",
             fmt_dec_eur(household),
             "CASF R232-5",
@@ -401,7 +411,8 @@ pub fn simulate_domicile(p: &Parameters, input: &ApaDomicileInput) -> Result<Apa
         Decimal::ZERO
     };
     let montant_calcule = plan_retenu - participation;
-    t.step(
+    step!(
+        t,
         "Taux de participation",
         format!(
             "{} = {} / {}",
@@ -411,7 +422,8 @@ pub fn simulate_domicile(p: &Parameters, input: &ApaDomicileInput) -> Result<Apa
         ),
         "CASF R232-11",
     );
-    t.step(
+    step!(
+        t,
         "Montant de l'APA avant seuil de versement",
         format!(
             "{} = {} − {}",
@@ -435,7 +447,12 @@ pub fn simulate_domicile(p: &Parameters, input: &ApaDomicileInput) -> Result<Apa
     } else {
         montant_calcule
     };
-    t.step("APA à domicile mensuelle", fmt_eur(apa), "CASF L232-3 à L232-7");
+    step!(
+        t,
+        "APA à domicile mensuelle",
+        fmt_eur(apa),
+        "CASF L232-3 à L232-7"
+    );
 
     Ok(ApaDomicileResult {
         date,
@@ -481,18 +498,21 @@ fn participation_domicile(
     let s1 = c1 * m;
     let s2 = c2 * m;
     let a = dec(plan);
-    t.step(
+    step!(
+        t,
         "Seuil sans participation",
         format!("{} = {} × MTP {}", fmt_dec_eur(s1), fmt_num(c1), fmt_eur(mtp)),
         ref1,
     );
-    t.step(
+    step!(
+        t,
         "Seuil de participation maximale",
         format!("{} = {} × MTP {}", fmt_dec_eur(s2), fmt_num(c2), fmt_eur(mtp)),
-        ref2.clone(),
+        ref2,
     );
     let exact = if r <= s1 {
-        t.step(
+        step!(
+            t,
             "Participation nulle : ressources au plus égales au seuil",
             format!("{} ≤ {}", fmt_dec_eur(r), fmt_dec_eur(s1)),
             ref2,
@@ -500,7 +520,8 @@ fn participation_domicile(
         Decimal::ZERO
     } else if r > s2 {
         let part = tmax * a;
-        t.step(
+        step!(
+            t,
             "Participation maximale : ressources au-dessus du seuil",
             format!("{} = {} × {}", fmt_dec_eur(part), fmt_pct(tmax), fmt_eur(plan)),
             refmax,
@@ -519,7 +540,8 @@ fn participation_domicile(
         let a1 = a.min(l1);
         let a2 = (a.min(l2) - a1).max(Decimal::ZERO);
         let a3 = (a - l2).max(Decimal::ZERO);
-        t.step(
+        step!(
+            t,
             "Position des ressources entre les deux seuils (x)",
             format!(
                 "{} = ({} − {}) / ({} − {})",
@@ -529,9 +551,10 @@ fn participation_domicile(
                 fmt_dec_eur(s2),
                 fmt_dec_eur(s1)
             ),
-            rk1.clone(),
+            rk1,
         );
-        t.step(
+        step!(
+            t,
             "Tranches du plan d'aide",
             format!(
                 "A1 = {} (jusqu'à {} × MTP = {}), A2 = {} (jusqu'à {} × MTP = {}), A3 = {}",
@@ -543,10 +566,11 @@ fn participation_domicile(
                 fmt_dec_eur(l2),
                 fmt_dec_eur(a3)
             ),
-            rk1.clone(),
+            rk1,
         );
         let part = tmax * x * (a1 + a2 * (p2 * x + b2) + a3 * (p3 * x + b3));
-        t.step(
+        step!(
+            t,
             "Participation",
             format!(
                 "{} = {} × x × [A1 + A2 × ({} x + {}) + A3 × ({} x + {})]",
@@ -572,7 +596,16 @@ pub fn simulate_etablissement(
     p: &Parameters,
     input: &ApaEtablissementInput,
 ) -> Result<ApaEtablissementResult> {
-    let mut t = Trace::new();
+    simulate_etablissement_with(p, input, Explain::Full)
+}
+
+/// [`simulate_etablissement`], with or without the explanation steps.
+pub fn simulate_etablissement_with(
+    p: &Parameters,
+    input: &ApaEtablissementInput,
+    explain: Explain,
+) -> Result<ApaEtablissementResult> {
+    let mut t = Trace::new(explain);
     let mut c = common_steps(p, &mut t, input.gir, input.date, input.date_naissance, input.age)?;
     let (date, m) = (c.date, c.mtp);
     let jan1 = NaiveDate::from_ymd_opt(date.year(), 1, 1).unwrap_or(date);
@@ -609,7 +642,8 @@ pub fn simulate_etablissement(
     let r = if input.couple {
         let (div, reference) = t.param("apa_etablissement.diviseur_couple", &ep.diviseur_couple, date)?;
         let r = household / div;
-        t.step(
+        step!(
+            t,
             "Ressources retenues (couple)",
             format!(
                 "{} = {} / {}",
@@ -621,7 +655,8 @@ pub fn simulate_etablissement(
         );
         r
     } else {
-        t.step(
+        step!(
+            t,
             "Ressources mensuelles retenues",
             fmt_dec_eur(household),
             "CASF R232-5",
@@ -633,12 +668,14 @@ pub fn simulate_etablissement(
     let (taux, rt) = t.param("apa_etablissement.taux_maximum", &ep.taux_maximum, jan1)?;
     let s1 = cb * m;
     let s2 = ch * m;
-    t.step(
+    step!(
+        t,
         "Seuil bas",
         format!("{} = {} × MTP {}", fmt_dec_eur(s1), fmt_num(cb), fmt_eur(mtp)),
         rb,
     );
-    t.step(
+    step!(
+        t,
         "Seuil haut",
         format!("{} = {} × MTP {}", fmt_dec_eur(s2), fmt_num(ch), fmt_eur(mtp)),
         rh,
@@ -647,15 +684,17 @@ pub fn simulate_etablissement(
     let t56 = dec(input.tarif_gir_5_6);
     let ecart = (tg - t56).max(Decimal::ZERO);
     let exact = if r < s1 {
-        t.step(
+        step!(
+            t,
             "Participation égale au tarif GIR 5-6 : ressources sous le seuil bas",
             format!("{} < {}", fmt_dec_eur(r), fmt_dec_eur(s1)),
-            rt.clone(),
+            rt,
         );
         t56
     } else if r > s2 {
         let part = t56 + taux * ecart;
-        t.step(
+        step!(
+            t,
             "Participation maximale : tarif GIR 5-6 + 80 % de l'écart de tarifs",
             format!(
                 "{} = {} + {} × {}",
@@ -664,13 +703,14 @@ pub fn simulate_etablissement(
                 fmt_pct(taux),
                 fmt_dec_eur(ecart)
             ),
-            rt.clone(),
+            rt,
         );
         part
     } else {
         let x = (r - s1) / (s2 - s1);
         let part = t56 + ecart * taux * x;
-        t.step(
+        step!(
+            t,
             "Participation progressive",
             format!(
                 "{} = {} + {} × {} × ({} − {}) / ({} − {})",
@@ -683,13 +723,14 @@ pub fn simulate_etablissement(
                 fmt_dec_eur(s2),
                 fmt_dec_eur(s1)
             ),
-            rt.clone(),
+            rt,
         );
         part
     };
     let participation = round_to_cents(exact.min(tg.max(t56)))?;
     let montant_calcule = (input.tarif_gir - participation).max(Euros::ZERO);
-    t.step(
+    step!(
+        t,
         "Montant de l'APA avant seuil de versement",
         format!(
             "{} = {} − {}",
@@ -714,7 +755,8 @@ pub fn simulate_etablissement(
     } else {
         montant_calcule
     };
-    t.step(
+    step!(
+        t,
         "APA en établissement mensuelle",
         fmt_eur(apa),
         "CASF L232-8 et R232-19",
@@ -748,7 +790,8 @@ fn payment_threshold(p: &Parameters, t: &mut Trace, date: NaiveDate, montant: Eu
     } else {
         ("Seuil de versement atteint", "≥")
     };
-    t.step(
+    step!(
+        t,
         label,
         format!(
             "{} {cmp} {} = {} × SMIC horaire brut {}",
@@ -806,5 +849,32 @@ mod tests {
         let r = simulate_domicile(&p, &input(5, 500, 1000, "2026-01-15")).unwrap();
         assert!(!r.verdict.eligible);
         assert_eq!(r.apa, Euros::ZERO);
+    }
+
+    #[test]
+    fn without_explanation_the_amounts_and_verdict_are_the_same() {
+        let p = Parameters::load().unwrap();
+        for (gir, plan, ressources, couple) in [
+            (1, 2_000, 900, false),
+            (2, 1_500, 1_800, false),
+            (3, 1_000, 4_200, true),
+            (4, 400, 3_000, false),
+            (5, 500, 1_000, false),
+        ] {
+            let mut i = input(gir, plan, ressources, "2026-03-01");
+            i.couple = couple;
+            i.capitaux = Some(Euros::from_cents(2_000_000));
+            let full = simulate_domicile_with(&p, &i, Explain::Full).unwrap();
+            let lean = simulate_domicile_with(&p, &i, Explain::AmountsOnly).unwrap();
+            assert!(!full.explanation.is_empty(), "GIR {gir}: explained");
+            assert!(lean.explanation.is_empty(), "GIR {gir}: no steps");
+            assert_eq!(
+                (lean.plafond, lean.plan_retenu, lean.participation, lean.apa),
+                (full.plafond, full.plan_retenu, full.participation, full.apa),
+                "GIR {gir}"
+            );
+            assert_eq!(lean.verdict, full.verdict, "GIR {gir}");
+            assert_eq!(lean.warnings, full.warnings, "GIR {gir}");
+        }
     }
 }

@@ -11,7 +11,7 @@ mod params;
 pub mod pch;
 
 pub use aid::{Aid, simulate_json};
-pub use explain::{Step, Verdict};
+pub use explain::{Explain, Step, Verdict};
 pub use params::{
     AahParams, AmethysteCategory, AmethysteDepartement, AmethysteParams, ApaDomicileParams,
     ApaEtablissementParams, CommonParams, DatedValue, FiscalCondition, Param, Parameters, PchParams,

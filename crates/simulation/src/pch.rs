@@ -7,7 +7,7 @@ use guichet_types::Euros;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::explain::{Step, Trace, Verdict};
+use crate::explain::{Explain, Step, Trace, Verdict, step};
 use crate::input::{de_opt_decimal, de_opt_euros, effective_date, resolve_age};
 use crate::money::{dec, fmt_dec_eur, fmt_eur, fmt_num, fmt_pct, round_to_cents};
 use crate::{Param, Parameters, Result};
@@ -132,7 +132,7 @@ type CappedElement<'a> = (
     Option<(&'static str, &'a Param)>,
 );
 
-fn value(t: &mut Trace, name: &str, param: &Param, date: NaiveDate) -> Result<(Decimal, String)> {
+fn value<'p>(t: &mut Trace, name: &str, param: &'p Param, date: NaiveDate) -> Result<(Decimal, &'p str)> {
     t.param(name, param, date)
 }
 
@@ -143,7 +143,12 @@ fn months(d: Decimal) -> u32 {
 
 /// PCH: eligibility (CASF L245-1, D245-4, annexe 2-5), rate (L245-6), elements (L245-3) and parenting.
 pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
-    let mut t = Trace::new();
+    simulate_with(p, input, Explain::Full)
+}
+
+/// [`simulate`], with or without the explanation steps.
+pub fn simulate_with(p: &Parameters, input: &PchInput, explain: Explain) -> Result<PchResult> {
+    let mut t = Trace::new(explain);
     let pp = &p.pch;
     let date = effective_date(input.date);
     let mut verdict = Verdict {
@@ -220,7 +225,8 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
     let (mtp, mtp_ref) = value(&mut t, "common.mtp", &p.common.mtp, date)?;
     let (coef, seuil_ref) = value(&mut t, "pch.seuil_ressources", &pp.seuil_ressources, date)?;
     let seuil = round_to_cents(coef * mtp)?;
-    t.step(
+    step!(
+        t,
         "Seuil de ressources annuelles pour le taux de 100 %",
         format!(
             "{} = {} × MTP {}",
@@ -234,7 +240,8 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
     let (reduit, ref_reduit) = value(&mut t, "pch.taux_reduit", &pp.taux_reduit, date)?;
     let taux = match input.ressources_annuelles {
         Some(r) if r <= seuil => {
-            t.step(
+            step!(
+                t,
                 "Taux de prise en charge",
                 format!("{} car {} ≤ {}", fmt_pct(plein), fmt_eur(r), fmt_eur(seuil)),
                 ref_plein,
@@ -242,7 +249,8 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
             plein
         }
         Some(r) => {
-            t.step(
+            step!(
+                t,
                 "Taux de prise en charge",
                 format!("{} car {} > {}", fmt_pct(reduit), fmt_eur(r), fmt_eur(seuil)),
                 ref_reduit,
@@ -254,7 +262,8 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
                 "Ressources non renseignées : taux de 100 % supposé ; il est de 80 % au-dessus de {} par an.",
                 fmt_eur(seuil)
             ));
-            t.step(
+            step!(
+                t,
                 "Taux de prise en charge (ressources non renseignées)",
                 fmt_pct(plein),
                 ref_plein,
@@ -311,7 +320,8 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
             let (tarif, reference) = value(&mut t, name, param, date)?;
             let amount = round_to_cents(h * tarif)?;
             humaine += dec(amount);
-            t.step(
+            step!(
+                t,
                 format!("Aide humaine {label}"),
                 format!(
                     "{} = {} h × {} de l'heure",
@@ -327,13 +337,14 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
         let (tarif, reference) = match input.tarif_prestataire {
             Some(tp) => (
                 dec(tp),
-                "CASF L314-1 et L245-3 1° : tarif fixé par le département".to_owned(),
+                "CASF L314-1 et L245-3 1° : tarif fixé par le département",
             ),
             None => value(&mut t, "pch.tarif_prestataire", &pp.tarif_prestataire, date)?,
         };
         let amount = round_to_cents(h * tarif)?;
         humaine += dec(amount);
-        t.step(
+        step!(
+            t,
             "Aide humaine par un service prestataire",
             format!(
                 "{} = {} h × {} de l'heure",
@@ -382,7 +393,8 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
             let cap_e = round_to_cents(cap)?;
             let amount = raw.min(cap_e);
             humaine += dec(amount);
-            t.step(
+            step!(
+                t,
                 format!("Aide humaine {label}"),
                 format!(
                     "{} = {} h × {} de l'heure{}",
@@ -401,7 +413,8 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
     }
     let aide_humaine_mensuelle = round_to_cents(humaine * taux)?;
     if humaine > Decimal::ZERO {
-        t.step(
+        step!(
+            t,
             "Élément 1 (aide humaine), par mois",
             format!(
                 "{} = {} × {}",
@@ -478,7 +491,8 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
         let covered = round_to_cents(dec(cost) * taux)?;
         let max_e = round_to_cents(max)?;
         let montant = covered.min(max_e);
-        t.step(
+        step!(
+            t,
             libelle,
             format!(
                 "{} = {} × {}{}{}",
@@ -537,10 +551,11 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
                     date,
                 )?
             } else {
-                (Decimal::ONE, String::new())
+                (Decimal::ONE, "")
             };
             let montant = round_to_cents(base * coef)?;
-            t.step(
+            step!(
+                t,
                 "Parentalité : forfait d'aide humaine, par mois",
                 format!(
                     "{} (plus jeune enfant de {age_enfant} an(s){})",
@@ -584,7 +599,8 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
         };
         if let Some((amount, reference)) = one_off {
             let montant = round_to_cents(amount)?;
-            t.step(
+            step!(
+                t,
                 "Parentalité : forfait d'aides techniques (versement unique)",
                 format!("{} (enfant de {age_enfant} an(s))", fmt_eur(montant)),
                 reference,
@@ -599,7 +615,8 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
     }
 
     let total_mensuel = aide_humaine_mensuelle + mensuel_autres;
-    t.step(
+    step!(
+        t,
         "Total des montants mensuels",
         fmt_eur(total_mensuel),
         "CASF L245-3",

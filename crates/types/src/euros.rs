@@ -111,18 +111,39 @@ impl Sum for Euros {
 
 /// French formatting: `1 682,30 €` with a narrow no-break space between thousands.
 impl fmt::Display for Euros {
+    /// `1 682,30 €` with a narrow no-break space between thousands. Written into a stack buffer: the
+    /// simulators print a dozen amounts per result, and two heap strings per amount were 40 % of the time
+    /// of an APA simulation (callgrind).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sign = if self.0 < 0 { "-" } else { "" };
+        // Longest (i64::MIN): '-' + 17 digits + 5 separators of 3 bytes + ',' + 2 digits + NBSP (2) + '€' (3).
+        let mut buf = [0u8; 48];
+        let mut end = buf.len();
+        let mut put = |bytes: &[u8]| {
+            end -= bytes.len();
+            buf[end..end + bytes.len()].copy_from_slice(bytes);
+        };
         let abs = self.0.unsigned_abs();
-        let whole = (abs / 100).to_string();
-        let mut grouped = String::new();
-        for (i, c) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i).is_multiple_of(3) {
-                grouped.push('\u{202f}');
+        put("\u{a0}€".as_bytes());
+        let cents = (abs % 100) as u8;
+        put(&[b',', b'0' + cents / 10, b'0' + cents % 10]);
+        let mut whole = abs / 100;
+        let mut digits = 0;
+        loop {
+            if digits > 0 && digits % 3 == 0 {
+                put("\u{202f}".as_bytes());
             }
-            grouped.push(c);
+            put(&[b'0' + (whole % 10) as u8]);
+            digits += 1;
+            whole /= 10;
+            if whole == 0 {
+                break;
+            }
         }
-        write!(f, "{sign}{grouped},{:02}\u{a0}€", abs % 100)
+        if self.0 < 0 {
+            put(b"-");
+        }
+        // Only ASCII digits and whole UTF-8 sequences were written.
+        f.write_str(std::str::from_utf8(&buf[end..]).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -151,5 +172,15 @@ mod tests {
         assert_eq!(Euros::from_cents(168_230).to_string(), "1\u{202f}682,30\u{a0}€");
         assert_eq!(Euros::from_cents(5).to_string(), "0,05\u{a0}€");
         assert_eq!(Euros::from_cents(-120_000).to_string(), "-1\u{202f}200,00\u{a0}€");
+        assert_eq!(Euros::from_cents(99_999).to_string(), "999,99\u{a0}€");
+        assert_eq!(Euros::from_cents(0).to_string(), "0,00\u{a0}€");
+        assert_eq!(
+            Euros::from_cents(123_456_789_00).to_string(),
+            "123\u{202f}456\u{202f}789,00\u{a0}€"
+        );
+        assert_eq!(
+            Euros::from_cents(i64::MIN).to_string(),
+            "-92\u{202f}233\u{202f}720\u{202f}368\u{202f}547\u{202f}758,08\u{a0}€"
+        );
     }
 }

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use guichet_dossiers::instruction::{self, Command, Complement, Cursor, DecisionInput, QueueFilter, Tab};
+use guichet_dossiers::instruction::{
+    self, Command, Complement, Count, Cursor, DecisionInput, QueueFilter, QueueItem, Tab,
+};
 use guichet_dossiers::store::{self, Dossier};
 use guichet_dossiers::{Actor, State};
 use guichet_forms::FormDefinition;
@@ -152,17 +154,7 @@ pub async fn queue(
     let has_more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     let next = has_more
-        .then(|| {
-            rows.last().map(|d| {
-                q.link(
-                    None,
-                    Some(&Cursor {
-                        due_at: d.due_at,
-                        id: d.id.clone(),
-                    }),
-                )
-            })
-        })
+        .then(|| rows.last().map(|d| q.link(None, Some(&d.cursor()))))
         .flatten();
     let now = guichet_db::now();
     let tab = Tab::from_slug(&q.onglet);
@@ -171,10 +163,9 @@ pub async fn queue(
         tabs: counts
             .iter()
             .map(|(t, n)| {
-                let shown = if *n > instruction::COUNT_CAP {
-                    "plus de 10 000".to_owned()
-                } else {
-                    n.to_string()
+                let shown = match n {
+                    Count::MoreThan(cap) => format!("plus de {}", fr_int(*cap)),
+                    Count::Exact(n) => fr_int(*n),
                 };
                 (t.label().to_owned(), shown, q.link(Some(*t), None), *t == tab)
             })
@@ -213,79 +204,95 @@ pub async fn queue(
     ok(&page)
 }
 
-/// The current queue view as CSV, streamed page by page so that memory stays flat whatever the size.
+/// The current queue view as CSV, streamed: the database side writes chunks into a bounded channel while
+/// the client reads them, so memory stays flat whatever the size and a client that goes away stops the
+/// query.
 pub async fn export_csv(
     state: web::Data<AppState>,
     CurrentUser(u): CurrentUser,
     q: web::Query<QueueQuery>,
 ) -> WebResult<HttpResponse> {
     let staff = Staff::from(u)?;
-    let filter = q.filter(&staff, 500);
+    let filter = q.filter(&staff, instruction::EXPORT_PAGE);
     let titles: std::collections::HashMap<String, String> = state
         .procedures
         .all()
         .map(|p| (p.id().to_owned(), p.def.title().to_owned()))
         .collect();
-    let stream = futures_util::stream::unfold(Some((filter, true)), move |st| {
-        let state = state.clone();
-        let titles = titles.clone();
-        async move {
-            let (mut filter, first) = st?;
-            let page_filter = filter.clone();
-            let rows = state
-                .pool
-                .run(move |c| instruction::queue(c, &page_filter).map_err(WebError::from))
-                .await;
-            let rows = match rows {
-                Ok(r) => r,
-                Err(e) => {
-                    return Some((
-                        Err(actix_web::error::ErrorInternalServerError(e.to_string())),
-                        None,
-                    ));
-                }
-            };
-            let mut out = String::new();
-            if first {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(4);
+    let pool = state.pool.clone();
+    actix_web::rt::spawn(async move {
+        let failed = tx.clone();
+        let run = pool
+            .run(move |c| {
+                const CHUNK: usize = 32 * 1024;
                 // A byte-order mark so that spreadsheet software reads the accents right.
-                out.push_str("\u{feff}numero;procedure;demandeur;etat;depose_le;echeance\n");
-            }
-            for d in &rows {
-                let cells = [
-                    d.number.as_ref().map(ToString::to_string).unwrap_or_default(),
-                    titles
-                        .get(&d.procedure)
-                        .cloned()
-                        .unwrap_or_else(|| d.procedure.clone()),
-                    d.applicant_name.clone(),
-                    d.state.as_str().to_owned(),
-                    d.deposited_at
-                        .map(|t| t.format("%Y-%m-%d").to_string())
-                        .unwrap_or_default(),
-                    d.due_at
-                        .map(|t| t.format("%Y-%m-%d").to_string())
-                        .unwrap_or_default(),
-                ];
-                out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(";"));
-                out.push('\n');
-            }
-            let next = (rows.len() as i64 == filter.limit).then(|| {
-                filter.after = rows.last().map(|d| Cursor {
-                    due_at: d.due_at,
-                    id: d.id.clone(),
-                });
-                (filter, false)
-            });
-            if out.is_empty() && next.is_none() {
-                return None;
-            }
-            Some((Ok::<_, actix_web::Error>(web::Bytes::from(out)), next))
+                let mut out = String::from("\u{feff}numero;procedure;demandeur;etat;depose_le;echeance\n");
+                instruction::each_item(c, &filter, |d| {
+                    csv_row(&mut out, &d, &titles);
+                    if out.len() < CHUNK {
+                        return Ok(true);
+                    }
+                    let chunk = std::mem::replace(&mut out, String::with_capacity(CHUNK + 512));
+                    Ok(tx.blocking_send(Ok(web::Bytes::from(chunk))).is_ok())
+                })?;
+                if !out.is_empty() {
+                    let _ = tx.blocking_send(Ok(web::Bytes::from(out)));
+                }
+                Ok::<_, WebError>(())
+            })
+            .await;
+        if let Err(e) = run {
+            tracing::error!(error = %e, "CSV export interrupted");
+            let _ = failed.send(Err(std::io::Error::other("export interrompu"))).await;
         }
     });
+    let stream =
+        futures_util::stream::unfold(
+            rx,
+            |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) },
+        );
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Content-Disposition", "attachment; filename=\"dossiers.csv\""))
         .streaming(stream))
+}
+
+/// One line of the export: numero;procedure;demandeur;etat;depose_le;echeance.
+fn csv_row(out: &mut String, d: &QueueItem, titles: &std::collections::HashMap<String, String>) {
+    let day =
+        |t: Option<chrono::NaiveDateTime>| t.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default();
+    let cells = [
+        d.number.as_ref().map(ToString::to_string).unwrap_or_default(),
+        csv_cell(titles.get(&d.procedure).unwrap_or(&d.procedure)),
+        csv_cell(&d.applicant_name),
+        d.state.as_str().to_owned(),
+        day(d.deposited_at),
+        day(d.due_at),
+    ];
+    for (i, c) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(c);
+    }
+    out.push('\n');
+}
+
+/// `117 032`: thousands grouped with a narrow no-break space, as French typography writes them.
+fn fr_int(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + 8);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A CSV cell: quoted when needed, and never starting with a formula character (CSV injection).

@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS dossiers_decided_order_idx;

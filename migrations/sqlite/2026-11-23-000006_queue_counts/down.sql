@@ -1,0 +1,5 @@
+DROP TRIGGER IF EXISTS dossiers_counted_insert;
+DROP TRIGGER IF EXISTS dossiers_counted_delete;
+DROP TRIGGER IF EXISTS dossiers_counted_update_old;
+DROP TRIGGER IF EXISTS dossiers_counted_update_new;
+DROP TABLE IF EXISTS queue_counts;
