@@ -684,6 +684,23 @@ async fn the_streamed_export_lists_the_queue(backend: Backend) {
     assert!(page.contains(&numbers[1]) && !page.contains(&numbers[0]));
     let page = agent.get_html("/instruction?recherche=JEANNE%20marie").await;
     assert!(page.contains(&numbers[0]) && page.contains(&numbers[2]));
+    // A search's tab counts are those of its matches.
+    for (search, expected) in [
+        (numbers[1].clone(), 1),
+        ("jeanne MARIE".to_owned(), 3),
+        ("Zorglub".to_owned(), 0),
+    ] {
+        use guichet_dossiers::instruction::{self, Count, QueueFilter, Tab};
+        let mut f = QueueFilter::new(Some(vec!["apa".into()]), Tab::ATraiter);
+        f.search = Some(search.clone());
+        let counts = app
+            .pool
+            .run(move |c| instruction::tab_counts(c, &f))
+            .await
+            .unwrap();
+        let counts: Vec<Count> = counts.into_iter().map(|(_, n)| n).collect();
+        assert_eq!(counts, [expected, 0, 0, 0].map(Count::Exact).to_vec(), "{search}");
+    }
 }
 
 async fn an_admin_adds_an_agent_to_a_service(backend: Backend) {

@@ -189,6 +189,44 @@ async fn seeded_dossiers_are_valid_numbered_and_listed(backend: Backend) {
     for d in first.iter().take(5) {
         assert!(html.contains(&d.number.as_ref().unwrap().to_string()), "{html}");
     }
+    // The export of the tab lists every decided MDPH dossier once, in queue order.
+    let decided: Vec<String> = app
+        .pool
+        .run(|c| {
+            dossiers::table
+                .filter(dossiers::service_code.eq("mdph"))
+                .filter(dossiers::state.eq_any(["accepte", "refuse", "sans_suite"]))
+                .select(dossiers::number.assume_not_null())
+                .load(c)
+                .map_err(guichet_db::DbError::from)
+        })
+        .await
+        .unwrap();
+    let csv = browser
+        .get("/instruction/export.csv?onglet=traites")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut exported: Vec<String> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(';').next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        exported.first(),
+        first
+            .first()
+            .and_then(|d| d.number.as_ref())
+            .map(ToString::to_string)
+            .as_ref(),
+        "queue order"
+    );
+    exported.sort();
+    let mut decided = decided;
+    decided.sort();
+    assert!(!decided.is_empty());
+    assert_eq!(exported, decided);
 
     // Seeding again adds dossiers after the existing numbers.
     seed(
