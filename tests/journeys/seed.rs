@@ -213,13 +213,14 @@ async fn seeded_dossiers_are_valid_numbered_and_listed(backend: Backend) {
         .skip(1)
         .map(|l| l.split(';').next().unwrap_or_default().to_owned())
         .collect();
+    // In queue order: the export starts with the queue's first page.
+    let first_page: Vec<String> = first
+        .iter()
+        .map(|d| d.number.as_ref().map(ToString::to_string).unwrap_or_default())
+        .collect();
     assert_eq!(
-        exported.first(),
-        first
-            .first()
-            .and_then(|d| d.number.as_ref())
-            .map(ToString::to_string)
-            .as_ref(),
+        &exported[..first_page.len()],
+        first_page.as_slice(),
         "queue order"
     );
     exported.sort();
@@ -227,6 +228,42 @@ async fn seeded_dossiers_are_valid_numbered_and_listed(backend: Backend) {
     decided.sort();
     assert!(!decided.is_empty());
     assert_eq!(exported, decided);
+
+    // Read in pages of 7 rows (PostgreSQL) or one query (SQLite), the whole tab comes in queue order,
+    // each dossier once, and stops when asked to.
+    let (walked, streamed, stopped) = app
+        .pool
+        .run(|c| {
+            let mut f = QueueFilter::new(Some(vec!["mdph".into()]), Tab::Traites);
+            f.limit = 7;
+            let mut walked = Vec::new();
+            loop {
+                let page = instruction::queue(c, &f)?;
+                f.after = page.last().map(|d| d.cursor());
+                let last = page.len() < 7;
+                walked.extend(page.into_iter().map(|d| d.id));
+                if last {
+                    break;
+                }
+            }
+            f.after = None;
+            let mut streamed = Vec::new();
+            instruction::each_item(c, &f, |d| {
+                streamed.push(d.id);
+                Ok(true)
+            })?;
+            let mut stopped = 0;
+            instruction::each_item(c, &f, |_| {
+                stopped += 1;
+                Ok(stopped < 10)
+            })?;
+            Ok::<_, guichet_dossiers::DossierError>((walked, streamed, stopped))
+        })
+        .await
+        .unwrap();
+    assert!(walked.len() > 14, "more than two pages: {}", walked.len());
+    assert_eq!(streamed, walked);
+    assert_eq!(stopped, 10);
 
     // Seeding again adds dossiers after the existing numbers.
     seed(

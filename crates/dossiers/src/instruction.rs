@@ -185,12 +185,7 @@ impl TryFrom<ItemRow> for QueueItem {
     type Error = DossierError;
     fn try_from(r: ItemRow) -> Result<QueueItem> {
         Ok(QueueItem {
-            number: r
-                .number
-                .as_deref()
-                .map(DossierNumber::parse)
-                .transpose()
-                .map_err(|e| DossierError::Internal(e.to_string()))?,
+            number: store::stored_number(r.number.as_deref())?,
             state: r.state.parse()?,
             id: r.id,
             procedure: r.procedure,
@@ -242,12 +237,13 @@ pub fn queue(conn: &mut AnyConnection, f: &QueueFilter) -> Result<Vec<QueueItem>
 }
 
 /// Every row of the view from its cursor on, in page order, handed one at a time to `each` until it
-/// returns `false`: the CSV export of a whole tab.
+/// returns `false`: the CSV export of a whole tab. One pooled connection is held until the last row is
+/// handed over, so a slow reader of the export keeps it that long.
 ///
 /// SQLite reads the rows of one query one by one (one sort at most for the whole tab; a page per query
 /// sorted the 93 000 decided dossiers again for each of its 186 pages: 5 s for the export of 117 000).
-/// PostgreSQL's driver would buffer a whole result, so there the rows come by keyset pages of
-/// [`EXPORT_PAGE`], each an index range: memory stays bounded on a million dossiers.
+/// PostgreSQL's driver would buffer a whole result, so there the rows come by keyset pages of `f.limit`
+/// rows (the export uses [`EXPORT_PAGE`]), each an index range: memory stays bounded on a million dossiers.
 pub fn each_item(
     conn: &mut AnyConnection,
     f: &QueueFilter,
@@ -265,7 +261,7 @@ pub fn each_item(
         return Ok(());
     }
     let mut page = f.clone();
-    page.limit = EXPORT_PAGE;
+    page.limit = page.limit.max(1);
     loop {
         let rows = queue(conn, &page)?;
         let full = rows.len() as i64 == page.limit;

@@ -101,16 +101,19 @@ pub(crate) fn json(text: &str) -> Result<Value> {
         .map_err(|e| DossierError::Internal(format!("stored answers are not JSON: {e}")))
 }
 
+/// A stored dossier number (none before deposit), parsed back into its type.
+pub(crate) fn stored_number(number: Option<&str>) -> Result<Option<DossierNumber>> {
+    number
+        .map(DossierNumber::parse)
+        .transpose()
+        .map_err(|e| DossierError::Internal(e.to_string()))
+}
+
 impl TryFrom<Row> for Dossier {
     type Error = DossierError;
     fn try_from(r: Row) -> Result<Dossier> {
         Ok(Dossier {
-            number: r
-                .number
-                .as_deref()
-                .map(DossierNumber::parse)
-                .transpose()
-                .map_err(|e| DossierError::Internal(e.to_string()))?,
+            number: stored_number(r.number.as_deref())?,
             state: r.state.parse()?,
             answers: json(&r.answers)?,
             pending_answers: r.pending_answers.as_deref().map(json).transpose()?,

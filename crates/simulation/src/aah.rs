@@ -132,12 +132,7 @@ fn retirement_age_check(
 
 /// AAH: eligibility (CSS L821-1, L821-2, R821-1), resources (R821-4, D821-9), amount (L821-3, D821-2).
 pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
-    simulate_with(p, input, Explain::Full)
-}
-
-/// [`simulate`], with or without the explanation steps.
-pub fn simulate_with(p: &Parameters, input: &AahInput, explain: Explain) -> Result<AahResult> {
-    let mut t = Trace::new(explain);
+    let mut t = Trace::new(Explain::Full);
     let ap = &p.aah;
     let date = effective_date(input.date);
     let mut verdict = Verdict {

@@ -177,12 +177,7 @@ fn check_category(cat: &AmethysteCategory, input: &AmethysteInput, age: Option<u
 
 /// Améthyste: which categories of the département's scheme the person falls in, and the yearly price.
 pub fn simulate(p: &Parameters, input: &AmethysteInput) -> Result<AmethysteResult> {
-    simulate_with(p, input, Explain::Full)
-}
-
-/// [`simulate`], with or without the explanation steps.
-pub fn simulate_with(p: &Parameters, input: &AmethysteInput, explain: Explain) -> Result<AmethysteResult> {
-    let mut t = Trace::new(explain);
+    let mut t = Trace::new(Explain::Full);
     let date = effective_date(input.date);
     let code = input.departement.trim().to_owned();
     let Some(dep) = p.amethyste.departements.iter().find(|d| d.code == code) else {

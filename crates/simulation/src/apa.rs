@@ -596,16 +596,7 @@ pub fn simulate_etablissement(
     p: &Parameters,
     input: &ApaEtablissementInput,
 ) -> Result<ApaEtablissementResult> {
-    simulate_etablissement_with(p, input, Explain::Full)
-}
-
-/// [`simulate_etablissement`], with or without the explanation steps.
-pub fn simulate_etablissement_with(
-    p: &Parameters,
-    input: &ApaEtablissementInput,
-    explain: Explain,
-) -> Result<ApaEtablissementResult> {
-    let mut t = Trace::new(explain);
+    let mut t = Trace::new(Explain::Full);
     let mut c = common_steps(p, &mut t, input.gir, input.date, input.date_naissance, input.age)?;
     let (date, m) = (c.date, c.mtp);
     let jan1 = NaiveDate::from_ymd_opt(date.year(), 1, 1).unwrap_or(date);

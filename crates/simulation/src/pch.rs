@@ -143,12 +143,7 @@ fn months(d: Decimal) -> u32 {
 
 /// PCH: eligibility (CASF L245-1, D245-4, annexe 2-5), rate (L245-6), elements (L245-3) and parenting.
 pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
-    simulate_with(p, input, Explain::Full)
-}
-
-/// [`simulate`], with or without the explanation steps.
-pub fn simulate_with(p: &Parameters, input: &PchInput, explain: Explain) -> Result<PchResult> {
-    let mut t = Trace::new(explain);
+    let mut t = Trace::new(Explain::Full);
     let pp = &p.pch;
     let date = effective_date(input.date);
     let mut verdict = Verdict {

@@ -1,5 +1,4 @@
 DROP TRIGGER IF EXISTS dossiers_counted_insert;
 DROP TRIGGER IF EXISTS dossiers_counted_delete;
-DROP TRIGGER IF EXISTS dossiers_counted_update_old;
-DROP TRIGGER IF EXISTS dossiers_counted_update_new;
+DROP TRIGGER IF EXISTS dossiers_counted_update;
 DROP TABLE IF EXISTS queue_counts;

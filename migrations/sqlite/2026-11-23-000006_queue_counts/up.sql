@@ -32,22 +32,17 @@ BEGIN
       AND complement_demande = OLD.complement_demande;
 END;
 
-CREATE TRIGGER dossiers_counted_update_old AFTER UPDATE OF service_code, procedure, state, complement_demande ON dossiers
-WHEN OLD.state <> 'brouillon'
-    AND (OLD.service_code, OLD.procedure, OLD.state, OLD.complement_demande)
-        IS NOT (NEW.service_code, NEW.procedure, NEW.state, NEW.complement_demande)
+-- A move leaves its old counter (unless it was a draft) and joins its new one (unless it is a draft).
+CREATE TRIGGER dossiers_counted_update AFTER UPDATE OF service_code, procedure, state, complement_demande ON dossiers
+WHEN (OLD.service_code, OLD.procedure, OLD.state, OLD.complement_demande)
+    IS NOT (NEW.service_code, NEW.procedure, NEW.state, NEW.complement_demande)
 BEGIN
     UPDATE queue_counts SET n = n - 1
-    WHERE service_code = OLD.service_code AND procedure = OLD.procedure AND state = OLD.state
+    WHERE OLD.state <> 'brouillon'
+      AND service_code = OLD.service_code AND procedure = OLD.procedure AND state = OLD.state
       AND complement_demande = OLD.complement_demande;
-END;
-
-CREATE TRIGGER dossiers_counted_update_new AFTER UPDATE OF service_code, procedure, state, complement_demande ON dossiers
-WHEN NEW.state <> 'brouillon'
-    AND (OLD.service_code, OLD.procedure, OLD.state, OLD.complement_demande)
-        IS NOT (NEW.service_code, NEW.procedure, NEW.state, NEW.complement_demande)
-BEGIN
     INSERT INTO queue_counts (service_code, procedure, state, complement_demande, n)
-    VALUES (NEW.service_code, NEW.procedure, NEW.state, NEW.complement_demande, 1)
+    SELECT NEW.service_code, NEW.procedure, NEW.state, NEW.complement_demande, 1
+    WHERE NEW.state <> 'brouillon'
     ON CONFLICT (service_code, procedure, state, complement_demande) DO UPDATE SET n = n + 1;
 END;

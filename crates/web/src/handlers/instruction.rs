@@ -10,7 +10,7 @@ use guichet_dossiers::instruction::{
 use guichet_dossiers::store::{self, Dossier};
 use guichet_dossiers::{Actor, State};
 use guichet_forms::FormDefinition;
-use guichet_types::{Euros, Role};
+use guichet_types::{Euros, Grouped, Role};
 use serde_json::Value;
 
 use super::demarches::pdf_response;
@@ -164,8 +164,8 @@ pub async fn queue(
             .iter()
             .map(|(t, n)| {
                 let shown = match n {
-                    Count::MoreThan(cap) => format!("plus de {}", fr_int(*cap)),
-                    Count::Exact(n) => fr_int(*n),
+                    Count::MoreThan(cap) => format!("plus de {}", Grouped(*cap)),
+                    Count::Exact(n) => Grouped(*n).to_string(),
                 };
                 (t.label().to_owned(), shown, q.link(Some(*t), None), *t == tab)
             })
@@ -277,22 +277,6 @@ fn csv_row(out: &mut String, d: &QueueItem, titles: &std::collections::HashMap<S
         out.push_str(c);
     }
     out.push('\n');
-}
-
-/// `117 032`: thousands grouped with a narrow no-break space, as French typography writes them.
-fn fr_int(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + 8);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('\u{202f}');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A CSV cell: quoted when needed, and never starting with a formula character (CSV injection).
