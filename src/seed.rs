@@ -1130,7 +1130,7 @@ pub fn seed(conn: &mut AnyConnection, procedures: &Procedures, args: &SeedArgs) 
             rows.push(generate(&mut rng, i, t, &mut ctx, &mut events)?);
         }
         let seqs = &ctx.sequences;
-        conn.transaction(|conn| {
+        guichet_db::write_transaction(conn, |conn| {
             insert_dossiers(conn, &rows)?;
             insert_events(conn, &events)?;
             save_sequences(conn, seqs)

@@ -107,7 +107,7 @@ pub fn create(
     password::check_policy(password, email.as_str())?;
     let name = parse_display_name(display_name)?;
     let hash = password::hash(password)?;
-    conn.transaction(|conn| {
+    guichet_db::write_transaction(conn, |conn| {
         if find_by_email(conn, email)?.is_some() {
             return Err(AccountsError::UserExists);
         }
@@ -156,7 +156,7 @@ pub fn sign_up(conn: &mut AnyConnection, input: &SignUp, public_url: &str) -> Re
     password::check_policy(&input.password, input.email.as_str())?;
     let name = parse_display_name(&input.display_name)?;
     let hash = password::hash(&input.password)?;
-    conn.transaction(|conn| {
+    guichet_db::write_transaction(conn, |conn| {
         if let Some(existing) = find_by_email(conn, &input.email)? {
             outbox::enqueue(conn, &emails::account_exists(&existing.email, public_url))?;
             return Ok(());
@@ -173,7 +173,7 @@ pub fn sign_up(conn: &mut AnyConnection, input: &SignUp, public_url: &str) -> Re
 
 /// Confirms an address from the emailed link.
 pub fn verify_email(conn: &mut AnyConnection, token: &str) -> Result<User> {
-    conn.transaction(|conn| {
+    guichet_db::write_transaction(conn, |conn| {
         let user_id = tokens::consume(conn, token, Purpose::VerifyEmail)?;
         diesel::update(
             users::table
@@ -217,7 +217,7 @@ pub fn authenticate(
     match user {
         Some(u) if ok => {
             if !u.email_verified {
-                conn.transaction(|conn| {
+                guichet_db::write_transaction(conn, |conn| {
                     let token = tokens::issue(conn, &u.id, Purpose::VerifyEmail)?;
                     outbox::enqueue(
                         conn,
@@ -235,7 +235,7 @@ pub fn authenticate(
 
 /// Sends a reset link if the address has an account; does nothing visible otherwise.
 pub fn request_password_reset(conn: &mut AnyConnection, email: &Email, public_url: &str) -> Result<()> {
-    conn.transaction(|conn| {
+    guichet_db::write_transaction(conn, |conn| {
         if let Some(u) = find_by_email(conn, email)? {
             let token = tokens::issue(conn, &u.id, Purpose::ResetPassword)?;
             outbox::enqueue(conn, &emails::reset_password(&u.email, public_url, &token))?;
@@ -261,7 +261,7 @@ fn set_password(conn: &mut AnyConnection, user_id: &str, hash: &str) -> Result<(
 pub fn reset_password(conn: &mut AnyConnection, token: &str, new_password: &str) -> Result<User> {
     // Hash outside the transaction: argon2 takes tens of milliseconds and SQLite has one writer.
     let hash = password::hash(new_password)?;
-    conn.transaction(|conn| {
+    guichet_db::write_transaction(conn, |conn| {
         let user_id = tokens::consume(conn, token, Purpose::ResetPassword)?;
         let user = find(conn, &user_id)?.ok_or(AccountsError::UnknownUser)?;
         password::check_policy(new_password, &user.email)?;
@@ -291,7 +291,7 @@ pub fn change_password(
     }
     password::check_policy(new_password, &user.email)?;
     let hash = password::hash(new_password)?;
-    conn.transaction(|conn| {
+    guichet_db::write_transaction(conn, |conn| {
         set_password(conn, user_id, &hash)?;
         outbox::enqueue(conn, &emails::password_changed(&user.email))?;
         find(conn, user_id)?.ok_or(AccountsError::UnknownUser)

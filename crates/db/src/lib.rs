@@ -3,8 +3,10 @@
 pub mod outbox;
 mod pool;
 pub mod schema;
+mod transaction;
 
 pub use pool::{AnyConnection, Backend, DbPool, MultiBackend, PoolOptions, PooledConnection};
+pub use transaction::write_transaction;
 
 /// Errors of the storage layer. Callers map them to their own error types; the web layer shows a generic
 /// French message and logs the cause.

@@ -446,7 +446,7 @@ pub fn act(
     }
     let to = lifecycle::transition(d.position(), command.action(), actor)?;
     let t = now();
-    conn.transaction(|conn| {
+    guichet_db::write_transaction(conn, |conn| {
         let target = dossiers::table
             .filter(dossiers::id.eq(id))
             .filter(dossiers::lock_version.eq(expected_version));
@@ -539,7 +539,7 @@ pub fn assign(
     actor_id: &str,
     assignee: Option<&str>,
 ) -> Result<Dossier> {
-    conn.transaction(|conn| {
+    guichet_db::write_transaction(conn, |conn| {
         let n = diesel::update(
             dossiers::table
                 .filter(dossiers::id.eq(id))
@@ -595,7 +595,7 @@ pub fn resubmit(
         (Some(due), Some(paused), true) => Some(due + (t - paused)),
         (due, _, _) => due,
     };
-    conn.transaction(|conn| {
+    guichet_db::write_transaction(conn, |conn| {
         let n = diesel::update(
             dossiers::table
                 .filter(dossiers::id.eq(id))
@@ -692,7 +692,7 @@ pub fn post_message(
     email: Option<&NewEmail>,
 ) -> Result<Message> {
     let id = new_id();
-    conn.transaction(|conn| {
+    guichet_db::write_transaction(conn, |conn| {
         diesel::insert_into(messages::table)
             .values((
                 messages::id.eq(&id),

@@ -230,7 +230,7 @@ pub struct NewDraft {
 pub fn create_draft(conn: &mut AnyConnection, draft: &NewDraft) -> Result<Dossier> {
     let id = new_id();
     let t = now();
-    conn.transaction(|conn| {
+    guichet_db::write_transaction(conn, |conn| {
         diesel::insert_into(dossiers::table)
             .values((
                 dossiers::id.eq(&id),
@@ -391,7 +391,7 @@ fn try_deposit(conn: &mut AnyConnection, id: &str, owner_id: &str, input: &Depos
     let to = lifecycle::transition(d.position(), Action::Deposit, Actor::Owner)?;
     let t = now();
     let year = chrono::Datelike::year(&t);
-    conn.transaction(|conn| {
+    guichet_db::write_transaction(conn, |conn| {
         let claimed = diesel::update(
             dossiers::table
                 .filter(dossiers::id.eq(id))
@@ -583,7 +583,7 @@ pub fn rebase_draft(
     if d.state != State::Brouillon {
         return Err(TransitionError::NotAllowedInState(d.state).into());
     }
-    conn.transaction(|conn| {
+    guichet_db::write_transaction(conn, |conn| {
         let n = diesel::update(
             dossiers::table
                 .filter(dossiers::id.eq(id))
