@@ -128,6 +128,7 @@ diesel::table! {
         payload -> Text,
         visible_to_usager -> Bool,
         created_at -> Timestamp,
+        actor_label -> Text,
     }
 }
 

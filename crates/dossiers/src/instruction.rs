@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use guichet_db::outbox::{self, NewEmail};
-use guichet_db::schema::{attachments, dossier_events, dossiers, messages, queue_counts};
+use guichet_db::schema::{attachments, dossiers, messages, queue_counts};
 use guichet_db::{AnyConnection, new_id, now};
 use guichet_types::{DossierNumber, Euros};
 use serde_json::{Value, json};
@@ -79,6 +79,9 @@ pub struct QueueFilter {
     pub search: Option<String>,
     pub after: Option<Cursor>,
     pub limit: i64,
+    /// Dossiers this person filed are left out (separation of duties): set only for staff who filed some,
+    /// since the condition costs the index-only scans of everyone else.
+    pub exclude_owner: Option<String>,
 }
 
 impl QueueFilter {
@@ -93,6 +96,7 @@ impl QueueFilter {
             search: None,
             after: None,
             limit: 50,
+            exclude_owner: None,
         }
     }
 }
@@ -122,6 +126,9 @@ fn filtered(f: &QueueFilter, tab: Option<Tab>) -> Boxed<'_> {
     };
     if let Some(p) = &f.procedure {
         q = q.filter(dossiers::procedure.eq(p.clone()));
+    }
+    if let Some(owner) = &f.exclude_owner {
+        q = q.filter(dossiers::owner_id.ne(owner.clone()));
     }
     if let Some(a) = &f.assigned_to {
         q = q.filter(dossiers::assigned_to.eq(a.clone()));
@@ -349,7 +356,40 @@ fn counted(conn: &mut AnyConnection, f: &QueueFilter) -> Result<Vec<(Tab, Count)
     if let Some(p) = &f.procedure {
         q = q.filter(queue_counts::procedure.eq(p.clone()));
     }
-    sum_by_tab(q.load::<(String, bool, i64)>(conn)?)
+    let mut rows = q.load::<(String, bool, i64)>(conn)?;
+    if let Some(owner) = &f.exclude_owner {
+        // The counters include the viewer's own dossiers: take away those few, counted one by one.
+        let mut own = dossiers::table
+            .filter(dossiers::owner_id.eq(owner.clone()))
+            .filter(dossiers::state.ne(State::Brouillon.as_str()))
+            .select((dossiers::state, dossiers::complement_demande))
+            .into_boxed();
+        if let Some(services) = &f.services {
+            own = own.filter(dossiers::service_code.eq_any(services.clone()));
+        }
+        if let Some(p) = &f.procedure {
+            own = own.filter(dossiers::procedure.eq(p.clone()));
+        }
+        rows.extend(
+            own.load::<(String, bool)>(conn)?
+                .into_iter()
+                .map(|(s, c)| (s, c, -1)),
+        );
+    }
+    sum_by_tab(rows)
+}
+
+/// True when the person filed at least one dossier (drafts aside) in these services.
+pub fn has_filed(conn: &mut AnyConnection, user_id: &str, services: Option<&[String]>) -> Result<bool> {
+    let mut q = dossiers::table
+        .filter(dossiers::owner_id.eq(user_id))
+        .filter(dossiers::state.ne(State::Brouillon.as_str()))
+        .select(dossiers::id)
+        .into_boxed();
+    if let Some(services) = services {
+        q = q.filter(dossiers::service_code.eq_any(services.to_vec()));
+    }
+    Ok(q.first::<String>(conn).optional()?.is_some())
 }
 
 /// Adds up (state, complement flag, number) into the four tabs; drafts belong to none.
@@ -441,6 +481,9 @@ pub fn act(
     email: Option<&NewEmail>,
 ) -> Result<Dossier> {
     let d = store::find(conn, id)?.ok_or(DossierError::NotFound)?;
+    if d.owner_id == actor_id {
+        return Err(DossierError::OwnDossier);
+    }
     if d.lock_version != expected_version {
         return Err(DossierError::Conflict);
     }
@@ -539,6 +582,10 @@ pub fn assign(
     actor_id: &str,
     assignee: Option<&str>,
 ) -> Result<Dossier> {
+    let d = store::find(conn, id)?.ok_or(DossierError::NotFound)?;
+    if d.owner_id == actor_id || assignee == Some(d.owner_id.as_str()) {
+        return Err(DossierError::OwnDossier);
+    }
     guichet_db::write_transaction(conn, |conn| {
         let n = diesel::update(
             dossiers::table
@@ -767,46 +814,6 @@ pub fn add_note(conn: &mut AnyConnection, dossier_id: &str, author_id: &str, tex
         &json!({ "text": text }),
         false,
     )
-}
-
-/// Traces that someone opened the dossier's health data (shown to the usager): once per person and day,
-/// so that reloading the page after each action does not flood the usager's history.
-pub fn record_sensitive_read(conn: &mut AnyConnection, dossier_id: &str, reader_id: &str) -> Result<()> {
-    let t = now();
-    let day_start = t.date().and_hms_opt(0, 0, 0).unwrap_or(t);
-    let already: i64 = dossier_events::table
-        .filter(dossier_events::dossier_id.eq(dossier_id))
-        .filter(dossier_events::kind.eq("sensitive_read"))
-        .filter(dossier_events::actor_id.eq(reader_id))
-        .filter(dossier_events::created_at.ge(day_start))
-        .count()
-        .get_result(conn)?;
-    if already > 0 {
-        return Ok(());
-    }
-    insert_event(
-        conn,
-        dossier_id,
-        Some(reader_id),
-        "sensitive_read",
-        None,
-        None,
-        &Value::Null,
-        true,
-    )
-}
-
-/// Who read the dossier's sensitive data, and when (for the usager).
-pub fn sensitive_reads(
-    conn: &mut AnyConnection,
-    dossier_id: &str,
-) -> Result<Vec<(Option<String>, NaiveDateTime)>> {
-    Ok(dossier_events::table
-        .filter(dossier_events::dossier_id.eq(dossier_id))
-        .filter(dossier_events::kind.eq("sensitive_read"))
-        .order(dossier_events::created_at.asc())
-        .select((dossier_events::actor_id, dossier_events::created_at))
-        .load(conn)?)
 }
 
 #[cfg(test)]

@@ -20,6 +20,11 @@ pub enum DossierError {
     NotFound,
     #[error("Le dossier a été modifié entre-temps par quelqu’un d’autre : rechargez la page")]
     Conflict,
+    /// Separation of duties: nobody instructs, assigns or decides a dossier they filed.
+    #[error(
+        "Vous avez déposé cette demande : vous ne pouvez pas l’instruire ni la confier à vous-même. Un ou une collègue du service s’en charge."
+    )]
+    OwnDossier,
     #[error("internal error: {0}")]
     Internal(String),
     #[error(transparent)]
@@ -495,6 +500,8 @@ pub struct Event {
     pub payload: String,
     pub visible_to_usager: bool,
     pub created_at: NaiveDateTime,
+    /// The actor as named when the event happened (empty for events older than the column).
+    pub actor_label: String,
 }
 
 #[expect(
@@ -511,8 +518,13 @@ pub(crate) fn insert_event(
     payload: &Value,
     visible_to_usager: bool,
 ) -> Result<()> {
+    let label = match actor_id {
+        Some(id) => actor_label(conn, id)?,
+        None => String::new(),
+    };
     diesel::insert_into(dossier_events::table)
         .values((
+            dossier_events::actor_label.eq(label),
             dossier_events::id.eq(new_id()),
             dossier_events::dossier_id.eq(dossier_id),
             dossier_events::actor_id.eq(actor_id),
@@ -529,6 +541,36 @@ pub(crate) fn insert_event(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// How an actor is named in a dossier's history: the person's name, and for staff the services they
+/// belong to now (« Karim Benali (MDPH, PCH) », service codes), so that two agents of the same name are told apart and the
+/// label stays true after a move.
+fn actor_label(conn: &mut AnyConnection, user_id: &str) -> Result<String> {
+    use guichet_db::schema::{memberships, services, users};
+    let Some((name, role)) = users::table
+        .find(user_id)
+        .select((users::display_name, users::role))
+        .first::<(String, String)>(conn)
+        .optional()?
+    else {
+        return Ok(String::new());
+    };
+    if role == guichet_types::Role::Usager.as_str() {
+        return Ok(name);
+    }
+    let codes: Vec<String> = memberships::table
+        .inner_join(services::table)
+        .filter(memberships::user_id.eq(user_id))
+        .order(services::code.asc())
+        .select(services::code)
+        .load(conn)?;
+    Ok(if codes.is_empty() {
+        name
+    } else {
+        let codes: Vec<String> = codes.iter().map(|c| c.to_uppercase()).collect();
+        format!("{name} ({})", codes.join(", "))
+    })
 }
 
 /// Records something that happened on a dossier without changing it (a read of sensitive data, a note).

@@ -224,6 +224,12 @@ impl FormDefinition {
             .collect()
     }
 
+    /// True when some field holds health data: the dossier's correspondence (messages and their files)
+    /// is then treated as health data too, since nobody can tell what a letter or an attached report says.
+    pub fn handles_health_data(&self) -> bool {
+        !self.sensitive_fields().is_empty()
+    }
+
     /// Ids of fields flagged `sensitive` (health data).
     pub fn sensitive_fields(&self) -> Vec<&str> {
         self.steps

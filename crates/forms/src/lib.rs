@@ -21,7 +21,8 @@ pub use form::{FormDefinition, content_hash, load_dir, load_dir_with_variants};
 pub use migrate::migrate_answers;
 pub use values::{FileRef, french_date, french_money};
 pub use view::{
-    DateParts, FieldView, ItemView, OptionView, StepView, SummaryRow, SummarySection, TaskStatus, TaskView,
+    DateParts, Disclosure, FieldView, ItemView, OptionView, SENSITIVE_MASK, StepView, SummaryRow,
+    SummarySection, TaskStatus, TaskView,
 };
 
 /// Errors of the form engine that a caller can act on.

@@ -147,6 +147,35 @@ pub struct SummaryRow {
     pub sensitive: bool,
 }
 
+/// What a reader of a summary may see in full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Disclosure {
+    /// Answers of fields flagged `sensitive` (health data).
+    pub sensitive: bool,
+    /// The NIR in full rather than its last digits.
+    pub nir_in_full: bool,
+}
+
+/// Shown instead of a health answer to someone outside the owning service.
+pub const SENSITIVE_MASK: &str = "Donnée de santé : réservée au service instructeur";
+
+impl Disclosure {
+    pub const FULL: Disclosure = Disclosure {
+        sensitive: true,
+        nir_in_full: true,
+    };
+
+    fn apply(self, field: &crate::definition::Field, value: String) -> String {
+        if field.sensitive && !self.sensitive {
+            return SENSITIVE_MASK.to_owned();
+        }
+        if field.kind == FieldType::Nir && !self.nir_in_full {
+            return guichet_types::Nir::parse(&value).map_or(value, |n| n.masked());
+        }
+        value
+    }
+}
+
 /// A block of the summary: a section (task list) or a step.
 #[derive(Debug, Clone, Serialize)]
 pub struct SummarySection {
@@ -454,6 +483,18 @@ impl FormDefinition {
     /// Summary of the visible answers by section (or by step without sections), for check-your-answers and
     /// the receipt PDF. Static blocks are left out; computed values are included.
     pub fn summary(&self, answers: &Answers, today: NaiveDate) -> Vec<SummarySection> {
+        self.summary_for(answers, today, Disclosure::FULL)
+    }
+
+    /// [`FormDefinition::summary`] as one reader may see it: health answers replaced by a notice unless
+    /// `disclosure.sensitive`, the NIR reduced to its last digits unless `disclosure.nir_in_full`. Who
+    /// gets which disclosure is decided elsewhere, once (`guichet_dossiers::access`).
+    pub fn summary_for(
+        &self,
+        answers: &Answers,
+        today: NaiveDate,
+        disclosure: Disclosure,
+    ) -> Vec<SummarySection> {
         let state = self.evaluate(answers, today);
         let mut out: Vec<SummarySection> = Vec::new();
         let mut current_key: Option<String> = None;
@@ -481,7 +522,7 @@ impl FormDefinition {
                 let row = |field: &CField, label: String, value: String| SummaryRow {
                     field: field.id().to_string(),
                     label,
-                    value,
+                    value: disclosure.apply(&field.def, value),
                     step: step.id.clone(),
                     sensitive: field.def.sensitive,
                 };

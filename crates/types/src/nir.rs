@@ -84,6 +84,14 @@ impl Nir {
             &s[13..15]
         )
     }
+
+    /// The NIR with only its last five digits shown (order number's last three and the key), for every
+    /// place that does not need it in full: enough for the usager to recognise it, nothing of the birth
+    /// date, place or sex that the first digits encode.
+    pub fn masked(&self) -> String {
+        let s = &self.0;
+        format!("• •• •• •• ••• {} {}", &s[10..13], &s[13..15])
+    }
 }
 
 impl FromStr for Nir {
@@ -119,6 +127,20 @@ mod tests {
     fn with_key(body13: &str) -> String {
         let n: u64 = body13.replace("2A", "19").replace("2B", "18").parse().unwrap();
         format!("{body13}{:02}", 97 - n % 97)
+    }
+
+    #[test]
+    fn a_masked_nir_shows_only_its_last_five_digits() {
+        let n = Nir::parse(&with_key("2400369123456")).unwrap();
+        let masked = n.masked();
+        assert!(
+            masked.ends_with(&format!("456 {}", &n.formatted()[19..])),
+            "{masked}"
+        );
+        assert!(
+            !masked.contains("40") && !masked.contains("69") && !masked.contains("123"),
+            "{masked}"
+        );
     }
 
     #[test]

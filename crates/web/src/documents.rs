@@ -23,23 +23,29 @@ pub fn letterhead(state: &AppState, def: &FormDefinition) -> Letterhead {
 
 /// Every file the answers reference (top-level file fields and files inside repeating groups).
 pub fn files_of(answers: &Value) -> Vec<FileRef> {
+    files_with_fields(answers).into_iter().map(|(_, f)| f).collect()
+}
+
+/// Every file the answers reference, with the id of the field that holds it (whose definition says
+/// whether it is health data).
+pub fn files_with_fields(answers: &Value) -> Vec<(String, FileRef)> {
     let mut out = Vec::new();
-    let mut visit = |v: &Value| {
+    let mut visit = |field: &str, v: &Value| {
         if let Value::Array(items) = v {
             for item in items {
                 if let Ok(f) = serde_json::from_value::<FileRef>(item.clone()) {
-                    out.push(f);
+                    out.push((field.to_owned(), f));
                 }
             }
         }
     };
     if let Value::Object(map) = answers {
-        for v in map.values() {
-            visit(v);
+        for (k, v) in map {
+            visit(k, v);
             if let Value::Array(items) = v {
                 for item in items.iter().filter_map(Value::as_object) {
-                    for sub in item.values() {
-                        visit(sub);
+                    for (sk, sub) in item {
+                        visit(sk, sub);
                     }
                 }
             }
@@ -48,8 +54,23 @@ pub fn files_of(answers: &Value) -> Vec<FileRef> {
     out
 }
 
-pub fn referenced_file(answers: &Value, sha: &str) -> Option<FileRef> {
-    files_of(answers).into_iter().find(|f| f.id == sha)
+/// A file the answers reference, with its field; `None` for any other digest (ids reveal nothing).
+pub fn referenced_file(answers: &Value, sha: &str) -> Option<(String, FileRef)> {
+    files_with_fields(answers).into_iter().find(|(_, f)| f.id == sha)
+}
+
+/// True when the field holding a file is flagged as health data.
+pub fn is_sensitive_file(def: &FormDefinition, field: &str) -> bool {
+    def.field(field).is_some_and(|f| f.sensitive)
+}
+
+/// What a reader of this standing may see of the answers (the one rule is in `guichet_dossiers::access`).
+pub fn disclosure(standing: guichet_dossiers::access::Standing) -> guichet_forms::Disclosure {
+    use guichet_dossiers::access;
+    guichet_forms::Disclosure {
+        sensitive: access::may_see_sensitive(standing),
+        nir_in_full: access::may_see_full_nir(standing),
+    }
 }
 
 /// Sends a stored file. Read with tokio's file API: a 10 MB document must not hold an executor thread.
@@ -66,15 +87,27 @@ pub async fn send_file(state: &AppState, file: &FileRef) -> WebResult<HttpRespon
 }
 
 /// The deposit receipt of a dossier, rendered from its stored answers with the version it was filed with.
+///
+/// The receipt travels (printed, emailed, forwarded): it shows the NIR masked for everyone, and the health
+/// answers only to those who may see them.
 pub fn receipt(
     state: &AppState,
     d: &Dossier,
     def: &FormDefinition,
     number: DossierNumber,
+    standing: guichet_dossiers::access::Standing,
 ) -> WebResult<Vec<u8>> {
     let answers = d.answers.as_object().cloned().unwrap_or_default();
+    let disclosure = guichet_forms::Disclosure {
+        nir_in_full: false,
+        ..disclosure(standing)
+    };
     let sections = def
-        .summary(&answers, d.deposited_at.map_or_else(today, |t| t.date()))
+        .summary_for(
+            &answers,
+            d.deposited_at.map_or_else(today, |t| t.date()),
+            disclosure,
+        )
         .into_iter()
         .map(|s| {
             SummarySection::new(

@@ -13,6 +13,10 @@ pub enum WebError {
     NotFound,
     #[error("forbidden")]
     Forbidden,
+    /// Forbidden, with the reason shown to the person (a health document outside its service, one's own
+    /// dossier in the back office).
+    #[error("forbidden: {0}")]
+    Denied(&'static str),
     #[error("missing or wrong CSRF token")]
     Csrf,
     #[error("login required")]
@@ -79,6 +83,7 @@ impl WebError {
             ),
             WebError::LoginRequired { .. } => ("Connexion nécessaire", "Connectez-vous pour continuer."),
             WebError::Refused(_) => ("Action impossible", ""),
+            WebError::Denied(_) => ("Accès refusé", ""),
             WebError::Conflict => (
                 "Le dossier a changé entre-temps",
                 "Quelqu’un d’autre vient de modifier ce dossier. Revenez en arrière et rechargez la page pour voir son état actuel.",
@@ -95,7 +100,7 @@ impl ResponseError for WebError {
     fn status_code(&self) -> StatusCode {
         match self {
             WebError::NotFound => StatusCode::NOT_FOUND,
-            WebError::Forbidden | WebError::Csrf => StatusCode::FORBIDDEN,
+            WebError::Forbidden | WebError::Denied(_) | WebError::Csrf => StatusCode::FORBIDDEN,
             WebError::LoginRequired { .. } => StatusCode::SEE_OTHER,
             WebError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -122,6 +127,7 @@ impl ResponseError for WebError {
         let (title, message) = self.page();
         let message = match self {
             WebError::Refused(why) => why.as_str(),
+            WebError::Denied(why) => why,
             _ => message,
         };
         let html = ErrorPage::new(title, message)

@@ -26,6 +26,16 @@ impl SessionUser {
     pub fn is(&self, role: Role) -> bool {
         self.user.role == role
     }
+
+    /// The person as the access rules see them (`guichet_dossiers::access`).
+    pub fn viewer(&self) -> guichet_dossiers::access::Viewer {
+        guichet_dossiers::access::Viewer {
+            user_id: self.user.id.clone(),
+            is_staff: self.is(Role::Instructeur) || self.is(Role::Admin),
+            is_admin: self.is(Role::Admin),
+            services: self.services.iter().map(|s| s.code.clone()).collect(),
+        }
+    }
 }
 
 /// The session cookie for a freshly issued token.

@@ -395,7 +395,8 @@ pub struct DossierPage {
     /// (state, amount, motivation)
     pub decision: Option<(String, Option<String>, String)>,
     /// (when, who) opened the health data.
-    pub reads: Vec<(String, String)>,
+    /// (when, who, what) of each traced read of health data.
+    pub reads: Vec<(String, String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -518,4 +519,6 @@ pub struct AdminPage {
     pub errors: Vec<(String, String)>,
     /// (code, name, members)
     pub services: Vec<(String, String, Vec<String>)>,
+    /// Adding this account needs a confirmation: (email, service code, what to know).
+    pub confirm: Option<(String, String, String)>,
 }

@@ -27,6 +27,17 @@ async fn page(
     errors: Vec<(String, String)>,
     status: StatusCode,
 ) -> WebResult<HttpResponse> {
+    page_with(req, state, u, errors, None, status).await
+}
+
+async fn page_with(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    u: &SessionUser,
+    errors: Vec<(String, String)>,
+    confirm: Option<(String, String, String)>,
+    status: StatusCode,
+) -> WebResult<HttpResponse> {
     let list = state
         .pool
         .run(|c| {
@@ -47,6 +58,7 @@ async fn page(
             layout: Layout::new(req, Some(u), "Administration").with_errors(!errors.is_empty()),
             errors,
             services: list,
+            confirm,
         },
     )
 }
@@ -110,18 +122,28 @@ pub async fn add_member(
         }
     };
     let service = form.get("service").to_owned();
+    let confirmed = form.get("confirmer") == "1";
+    let (email_text, service_code) = (email.as_str().to_owned(), service.clone());
     let result = state
         .pool
         .run(move |c| {
             let Some(user) = users::find_by_email(c, &email)? else {
                 return Ok(Err("Aucun compte n’a cette adresse : l’agent doit d’abord créer son compte, ou utilisez « guichet user add »".to_owned()));
             };
+            // Separation of duties: someone who filed requests with this service becomes its agent only
+            // knowingly; the back office will keep those requests out of their reach.
+            if !confirmed
+                && guichet_dossiers::instruction::has_filed(c, &user.id, Some(std::slice::from_ref(&service)))
+                    .map_err(WebError::from)?
+            {
+                return Ok(Ok(false));
+            }
             match services::add_member(c, &user.id, &service) {
                 Ok(()) => {
                     if user.role == Role::Usager {
                         users::set_role(c, &user.id, Role::Instructeur)?;
                     }
-                    Ok(Ok(()))
+                    Ok(Ok(true))
                 }
                 Err(AccountsError::UnknownService(s)) => Ok(Err(format!("Service inconnu : {s}"))),
                 Err(e) => Err(WebError::from(e)),
@@ -129,7 +151,19 @@ pub async fn add_member(
         })
         .await?;
     match result {
-        Ok(()) => Ok(see_other("/admin")),
+        Ok(true) => Ok(see_other("/admin")),
+        Ok(false) => {
+            let why = "Ce compte a déposé au moins une demande auprès de ce service. S’il en devient agent, il ne pourra ni voir ni instruire ces demandes ni celles qu’il déposera : elles seront traitées par ses collègues. Chaque action reste tracée dans l’historique des dossiers.".to_owned();
+            page_with(
+                &req,
+                &state,
+                &u,
+                Vec::new(),
+                Some((email_text, service_code, why)),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
         Err(message) => {
             page(
                 &req,

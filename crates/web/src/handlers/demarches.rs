@@ -29,6 +29,7 @@ impl From<DossierError> for WebError {
         match e {
             DossierError::NotFound => WebError::NotFound,
             DossierError::Conflict => WebError::Conflict,
+            DossierError::OwnDossier => WebError::Denied(OWN_DOSSIER),
             DossierError::Transition(t) => WebError::Refused(t.to_string()),
             other => WebError::Internal(other.to_string()),
         }
@@ -43,6 +44,12 @@ impl From<guichet_forms::FormsError> for WebError {
         }
     }
 }
+
+/// Why the back office refuses a member of staff their own dossier.
+pub const OWN_DOSSIER: &str = "Vous avez déposé cette demande : vous ne pouvez ni la consulter ni l’instruire depuis l’espace des agents. Un ou une collègue du service s’en charge. Vous la suivez comme tout usager, dans « Mes dossiers ».";
+
+/// Why a health document is refused to someone outside the instructing service.
+pub const HEALTH_DOCUMENT: &str = "Ce document contient des données de santé : seuls les agents du service qui instruit ce dossier peuvent l’ouvrir.";
 
 fn answers_of(v: &Value) -> Answers {
     v.as_object().cloned().unwrap_or_default()
@@ -803,13 +810,15 @@ async fn render_own(
             let files = guichet_dossiers::instruction::attachments_of(c, &id)?;
             let complement = guichet_dossiers::instruction::pending_complement(c, &dd)?;
             let mut readers = Vec::new();
-            for (who, when) in guichet_dossiers::instruction::sensitive_reads(c, &id)? {
-                let name = match who {
-                    Some(w) => guichet_accounts::users::find(c, &w)?
+            for r in guichet_dossiers::access::traced_reads(c, &id)? {
+                // Named as they were when they read (older traces: by today's name).
+                let name = match (&r.actor_id, r.actor_label.is_empty()) {
+                    (_, false) => r.actor_label.clone(),
+                    (Some(w), true) => guichet_accounts::users::find(c, w)?
                         .map_or_else(|| "Un agent".to_owned(), |u| u.display_name),
-                    None => "Un agent".to_owned(),
+                    (None, true) => "Un agent".to_owned(),
                 };
-                readers.push((french_datetime(when), name));
+                readers.push((french_datetime(r.at), name, r.what));
             }
             Ok::<_, WebError>((events, (messages, files), complement, readers))
         })
@@ -882,7 +891,13 @@ pub async fn receipt_pdf(
 ) -> WebResult<HttpResponse> {
     let (d, def) = load_own(&state, &u, &path).await?;
     let number = d.number.clone().ok_or(WebError::NotFound)?;
-    let pdf = crate::documents::receipt(&state, &d, &def, number.clone())?;
+    let pdf = crate::documents::receipt(
+        &state,
+        &d,
+        &def,
+        number.clone(),
+        guichet_dossiers::access::Standing::Owner,
+    )?;
     Ok(pdf_response(pdf, &format!("recepisse-{number}.pdf")))
 }
 
@@ -904,7 +919,7 @@ pub async fn download_file(
 ) -> WebResult<HttpResponse> {
     let (id, sha) = path.into_inner();
     let (d, _def) = load_own(&state, &u, &id).await?;
-    let file = crate::documents::referenced_file(&d.answers, &sha).ok_or(WebError::NotFound)?;
+    let (_, file) = crate::documents::referenced_file(&d.answers, &sha).ok_or(WebError::NotFound)?;
     crate::documents::send_file(&state, &file).await
 }
 

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use guichet_dossiers::access::{self, Refusal, SensitiveRead, Standing, Viewer};
 use guichet_dossiers::instruction::{
     self, Command, Complement, Count, Cursor, DecisionInput, QueueFilter, QueueItem, Tab,
 };
@@ -42,18 +43,12 @@ impl Staff {
         }
     }
 
-    fn member_of(&self, service: &str) -> bool {
-        self.0.services.iter().any(|s| s.code == service)
-    }
-
-    /// How this person acts on the dossier, or `None` if it is outside their services.
-    fn actor_for(&self, d: &Dossier) -> Option<Actor> {
+    /// How this person acts on dossiers (the lifecycle's permissions).
+    fn actor(&self) -> Actor {
         if self.0.is(Role::Admin) {
-            Some(Actor::Admin)
-        } else if self.member_of(&d.service_code) {
-            Some(Actor::Instructeur)
+            Actor::Admin
         } else {
-            None
+            Actor::Instructeur
         }
     }
 }
@@ -135,6 +130,14 @@ impl QueueQuery {
 
 pub const PAGE_SIZE: i64 = 50;
 
+/// Separation of duties: the queue and the export of someone who filed dossiers leave them out.
+fn leave_out_own(c: &mut guichet_db::AnyConnection, filter: &mut QueueFilter, me: &str) -> WebResult<()> {
+    if instruction::has_filed(c, me, filter.services.as_deref())? {
+        filter.exclude_owner = Some(me.to_owned());
+    }
+    Ok(())
+}
+
 pub async fn queue(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -142,10 +145,12 @@ pub async fn queue(
     q: web::Query<QueueQuery>,
 ) -> WebResult<HttpResponse> {
     let staff = Staff::from(u)?;
-    let filter = q.filter(&staff, PAGE_SIZE + 1);
+    let mut filter = q.filter(&staff, PAGE_SIZE + 1);
+    let me = staff.0.user.id.clone();
     let (mut rows, counts) = state
         .pool
         .run(move |c| {
+            leave_out_own(c, &mut filter, &me)?;
             let rows = instruction::queue(c, &filter)?;
             let counts = instruction::tab_counts(c, &filter)?;
             Ok::<_, WebError>((rows, counts))
@@ -213,7 +218,8 @@ pub async fn export_csv(
     q: web::Query<QueueQuery>,
 ) -> WebResult<HttpResponse> {
     let staff = Staff::from(u)?;
-    let filter = q.filter(&staff, instruction::EXPORT_PAGE);
+    let mut filter = q.filter(&staff, instruction::EXPORT_PAGE);
+    let me = staff.0.user.id.clone();
     let titles: std::collections::HashMap<String, String> = state
         .procedures
         .all()
@@ -225,6 +231,7 @@ pub async fn export_csv(
         let failed = tx.clone();
         let run = pool
             .run(move |c| {
+                leave_out_own(c, &mut filter, &me)?;
                 const CHUNK: usize = 32 * 1024;
                 // A byte-order mark so that spreadsheet software reads the accents right.
                 let mut out = String::from("\u{feff}numero;procedure;demandeur;etat;depose_le;echeance\n");
@@ -298,8 +305,25 @@ fn csv_cell(v: &str) -> String {
 struct Loaded {
     staff: Staff,
     actor: Actor,
+    viewer: Viewer,
+    standing: Standing,
     dossier: Dossier,
     def: Arc<FormDefinition>,
+}
+
+impl Loaded {
+    fn sees_sensitive(&self) -> bool {
+        access::may_see_sensitive(self.standing)
+    }
+
+    /// Traces a read of health data (no-op for those who cannot see it).
+    async fn trace(&self, state: &AppState, item: SensitiveRead) -> WebResult<()> {
+        let (d, viewer, standing) = (self.dossier.clone(), self.viewer.clone(), self.standing);
+        state
+            .pool
+            .run(move |c| access::trace_read(c, &d, &viewer, standing, &item).map_err(WebError::from))
+            .await
+    }
 }
 
 async fn load(state: &web::Data<AppState>, u: SessionUser, id: &str) -> WebResult<Loaded> {
@@ -316,17 +340,29 @@ async fn load(state: &web::Data<AppState>, u: SessionUser, id: &str) -> WebResul
             Ok::<_, WebError>((d, def))
         })
         .await?;
-    // Outside the instructor's services, a dossier does not exist.
-    let actor = staff.actor_for(&dossier).ok_or(WebError::NotFound)?;
+    // Outside the instructor's services, a dossier does not exist; one's own is refused.
+    let viewer = staff.0.viewer();
+    let standing = access::back_office(&viewer, &dossier).map_err(|r| match r {
+        Refusal::NotVisible => WebError::NotFound,
+        Refusal::OwnDossier => WebError::Denied(super::demarches::OWN_DOSSIER),
+    })?;
     Ok(Loaded {
+        actor: staff.actor(),
         staff,
-        actor,
+        viewer,
+        standing,
         dossier,
         def,
     })
 }
 
-fn event_text(kind: &str, payload: &str) -> String {
+/// Shown instead of a message of a health procedure to staff outside the instructing service.
+const HEALTH_MAIL: &str =
+    "Message réservé au service instructeur (la correspondance peut contenir des données de santé).";
+
+/// The line of an event in the history; the free texts (motivation, reasons, notes) are left out for
+/// those who may not read the dossier's health data, since an instructor's words can carry them.
+fn event_text(kind: &str, payload: &str, private: bool) -> String {
     let p: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
     let base = match kind {
         "created" => "Brouillon créé",
@@ -353,7 +389,7 @@ fn event_text(kind: &str, payload: &str) -> String {
         .or_else(|| p.get("message_text"))
         .and_then(Value::as_str);
     match detail {
-        Some(d) if !d.is_empty() => format!("{base} : {d}"),
+        Some(d) if !d.is_empty() && !private => format!("{base} : {d}"),
         _ => base.to_owned(),
     }
 }
@@ -409,21 +445,25 @@ async fn render_dossier(
 ) -> WebResult<HttpResponse> {
     let d = &l.dossier;
     // Health data only for members of the owning service; each such display is traced for the usager.
-    let sees_sensitive = l.staff.member_of(&d.service_code);
+    let sees_sensitive = l.sees_sensitive();
+    // Correspondence of a procedure holding health data is health data too.
+    let private_mail = l.def.handles_health_data() && !sees_sensitive;
     let answers = d.answers.as_object().cloned().unwrap_or_default();
-    let summary = l.def.summary(
+    let summary = l.def.summary_for(
         &answers,
         d.deposited_at.map_or_else(crate::procedures::today, |t| t.date()),
+        crate::documents::disclosure(l.standing),
     );
     let has_sensitive = summary.iter().any(|s| s.rows.iter().any(|r| r.sensitive));
-    let (id, reader) = (d.id.clone(), l.staff.0.user.id.clone());
+    let id = d.id.clone();
     let service = d.service_code.clone();
     let dd = d.clone();
+    let (viewer, standing) = (l.viewer.clone(), l.standing);
     let (events, (messages, files), members, complement) = state
         .pool
         .run(move |c| {
-            if has_sensitive && sees_sensitive {
-                instruction::record_sensitive_read(c, &id, &reader)?;
+            if has_sensitive {
+                access::trace_read(c, &dd, &viewer, standing, &SensitiveRead::Page)?;
             }
             let events = store::events(c, &id, false)?;
             let messages = instruction::messages_of(c, &id)?;
@@ -452,14 +492,24 @@ async fn render_dossier(
                 }
             })
     };
+    let label_of = |e: &guichet_dossiers::Event| {
+        if e.actor_label.is_empty() || e.actor_id.as_deref() == Some(d.owner_id.as_str()) {
+            name_of(&e.actor_id)
+        } else {
+            e.actor_label.clone()
+        }
+    };
     let (amount, simulation_note) = simulated_amount(&l.def, d);
-    let documents: Vec<(String, String)> = crate::documents::files_of(&d.answers)
+    // A health document outside the service is listed without its link (the download refuses it too).
+    let documents: Vec<(String, String)> = crate::documents::files_with_fields(&d.answers)
         .into_iter()
-        .map(|f| {
-            (
-                format!("/instruction/dossiers/{}/fichiers/{}", d.id, f.id),
-                f.name,
-            )
+        .map(|(field, f)| {
+            let href = if sees_sensitive || !crate::documents::is_sensitive_file(&l.def, &field) {
+                format!("/instruction/dossiers/{}/fichiers/{}", d.id, f.id)
+            } else {
+                String::new()
+            };
+            (href, f.name)
         })
         .collect();
     let file_fields: Vec<String> = l
@@ -505,21 +555,7 @@ async fn render_dossier(
             .into_iter()
             .map(|s| SummaryBlock {
                 title: s.title,
-                rows: s
-                    .rows
-                    .into_iter()
-                    .map(|r| {
-                        let hidden = r.sensitive && !sees_sensitive;
-                        (
-                            r.label,
-                            if hidden {
-                                "Donnée de santé : réservée au service instructeur".into()
-                            } else {
-                                r.value
-                            },
-                        )
-                    })
-                    .collect(),
+                rows: s.rows.into_iter().map(|r| (r.label, r.value)).collect(),
             })
             .collect(),
         documents,
@@ -528,8 +564,8 @@ async fn render_dossier(
             .map(|e| {
                 (
                     fr_date(e.created_at),
-                    name_of(&e.actor_id),
-                    event_text(&e.kind, &e.payload),
+                    label_of(e),
+                    event_text(&e.kind, &e.payload, private_mail),
                     !e.visible_to_usager,
                 )
             })
@@ -544,8 +580,22 @@ async fn render_dossier(
                     "Usager".into()
                 }
             },
-            |a| format!("/instruction/dossiers/{}/pieces-jointes/{a}", d.id),
-        ),
+            |a| {
+                if private_mail {
+                    String::new()
+                } else {
+                    format!("/instruction/dossiers/{}/pieces-jointes/{a}", d.id)
+                }
+            },
+        )
+        .into_iter()
+        .map(|mut m| {
+            if private_mail && !m.body.is_empty() {
+                m.body = HEALTH_MAIL.to_owned();
+            }
+            m
+        })
+        .collect(),
         members: members
             .iter()
             .filter(|m| m.role != Role::Usager)
@@ -932,6 +982,22 @@ pub async fn download_attachment(
         .pool
         .run(move |c| instruction::attachments_of(c, &did).map_err(WebError::from))
         .await?;
+    let a = files
+        .iter()
+        .find(|a| a.id == attachment)
+        .ok_or(WebError::NotFound)?;
+    if l.def.handles_health_data() {
+        if !l.sees_sensitive() {
+            return Err(WebError::Denied(super::demarches::HEALTH_DOCUMENT));
+        }
+        l.trace(
+            &state,
+            SensitiveRead::Attachment {
+                name: a.filename.clone(),
+            },
+        )
+        .await?;
+    }
     super::messages::send_attachment(&state, &files, &attachment).await
 }
 
@@ -942,7 +1008,20 @@ pub async fn download_file(
 ) -> WebResult<HttpResponse> {
     let (id, sha) = path.into_inner();
     let l = load(&state, u, &id).await?;
-    let file = crate::documents::referenced_file(&l.dossier.answers, &sha).ok_or(WebError::NotFound)?;
+    let (field, file) =
+        crate::documents::referenced_file(&l.dossier.answers, &sha).ok_or(WebError::NotFound)?;
+    if crate::documents::is_sensitive_file(&l.def, &field) {
+        if !l.sees_sensitive() {
+            return Err(WebError::Denied(super::demarches::HEALTH_DOCUMENT));
+        }
+        l.trace(
+            &state,
+            SensitiveRead::File {
+                name: file.name.clone(),
+            },
+        )
+        .await?;
+    }
     crate::documents::send_file(&state, &file).await
 }
 
@@ -953,7 +1032,10 @@ pub async fn receipt_pdf(
 ) -> WebResult<HttpResponse> {
     let l = load(&state, u, &path).await?;
     let number = l.dossier.number.clone().ok_or(WebError::NotFound)?;
-    let pdf = crate::documents::receipt(&state, &l.dossier, &l.def, number.clone())?;
+    let pdf = crate::documents::receipt(&state, &l.dossier, &l.def, number.clone(), l.standing)?;
+    if !l.def.sensitive_fields().is_empty() {
+        l.trace(&state, SensitiveRead::Receipt).await?;
+    }
     Ok(pdf_response(pdf, &format!("recepisse-{number}.pdf")))
 }
 
@@ -963,6 +1045,16 @@ pub async fn decision_pdf(
     path: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let l = load(&state, u, &path).await?;
+    if !l.dossier.state.is_decided() {
+        return Err(WebError::NotFound);
+    }
+    // A decision of a health procedure (a CDAPH decision, an APA plan) says as much as the answers.
+    if l.def.handles_health_data() {
+        if !l.sees_sensitive() {
+            return Err(WebError::Denied(super::demarches::HEALTH_DOCUMENT));
+        }
+        l.trace(&state, SensitiveRead::Decision).await?;
+    }
     let pdf = crate::documents::decision(&state, &l.dossier, &l.def)?;
     let number = l
         .dossier

@@ -1,0 +1,290 @@
+//! Who may see what of a dossier. Every route that shows a dossier or a part of it (HTML page, receipt
+//! and decision PDFs, files, message attachments, exports, the API) asks here; none re-implements the
+//! rule. Health data (answers and documents flagged `sensitive`, and the correspondence of a procedure
+//! that holds health data) goes only to the usager and to members of the service that instructs the
+//! dossier: administrators outside that service included, nobody else (CASF L146-3 and R146-38: the MDPH
+//! team's professional secrecy; RGPD art. 9). Every read of it by staff is traced and listed to the usager.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use guichet_db::AnyConnection;
+use guichet_db::schema::dossier_events;
+use serde_json::json;
+
+use crate::store::{Dossier, Result, insert_event};
+
+/// Someone looking at a dossier, as the session knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    pub user_id: String,
+    /// Instructor or administrator (may use the back office).
+    pub is_staff: bool,
+    pub is_admin: bool,
+    /// Codes of the services the person is a member of.
+    pub services: Vec<String>,
+}
+
+/// How a viewer stands to a dossier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// The usager who filed it.
+    Owner,
+    /// A member of the service that instructs it.
+    Service,
+    /// An administrator outside that service: sees the dossier, never its health data.
+    Outsider,
+}
+
+/// Why the back office refuses a dossier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Outside the viewer's services: the dossier does not exist for them (404, ids reveal nothing).
+    NotVisible,
+    /// The viewer filed it (for themself or someone else): a colleague instructs it (403).
+    OwnDossier,
+}
+
+impl Viewer {
+    fn member_of(&self, service: &str) -> bool {
+        self.services.iter().any(|s| s == service)
+    }
+}
+
+/// How a member of staff may open a dossier in the back office. Separation of duties: staff never see,
+/// act on, assign or decide a dossier they filed, whatever their role.
+pub fn back_office(viewer: &Viewer, d: &Dossier) -> std::result::Result<Standing, Refusal> {
+    if !viewer.is_staff {
+        return Err(Refusal::NotVisible);
+    }
+    let standing = if viewer.member_of(&d.service_code) {
+        Standing::Service
+    } else if viewer.is_admin {
+        Standing::Outsider
+    } else {
+        return Err(Refusal::NotVisible);
+    };
+    if d.owner_id == viewer.user_id {
+        return Err(Refusal::OwnDossier);
+    }
+    Ok(standing)
+}
+
+/// How a viewer may open a dossier on the usager's side: only its owner.
+pub fn usager_side(viewer: &Viewer, d: &Dossier) -> std::result::Result<Standing, Refusal> {
+    if d.owner_id == viewer.user_id {
+        Ok(Standing::Owner)
+    } else {
+        Err(Refusal::NotVisible)
+    }
+}
+
+/// The rule: may someone of this standing see the dossier's health data?
+pub fn may_see_sensitive(standing: Standing) -> bool {
+    matches!(standing, Standing::Owner | Standing::Service)
+}
+
+/// May someone of this standing see the NIR in full? Only the service, which checks it with the
+/// social-security bodies; the usager typed it and sees it in full while filing, masked in documents.
+pub fn may_see_full_nir(standing: Standing) -> bool {
+    standing == Standing::Service
+}
+
+/// A piece of health data that was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SensitiveRead {
+    /// The dossier page with its health answers.
+    Page,
+    /// The deposit receipt PDF with the health answers.
+    Receipt,
+    /// A document of a field flagged sensitive.
+    File { name: String },
+    /// A file attached to a message of a procedure holding health data.
+    Attachment { name: String },
+    /// The decision letter of a procedure holding health data.
+    Decision,
+}
+
+impl SensitiveRead {
+    fn payload(&self) -> serde_json::Value {
+        match self {
+            SensitiveRead::Page => json!({ "item": "page" }),
+            SensitiveRead::Receipt => json!({ "item": "recepisse" }),
+            SensitiveRead::File { name } => json!({ "item": "fichier", "name": name }),
+            SensitiveRead::Attachment { name } => json!({ "item": "piece_jointe", "name": name }),
+            SensitiveRead::Decision => json!({ "item": "decision" }),
+        }
+    }
+
+    /// What the usager reads in « Qui a consulté vos données de santé ».
+    pub fn describe(payload: &str) -> String {
+        let p: serde_json::Value = serde_json::from_str(payload).unwrap_or_default();
+        let name = p.get("name").and_then(serde_json::Value::as_str).unwrap_or("");
+        match p.get("item").and_then(serde_json::Value::as_str) {
+            Some("recepisse") => "le récépissé de votre demande".to_owned(),
+            Some("fichier") => format!("le document « {name} »"),
+            Some("piece_jointe") => format!("la pièce jointe « {name} »"),
+            Some("decision") => "la lettre de décision".to_owned(),
+            _ => "votre dossier".to_owned(),
+        }
+    }
+}
+
+/// Traces a read of health data by staff (the usager's own reads are not traced: it is their data).
+/// One event per reader, item and day: reloading a page after each action does not flood the usager's
+/// list, and each distinct thing read stays visible.
+pub fn trace_read(
+    conn: &mut AnyConnection,
+    d: &Dossier,
+    viewer: &Viewer,
+    standing: Standing,
+    item: &SensitiveRead,
+) -> Result<()> {
+    if standing == Standing::Owner || !may_see_sensitive(standing) {
+        return Ok(());
+    }
+    let payload = item.payload();
+    let t = guichet_db::now();
+    let day_start = t.date().and_hms_opt(0, 0, 0).unwrap_or(t);
+    let already: i64 = dossier_events::table
+        .filter(dossier_events::dossier_id.eq(&d.id))
+        .filter(dossier_events::kind.eq(READ_KIND))
+        .filter(dossier_events::actor_id.eq(&viewer.user_id))
+        .filter(dossier_events::created_at.ge(day_start))
+        .filter(dossier_events::payload.eq(payload.to_string()))
+        .count()
+        .get_result(conn)?;
+    if already > 0 {
+        return Ok(());
+    }
+    insert_event(
+        conn,
+        &d.id,
+        Some(&viewer.user_id),
+        READ_KIND,
+        None,
+        None,
+        &payload,
+        true,
+    )
+}
+
+/// The event kind of a traced read.
+pub const READ_KIND: &str = "sensitive_read";
+
+/// A traced read, for the usager's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TracedRead {
+    pub at: NaiveDateTime,
+    pub actor_id: Option<String>,
+    /// Who read, as they were named when they read.
+    pub actor_label: String,
+    /// What was read, in French.
+    pub what: String,
+}
+
+/// Every traced read of the dossier's health data, oldest first.
+pub fn traced_reads(conn: &mut AnyConnection, dossier_id: &str) -> Result<Vec<TracedRead>> {
+    let rows: Vec<(Option<String>, String, String, NaiveDateTime)> = dossier_events::table
+        .filter(dossier_events::dossier_id.eq(dossier_id))
+        .filter(dossier_events::kind.eq(READ_KIND))
+        .order((dossier_events::created_at.asc(), dossier_events::id.asc()))
+        .select((
+            dossier_events::actor_id,
+            dossier_events::actor_label,
+            dossier_events::payload,
+            dossier_events::created_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(actor_id, actor_label, payload, at)| TracedRead {
+            at,
+            actor_id,
+            actor_label,
+            what: SensitiveRead::describe(&payload),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::State;
+
+    fn dossier(owner: &str, service: &str) -> Dossier {
+        let t = guichet_db::now();
+        Dossier {
+            id: "d".into(),
+            number: None,
+            procedure: service.into(),
+            service_code: service.into(),
+            form_version_id: "v".into(),
+            owner_id: owner.into(),
+            state: State::Depose,
+            complement_demande: false,
+            answers: serde_json::Value::Null,
+            pending_answers: None,
+            current_step: None,
+            applicant_name: String::new(),
+            deposited_at: None,
+            due_at: None,
+            clock_paused_at: None,
+            assigned_to: None,
+            decided_at: None,
+            decision_amount: None,
+            decision_period_start: None,
+            decision_period_end: None,
+            decision_motivation: None,
+            lock_version: 0,
+            created_at: t,
+            updated_at: t,
+        }
+    }
+
+    fn viewer(id: &str, staff: bool, admin: bool, services: &[&str]) -> Viewer {
+        Viewer {
+            user_id: id.into(),
+            is_staff: staff,
+            is_admin: admin,
+            services: services.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn health_data_goes_to_the_owner_and_the_service_only() {
+        let d = dossier("usager", "mdph");
+        let member = viewer("i", true, false, &["mdph"]);
+        let admin_elsewhere = viewer("a", true, true, &["apa"]);
+        let admin_member = viewer("a2", true, true, &["mdph"]);
+        let other_instructor = viewer("i2", true, false, &["apa"]);
+        assert_eq!(back_office(&member, &d), Ok(Standing::Service));
+        assert_eq!(back_office(&admin_member, &d), Ok(Standing::Service));
+        assert_eq!(back_office(&admin_elsewhere, &d), Ok(Standing::Outsider));
+        assert_eq!(back_office(&other_instructor, &d), Err(Refusal::NotVisible));
+        assert!(!may_see_sensitive(Standing::Outsider));
+        assert!(may_see_sensitive(Standing::Service) && may_see_sensitive(Standing::Owner));
+        assert!(may_see_full_nir(Standing::Service));
+        assert!(!may_see_full_nir(Standing::Outsider) && !may_see_full_nir(Standing::Owner));
+        let usager = viewer("usager", false, false, &[]);
+        assert_eq!(usager_side(&usager, &d), Ok(Standing::Owner));
+        assert_eq!(back_office(&usager, &d), Err(Refusal::NotVisible));
+        assert_eq!(usager_side(&member, &d), Err(Refusal::NotVisible));
+    }
+
+    #[test]
+    fn staff_never_open_their_own_dossier_in_the_back_office() {
+        let d = dossier("i", "apa");
+        assert_eq!(
+            back_office(&viewer("i", true, false, &["apa"]), &d),
+            Err(Refusal::OwnDossier)
+        );
+        assert_eq!(
+            back_office(&viewer("i", true, true, &[]), &d),
+            Err(Refusal::OwnDossier)
+        );
+        assert_eq!(
+            usager_side(&viewer("i", true, false, &["apa"]), &d),
+            Ok(Standing::Owner)
+        );
+    }
+}
