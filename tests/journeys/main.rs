@@ -6,6 +6,7 @@ mod bad_input;
 mod cli;
 mod email;
 mod instruction;
+mod logs;
 mod privacy;
 mod procedures;
 mod seed;

@@ -205,27 +205,7 @@ impl TestApp {
 
     /// Every email written so far.
     pub fn emails(&self) -> Vec<ReceivedEmail> {
-        let Ok(entries) = std::fs::read_dir(self.outbox_dir()) else {
-            return Vec::new();
-        };
-        let mut paths: Vec<(std::time::SystemTime, PathBuf)> = entries
-            .filter_map(Result::ok)
-            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-            .map(|e| {
-                (
-                    e.metadata()
-                        .and_then(|m| m.modified())
-                        .unwrap_or(std::time::UNIX_EPOCH),
-                    e.path(),
-                )
-            })
-            .collect();
-        paths.sort();
-        paths
-            .into_iter()
-            .filter_map(|(_, p)| std::fs::read(p).ok())
-            .filter_map(|raw| parse_email(&raw))
-            .collect()
+        emails_in(&self.outbox_dir())
     }
 
     /// Waits (up to 10 s) for an email to `to` whose subject contains `subject`.
@@ -505,6 +485,31 @@ impl Drop for SmtpServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Every `.eml` file of an outbox directory (the file mailer's), oldest first, decoded.
+pub fn emails_in(dir: &std::path::Path) -> Vec<ReceivedEmail> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .map(|e| {
+            (
+                e.metadata()
+                    .and_then(|m| m.modified())
+                    .unwrap_or(std::time::UNIX_EPOCH),
+                e.path(),
+            )
+        })
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .filter_map(|(_, p)| std::fs::read(p).ok())
+        .filter_map(|raw| parse_email(&raw))
+        .collect()
 }
 
 /// A port nobody listens on right now.

@@ -110,7 +110,7 @@ impl Application {
                 .app_data(data.clone())
                 .wrap(from_fn(csrf::ensure_cookie))
                 .wrap(headers)
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
                 .configure(routes::configure)
         });
         if workers > 0 {

@@ -54,6 +54,35 @@ pub struct Config {
     pub max_upload_mb: u64,
     /// Upper bound of all the files of one dossier, in MB.
     pub max_dossier_upload_mb: u64,
+    /// Addresses of the reverse proxies in front of the platform (`127.0.0.1,::1` behind a local nginx):
+    /// only from them is `X-Forwarded-For` believed, for logs and login throttling.
+    #[serde(deserialize_with = "ip_list")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Minutes without activity after which a login ends.
+    pub session_idle_minutes: i64,
+}
+
+/// A list of addresses, as TOML array or as the comma-separated text of an environment variable.
+fn ip_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<std::net::IpAddr>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<String>),
+        Text(String),
+    }
+    let items = match Raw::deserialize(d)? {
+        Raw::List(l) => l,
+        Raw::Text(t) => t.split(',').map(str::to_owned).collect(),
+    };
+    items
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse()
+                .map_err(|_| serde::de::Error::custom(format!("adresse IP invalide : {s}")))
+        })
+        .collect()
 }
 
 impl Default for Config {
@@ -74,6 +103,8 @@ impl Default for Config {
             departement_code: None,
             max_upload_mb: 50,
             max_dossier_upload_mb: 100,
+            trusted_proxies: Vec::new(),
+            session_idle_minutes: 30,
         }
     }
 }

@@ -279,9 +279,12 @@ pub async fn submit_login(
     if !errors.is_empty() {
         return render(StatusCode::UNPROCESSABLE_ENTITY, &login_page(&req, &form, errors));
     }
-    let ip = req
-        .peer_addr()
-        .map_or_else(|| "inconnue".to_owned(), |a| a.ip().to_string());
+    let ip = crate::telemetry::client_ip(
+        req.peer_addr(),
+        req.headers(),
+        &state.settings.config.trusted_proxies,
+    )
+    .map_or_else(|| "inconnue".to_owned(), |a| a.to_string());
     let public_url = state.settings.public_url.clone();
     let result = state
         .pool

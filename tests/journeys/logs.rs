@@ -1,0 +1,230 @@
+//! What the access log of a real `guichet serve` holds after a whole journey: route patterns and statuses,
+//! never a token, a password, a searched name or an address (security review M2, L6).
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use guichet_test_support::{csrf_token, emails_in, find_link, free_port, hidden_value};
+use reqwest::StatusCode;
+
+struct Server {
+    child: std::process::Child,
+    base: String,
+    data: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(envs: &[(&str, &str)]) -> Server {
+        let data = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_guichet"));
+        cmd.args(["serve", "--demo"])
+            .env("GUICHET_DATA_DIR", data.path())
+            .env("GUICHET_BIND", format!("127.0.0.1:{port}"))
+            .env("GUICHET_FORMS_DIR", guichet_test_support::forms_dir())
+            .env("GUICHET_LOG_FORMAT", "json")
+            .env("RUST_LOG", "info")
+            .env_remove("GUICHET_DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "server did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            data,
+        }
+    }
+
+    /// Stops the server and returns everything it wrote.
+    fn stop(mut self) -> String {
+        use std::io::Read;
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+        let mut out = String::new();
+        self.child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        out
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn post(
+    c: &reqwest::Client,
+    base: &str,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let html = c
+        .get(format!("{base}{page}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = csrf_token(&html).unwrap();
+    let mut body = vec![("csrf_token", token.as_str())];
+    body.extend_from_slice(fields);
+    c.post(format!("{base}{action}"))
+        .form(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn wait_link(server: &Server, to: &str, prefix: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let found = emails_in(&server.data.path().join("outbox"))
+            .into_iter()
+            .rev()
+            .find(|e| e.to == to)
+            .and_then(|e| find_link(&e.body, &format!("{}{prefix}", server.base)));
+        if let Some(l) = found {
+            return l;
+        }
+        assert!(Instant::now() < deadline, "no email to {to} with {prefix}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_whole_journey_leaves_no_secret_in_the_access_log() {
+    let server = Server::start(&[]);
+    let base = server.base.clone();
+    let mut secrets: Vec<String> = Vec::new();
+
+    // Sign-up and confirmation through the emailed link (a token in the query string).
+    let anon = client();
+    let email = "journal.test@exemple.fr";
+    let password = "un long mot de passe pour le journal";
+    let r = post(
+        &anon,
+        &base,
+        "/inscription",
+        "/inscription",
+        &[
+            ("nom", "Paulette Journal"),
+            ("email", email),
+            ("mot_de_passe", password),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let confirm = wait_link(&server, email, "/compte/confirmer?jeton=").await;
+    secrets.push(confirm.split("jeton=").nth(1).unwrap().to_owned());
+    assert_eq!(anon.get(&confirm).send().await.unwrap().status(), StatusCode::OK);
+
+    // A reset link opened (GET with the token), then used.
+    let r = post(
+        &anon,
+        &base,
+        "/mot-de-passe-oublie",
+        "/mot-de-passe-oublie",
+        &[("email", email)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let reset = wait_link(&server, email, "/mot-de-passe/nouveau?jeton=").await;
+    let token = reset.split("jeton=").nth(1).unwrap().to_owned();
+    secrets.push(token.clone());
+    let html = anon.get(&reset).send().await.unwrap().text().await.unwrap();
+    assert_eq!(hidden_value(&html, "jeton").as_deref(), Some(token.as_str()));
+    let new_password = "encore une phrase pour le journal";
+    let r = post(
+        &anon,
+        &base,
+        &reset.replace(&base, ""),
+        "/mot-de-passe/nouveau",
+        &[("jeton", &token), ("mot_de_passe", new_password)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    secrets.extend([password.to_owned(), new_password.to_owned(), email.to_owned()]);
+
+    // An instructor searches the queue by name; a spoofed X-Forwarded-For is not believed.
+    let agent = client();
+    let r = post(
+        &agent,
+        &base,
+        "/connexion",
+        "/connexion",
+        &[
+            ("email", "instructeur.apa@demo.guichet.test"),
+            ("mot_de_passe", "demo instructeur apa"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let session = r
+        .cookies()
+        .find(|c| c.name().contains("guichet_session"))
+        .map(|c| c.value().to_owned())
+        .unwrap();
+    secrets.extend([session, "demo instructeur apa".to_owned()]);
+    let r = agent
+        .get(format!(
+            "{base}/instruction?recherche=Zebulon%20Quidam&onglet=traites"
+        ))
+        .header("X-Forwarded-For", "203.0.113.99")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let csrf = csrf_token(&r.text().await.unwrap()).unwrap();
+    secrets.extend([
+        csrf,
+        "Zebulon".to_owned(),
+        "Quidam".to_owned(),
+        "203.0.113.99".to_owned(),
+    ]);
+
+    // The log proper: the JSON lines (`--demo` also prints its demo accounts on the console, by design).
+    let output = server.stop();
+    let logs: String = output
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let requests: Vec<&str> = logs.lines().filter(|l| l.contains("http.route")).collect();
+    assert!(requests.len() >= 10, "{logs}");
+    for needle in [
+        "\"http.route\":\"/compte/confirmer\"",
+        "\"http.route\":\"/mot-de-passe/nouveau\"",
+        "\"http.route\":\"/instruction\"",
+    ] {
+        assert!(logs.contains(needle), "{needle} not logged: {logs}");
+    }
+    for s in &secrets {
+        assert!(!logs.contains(s.as_str()), "the log carries {s:?}: {logs}");
+    }
+    assert!(!logs.contains("jeton=") && !logs.contains("recherche="), "{logs}");
+}
