@@ -581,14 +581,15 @@ impl Client {
         Ok(Resp { body, ..r })
     }
 
+    /// The token of this browser's forms, read from a page as a browser would (it is bound to the login,
+    /// so it changes at login and logout).
     fn csrf(&mut self) -> Result<String> {
-        if !self.cookies.contains_key("guichet_csrf") {
-            self.send("GET", "/connexion", None, b"")?;
-        }
-        self.cookies
-            .get("guichet_csrf")
-            .cloned()
-            .context("pas de jeton CSRF")
+        let page = self.send("GET", "/mot-de-passe-oublie", None, b"")?;
+        let html = String::from_utf8_lossy(&page.body);
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = html.find(marker).context("pas de jeton CSRF")? + marker.len();
+        let end = html[start..].find('"').context("pas de jeton CSRF")? + start;
+        Ok(html[start..end].to_owned())
     }
 
     fn post_form(&mut self, path: &str, pairs: &[(&str, &str)]) -> Result<Resp> {

@@ -288,6 +288,7 @@ async fn expired_or_tampered_tokens_log_out(backend: Backend) {
     let keys = guichet_accounts::session::SessionKeys::new(
         &TEST_SECRET.to_owned().into(),
         chrono::Duration::hours(1),
+        chrono::Duration::minutes(30),
     );
     let now = chrono::Utc::now().timestamp();
     let expired = keys
@@ -296,6 +297,7 @@ async fn expired_or_tampered_tokens_log_out(backend: Backend) {
             ver: user_id.session_version,
             iat: now - 7200,
             exp: now - 10,
+            sid: String::new(),
         })
         .unwrap();
     assert_eq!(with(expired).await.unwrap().status(), StatusCode::SEE_OTHER);

@@ -10,6 +10,7 @@ mod logs;
 mod privacy;
 mod procedures;
 mod seed;
+mod sessions;
 mod shell;
 mod simulations;
 mod storage;

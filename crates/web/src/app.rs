@@ -76,6 +76,7 @@ impl Application {
         let keys = SessionKeys::new(
             &settings.session_secret,
             chrono::Duration::hours(settings.config.session_hours),
+            chrono::Duration::minutes(settings.config.session_idle_minutes),
         );
         let state = AppState {
             pool,

@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::cookie::{Cookie, SameSite, time};
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use guichet_accounts::{Service, User};
 use guichet_types::Role;
@@ -14,6 +14,25 @@ use crate::app::AppState;
 use crate::error::WebError;
 
 pub const COOKIE: &str = "guichet_session";
+/// Over https the cookie is `__Host-` prefixed: browsers then refuse it unless it is `Secure`, for the
+/// whole site and set by this very host (no sibling sub-domain can plant or overwrite it).
+pub const HOST_COOKIE: &str = "__Host-guichet_session";
+
+/// The session cookie's name for these settings.
+pub fn cookie_name(state: &AppState) -> &'static str {
+    if state.settings.secure_cookies {
+        HOST_COOKIE
+    } else {
+        COOKIE
+    }
+}
+
+/// How often an active login's token is re-issued (its `iat` moves, keeping the inactivity timeout away).
+const REFRESH_AFTER_SECONDS: i64 = 60;
+
+/// A re-issued session token, set on the response by [`crate::csrf::ensure_cookie`].
+#[derive(Debug, Clone)]
+pub struct Refreshed(pub String);
 
 #[derive(Debug, Clone)]
 pub struct SessionUser {
@@ -38,20 +57,21 @@ impl SessionUser {
     }
 }
 
-/// The session cookie for a freshly issued token.
+/// The session cookie for a freshly issued token. No `Max-Age`: a browser-session cookie, gone when the
+/// browser closes (a France Services or library computer must not stay logged in); the token's own
+/// `exp` and inactivity timeout bound it otherwise.
 pub fn cookie(token: String, state: &AppState) -> Cookie<'static> {
-    Cookie::build(COOKIE, token)
+    Cookie::build(cookie_name(state), token)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(state.settings.secure_cookies)
-        .max_age(time::Duration::seconds(state.keys.ttl().num_seconds()))
         .finish()
 }
 
 /// A cookie that tells the browser to forget the session.
 pub fn removal_cookie(state: &AppState) -> Cookie<'static> {
-    let mut c = Cookie::build(COOKIE, "")
+    let mut c = Cookie::build(cookie_name(state), "")
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -72,7 +92,12 @@ async fn resolve(req: &HttpRequest) -> Result<Option<SessionUser>, WebError> {
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| WebError::Internal("no app state".into()))?
         .clone();
-    let claims = req.cookie(COOKIE).and_then(|c| state.keys.verify(c.value()));
+    let claims = req
+        .cookie(cookie_name(&state))
+        .and_then(|c| state.keys.verify(c.value()));
+    let stale = claims
+        .clone()
+        .filter(|c| chrono::Utc::now().timestamp() - c.iat > REFRESH_AFTER_SECONDS);
     let found = match claims {
         None => None,
         Some(claims) => {
@@ -91,6 +116,13 @@ async fn resolve(req: &HttpRequest) -> Result<Option<SessionUser>, WebError> {
                 .await?
         }
     };
+    // Activity keeps a valid login alive: re-issued now and then, never for a revoked token.
+    if found.is_some()
+        && let Some(c) = stale
+        && let Ok(token) = state.keys.refresh(&c)
+    {
+        req.extensions_mut().insert(Refreshed(token));
+    }
     req.extensions_mut().insert(Resolved(found.clone()));
     Ok(found)
 }

@@ -297,6 +297,7 @@ pub async fn submit_login(
             tracing::info!(user.id = %user.id, "Login");
             let mut res = see_other(&target);
             res.add_cookie(&session::cookie(token, &state))
+                .and_then(|()| res.add_cookie(&crate::csrf::fresh_cookie(&state)))
                 .map_err(|e| WebError::Internal(e.to_string()))?;
             return Ok(res);
         }
@@ -327,6 +328,7 @@ pub async fn logout(state: web::Data<AppState>, user: MaybeUser, _form: CsrfForm
     }
     let mut res = see_other("/");
     res.add_cookie(&session::removal_cookie(&state))
+        .and_then(|()| res.add_cookie(&crate::csrf::fresh_cookie(&state)))
         .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(res)
 }
