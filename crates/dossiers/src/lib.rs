@@ -2,6 +2,7 @@
 
 pub mod instruction;
 pub mod lifecycle;
+pub mod retention;
 pub mod stats;
 pub mod store;
 
