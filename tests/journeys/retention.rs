@@ -191,6 +191,10 @@ async fn a_draft_touched_after_its_warning_is_kept(backend: Backend) {
     let r = run_at(&app, later(t0, 6)).await;
     assert!(r.outcome.purged.is_empty(), "{r:?}");
     assert_eq!(r.outcome.forgotten_warnings, 1, "{r:?}");
+    // Still old by the moved clock, it gets a fresh warning for its new last change, with a new notice.
+    assert_eq!(r.outcome.warned.len(), 1, "{r:?}");
+    let r = run_at(&app, later(t0, 6) + chrono::Duration::days(1)).await;
+    assert!(r.outcome.purged.is_empty(), "{r:?}");
     assert!(exists(&app, &draft.id).await);
 }
 

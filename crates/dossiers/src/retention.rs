@@ -422,6 +422,20 @@ fn warn(conn: &mut AnyConnection, w: &Warning, now: NaiveDateTime, email: &NewEm
     })
 }
 
+/// What a purge reads of the dossier it deletes.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = dossiers)]
+struct Doomed {
+    answers: String,
+    state: String,
+    pending_answers: Option<String>,
+    deposited_at: Option<NaiveDateTime>,
+    decided_at: Option<NaiveDateTime>,
+    decision_amount_cents: Option<i64>,
+    updated_at: NaiveDateTime,
+    service_code: String,
+}
+
 /// Deletes one dossier with everything it holds, in one transaction; returns the SHA-256 of its files, or
 /// `None` if it changed since it was chosen (saved, reopened, already purged by another process).
 fn purge(
@@ -431,30 +445,21 @@ fn purge(
     now: NaiveDateTime,
 ) -> Result<Option<BTreeSet<String>>> {
     guichet_db::write_transaction(conn, |conn| {
-        let row: Option<(
-            String,
-            String,
-            Option<String>,
-            Option<NaiveDateTime>,
-            Option<NaiveDateTime>,
-            Option<i64>,
-            NaiveDateTime,
-            String,
-        )> = dossiers::table
+        let row: Option<Doomed> = dossiers::table
             .find(&p.dossier_id)
-            .select((
-                dossiers::answers,
-                dossiers::state,
-                dossiers::pending_answers,
-                dossiers::deposited_at,
-                dossiers::decided_at,
-                dossiers::decision_amount_cents,
-                dossiers::updated_at,
-                dossiers::service_code,
-            ))
+            .select(Doomed::as_select())
             .first(conn)
             .optional()?;
-        let Some((answers, state, pending, deposited_at, decided_at, amount, now_updated, service)) = row
+        let Some(Doomed {
+            answers,
+            state,
+            pending_answers: pending,
+            deposited_at,
+            decided_at,
+            decision_amount_cents: amount,
+            updated_at: now_updated,
+            service_code: service,
+        }) = row
         else {
             return Ok(None);
         };
