@@ -41,8 +41,21 @@ enum Command {
     Simulate(crate::simulate::SimulateArgs),
     /// Generate realistic dossiers (benchmarks, demonstrations): batched inserts, progress bar.
     Seed(crate::seed::SeedArgs),
+    /// Apply the retention periods (RGPD): warn the owners of old drafts, delete old drafts and dossiers
+    /// decided long ago (files included). The server does it daily; `--dry-run` only lists.
+    Purge(PurgeArgs),
     /// Measure the platform on this machine (micro-benchmarks, HTTP under load, queue, export).
     Bench(crate::bench::BenchArgs),
+}
+
+#[derive(Args)]
+struct PurgeArgs {
+    /// List what would be warned and deleted, changing nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Run as if it were this UTC date (`2030-01-01` or `2030-01-01T08:00:00`): tests, or checking ahead.
+    #[arg(long, env = "GUICHET_PURGE_NOW")]
+    now: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -168,6 +181,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Simulate(args) => crate::simulate::run(args),
         Command::Seed(args) => crate::seed::run(args),
         Command::Bench(args) => crate::bench::run(args),
+        Command::Purge(args) => purge(&args),
         Command::Service(ServiceCommand::List) => {
             let pool = pool(&settings()?)?;
             for s in services::list(&mut *pool.get()?)? {
@@ -319,5 +333,92 @@ fn check_forms(paths: Vec<std::path::PathBuf>) -> Result<()> {
     if errors > 0 {
         anyhow::bail!("{errors} erreur(s) dans {} fichier(s) vérifié(s)", files.len());
     }
+    Ok(())
+}
+
+fn parse_now(text: &str) -> Result<chrono::NaiveDateTime> {
+    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S") {
+        return Ok(t);
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .with_context(|| format!("date « {text} » illisible : AAAA-MM-JJ ou AAAA-MM-JJTHH:MM:SS attendu"))
+}
+
+/// `guichet purge`: one line per warning and deletion, then a summary.
+fn purge(args: &PurgeArgs) -> Result<()> {
+    use guichet_dossiers::retention::PurgeKind;
+    let s = settings()?;
+    let now = match &args.now {
+        Some(t) => parse_now(t)?,
+        None => guichet_db::now(),
+    };
+    let variants: std::collections::BTreeMap<String, String> = s
+        .config
+        .departement_code
+        .iter()
+        .map(|code| ("amethyste".to_owned(), code.clone()))
+        .collect();
+    let defs = guichet_forms::load_dir_with_variants(&s.config.forms_dir, &variants)?;
+    let policies = guichet_web::retention::policies(defs.iter().map(|d| d.as_ref()));
+    for d in defs.iter().filter(|d| d.definition().retention.is_none()) {
+        eprintln!(
+            "Attention : « {} » n’a pas de durée de conservation ([retention]) : rien n’est supprimé",
+            d.id()
+        );
+    }
+    let pool = pool(&s)?;
+    let mut conn = pool.get()?;
+    let day = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d").to_string();
+    let print_purge = |p: &guichet_dossiers::retention::Purge| {
+        let what = match p.kind {
+            PurgeKind::Draft => format!("brouillon {}", p.dossier_id),
+            PurgeKind::Decided => p.number.clone().unwrap_or_else(|| p.dossier_id.clone()),
+        };
+        let since = match p.kind {
+            PurgeKind::Draft => "modifié le",
+            PurgeKind::Decided => "décidé le",
+        };
+        println!(
+            "suppression\t{what}\t{}\t{since} {}\t{}",
+            p.procedure,
+            day(p.reference_at),
+            p.reason
+        );
+    };
+    let print_warning = |w: &guichet_dossiers::retention::Warning| {
+        println!(
+            "avertissement\tbrouillon {}\t{}\tmodifié le {}\tsuppression à partir du {}",
+            w.dossier_id,
+            w.procedure,
+            day(w.last_change),
+            day(w.purge_from)
+        );
+    };
+    if args.dry_run {
+        let plan = guichet_web::retention::dry_run(&mut conn, &policies, now)?;
+        plan.warnings.iter().for_each(print_warning);
+        plan.purges.iter().for_each(print_purge);
+        println!(
+            "Simulation au {} : {} avertissement(s), {} suppression(s). Rien n’a été modifié.",
+            day(now),
+            plan.warnings.len(),
+            plan.purges.len()
+        );
+        return Ok(());
+    }
+    let files = guichet_web::uploads::FileStore::new(&s.config.data_dir)?;
+    let report = guichet_web::retention::run(&mut conn, &policies, &files, &s.public_url, now)?;
+    report.outcome.warned.iter().for_each(print_warning);
+    report.outcome.purged.iter().for_each(print_purge);
+    println!(
+        "Au {} : {} avertissement(s) envoyé(s), {} suppression(s), {} fichier(s) effacé(s), {} avertissement(s) oublié(s) (brouillon repris).",
+        day(now),
+        report.outcome.warned.len(),
+        report.outcome.purged.len(),
+        report.files_removed,
+        report.outcome.forgotten_warnings
+    );
     Ok(())
 }

@@ -9,6 +9,7 @@ mod instruction;
 mod logs;
 mod privacy;
 mod procedures;
+mod retention;
 mod seed;
 mod sessions;
 mod shell;

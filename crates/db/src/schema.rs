@@ -169,6 +169,45 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// A draft's owner was warned of its deletion (migration 2026-12-01-000040).
+    retention_warnings (dossier_id) {
+        dossier_id -> Text,
+        draft_updated_at -> Timestamp,
+        warned_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// What statistics keep of a purged dossier, nothing personal.
+    purged_dossier_stats (id) {
+        id -> Text,
+        procedure -> Text,
+        service_code -> Text,
+        state -> Text,
+        deposit_month -> Nullable<Text>,
+        decision_month -> Nullable<Text>,
+        decision_delay_seconds -> Nullable<BigInt>,
+        amount_band -> Nullable<Text>,
+        purged_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Every purge: kind, procedure, dossier, reason, time.
+    purge_log (id) {
+        id -> Text,
+        kind -> Text,
+        procedure -> Text,
+        dossier_id -> Text,
+        dossier_number -> Nullable<Text>,
+        reason -> Text,
+        reference_at -> Timestamp,
+        files -> Integer,
+        purged_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(dossiers -> form_versions (form_version_id));
 diesel::joinable!(dossier_events -> dossiers (dossier_id));
 diesel::joinable!(messages -> dossiers (dossier_id));
@@ -191,4 +230,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages,
     attachments,
     queue_counts,
+    retention_warnings,
+    purged_dossier_stats,
+    purge_log,
 );

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod instruction;
 pub mod lifecycle;
+pub mod retention;
 pub mod stats;
 pub mod store;
 

@@ -1,10 +1,13 @@
 //! Figures for the statistics page and the public open-data page.
+//!
+//! Dossiers deleted at the end of their retention ([`crate::retention`]) leave an anonymous row in
+//! `purged_dossier_stats`: every count here adds those rows, so that purging never changes a total.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use guichet_db::AnyConnection;
-use guichet_db::schema::dossiers;
+use guichet_db::schema::{dossiers, purged_dossier_stats};
 
 use crate::lifecycle::State;
 use crate::store::Result;
@@ -22,10 +25,26 @@ pub fn counts_by_state(
     if let Some(s) = services {
         q = q.filter(dossiers::service_code.eq_any(s.to_vec()));
     }
-    let rows: Vec<(String, String, i64)> = q.load(conn)?;
-    Ok(rows
+    let mut rows: Vec<(String, String, i64)> = q.load(conn)?;
+    let mut purged = purged_dossier_stats::table
+        .group_by((purged_dossier_stats::procedure, purged_dossier_stats::state))
+        .select((
+            purged_dossier_stats::procedure,
+            purged_dossier_stats::state,
+            diesel::dsl::count_star(),
+        ))
+        .into_boxed();
+    if let Some(s) = services {
+        purged = purged.filter(purged_dossier_stats::service_code.eq_any(s.to_vec()));
+    }
+    rows.extend(purged.load::<(String, String, i64)>(conn)?);
+    let mut merged: std::collections::BTreeMap<(String, String), i64> = std::collections::BTreeMap::new();
+    for (p, s, n) in rows {
+        *merged.entry((p, s)).or_default() += n;
+    }
+    Ok(merged
         .into_iter()
-        .filter_map(|(p, s, n)| s.parse().ok().map(|st| (p, st, n)))
+        .filter_map(|((p, s), n)| s.parse().ok().map(|st| (p, st, n)))
         .collect())
 }
 
@@ -56,7 +75,29 @@ pub fn decision_times(
         q = q.filter(dossiers::service_code.eq_any(s.to_vec()));
     }
     let rows: Vec<(Option<NaiveDateTime>, Option<NaiveDateTime>)> = q.load(conn)?;
-    Ok(rows.into_iter().filter_map(|(a, b)| Some((a?, b?))).collect())
+    let mut out: Vec<(NaiveDateTime, NaiveDateTime)> =
+        rows.into_iter().filter_map(|(a, b)| Some((a?, b?))).collect();
+    // A purged dossier kept only its decision month and its delay: it counts as decided on the first of
+    // that month after the same delay, which is all the delay figures read.
+    let mut purged = purged_dossier_stats::table
+        .filter(purged_dossier_stats::procedure.eq(procedure))
+        .filter(purged_dossier_stats::state.eq_any([State::Accepte.as_str(), State::Refuse.as_str()]))
+        .select((
+            purged_dossier_stats::decision_month,
+            purged_dossier_stats::decision_delay_seconds,
+        ))
+        .into_boxed();
+    if let Some(s) = services {
+        purged = purged.filter(purged_dossier_stats::service_code.eq_any(s.to_vec()));
+    }
+    let purged: Vec<(Option<String>, Option<i64>)> = purged.load(conn)?;
+    out.extend(purged.into_iter().filter_map(|(month, delay)| {
+        let decided = chrono::NaiveDate::parse_from_str(&format!("{}-01", month?), "%Y-%m-%d")
+            .ok()?
+            .and_hms_opt(0, 0, 0)?;
+        Some((decided - chrono::Duration::seconds(delay?), decided))
+    }));
+    Ok(out)
 }
 
 /// Median and 90th percentile of a list of durations in days (nearest-rank), or `None` when empty.
@@ -97,10 +138,31 @@ pub fn monthly_counts(conn: &mut AnyConnection) -> Result<Vec<(String, String, S
         AnyConnection::Sqlite(c) => diesel::sql_query(sql("strftime('%Y-%m', deposited_at)")).load(c)?,
         AnyConnection::Postgresql(c) => diesel::sql_query(sql("to_char(deposited_at, 'YYYY-MM')")).load(c)?,
     };
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.month, r.procedure, r.state, r.n))
-        .collect())
+    let purged: Vec<(Option<String>, String, String, i64)> = purged_dossier_stats::table
+        .filter(purged_dossier_stats::deposit_month.is_not_null())
+        .group_by((
+            purged_dossier_stats::deposit_month,
+            purged_dossier_stats::procedure,
+            purged_dossier_stats::state,
+        ))
+        .select((
+            purged_dossier_stats::deposit_month,
+            purged_dossier_stats::procedure,
+            purged_dossier_stats::state,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?;
+    let mut merged: std::collections::BTreeMap<(String, String, String), i64> =
+        std::collections::BTreeMap::new();
+    for r in rows {
+        *merged.entry((r.month, r.procedure, r.state)).or_default() += r.n;
+    }
+    for (month, p, st, n) in purged {
+        if let Some(m) = month {
+            *merged.entry((m, p, st)).or_default() += n;
+        }
+    }
+    Ok(merged.into_iter().map(|((m, p, st), n)| (m, p, st, n)).collect())
 }
 
 /// Statistical secrecy: counts under this threshold are not published.

@@ -723,6 +723,23 @@ pub(crate) fn build_variant(
             "le délai (deadline) doit avoir soit days, soit months",
         );
     }
+    if let Some(r) = &def.retention {
+        if r.draft_months == 0 || r.decided_years == 0 {
+            ctx.err(
+                None,
+                None,
+                "la durée de conservation (retention) doit être d’au moins 1 mois pour les brouillons \
+                 (draft_months) et 1 an pour les dossiers décidés (decided_years)",
+            );
+        }
+        if r.basis.trim().is_empty() {
+            ctx.err(
+                None,
+                None,
+                "la base légale de la durée de conservation manque (retention.basis)",
+            );
+        }
+    }
     if def.steps.is_empty() {
         ctx.err(None, None, "la démarche n’a aucune étape (steps)");
     }

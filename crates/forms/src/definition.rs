@@ -31,6 +31,10 @@ pub struct Definition {
     /// Legal deadline for the decision.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<Deadline>,
+    /// How long the platform keeps drafts and decided dossiers (RGPD art. 5.1.e); without it, nothing is
+    /// ever purged for this procedure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<Retention>,
     /// Linked simulation (aid name in `guichet_simulation`); fields map to its inputs with `simulation_input`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub simulation: Option<String>,
@@ -92,6 +96,23 @@ pub struct Deadline {
     /// Legal reference, e.g. "CASF R232-23".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
+}
+
+/// Retention periods of a procedure's data on the platform (storage limitation, RGPD art. 5.1.e).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    /// A draft untouched for this many months is deleted; its owner is warned by email a month before.
+    #[schemars(range(min = 1))]
+    pub draft_months: u32,
+    /// A decided dossier (accepté, refusé, sans suite) is deleted, files included, this many years after
+    /// its decision; an anonymous statistics row is kept.
+    #[schemars(range(min = 1))]
+    pub decided_years: u32,
+    /// Legal basis of the periods (texts and articles), for the record of processing activities.
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    pub basis: String,
 }
 
 /// Meaning of the administration's silence at the deadline.
@@ -357,6 +378,7 @@ pub fn definition_json_schema() -> String {
         (Some("Rule"), "message"),
         (Some("ChoiceOption"), "label"),
         (Some("Variant"), "label"),
+        (Some("Retention"), "basis"),
     ];
     for (def, key) in texts {
         let target = match def {

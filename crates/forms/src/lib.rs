@@ -13,8 +13,8 @@ mod view;
 pub use check::{CheckError, check_definition, check_definition_text};
 pub use communes::{Commune, commune_by_insee, commune_name, communes_for_postal_code, find_commune};
 pub use definition::{
-    ChoiceOption, ComputedFormat, Deadline, Definition, Field, FieldType, ParamValue, Rule, Section, Silence,
-    Step, Variant, definition_json_schema,
+    ChoiceOption, ComputedFormat, Deadline, Definition, Field, FieldType, ParamValue, Retention, Rule,
+    Section, Silence, Step, Variant, definition_json_schema,
 };
 pub use eval::{Answers, FieldError, StepOutcome};
 pub use form::{FormDefinition, content_hash, load_dir, load_dir_with_variants};

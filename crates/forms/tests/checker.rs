@@ -228,6 +228,57 @@ fn variant_parameters_must_have_the_same_types() {
 }
 
 #[test]
+fn a_retention_needs_its_legal_basis() {
+    assert_rejected(
+        "retention_without_basis",
+        None,
+        None,
+        "la base légale de la durée de conservation manque (retention.basis)",
+    );
+}
+
+#[test]
+fn a_retention_of_zero_is_refused() {
+    assert_rejected(
+        "retention_zero",
+        None,
+        None,
+        "la durée de conservation (retention) doit être d’au moins 1 mois",
+    );
+}
+
+#[test]
+fn every_shipped_definition_states_its_retention_and_its_basis() {
+    for p in shipped_definitions() {
+        let text = std::fs::read_to_string(&p).unwrap();
+        let def: guichet_forms::Definition = toml::from_str(&text).unwrap();
+        let r = def
+            .retention
+            .unwrap_or_else(|| panic!("{}: no [retention]", p.display()));
+        assert!(r.draft_months >= 1 && r.decided_years >= 1, "{}", p.display());
+        assert!(r.basis.contains("5.1.e"), "{}: {}", p.display(), r.basis);
+    }
+}
+
+#[test]
+fn the_json_schema_describes_the_retention_section() {
+    let v: serde_json::Value = serde_json::from_str(&guichet_forms::definition_json_schema()).unwrap();
+    let r = &v["$defs"]["Retention"];
+    assert!(r["properties"]["draft_months"].is_object(), "{r}");
+    assert!(r["properties"]["decided_years"].is_object(), "{r}");
+    let required: Vec<&str> = r["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x.as_str())
+        .collect();
+    assert!(
+        required.contains(&"basis") && required.contains(&"draft_months"),
+        "{r}"
+    );
+}
+
+#[test]
 fn every_broken_fixture_has_a_test() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/broken");
     let mut names: Vec<String> = std::fs::read_dir(&dir)

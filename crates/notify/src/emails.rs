@@ -184,6 +184,38 @@ pub fn new_message(to: &str, number: &str, procedure: &str, link: &str) -> NewEm
     }
 }
 
+#[derive(Template)]
+#[template(path = "draft_expiry_warning.txt")]
+struct DraftExpiryWarning<'a> {
+    procedure: &'a str,
+    last_change: &'a str,
+    months: u32,
+    purge_from: &'a str,
+    link: &'a str,
+}
+
+/// A draft left untouched will be deleted (retention): sent once, before the deletion.
+pub fn draft_expiry_warning(
+    to: &str,
+    procedure: &str,
+    last_change: &str,
+    months: u32,
+    purge_from: &str,
+    link: &str,
+) -> NewEmail {
+    NewEmail {
+        recipient: to.to_owned(),
+        subject: "Votre demande non terminée sera bientôt supprimée".into(),
+        body_text: render(&DraftExpiryWarning {
+            procedure,
+            last_change,
+            months,
+            purge_from,
+            link,
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,5 +241,25 @@ mod tests {
                 .contains("http://127.0.0.1:8080/mot-de-passe/nouveau?jeton=XYZ")
         );
         assert!(e.body_text.contains("1 heure"));
+    }
+
+    #[test]
+    fn the_draft_warning_gives_the_date_and_the_link() {
+        let e = draft_expiry_warning(
+            "a@b.fr",
+            "Demande d’APA",
+            "1 juin 2026",
+            6,
+            "1 décembre 2026",
+            "http://127.0.0.1:8080/dossiers/x",
+        );
+        assert!(e.body_text.contains("« Demande d’APA »"), "{}", e.body_text);
+        assert!(
+            e.body_text.contains("à partir du 1 décembre 2026"),
+            "{}",
+            e.body_text
+        );
+        assert!(e.body_text.contains("après 6 mois"), "{}", e.body_text);
+        assert!(e.body_text.contains("http://127.0.0.1:8080/dossiers/x"));
     }
 }

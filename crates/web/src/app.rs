@@ -73,6 +73,12 @@ impl Application {
             None => Mailer::files(settings.outbox_dir(), &settings.config.mail_from)?,
         };
         let delivery = spawn_delivery(pool.clone(), mailer, Duration::from_secs(5));
+        crate::retention::spawn_daily(
+            pool.clone(),
+            crate::retention::policies(procedures.all().map(|p| &*p.def)),
+            files.clone(),
+            settings.public_url.clone(),
+        );
         let keys = SessionKeys::new(
             &settings.session_secret,
             chrono::Duration::hours(settings.config.session_hours),

@@ -10,6 +10,7 @@ pub mod error;
 pub mod form;
 mod handlers;
 pub mod procedures;
+pub mod retention;
 pub mod routes;
 pub mod session;
 pub mod submission;

@@ -776,6 +776,7 @@ fn event_label(kind: &str) -> &'static str {
         "amend" => "Demande modifiée",
         "message" => "Message",
         "sensitive_read" => "Consultation de vos données de santé par le service",
+        "retention_warning" => "Message : demande non terminée bientôt supprimée",
         _ => "Événement",
     }
 }

@@ -1,0 +1,3 @@
+DROP TABLE purge_log;
+DROP TABLE purged_dossier_stats;
+DROP TABLE retention_warnings;
