@@ -44,16 +44,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    login_attempts (id) {
-        id -> Text,
-        email -> Text,
-        ip -> Text,
-        succeeded -> Bool,
-        attempted_at -> Timestamp,
-    }
-}
-
-diesel::table! {
     outbox (id) {
         id -> Text,
         recipient -> Text,
@@ -168,6 +158,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rate_counters (bucket) {
+        bucket -> Text,
+        hits -> Integer,
+        window_started_at -> Timestamp,
+        last_hit_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(dossiers -> form_versions (form_version_id));
 diesel::joinable!(dossier_events -> dossiers (dossier_id));
 diesel::joinable!(messages -> dossiers (dossier_id));
@@ -181,7 +180,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     services,
     memberships,
     user_tokens,
-    login_attempts,
     outbox,
     form_versions,
     dossiers,
@@ -190,4 +188,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages,
     attachments,
     queue_counts,
+    rate_counters,
 );

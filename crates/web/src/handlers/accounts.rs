@@ -71,6 +71,12 @@ fn message(layout: Layout, success: bool, paragraphs: &[&str], links: &[(&str, &
     }
 }
 
+/// The peer address, never a forwarded header (which anyone can set): the throttles key on it.
+fn peer_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map_or_else(|| "inconnue".to_owned(), |a| a.ip().to_string())
+}
+
 const PASSWORD_HINT: &str =
     "Au moins 12 caractères. Une phrase de quelques mots est facile à retenir et difficile à deviner.";
 
@@ -145,6 +151,7 @@ pub async fn submit_signup(
         );
     };
     let public_url = state.settings.public_url.clone();
+    let ip = peer_ip(&req);
     let input = SignUp {
         email,
         display_name: name,
@@ -152,7 +159,7 @@ pub async fn submit_signup(
     };
     state
         .pool
-        .run(move |c| users::sign_up(c, &input, &public_url).map_err(WebError::from))
+        .run(move |c| users::sign_up(c, &input, &ip, &public_url).map_err(WebError::from))
         .await?;
     state.delivery.wake();
     Ok(see_other("/inscription/message-envoye"))
@@ -279,14 +286,13 @@ pub async fn submit_login(
     if !errors.is_empty() {
         return render(StatusCode::UNPROCESSABLE_ENTITY, &login_page(&req, &form, errors));
     }
-    let ip = req
-        .peer_addr()
-        .map_or_else(|| "inconnue".to_owned(), |a| a.ip().to_string());
+    let ip = peer_ip(&req);
     let public_url = state.settings.public_url.clone();
     let result = state
         .pool
         .run(move |c| Ok::<_, WebError>(users::authenticate(c, &email, &pw, &ip, &public_url)))
         .await?;
+    let mut retry_after = None;
     let (status, message) = match result {
         Ok(user) => {
             let token = state.keys.issue(&user)?;
@@ -297,10 +303,10 @@ pub async fn submit_login(
                 .map_err(|e| WebError::Internal(e.to_string()))?;
             return Ok(res);
         }
-        Err(AccountsError::Throttled) => (
-            StatusCode::TOO_MANY_REQUESTS,
-            AccountsError::Throttled.to_string(),
-        ),
+        Err(e @ AccountsError::Throttled { wait_secs }) => {
+            retry_after = Some(wait_secs);
+            (StatusCode::TOO_MANY_REQUESTS, e.to_string())
+        }
         Err(AccountsError::InvalidCredentials) => (
             StatusCode::UNAUTHORIZED,
             AccountsError::InvalidCredentials.to_string(),
@@ -311,7 +317,14 @@ pub async fn submit_login(
         }
         Err(e) => return Err(e.into()),
     };
-    render(status, &login_page(&req, &form, vec![err("email", message)]))
+    let mut res = render(status, &login_page(&req, &form, vec![err("email", message)]))?;
+    if let Some(secs) = retry_after
+        && let Ok(v) = actix_web::http::header::HeaderValue::from_str(&secs.to_string())
+    {
+        res.headers_mut()
+            .insert(actix_web::http::header::RETRY_AFTER, v);
+    }
+    Ok(res)
 }
 
 pub async fn logout(state: web::Data<AppState>, user: MaybeUser, _form: CsrfForm) -> WebResult<HttpResponse> {
@@ -377,9 +390,11 @@ pub async fn submit_forgot(
         }
     };
     let public_url = state.settings.public_url.clone();
+    let ip = peer_ip(&req);
+    // The same answer whether an email left or not (unknown address, or hourly quota reached).
     state
         .pool
-        .run(move |c| users::request_password_reset(c, &email, &public_url).map_err(WebError::from))
+        .run(move |c| users::request_password_reset(c, &email, &ip, &public_url).map_err(WebError::from))
         .await?;
     state.delivery.wake();
     Ok(see_other("/mot-de-passe-oublie/message-envoye"))
