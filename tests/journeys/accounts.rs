@@ -813,7 +813,10 @@ async fn settled_emails(app: &TestApp) -> Vec<guichet_test_support::ReceivedEmai
         if pending == 0 {
             return app.emails();
         }
-        assert!(std::time::Instant::now() < deadline, "{pending} emails never sent");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{pending} emails never sent"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
@@ -860,8 +863,14 @@ async fn account_emails_are_rate_limited_without_a_visible_difference(backend: B
     }
     let emails = settled_emails(&app).await;
     let limit = usize::try_from(EMAILS_PER_ADDRESS_PER_HOUR).unwrap();
-    assert_eq!(count_to(&emails, "boite@exemple.fr", "nouveau mot de passe"), limit);
-    assert_eq!(count_to(&emails, "boite@exemple.fr", "Vous avez déjà un compte"), limit);
+    assert_eq!(
+        count_to(&emails, "boite@exemple.fr", "nouveau mot de passe"),
+        limit
+    );
+    assert_eq!(
+        count_to(&emails, "boite@exemple.fr", "Vous avez déjà un compte"),
+        limit
+    );
 
     // Per IP: new sign-ups from one place get their emails up to the hourly bound, then none; another
     // place is not affected. The answer never changes.

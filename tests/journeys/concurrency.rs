@@ -56,11 +56,7 @@ async fn parallel_sign_ups_all_succeed(backend: Backend) {
             )
         })
         .collect();
-    assert_all(
-        &all_at_once(sign_ups).await,
-        StatusCode::SEE_OTHER,
-        "sign-ups",
-    );
+    assert_all(&all_at_once(sign_ups).await, StatusCode::SEE_OTHER, "sign-ups");
     // Every account was created once.
     for i in 0..N {
         let email = guichet_types::Email::parse(&format!("para{i}@exemple.fr")).unwrap();

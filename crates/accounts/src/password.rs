@@ -138,7 +138,7 @@ fn unleet(s: &str) -> String {
 fn is_repetition(s: &str) -> bool {
     let chars: Vec<char> = s.chars().collect();
     let n = chars.len();
-    (1..=n / 2).any(|p| n % p == 0 && chars.chunks(p).all(|c| c == &chars[..p]))
+    (1..=n / 2).any(|p| n.is_multiple_of(p) && chars.chunks(p).all(|c| c == &chars[..p]))
 }
 
 /// True when, once every run of 3 or more characters that follows a keyboard row or a sequence (either
@@ -173,13 +173,7 @@ fn longest_run_in(row: &[char], s: &[char]) -> usize {
     row.iter()
         .enumerate()
         .filter(|(_, c)| *c == first)
-        .map(|(start, _)| {
-            row[start..]
-                .iter()
-                .zip(s)
-                .take_while(|(a, b)| a == b)
-                .count()
-        })
+        .map(|(start, _)| row[start..].iter().zip(s).take_while(|(a, b)| a == b).count())
         .max()
         .unwrap_or(0)
 }

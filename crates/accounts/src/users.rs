@@ -7,8 +7,8 @@ use guichet_notify::emails;
 use guichet_types::{Email, Role};
 
 use crate::password::{self, PasswordPolicyError};
-use crate::tokens::{self, Purpose};
 use crate::throttle::{self, EmailKind};
+use crate::tokens::{self, Purpose};
 use crate::{AccountsError, Result};
 
 /// A user as the rest of the platform sees it (never with the password hash).

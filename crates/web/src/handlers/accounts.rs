@@ -321,8 +321,7 @@ pub async fn submit_login(
     if let Some(secs) = retry_after
         && let Ok(v) = actix_web::http::header::HeaderValue::from_str(&secs.to_string())
     {
-        res.headers_mut()
-            .insert(actix_web::http::header::RETRY_AFTER, v);
+        res.headers_mut().insert(actix_web::http::header::RETRY_AFTER, v);
     }
     Ok(res)
 }
