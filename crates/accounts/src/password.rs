@@ -302,6 +302,7 @@ mod tests {
             "second admin sans service",
             "instructeur sans service",
             "le lecteur du journal a gagne",
+            "une phrase de passe assez longue",
         ] {
             assert_eq!(check_policy(pw, "camille@exemple.fr"), Ok(()), "{pw}");
         }
