@@ -1,4 +1,5 @@
-use guichet_test_support::{Backend, TEST_SECRET, TestApp, find_link, on_both_backends};
+use guichet_accounts::throttle::{EMAILS_PER_ADDRESS_PER_HOUR, PER_IP, PER_PAIR};
+use guichet_test_support::{Backend, Browser, TEST_SECRET, TestApp, find_link, on_both_backends};
 use guichet_types::Role;
 use reqwest::StatusCode;
 
@@ -159,7 +160,7 @@ async fn repeated_failures_are_throttled(backend: Backend) {
     };
     app.create_user("cible@exemple.fr", PASSWORD, Role::Usager, &[])
         .await;
-    for _ in 0..guichet_accounts::throttle::MAX_FAILURES_PER_ACCOUNT {
+    for _ in 0..PER_PAIR.free {
         assert_eq!(
             app.login("cible@exemple.fr", "mauvais mot de passe")
                 .await
@@ -167,16 +168,16 @@ async fn repeated_failures_are_throttled(backend: Backend) {
             StatusCode::UNAUTHORIZED
         );
     }
-    // Even the right password is refused while the account is locked.
+    // From the same place, even the right password waits, and the page says how long.
     let r = app.login("cible@exemple.fr", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers().get("retry-after").unwrap(), "30");
+    let page = r.text().await.unwrap();
     assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("Trop de tentatives de connexion")
+        page.contains("Trop de tentatives de connexion. Réessayez dans 30 secondes."),
+        "{page}"
     );
-    // Another account from the same IP is not locked yet.
+    // Another account from the same IP is not slowed down.
     app.create_user("autre@exemple.fr", PASSWORD, Role::Usager, &[])
         .await;
     assert_eq!(
@@ -185,22 +186,176 @@ async fn repeated_failures_are_throttled(backend: Backend) {
     );
 }
 
-async fn per_ip_throttling_spans_accounts(backend: Backend) {
+/// A browser whose connections come from another loopback address (the server sees it as the peer).
+fn browser_from(app: &TestApp, last_octet: u8) -> Browser<'_> {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(std::net::IpAddr::from([127, 0, 0, last_octet]))
+        .build()
+        .unwrap();
+    Browser { app, client }
+}
+
+async fn try_login(b: &Browser<'_>, email: &str, password: &str) -> reqwest::Response {
+    b.post_form(
+        "/connexion",
+        "/connexion",
+        &[("email", email), ("mot_de_passe", password)],
+    )
+    .await
+}
+
+/// Moves every rate counter's last hit `secs` into the past, as if the person had waited.
+async fn wait_as_if(app: &TestApp, secs: i64) {
+    app.pool
+        .run(move |c| {
+            use diesel::prelude::*;
+            use guichet_db::schema::rate_counters as rc;
+            let rows: Vec<(String, chrono::NaiveDateTime)> =
+                rc::table.select((rc::bucket, rc::last_hit_at)).load(c)?;
+            for (bucket, last) in rows {
+                diesel::update(rc::table.find(bucket))
+                    .set(rc::last_hit_at.eq(last - chrono::Duration::seconds(secs)))
+                    .execute(c)?;
+            }
+            Ok::<_, guichet_db::DbError>(())
+        })
+        .await
+        .unwrap();
+}
+
+/// Security review 2026-12, L9: 5 failures from anywhere locked any account for 15 minutes.
+async fn failures_from_one_place_slow_down_that_place_only(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    for i in 0..guichet_accounts::throttle::MAX_FAILURES_PER_IP {
-        let r = app
-            .login(&format!("essai{i}@exemple.fr"), "mauvais mot de passe")
-            .await;
+    app.create_user("victime@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    let attacker = browser_from(&app, 2);
+    for _ in 0..PER_PAIR.free {
+        let r = try_login(&attacker, "victime@exemple.fr", "devine devine devine").await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
-    app.create_user("honnete@exemple.fr", PASSWORD, Role::Usager, &[])
-        .await;
     assert_eq!(
-        app.login("honnete@exemple.fr", PASSWORD).await.status(),
+        try_login(&attacker, "victime@exemple.fr", "devine devine devine")
+            .await
+            .status(),
         StatusCode::TOO_MANY_REQUESTS
     );
+    // The owner, elsewhere, logs in at once.
+    let owner = browser_from(&app, 3);
+    assert_eq!(
+        try_login(&owner, "victime@exemple.fr", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // The attacker's waits grow: 30 s, then 1 minute, then 2 minutes.
+    wait_as_if(&app, 31).await;
+    assert_eq!(
+        try_login(&attacker, "victime@exemple.fr", "devine encore une fois")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = try_login(&attacker, "victime@exemple.fr", "devine encore une fois").await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.text().await.unwrap().contains("Réessayez dans 1 minute."));
+    wait_as_if(&app, 61).await;
+    assert_eq!(
+        try_login(&attacker, "victime@exemple.fr", "devine encore une fois")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = try_login(&attacker, "victime@exemple.fr", "devine encore une fois").await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.text().await.unwrap().contains("Réessayez dans 2 minutes."));
+    // An unknown address is slowed down exactly the same way (no enumeration).
+    for _ in 0..PER_PAIR.free {
+        let r = try_login(&attacker, "personne@exemple.fr", "devine devine devine").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = try_login(&attacker, "personne@exemple.fr", "devine devine devine").await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.text().await.unwrap().contains("Réessayez dans 30 secondes."));
+}
+
+/// Security review 2026-12, L9: 30 failures from one IP locked everyone behind it (a France Services
+/// desk). Now the IP is only slowed down, and only past a much higher ceiling.
+async fn a_shared_ip_is_slowed_only_past_a_high_ceiling(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("honnete@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    app.create_user("voisine@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    // A new browser for each person at the desk: they share the IP, not the cookies.
+    let desk = || browser_from(&app, 4);
+    for i in 0..30 {
+        let r = try_login(&desk(), &format!("essai{i}@exemple.fr"), "mauvais mot de passe").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        try_login(&desk(), "honnete@exemple.fr", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    for i in 30..PER_IP.free {
+        let r = try_login(&desk(), &format!("essai{i}@exemple.fr"), "mauvais mot de passe").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "failure {i}");
+    }
+    // Past the ceiling, the desk waits 30 seconds; other places do not.
+    let r = try_login(&desk(), "voisine@exemple.fr", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.text().await.unwrap().contains("Réessayez dans 30 secondes."));
+    assert_eq!(
+        try_login(&browser_from(&app, 5), "voisine@exemple.fr", PASSWORD)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    wait_as_if(&app, 31).await;
+    assert_eq!(
+        try_login(&desk(), "voisine@exemple.fr", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+/// Security review 2026-12, L1: 40 parallel wrong passwords got 7–8 checked against a limit of 5.
+async fn parallel_wrong_passwords_get_no_more_checks_than_the_limit(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("course@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    let html = app.get_html("/connexion").await;
+    let token = guichet_test_support::csrf_token(&html).unwrap();
+    let attempts = (0..40).map(|i| {
+        let (client, url, token) = (app.client.clone(), app.url("/connexion"), token.clone());
+        tokio::spawn(async move {
+            client
+                .post(url)
+                .form(&[
+                    ("csrf_token", token.as_str()),
+                    ("email", "course@exemple.fr"),
+                    ("mot_de_passe", &format!("mauvais mot de passe {i}")),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+    });
+    let mut checked = 0;
+    let mut refused = 0;
+    for a in attempts.collect::<Vec<_>>() {
+        match a.await.unwrap() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => refused += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!((checked, refused), (PER_PAIR.free, 40 - PER_PAIR.free));
 }
 
 async fn posts_without_a_valid_csrf_token_are_refused(backend: Backend) {
@@ -552,12 +707,221 @@ async fn an_instructor_created_by_the_cli_can_log_in(backend: Backend) {
     assert!(String::from_utf8_lossy(&out.stderr).contains("Service inconnu"));
 }
 
+/// Asks for a reset link and returns the reset page's path and token from the email.
+async fn reset_link(app: &TestApp, email: &str) -> (String, String) {
+    let before = app
+        .emails()
+        .iter()
+        .filter(|e| e.to == email && e.subject.contains("nouveau mot de passe"))
+        .count();
+    let r = app
+        .post_form(
+            "/mot-de-passe-oublie",
+            "/mot-de-passe-oublie",
+            &[("email", email)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mail = loop {
+        let mails: Vec<_> = app
+            .emails()
+            .into_iter()
+            .filter(|e| e.to == email && e.subject.contains("nouveau mot de passe"))
+            .collect();
+        if mails.len() > before {
+            break mails.last().unwrap().clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "no new reset email");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let link = find_link(&mail.body, &app.url("/mot-de-passe/nouveau?jeton=")).unwrap();
+    let jeton = link.split("jeton=").nth(1).unwrap().to_owned();
+    (link.trim_start_matches(&app.address).to_owned(), jeton)
+}
+
+async fn use_reset_link(app: &TestApp, (path, jeton): &(String, String), new: &str) -> StatusCode {
+    app.post_form(
+        path,
+        "/mot-de-passe/nouveau",
+        &[("jeton", jeton), ("mot_de_passe", new)],
+    )
+    .await
+    .status()
+}
+
+/// Security review 2026-12, L2: a reset link stayed valid after another link was used and after the
+/// password was changed.
+async fn a_newer_link_or_a_password_change_revokes_older_reset_links(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("liens@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    let t1 = reset_link(&app, "liens@exemple.fr").await;
+    let t2 = reset_link(&app, "liens@exemple.fr").await;
+    assert_eq!(
+        use_reset_link(&app, &t2, "un tout nouveau secret").await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        use_reset_link(&app, &t1, "encore un autre secret").await,
+        StatusCode::BAD_REQUEST
+    );
+
+    let t3 = reset_link(&app, "liens@exemple.fr").await;
+    app.login("liens@exemple.fr", "un tout nouveau secret").await;
+    let r = app
+        .post_form(
+            "/compte/mot-de-passe",
+            "/compte/mot-de-passe",
+            &[
+                ("actuel", "un tout nouveau secret"),
+                ("mot_de_passe", "nouvelle phrase secrète"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        use_reset_link(&app, &t3, "encore un autre secret").await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        try_login(&Browser::new(&app), "liens@exemple.fr", "nouvelle phrase secrète")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+/// Waits until the delivery worker has written every queued email.
+async fn settled_emails(app: &TestApp) -> Vec<guichet_test_support::ReceivedEmail> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let pending: i64 = app
+            .pool
+            .run(|c| {
+                use diesel::prelude::*;
+                use guichet_db::schema::outbox;
+                Ok::<_, guichet_db::DbError>(
+                    outbox::table
+                        .filter(outbox::sent_at.is_null())
+                        .count()
+                        .get_result(c)?,
+                )
+            })
+            .await
+            .unwrap();
+        if pending == 0 {
+            return app.emails();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{pending} emails never sent"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+fn count_to(emails: &[guichet_test_support::ReceivedEmail], to: &str, subject: &str) -> usize {
+    emails
+        .iter()
+        .filter(|e| e.to == to && e.subject.contains(subject))
+        .count()
+}
+
+/// Security review 2026-12, L7: 16 reset requests sent 15–16 emails to one address.
+async fn account_emails_are_rate_limited_without_a_visible_difference(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("boite@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    for _ in 0..16 {
+        let r = app
+            .post_form(
+                "/mot-de-passe-oublie",
+                "/mot-de-passe-oublie",
+                &[("email", "boite@exemple.fr")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&r), "/mot-de-passe-oublie/message-envoye");
+    }
+    for _ in 0..5 {
+        let r = app
+            .post_form(
+                "/inscription",
+                "/inscription",
+                &[
+                    ("nom", "Intrus"),
+                    ("email", "boite@exemple.fr"),
+                    ("mot_de_passe", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&r), "/inscription/message-envoye");
+    }
+    let emails = settled_emails(&app).await;
+    let limit = usize::try_from(EMAILS_PER_ADDRESS_PER_HOUR).unwrap();
+    assert_eq!(
+        count_to(&emails, "boite@exemple.fr", "nouveau mot de passe"),
+        limit
+    );
+    assert_eq!(
+        count_to(&emails, "boite@exemple.fr", "Vous avez déjà un compte"),
+        limit
+    );
+
+    // Per IP: new sign-ups from one place get their emails up to the hourly bound, then none; another
+    // place is not affected. The answer never changes.
+    let place = browser_from(&app, 6);
+    let per_ip = usize::try_from(guichet_accounts::throttle::EMAILS_PER_IP_PER_HOUR).unwrap();
+    for i in 0..=per_ip {
+        let r = place
+            .post_form(
+                "/inscription",
+                "/inscription",
+                &[
+                    ("nom", "Nouvelle Personne"),
+                    ("email", &format!("nouveau{i}@exemple.fr")),
+                    ("mot_de_passe", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(location(&r), "/inscription/message-envoye");
+    }
+    let r = browser_from(&app, 7)
+        .post_form(
+            "/inscription",
+            "/inscription",
+            &[
+                ("nom", "Autre Personne"),
+                ("email", "ailleurs@exemple.fr"),
+                ("mot_de_passe", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(location(&r), "/inscription/message-envoye");
+    let emails = settled_emails(&app).await;
+    let confirmations = (0..=per_ip)
+        .filter(|i| count_to(&emails, &format!("nouveau{i}@exemple.fr"), "Confirmez") == 1)
+        .count();
+    assert_eq!(confirmations, per_ip);
+    assert_eq!(count_to(&emails, "ailleurs@exemple.fr", "Confirmez"), 1);
+}
+
 on_both_backends!(
     sign_up_verify_login_logout,
     logout_revokes_the_token_itself,
     wrong_password_and_unknown_account_look_the_same,
     repeated_failures_are_throttled,
-    per_ip_throttling_spans_accounts,
+    failures_from_one_place_slow_down_that_place_only,
+    a_shared_ip_is_slowed_only_past_a_high_ceiling,
+    parallel_wrong_passwords_get_no_more_checks_than_the_limit,
+    a_newer_link_or_a_password_change_revokes_older_reset_links,
+    account_emails_are_rate_limited_without_a_visible_difference,
     posts_without_a_valid_csrf_token_are_refused,
     expired_or_tampered_tokens_log_out,
     a_reset_token_works_once_and_revokes_sessions,

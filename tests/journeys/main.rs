@@ -4,6 +4,7 @@
 mod accounts;
 mod bad_input;
 mod cli;
+mod concurrency;
 mod email;
 mod instruction;
 mod logs;

@@ -20,8 +20,12 @@ pub enum AccountsError {
     InvalidCredentials,
     #[error("Vous devez d’abord confirmer votre adresse électronique : nous venons de vous renvoyer le lien")]
     EmailNotVerified,
-    #[error("Trop de tentatives de connexion. Attendez 15 minutes avant de réessayer.")]
-    Throttled,
+    /// Too many recent failures: the attempt was refused without checking the password.
+    #[error(
+        "Trop de tentatives de connexion. Réessayez dans {}.",
+        throttle::wait_in_words(*wait_secs)
+    )]
+    Throttled { wait_secs: i64 },
     #[error("Ce lien n’est plus valide : il a déjà servi ou il a expiré. Faites une nouvelle demande.")]
     InvalidToken,
     #[error("Ce compte existe déjà")]

@@ -92,6 +92,19 @@ pub fn consume(conn: &mut AnyConnection, token: &str, purpose: Purpose) -> Resul
     }
 }
 
+/// Makes every unused token of the user for `purpose` unusable (marked used): a later reset request or a
+/// password change supersedes the links already sent.
+pub fn revoke_all(conn: &mut AnyConnection, user_id: &str, purpose: Purpose) -> Result<usize> {
+    Ok(diesel::update(
+        user_tokens::table
+            .filter(user_tokens::user_id.eq(user_id))
+            .filter(user_tokens::purpose.eq(purpose.as_str()))
+            .filter(user_tokens::used_at.is_null()),
+    )
+    .set(user_tokens::used_at.eq(Some(now())))
+    .execute(conn)?)
+}
+
 /// Test and maintenance helper: moves a token's expiry (e.g. to check that expired links are refused).
 pub fn set_expiry(conn: &mut AnyConnection, token: &str, expires_at: NaiveDateTime) -> Result<usize> {
     Ok(

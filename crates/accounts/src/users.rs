@@ -7,8 +7,9 @@ use guichet_notify::emails;
 use guichet_types::{Email, Role};
 
 use crate::password::{self, PasswordPolicyError};
+use crate::throttle::{self, EmailKind};
 use crate::tokens::{self, Purpose};
-use crate::{AccountsError, Result, throttle};
+use crate::{AccountsError, Result};
 
 /// A user as the rest of the platform sees it (never with the password hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,22 +152,29 @@ pub struct SignUp {
 
 /// Signs up a usager and emails a verification link. If the address already has an account, that account
 /// is emailed instead ("you already have an account"), and the caller answers the same way: the page
-/// never tells whether an address is registered.
-pub fn sign_up(conn: &mut AnyConnection, input: &SignUp, public_url: &str) -> Result<()> {
+/// never tells whether an address is registered. Either email is subject to the hourly quotas of
+/// [`throttle::take_email_quota`]; past them the account is still created, without an email (logging in
+/// later sends the link again).
+pub fn sign_up(conn: &mut AnyConnection, input: &SignUp, ip: &str, public_url: &str) -> Result<()> {
     password::check_policy(&input.password, input.email.as_str())?;
     let name = parse_display_name(&input.display_name)?;
     let hash = password::hash(&input.password)?;
     guichet_db::write_transaction(conn, |conn| {
+        let may_send = throttle::take_email_quota(conn, EmailKind::SignUp, input.email.as_str(), ip)?;
         if let Some(existing) = find_by_email(conn, &input.email)? {
-            outbox::enqueue(conn, &emails::account_exists(&existing.email, public_url))?;
+            if may_send {
+                outbox::enqueue(conn, &emails::account_exists(&existing.email, public_url))?;
+            }
             return Ok(());
         }
         let user = insert(conn, &input.email, &hash, &name, Role::Usager, false)?;
-        let token = tokens::issue(conn, &user.id, Purpose::VerifyEmail)?;
-        outbox::enqueue(
-            conn,
-            &emails::verify_email(&user.email, &user.display_name, public_url, &token),
-        )?;
+        if may_send {
+            let token = tokens::issue(conn, &user.id, Purpose::VerifyEmail)?;
+            outbox::enqueue(
+                conn,
+                &emails::verify_email(&user.email, &user.display_name, public_url, &token),
+            )?;
+        }
         Ok(())
     })
 }
@@ -189,8 +197,10 @@ pub fn verify_email(conn: &mut AnyConnection, token: &str) -> Result<User> {
     })
 }
 
-/// Checks a login. Unknown addresses and wrong passwords fail the same way, in the same time; too many
-/// failures lock the address and the IP for a while.
+/// Checks a login. Unknown addresses and wrong passwords fail the same way, in the same time. Repeated
+/// failures make the next attempts wait, growing delays per (address, IP), per address and per IP
+/// ([`throttle`]); the attempt is counted before the password is checked, so parallel attempts cannot
+/// get more passwords checked than the limits allow.
 pub fn authenticate(
     conn: &mut AnyConnection,
     email: &str,
@@ -199,9 +209,7 @@ pub fn authenticate(
     public_url: &str,
 ) -> Result<User> {
     let key = email.trim().to_lowercase();
-    if throttle::is_throttled(conn, &key, ip)? {
-        return Err(AccountsError::Throttled);
-    }
+    throttle::begin_login(conn, &key, ip)?;
     let user = match Email::parse(&key) {
         Ok(e) => find_by_email(conn, &e)?,
         Err(_) => None,
@@ -213,16 +221,18 @@ pub fn authenticate(
             false
         }
     };
-    throttle::record(conn, &key, ip, ok)?;
+    throttle::end_login(conn, &key, ip, ok)?;
     match user {
         Some(u) if ok => {
             if !u.email_verified {
                 guichet_db::write_transaction(conn, |conn| {
-                    let token = tokens::issue(conn, &u.id, Purpose::VerifyEmail)?;
-                    outbox::enqueue(
-                        conn,
-                        &emails::verify_email(&u.email, &u.display_name, public_url, &token),
-                    )?;
+                    if throttle::take_email_quota(conn, EmailKind::SignUp, &u.email, ip)? {
+                        let token = tokens::issue(conn, &u.id, Purpose::VerifyEmail)?;
+                        outbox::enqueue(
+                            conn,
+                            &emails::verify_email(&u.email, &u.display_name, public_url, &token),
+                        )?;
+                    }
                     Ok::<_, AccountsError>(())
                 })?;
                 return Err(AccountsError::EmailNotVerified);
@@ -233,10 +243,18 @@ pub fn authenticate(
     }
 }
 
-/// Sends a reset link if the address has an account; does nothing visible otherwise.
-pub fn request_password_reset(conn: &mut AnyConnection, email: &Email, public_url: &str) -> Result<()> {
+/// Sends a reset link if the address has an account and its hourly quotas allow; does nothing visible
+/// otherwise. A new link revokes the earlier unused ones: only the latest email works.
+pub fn request_password_reset(
+    conn: &mut AnyConnection,
+    email: &Email,
+    ip: &str,
+    public_url: &str,
+) -> Result<()> {
     guichet_db::write_transaction(conn, |conn| {
-        if let Some(u) = find_by_email(conn, email)? {
+        let may_send = throttle::take_email_quota(conn, EmailKind::ResetPassword, email.as_str(), ip)?;
+        if may_send && let Some(u) = find_by_email(conn, email)? {
+            tokens::revoke_all(conn, &u.id, Purpose::ResetPassword)?;
             let token = tokens::issue(conn, &u.id, Purpose::ResetPassword)?;
             outbox::enqueue(conn, &emails::reset_password(&u.email, public_url, &token))?;
         }
@@ -245,6 +263,8 @@ pub fn request_password_reset(conn: &mut AnyConnection, email: &Email, public_ur
 }
 
 fn set_password(conn: &mut AnyConnection, user_id: &str, hash: &str) -> Result<()> {
+    // A reset link asked for before this change must not undo it (or let a reader of an old email in).
+    tokens::revoke_all(conn, user_id, Purpose::ResetPassword)?;
     // Bumping the version revokes every session issued with the old password.
     diesel::update(users::table.find(user_id))
         .set((

@@ -44,16 +44,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    login_attempts (id) {
-        id -> Text,
-        email -> Text,
-        ip -> Text,
-        succeeded -> Bool,
-        attempted_at -> Timestamp,
-    }
-}
-
-diesel::table! {
     outbox (id) {
         id -> Text,
         recipient -> Text,
@@ -208,6 +198,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rate_counters (bucket) {
+        bucket -> Text,
+        hits -> Integer,
+        window_started_at -> Timestamp,
+        last_hit_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(dossiers -> form_versions (form_version_id));
 diesel::joinable!(dossier_events -> dossiers (dossier_id));
 diesel::joinable!(messages -> dossiers (dossier_id));
@@ -221,7 +220,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     services,
     memberships,
     user_tokens,
-    login_attempts,
     outbox,
     form_versions,
     dossiers,
@@ -233,4 +231,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     retention_warnings,
     purged_dossier_stats,
     purge_log,
+    rate_counters,
 );

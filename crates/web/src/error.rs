@@ -45,7 +45,7 @@ impl From<guichet_accounts::AccountsError> for WebError {
     fn from(e: guichet_accounts::AccountsError) -> Self {
         use guichet_accounts::AccountsError as A;
         match e {
-            A::Throttled => WebError::TooManyRequests,
+            A::Throttled { .. } => WebError::TooManyRequests,
             A::UnknownUser => WebError::NotFound,
             other => WebError::Internal(other.to_string()),
         }
@@ -75,7 +75,7 @@ impl WebError {
             ),
             WebError::TooManyRequests => (
                 "Trop de tentatives",
-                "Trop de tentatives de connexion. Attendez 15 minutes avant de réessayer.",
+                "Trop de tentatives. Patientez quelques minutes avant de réessayer.",
             ),
             WebError::BadRequest(_) => (
                 "Demande incorrecte",

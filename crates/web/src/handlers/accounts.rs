@@ -71,6 +71,18 @@ fn message(layout: Layout, success: bool, paragraphs: &[&str], links: &[(&str, &
     }
 }
 
+/// The peer address, never a forwarded header (which anyone can set): the throttles key on it.
+/// The client's address for throttles and rate limits (a trusted proxy's `X-Forwarded-For`, see
+/// [`crate::telemetry::client_ip`]).
+fn client_ip(req: &HttpRequest, state: &AppState) -> String {
+    crate::telemetry::client_ip(
+        req.peer_addr(),
+        req.headers(),
+        &state.settings.config.trusted_proxies,
+    )
+    .map_or_else(|| "inconnue".to_owned(), |a| a.to_string())
+}
+
 const PASSWORD_HINT: &str =
     "Au moins 12 caractères. Une phrase de quelques mots est facile à retenir et difficile à deviner.";
 
@@ -145,6 +157,7 @@ pub async fn submit_signup(
         );
     };
     let public_url = state.settings.public_url.clone();
+    let ip = client_ip(&req, &state);
     let input = SignUp {
         email,
         display_name: name,
@@ -152,7 +165,7 @@ pub async fn submit_signup(
     };
     state
         .pool
-        .run(move |c| users::sign_up(c, &input, &public_url).map_err(WebError::from))
+        .run(move |c| users::sign_up(c, &input, &ip, &public_url).map_err(WebError::from))
         .await?;
     state.delivery.wake();
     Ok(see_other("/inscription/message-envoye"))
@@ -279,17 +292,13 @@ pub async fn submit_login(
     if !errors.is_empty() {
         return render(StatusCode::UNPROCESSABLE_ENTITY, &login_page(&req, &form, errors));
     }
-    let ip = crate::telemetry::client_ip(
-        req.peer_addr(),
-        req.headers(),
-        &state.settings.config.trusted_proxies,
-    )
-    .map_or_else(|| "inconnue".to_owned(), |a| a.to_string());
+    let ip = client_ip(&req, &state);
     let public_url = state.settings.public_url.clone();
     let result = state
         .pool
         .run(move |c| Ok::<_, WebError>(users::authenticate(c, &email, &pw, &ip, &public_url)))
         .await?;
+    let mut retry_after = None;
     let (status, message) = match result {
         Ok(user) => {
             let token = state.keys.issue(&user)?;
@@ -301,10 +310,10 @@ pub async fn submit_login(
                 .map_err(|e| WebError::Internal(e.to_string()))?;
             return Ok(res);
         }
-        Err(AccountsError::Throttled) => (
-            StatusCode::TOO_MANY_REQUESTS,
-            AccountsError::Throttled.to_string(),
-        ),
+        Err(e @ AccountsError::Throttled { wait_secs }) => {
+            retry_after = Some(wait_secs);
+            (StatusCode::TOO_MANY_REQUESTS, e.to_string())
+        }
         Err(AccountsError::InvalidCredentials) => (
             StatusCode::UNAUTHORIZED,
             AccountsError::InvalidCredentials.to_string(),
@@ -315,7 +324,13 @@ pub async fn submit_login(
         }
         Err(e) => return Err(e.into()),
     };
-    render(status, &login_page(&req, &form, vec![err("email", message)]))
+    let mut res = render(status, &login_page(&req, &form, vec![err("email", message)]))?;
+    if let Some(secs) = retry_after
+        && let Ok(v) = actix_web::http::header::HeaderValue::from_str(&secs.to_string())
+    {
+        res.headers_mut().insert(actix_web::http::header::RETRY_AFTER, v);
+    }
+    Ok(res)
 }
 
 pub async fn logout(state: web::Data<AppState>, user: MaybeUser, _form: CsrfForm) -> WebResult<HttpResponse> {
@@ -382,9 +397,11 @@ pub async fn submit_forgot(
         }
     };
     let public_url = state.settings.public_url.clone();
+    let ip = client_ip(&req, &state);
+    // The same answer whether an email left or not (unknown address, or hourly quota reached).
     state
         .pool
-        .run(move |c| users::request_password_reset(c, &email, &public_url).map_err(WebError::from))
+        .run(move |c| users::request_password_reset(c, &email, &ip, &public_url).map_err(WebError::from))
         .await?;
     state.delivery.wake();
     Ok(see_other("/mot-de-passe-oublie/message-envoye"))
