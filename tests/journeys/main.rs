@@ -7,6 +7,7 @@ mod cli;
 mod email;
 mod instruction;
 mod procedures;
+mod reliability;
 mod seed;
 mod shell;
 mod simulations;

@@ -30,6 +30,7 @@ impl From<DossierError> for WebError {
             DossierError::NotFound => WebError::NotFound,
             DossierError::Conflict => WebError::Conflict,
             DossierError::Transition(t) => WebError::Refused(t.to_string()),
+            DossierError::Db(db) => WebError::from(db),
             other => WebError::Internal(other.to_string()),
         }
     }

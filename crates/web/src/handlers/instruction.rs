@@ -223,8 +223,9 @@ pub async fn export_csv(
     let pool = state.pool.clone();
     actix_web::rt::spawn(async move {
         let failed = tx.clone();
+        // Unbounded: the client paces a long export; each statement is still bounded by the server.
         let run = pool
-            .run(move |c| {
+            .run_unbounded(move |c| {
                 const CHUNK: usize = 32 * 1024;
                 // A byte-order mark so that spreadsheet software reads the accents right.
                 let mut out = String::from("\u{feff}numero;procedure;demandeur;etat;depose_le;echeance\n");
