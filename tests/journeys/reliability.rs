@@ -222,9 +222,11 @@ async fn a_killed_server_delivers_everything_after_restart_with_stable_message_i
     );
     let expected: BTreeSet<String> = ids.iter().map(|id| format!("{id}@127.0.0.1")).collect();
     let got: BTreeSet<String> = seen.keys().cloned().collect();
-    assert_eq!(
-        got, expected,
-        "each email's Message-ID is <outbox-id@host of the public URL>"
+    let unexpected: Vec<&String> = got.difference(&expected).take(3).collect();
+    assert!(
+        got == expected,
+        "each email's Message-ID is <outbox-id@host of the public URL>; {} unexpected, e.g. {unexpected:?}",
+        got.difference(&expected).count()
     );
     let duplicates: usize = seen.values().map(|n| n - 1).sum();
     assert!(

@@ -188,7 +188,18 @@ impl Deliverer {
     /// statement; the copy carries the same `Message-ID`.
     pub async fn pass(&mut self) -> Result<Pass, MailerError> {
         while let Some(id) = self.unmarked.last().cloned() {
-            self.pool.run(move |c| outbox::mark_sent(c, &id)).await?;
+            let marked = {
+                let id = id.clone();
+                self.pool.run(move |c| outbox::mark_sent(c, &id)).await
+            };
+            match marked {
+                Ok(()) => {}
+                Err(e) if e.is_unavailable() => return Err(e.into()),
+                // Not a passing outage: keeping it would stop delivery for good. It will go out again.
+                Err(e) => {
+                    tracing::error!(outbox.id = %id, error = %e, "Cannot record a sent email; it will be sent again")
+                }
+            }
             self.unmarked.pop();
         }
         // Passes of one process never overlap: any claim this instance holds now is left over from a
