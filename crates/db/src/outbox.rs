@@ -92,25 +92,33 @@ pub fn claim_due(
     Ok(claimed)
 }
 
-/// Just before sending `id`: renews the lease of every claim `instance` holds and records that the send
-/// begins. `false`: the claim was lost (its lease lapsed and another process took it, or it was sent):
-/// do not send.
-pub fn start_sending(conn: &mut AnyConnection, instance: &str, id: &str, lease: Duration) -> Result<bool> {
+/// Just before sending `id`: records that the send begins and renews its lease, and with `renew_all` the
+/// lease of every claim `instance` holds. `false`: the claim was lost (its lease lapsed and another
+/// process took it, or it was sent): do not send.
+pub fn start_sending(
+    conn: &mut AnyConnection,
+    instance: &str,
+    id: &str,
+    lease: Duration,
+    renew_all: bool,
+) -> Result<bool> {
     let t = now();
-    diesel::update(
-        outbox::table
-            .filter(outbox::locked_by.eq(instance))
-            .filter(outbox::sent_at.is_null()),
-    )
-    .set(outbox::locked_until.eq(t + lease))
-    .execute(conn)?;
+    if renew_all {
+        diesel::update(
+            outbox::table
+                .filter(outbox::locked_by.eq(instance))
+                .filter(outbox::sent_at.is_null()),
+        )
+        .set(outbox::locked_until.eq(t + lease))
+        .execute(conn)?;
+    }
     let ours = diesel::update(
         outbox::table
             .filter(outbox::id.eq(id))
             .filter(outbox::locked_by.eq(instance))
             .filter(outbox::sent_at.is_null()),
     )
-    .set(outbox::sending_at.eq(t))
+    .set((outbox::sending_at.eq(t), outbox::locked_until.eq(t + lease)))
     .execute(conn)?;
     Ok(ours == 1)
 }

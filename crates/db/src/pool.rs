@@ -357,3 +357,43 @@ impl DbPool {
 
 /// A pooled connection; derefs to [`AnyConnection`].
 pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timeouts() -> PgTimeouts {
+        PgTimeouts {
+            statement: Some(Duration::from_secs(10)),
+            ..PgTimeouts::default()
+        }
+    }
+
+    #[test]
+    fn timeouts_are_added_to_a_bare_url() {
+        assert_eq!(
+            with_postgres_timeouts("postgres://app@db/guichet", &timeouts()),
+            "postgres://app@db/guichet?connect_timeout=5&keepalives=1&keepalives_idle=30&keepalives_interval=10\
+             &keepalives_count=3&tcp_user_timeout=30000&options=-c%20statement_timeout%3D10000"
+        );
+    }
+
+    #[test]
+    fn settings_of_the_url_win_and_options_are_extended() {
+        let url = with_postgres_timeouts(
+            "postgres://app@db/guichet?connect_timeout=30&options=-csearch_path%3Dt1",
+            &timeouts(),
+        );
+        assert!(url.contains("connect_timeout=30&"), "{url}");
+        assert!(!url.contains("connect_timeout=5"), "{url}");
+        assert!(
+            url.contains("options=-csearch_path%3Dt1%20-c%20statement_timeout%3D10000"),
+            "{url}"
+        );
+        let given = "postgres://db/g?options=-c%20statement_timeout%3D0";
+        assert!(
+            with_postgres_timeouts(given, &timeouts()).contains("options=-c%20statement_timeout%3D0&")
+                || with_postgres_timeouts(given, &timeouts()).ends_with("options=-c%20statement_timeout%3D0")
+        );
+    }
+}

@@ -241,7 +241,15 @@ impl Deliverer {
     }
 
     async fn send_all(&mut self, claimed: Vec<OutboxEmail>, pass: &mut Pass) -> Result<(), MailerError> {
+        // The batch's other claims are renewed every third of a lease (each send renews its own row), so a
+        // slow SMTP server cannot make them lapse while this process is alive.
+        let renew_every = self.options.lease.to_std().unwrap_or(Duration::from_secs(60)) / 3;
+        let mut renewed_at = std::time::Instant::now();
         for email in claimed {
+            let renew_all = renewed_at.elapsed() >= renew_every;
+            if renew_all {
+                renewed_at = std::time::Instant::now();
+            }
             let (instance, id, lease) = (
                 self.options.instance.clone(),
                 email.id.clone(),
@@ -249,7 +257,7 @@ impl Deliverer {
             );
             let ours = self
                 .pool
-                .run(move |c| outbox::start_sending(c, &instance, &id, lease))
+                .run(move |c| outbox::start_sending(c, &instance, &id, lease, renew_all))
                 .await?;
             if !ours {
                 continue;
