@@ -414,3 +414,51 @@ on_both_backends!(
     a_killed_server_delivers_everything_after_restart_with_stable_message_ids,
     two_processes_migrate_a_fresh_database_at_once,
 );
+
+/// R4: the delivery loop is bounded too: a pass against a silent PostgreSQL ends (with an error) within
+/// seconds instead of hanging until the network comes back; the next pass after it delivers.
+#[tokio::test]
+async fn a_delivery_pass_against_a_silent_database_ends_in_bounded_time() {
+    let Some(base) = postgres_url() else { return };
+    let proxy = TcpProxy::start(&url_authority(&base)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDatabase::create(Backend::Postgres, dir.path()).unwrap();
+    let options = PoolOptions {
+        run_timeout: Some(Duration::from_secs(2)),
+        connect_timeout: Duration::from_secs(2),
+        ..PoolOptions::default()
+    };
+    // Blocking calls off the test's single thread, which also runs the proxy.
+    let url = proxy.url_for(&db.url);
+    let pool = tokio::task::spawn_blocking(move || DbPool::connect_and_migrate(&url, &options).unwrap())
+        .await
+        .unwrap();
+    let p = pool.clone();
+    tokio::task::spawn_blocking(move || queue(&p, ["silence@exemple.fr".to_owned()]))
+        .await
+        .unwrap();
+    let outbox_dir = dir.path().join("outbox");
+    let mailer = Mailer::files(outbox_dir.clone(), "Guichet <ne-pas-repondre@exemple.fr>").unwrap();
+    let mut deliverer = Deliverer::new(pool, mailer, DeliveryOptions::default());
+    proxy.set(ProxyMode::Silent);
+    let pass = tokio::time::timeout(Duration::from_secs(10), deliverer.pass()).await;
+    assert!(
+        matches!(pass, Ok(Err(_))),
+        "the pass gives up on its own: {pass:?}"
+    );
+    proxy.set(ProxyMode::Forward);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(Ok(p)) = tokio::time::timeout(Duration::from_secs(10), deliverer.pass()).await
+            && p.sent == 1
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never delivered after the network came back"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(std::fs::read_dir(&outbox_dir).unwrap().count(), 1);
+}
