@@ -10,6 +10,7 @@ mod instruction;
 mod logs;
 mod privacy;
 mod procedures;
+mod reliability;
 mod retention;
 mod seed;
 mod sessions;

@@ -53,7 +53,7 @@ async fn an_outbox_row_is_claimed_once(backend: Backend) {
         .map(|_| {
             let pool = pool.clone();
             std::thread::spawn(move || {
-                outbox::claim_due(&mut pool.get().unwrap(), 10, chrono::Duration::minutes(5))
+                outbox::claim_due(&mut pool.get().unwrap(), "test", 10, chrono::Duration::minutes(5))
                     .unwrap()
                     .len()
             })
@@ -63,7 +63,7 @@ async fn an_outbox_row_is_claimed_once(backend: Backend) {
     assert_eq!(total, 1);
     let mut c = pool.get().unwrap();
     outbox::mark_failed(&mut c, &id, "smtp down", chrono::Duration::zero()).unwrap();
-    let again = outbox::claim_due(&mut c, 10, chrono::Duration::minutes(5)).unwrap();
+    let again = outbox::claim_due(&mut c, "test", 10, chrono::Duration::minutes(5)).unwrap();
     assert_eq!(again.len(), 1, "a failed email is retried, not lost");
     assert_eq!(again[0].attempts, 1);
     outbox::mark_sent(&mut c, &id).unwrap();

@@ -5,7 +5,10 @@ mod pool;
 pub mod schema;
 mod transaction;
 
-pub use pool::{AnyConnection, Backend, DbPool, MultiBackend, PoolOptions, PooledConnection};
+pub use pool::{
+    AnyConnection, Backend, DbPool, MultiBackend, PgTimeouts, PoolOptions, PooledConnection,
+    with_postgres_timeouts,
+};
 pub use transaction::write_transaction;
 
 /// Errors of the storage layer. Callers map them to their own error types; the web layer shows a generic
@@ -22,6 +25,34 @@ pub enum DbError {
     Query(#[from] diesel::result::Error),
     #[error("background database task failed: {0}")]
     Join(String),
+    /// The database did not answer in time (see `PoolOptions::run_timeout`).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl DbError {
+    /// Whether the error says the database is unreachable or overloaded right now (worth retrying later)
+    /// rather than a bug: no connection, a closed connection, a timeout, a locked SQLite file.
+    pub fn is_unavailable(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            DbError::Connect(_) | DbError::Pool(_) | DbError::Unavailable(_) => true,
+            DbError::Query(Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            )) => true,
+            DbError::Query(Error::DatabaseError(DatabaseErrorKind::Unknown, info)) => {
+                let m = info.message();
+                // PostgreSQL's statement_timeout and shutdowns (SQLSTATE 57014, 57P01…: diesel does not
+                // expose the code), SQLite's busy_timeout expiring.
+                m.contains("statement timeout")
+                    || m.contains("terminating connection")
+                    || m.contains("server closed the connection")
+                    || m.contains("database is locked")
+            }
+            DbError::Migration(_) | DbError::Query(_) | DbError::Join(_) => false,
+        }
+    }
 }
 
 pub type Result<T, E = DbError> = std::result::Result<T, E>;

@@ -55,6 +55,8 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
+        locked_by -> Nullable<Text>,
+        sending_at -> Nullable<Timestamp>,
     }
 }
 

@@ -3,4 +3,6 @@
 mod delivery;
 pub mod emails;
 
-pub use delivery::{DeliveryHandle, Mailer, MailerError, deliver_due, retry_delay, spawn_delivery};
+pub use delivery::{
+    Deliverer, DeliveryHandle, DeliveryOptions, Mailer, MailerError, Pass, retry_delay, spawn_delivery,
+};

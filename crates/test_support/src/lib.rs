@@ -9,6 +9,8 @@ use diesel::Connection;
 use diesel::connection::SimpleConnection;
 pub use guichet_db::Backend;
 use guichet_db::DbPool;
+/// For journeys that drive email delivery themselves (the root package does not depend on it).
+pub use guichet_notify;
 use guichet_web::{Application, Config};
 use secrecy::SecretString;
 
@@ -106,6 +108,8 @@ pub struct ReceivedEmail {
     pub to: String,
     pub subject: String,
     pub body: String,
+    /// Without the angle brackets.
+    pub message_id: Option<String>,
 }
 
 impl TestApp {
@@ -535,6 +539,7 @@ fn parse_email(raw: &[u8]) -> Option<ReceivedEmail> {
         to,
         subject: msg.subject().unwrap_or_default().to_owned(),
         body: msg.body_text(0).map(|b| b.into_owned()).unwrap_or_default(),
+        message_id: msg.message_id().map(str::to_owned),
     })
 }
 
@@ -545,4 +550,139 @@ pub fn find_link(text: &str, prefix: &str) -> Option<String> {
         .find(|c: char| c.is_whitespace())
         .map_or(text.len(), |e| start + e);
     Some(text[start..end].to_owned())
+}
+
+/// What a [`TcpProxy`] does with its connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyMode {
+    /// Bytes flow both ways.
+    Forward,
+    /// Connections stay open, nothing goes through (a network partition): bytes are held, not lost.
+    Silent,
+    /// Every connection is closed and new ones are refused (the database is down).
+    Cut,
+}
+
+/// A TCP proxy on loopback between the application and a real server, to inject network faults.
+pub struct TcpProxy {
+    pub port: u16,
+    mode: tokio::sync::watch::Sender<ProxyMode>,
+}
+
+impl TcpProxy {
+    /// Listens on a free loopback port and forwards to `target` (`host:port`).
+    pub async fn start(target: &str) -> TcpProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (mode, rx) = tokio::sync::watch::channel(ProxyMode::Forward);
+        tokio::spawn(accept_loop(Some(listener), port, target.to_owned(), rx));
+        TcpProxy { port, mode }
+    }
+
+    pub fn set(&self, mode: ProxyMode) {
+        self.mode.send_replace(mode);
+    }
+
+    /// The URL with its `host:port` replaced by the proxy's.
+    pub fn url_for(&self, url: &str) -> String {
+        let (scheme, rest) = url.split_once("://").unwrap();
+        let (auth, tail) = match rest.split_once('@') {
+            Some((user, tail)) => (format!("{user}@"), tail),
+            None => (String::new(), rest),
+        };
+        let path = tail.find(['/', '?']).map_or("", |i| &tail[i..]);
+        format!("{scheme}://{auth}127.0.0.1:{}{path}", self.port)
+    }
+}
+
+impl Drop for TcpProxy {
+    fn drop(&mut self) {
+        self.mode.send_replace(ProxyMode::Cut);
+    }
+}
+
+/// The `host:port` of a URL such as `postgres://user@host:port/db?…`.
+pub fn url_authority(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let tail = rest.split_once('@').map_or(rest, |(_, t)| t);
+    let end = tail.find(['/', '?']).unwrap_or(tail.len());
+    let hostport = &tail[..end];
+    if hostport.contains(':') {
+        hostport.to_owned()
+    } else {
+        format!("{hostport}:5432")
+    }
+}
+
+async fn accept_loop(
+    mut listener: Option<tokio::net::TcpListener>,
+    port: u16,
+    target: String,
+    mut mode: tokio::sync::watch::Receiver<ProxyMode>,
+) {
+    loop {
+        if *mode.borrow() == ProxyMode::Cut {
+            // Closing the listener makes new connections fail with "connection refused".
+            listener = None;
+            if mode.changed().await.is_err() {
+                return;
+            }
+            continue;
+        }
+        let l = match listener.take() {
+            Some(l) => l,
+            None => match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+                Ok(l) => l,
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        tokio::select! {
+            accepted = l.accept() => {
+                if let Ok((client, _)) = accepted
+                    && let Ok(server) = tokio::net::TcpStream::connect(&target).await
+                {
+                    let (cr, cw) = client.into_split();
+                    let (sr, sw) = server.into_split();
+                    tokio::spawn(pump(cr, sw, mode.clone()));
+                    tokio::spawn(pump(sr, cw, mode.clone()));
+                }
+                listener = Some(l);
+            }
+            changed = mode.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                listener = Some(l);
+            }
+        }
+    }
+}
+
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    mut mode: tokio::sync::watch::Receiver<ProxyMode>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = tokio::select! {
+            read = from.read(&mut buf) => match read {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            },
+            _ = mode.wait_for(|m| *m == ProxyMode::Cut) => return,
+        };
+        // Held while silent; dropped with the connection when cut.
+        match mode.wait_for(|m| *m != ProxyMode::Silent).await {
+            Ok(m) if *m == ProxyMode::Forward => {}
+            _ => return,
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
 }

@@ -3,14 +3,13 @@
 use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use guichet_accounts::session::SessionKeys;
-use guichet_db::{DbPool, PoolOptions};
-use guichet_notify::{DeliveryHandle, Mailer, spawn_delivery};
+use guichet_db::DbPool;
+use guichet_notify::{DeliveryHandle, DeliveryOptions, Mailer, spawn_delivery};
 use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
 
@@ -52,9 +51,9 @@ impl Application {
             settings.public_url = format!("http://{host}:{port}");
         }
         let url = settings.database_url.clone();
+        let pool_options = settings.pool_options();
         let pool =
-            tokio::task::spawn_blocking(move || DbPool::connect_and_migrate(&url, &PoolOptions::default()))
-                .await??;
+            tokio::task::spawn_blocking(move || DbPool::connect_and_migrate(&url, &pool_options)).await??;
         let variants: BTreeMap<String, String> = settings
             .config
             .departement_code
@@ -71,8 +70,16 @@ impl Application {
         let mailer = match &settings.config.smtp_url {
             Some(url) => Mailer::smtp(url.expose_secret(), &settings.config.mail_from)?,
             None => Mailer::files(settings.outbox_dir(), &settings.config.mail_from)?,
-        };
-        let delivery = spawn_delivery(pool.clone(), mailer, Duration::from_secs(5));
+        }
+        .with_message_id_domain(&settings.public_host());
+        let delivery = spawn_delivery(
+            pool.clone(),
+            mailer,
+            DeliveryOptions {
+                instance: settings.instance_name(),
+                ..DeliveryOptions::default()
+            },
+        );
         crate::retention::spawn_daily(
             pool.clone(),
             crate::retention::policies(procedures.all().map(|p| &*p.def)),

@@ -60,6 +60,18 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Minutes without activity after which a login ends.
     pub session_idle_minutes: i64,
+    /// Names this process in the email outbox's claims, so that after a crash it frees what it held at
+    /// once. Must differ between processes sharing a database. Default: `<hostname>:<bind>:<data_dir>`.
+    pub instance_name: Option<String>,
+    /// How long a request waits for the database at most (then: a 503 page), in seconds; 0: no bound.
+    pub db_timeout_secs: u64,
+    /// PostgreSQL: how long opening a connection may take, in seconds (libpq `connect_timeout`).
+    pub db_connect_timeout_secs: u64,
+    /// PostgreSQL: the server cancels a statement running longer than this, in seconds; 0: no limit.
+    pub db_statement_timeout_secs: u64,
+    /// PostgreSQL: a connection whose peer stops answering is dropped after about this long, in seconds
+    /// (TCP keepalives and `tcp_user_timeout`).
+    pub db_keepalive_secs: u64,
 }
 
 /// A list of addresses, as TOML array or as the comma-separated text of an environment variable.
@@ -105,6 +117,11 @@ impl Default for Config {
             max_dossier_upload_mb: 100,
             trusted_proxies: Vec::new(),
             session_idle_minutes: 30,
+            instance_name: None,
+            db_timeout_secs: 15,
+            db_connect_timeout_secs: 5,
+            db_statement_timeout_secs: 10,
+            db_keepalive_secs: 30,
         }
     }
 }
@@ -208,6 +225,49 @@ pub struct Settings {
 impl Settings {
     pub fn outbox_dir(&self) -> PathBuf {
         self.config.data_dir.join("outbox")
+    }
+
+    /// The configured instance name, or one that is stable across restarts of this deployment.
+    pub fn instance_name(&self) -> String {
+        if let Some(name) = self.config.instance_name.as_deref().filter(|n| !n.is_empty()) {
+            return name.to_owned();
+        }
+        let host = hostname::get()
+            .ok()
+            .and_then(|h| h.into_string().ok())
+            .unwrap_or_else(|| "localhost".into());
+        let dir =
+            std::fs::canonicalize(&self.config.data_dir).unwrap_or_else(|_| self.config.data_dir.clone());
+        format!("{host}:{}:{}", self.config.bind, dir.display())
+    }
+
+    /// The database pool's bounds, from the `db_*` settings.
+    pub fn pool_options(&self) -> guichet_db::PoolOptions {
+        let secs = std::time::Duration::from_secs;
+        let c = &self.config;
+        guichet_db::PoolOptions {
+            run_timeout: (c.db_timeout_secs > 0).then(|| secs(c.db_timeout_secs)),
+            // Waiting for a free connection never outlasts the request's own bound.
+            connect_timeout: secs(match c.db_timeout_secs {
+                0 => 10,
+                t => t.min(10),
+            }),
+            postgres: guichet_db::PgTimeouts {
+                connect: secs(c.db_connect_timeout_secs),
+                statement: (c.db_statement_timeout_secs > 0).then(|| secs(c.db_statement_timeout_secs)),
+                keepalives_idle: secs(c.db_keepalive_secs),
+                tcp_user_timeout: secs(c.db_keepalive_secs),
+            },
+            ..guichet_db::PoolOptions::default()
+        }
+    }
+
+    /// The host of the public address: the right-hand side of the `Message-ID` of emails.
+    pub fn public_host(&self) -> String {
+        url::Url::parse(&self.public_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_default()
     }
 
     /// The database URL with any password masked, for logs.

@@ -31,13 +31,23 @@ pub enum WebError {
     /// Someone else changed the record meanwhile.
     #[error("conflict")]
     Conflict,
+    /// The database is unreachable or does not answer in time: a 503, "come back later", not a bug.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
 
+/// Seconds a client is told to wait (`Retry-After`) when the database is unavailable.
+const RETRY_AFTER_SECS: u32 = 30;
+
 impl From<guichet_db::DbError> for WebError {
     fn from(e: guichet_db::DbError) -> Self {
-        WebError::Internal(e.to_string())
+        if e.is_unavailable() {
+            WebError::Unavailable(e.to_string())
+        } else {
+            WebError::Internal(e.to_string())
+        }
     }
 }
 
@@ -47,6 +57,7 @@ impl From<guichet_accounts::AccountsError> for WebError {
         match e {
             A::Throttled { .. } => WebError::TooManyRequests,
             A::UnknownUser => WebError::NotFound,
+            A::Db(db) => WebError::from(db),
             other => WebError::Internal(other.to_string()),
         }
     }
@@ -88,6 +99,10 @@ impl WebError {
                 "Le dossier a changé entre-temps",
                 "Quelqu’un d’autre vient de modifier ce dossier. Revenez en arrière et rechargez la page pour voir son état actuel.",
             ),
+            WebError::Unavailable(_) => (
+                "Service momentanément indisponible",
+                "Le service est momentanément indisponible. Vos réponses déjà enregistrées sont conservées. Réessayez dans quelques minutes.",
+            ),
             WebError::Internal(_) => (
                 "Erreur technique",
                 "Une erreur technique nous empêche d’afficher cette page. Vos réponses déjà enregistrées sont conservées. Réessayez dans quelques minutes.",
@@ -105,6 +120,7 @@ impl ResponseError for WebError {
             WebError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::Refused(_) | WebError::Conflict => StatusCode::CONFLICT,
+            WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -112,6 +128,7 @@ impl ResponseError for WebError {
     fn error_response(&self) -> HttpResponse {
         match self {
             WebError::Internal(cause) => tracing::error!(error = %cause, "Request failed"),
+            WebError::Unavailable(cause) => tracing::warn!(error = %cause, "Database unavailable"),
             WebError::Csrf => tracing::warn!("CSRF check failed"),
             _ => {}
         }
@@ -133,9 +150,11 @@ impl ResponseError for WebError {
         let html = ErrorPage::new(title, message)
             .render()
             .unwrap_or_else(|_| format!("<h1>{title}</h1><p>{message}</p>"));
-        HttpResponse::build(self.status_code())
-            .content_type(ContentType::html())
-            .body(html)
+        let mut response = HttpResponse::build(self.status_code());
+        if let WebError::Unavailable(_) = self {
+            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
+        }
+        response.content_type(ContentType::html()).body(html)
     }
 }
 

@@ -31,6 +31,7 @@ impl From<DossierError> for WebError {
             DossierError::Conflict => WebError::Conflict,
             DossierError::OwnDossier => WebError::Denied(OWN_DOSSIER),
             DossierError::Transition(t) => WebError::Refused(t.to_string()),
+            DossierError::Db(db) => WebError::from(db),
             other => WebError::Internal(other.to_string()),
         }
     }

@@ -229,8 +229,9 @@ pub async fn export_csv(
     let pool = state.pool.clone();
     actix_web::rt::spawn(async move {
         let failed = tx.clone();
+        // Unbounded: the client paces a long export; each statement is still bounded by the server.
         let run = pool
-            .run(move |c| {
+            .run_unbounded(move |c| {
                 leave_out_own(c, &mut filter, &me)?;
                 const CHUNK: usize = 32 * 1024;
                 // A byte-order mark so that spreadsheet software reads the accents right.
