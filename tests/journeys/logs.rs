@@ -1,5 +1,6 @@
-//! What the access log of a real `guichet serve` holds after a whole journey: route patterns and statuses,
-//! never a token, a password, a searched name or an address (security review M2, L6).
+//! A real `guichet serve`: what its access log holds after a whole journey (route patterns and statuses,
+//! never a token, a password, a searched name or an address: security review M2, L6), and the modes of the
+//! files it writes (M6).
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -17,16 +18,21 @@ impl Server {
     fn start(envs: &[(&str, &str)]) -> Server {
         let data = tempfile::tempdir().unwrap();
         let port = free_port();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_guichet"));
-        cmd.args(["serve", "--demo"])
-            .env("GUICHET_DATA_DIR", data.path())
-            .env("GUICHET_BIND", format!("127.0.0.1:{port}"))
-            .env("GUICHET_FORMS_DIR", guichet_test_support::forms_dir())
-            .env("GUICHET_LOG_FORMAT", "json")
-            .env("RUST_LOG", "info")
-            .env_remove("GUICHET_DATABASE_URL")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        // Started from a shell with the usual umask, as an operator would.
+        let mut cmd = Command::new("sh");
+        cmd.args([
+            "-c",
+            "umask 022; exec \"$0\" serve --demo",
+            env!("CARGO_BIN_EXE_guichet"),
+        ])
+        .env("GUICHET_DATA_DIR", data.path())
+        .env("GUICHET_BIND", format!("127.0.0.1:{port}"))
+        .env("GUICHET_FORMS_DIR", guichet_test_support::forms_dir())
+        .env("GUICHET_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .env_remove("GUICHET_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
         for (k, v) in envs {
             cmd.env(k, v);
         }
@@ -227,4 +233,62 @@ async fn a_whole_journey_leaves_no_secret_in_the_access_log() {
         assert!(!logs.contains(s.as_str()), "the log carries {s:?}: {logs}");
     }
     assert!(!logs.contains("jeton=") && !logs.contains("recherche="), "{logs}");
+}
+
+#[tokio::test]
+async fn the_data_directory_is_private_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = Server::start(&[]);
+    let anon = client();
+    let r = post(
+        &anon,
+        &server.base,
+        "/inscription",
+        "/inscription",
+        &[
+            ("nom", "Paulette Mode"),
+            ("email", "mode@exemple.fr"),
+            ("mot_de_passe", "un long mot de passe pour les modes"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    wait_link(&server, "mode@exemple.fr", "/compte/confirmer?jeton=").await;
+    let dir = server.data.path().to_owned();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let mut checked = Vec::new();
+    for entry in walk(&dir) {
+        let m = mode(&entry);
+        let expected = if entry.is_dir() { 0o700 } else { 0o600 };
+        assert_eq!(m, expected, "{} is {m:o}", entry.display());
+        checked.push(entry.strip_prefix(&dir).unwrap().to_string_lossy().into_owned());
+    }
+    for must in [
+        "guichet.db",
+        "guichet.db-wal",
+        "session_secret",
+        "outbox",
+        "fichiers",
+        "fichiers/tmp",
+    ] {
+        assert!(
+            checked.iter().any(|c| c == must),
+            "{must} not found in {checked:?}"
+        );
+    }
+    assert!(checked.iter().any(|c| c.ends_with(".eml")), "{checked:?}");
+    assert_eq!(mode(&dir) & 0o077, 0, "the data directory itself");
+    server.stop();
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        }
+        out.push(p);
+    }
+    out
 }

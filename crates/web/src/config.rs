@@ -150,8 +150,8 @@ impl Config {
 
     /// Fills the derived defaults and prepares the data directory.
     pub fn resolve(self) -> Result<Settings, ConfigError> {
-        std::fs::create_dir_all(&self.data_dir)
-            .map_err(|e| ConfigError::DataDir(self.data_dir.clone(), e))?;
+        private_files();
+        create_private_dir(&self.data_dir).map_err(|e| ConfigError::DataDir(self.data_dir.clone(), e))?;
         let database_url = self
             .database_url
             .clone()
@@ -175,6 +175,30 @@ impl Config {
             config: self,
         })
     }
+}
+
+/// The data directory holds health answers, medical certificates, password hashes and emailed reset
+/// links: nothing the server writes may be readable by another local account, whatever the umask it was
+/// started with (0022 gives 0644 files). Setting the process umask to 0077 covers every file and
+/// directory the server and its libraries create (the SQLite database and its WAL, uploads, `.eml`
+/// files); the data directory itself is also made 0700 if it already existed more open.
+fn private_files() {
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            tracing::warn!(dir = %dir.display(), "Data directory was readable by others: made private (0700)");
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+    }
+    Ok(())
 }
 
 /// Reads the generated session secret, or creates it (readable by its owner only).
