@@ -117,7 +117,68 @@ async fn the_login_page_redirects_back_only_locally(backend: Backend) {
     assert_eq!(r.headers().get("location").unwrap(), "/compte");
 }
 
+/// Errors the framework answers by itself come as the French page (security review I2), and `HEAD` is
+/// answered wherever `GET` is (I5).
+async fn framework_errors_are_french_and_head_is_answered(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user(
+        "agent@departement.fr",
+        "une phrase de passe solide",
+        guichet_types::Role::Instructeur,
+        &["apa"],
+    )
+    .await;
+    let anon = [
+        "/compte/confirmer?jeton=a&jeton=b",
+        "/mot-de-passe/nouveau?jeton=a&jeton=b",
+    ];
+    for path in anon {
+        let r = app.get(path).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("lang=\"fr\"")
+                && html.contains("Demande incorrecte")
+                && !html.contains("deserialize"),
+            "{path}: {html}"
+        );
+    }
+    // A wrong method on a real route.
+    let r = app.client.put(app.url("/connexion")).send().await.unwrap();
+    // Routes are resources per method: another method falls through to the French "not found" page.
+    assert!(matches!(r.status(), StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED));
+    assert!(r.text().await.unwrap().contains("lang=\"fr\""));
+    let r = app
+        .login("agent@departement.fr", "une phrase de passe solide")
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app.get("/instruction?onglet=a&onglet=b").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("Demande incorrecte"));
+    // The JSON API keeps answering JSON.
+    let r = app
+        .client
+        .post(app.url("/api/v1/simulations/apa"))
+        .header("content-type", "application/json")
+        .body("{pas du json")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error());
+    assert!(!r.text().await.unwrap().contains("<html"));
+
+    let visitor = guichet_test_support::Browser::new(&app);
+    for path in ["/", "/healthz", "/connexion", "/mentions-legales"] {
+        let r = visitor.client.head(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "HEAD {path}");
+        assert!(r.text().await.unwrap().is_empty(), "HEAD {path} has no body");
+    }
+}
+
 on_both_backends!(
+    framework_errors_are_french_and_head_is_answered,
     pages_carry_security_headers_and_the_accessible_layout,
     css_is_cached_and_errors_are_french,
     the_login_page_redirects_back_only_locally,

@@ -114,11 +114,13 @@ struct ComplementRequested<'a> {
     procedure: &'a str,
     number: &'a str,
     items: &'a [String],
-    message: &'a str,
+    has_message: bool,
     link: &'a str,
 }
 
-/// The service asks for missing documents or answers.
+/// The service asks for missing documents or answers. The instructor's own words stay in the usager's
+/// space, as for every message: an email travels and is kept by providers, and what an instructor writes
+/// about a dossier can carry health details. The list of items is the definition's labels.
 pub fn complement_requested(
     to: &str,
     number: &str,
@@ -134,7 +136,7 @@ pub fn complement_requested(
             procedure,
             number,
             items,
-            message,
+            has_message: !message.trim().is_empty(),
             link,
         }),
     }
@@ -229,6 +231,26 @@ mod tests {
             e.body_text
                 .contains("https://guichet.example.fr/compte/confirmer?jeton=TOK"),
             "{}",
+            e.body_text
+        );
+    }
+
+    #[test]
+    fn the_complement_email_lists_the_items_but_never_the_instructors_words() {
+        let items = vec!["Certificat médical".to_owned()];
+        let e = complement_requested(
+            "a@b.fr",
+            "MDPH-2026-000001",
+            "Demande à la MDPH",
+            &items,
+            "Votre diabète n’est pas documenté",
+            "https://guichet.example.fr/dossiers/x",
+        );
+        assert!(e.body_text.contains("- Certificat médical"), "{}", e.body_text);
+        assert!(!e.body_text.contains("diabète"), "{}", e.body_text);
+        assert!(
+            e.body_text.contains("message"),
+            "says there is a message: {}",
             e.body_text
         );
     }

@@ -29,6 +29,18 @@ pub struct AppState {
     pub delivery: DeliveryHandle,
 }
 
+/// `HEAD` is answered wherever `GET` is (monitoring probes use it): routed as a `GET`, and the HTTP layer,
+/// which saw the request's own method, sends the headers without the body.
+async fn head_as_get(
+    mut req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    next.call(req).await
+}
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -122,6 +134,11 @@ impl Application {
             }
             App::new()
                 .app_data(data.clone())
+                .wrap(
+                    actix_web::middleware::ErrorHandlers::new()
+                        .default_handler(crate::error::french_framework_errors),
+                )
+                .wrap(from_fn(head_as_get))
                 .wrap(from_fn(csrf::ensure_cookie))
                 .wrap(headers)
                 .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())

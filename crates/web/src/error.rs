@@ -70,7 +70,7 @@ impl From<askama::Error> for WebError {
 }
 
 impl WebError {
-    fn page(&self) -> (&'static str, &'static str) {
+    pub(crate) fn page(&self) -> (&'static str, &'static str) {
         match self {
             WebError::NotFound => (
                 "Page non trouvée",
@@ -159,3 +159,50 @@ impl ResponseError for WebError {
 }
 
 pub type WebResult<T> = Result<T, WebError>;
+
+/// Middleware hook: an error answered by the framework itself (a query string with a field twice, a body
+/// that is not the expected JSON or form, a wrong method, a path matching no route's pattern) comes as
+/// English plain text or an empty body. People get the French page instead; the JSON API keeps its JSON.
+pub fn french_framework_errors<B>(
+    res: actix_web::dev::ServiceResponse<B>,
+) -> actix_web::Result<actix_web::middleware::ErrorHandlerResponse<B>> {
+    use actix_web::middleware::ErrorHandlerResponse;
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
+    if html || res.request().path().starts_with("/api/") {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let (title, message) = match status {
+        StatusCode::NOT_FOUND => WebError::NotFound.page(),
+        StatusCode::FORBIDDEN => WebError::Forbidden.page(),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "Action impossible",
+            "Cette adresse ne s’utilise pas de cette façon. Revenez à la page précédente et utilisez ses boutons et ses liens.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "Envoi trop volumineux",
+            "Ce que vous avez envoyé est trop volumineux. Revenez à la page précédente : vos réponses déjà enregistrées sont conservées.",
+        ),
+        s if s.is_server_error() => WebError::Internal(String::new()).page(),
+        _ => WebError::BadRequest(String::new()).page(),
+    };
+    let body = ErrorPage::new(title, message)
+        .render()
+        .unwrap_or_else(|_| format!("<h1>{title}</h1><p>{message}</p>"));
+    let (req, old) = res.into_parts();
+    let mut fresh = HttpResponse::build(status);
+    // Keep what the framework said about the method and retry time.
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(v) = old.headers().get(&name) {
+            fresh.insert_header((name, v.clone()));
+        }
+    }
+    let fresh = fresh.content_type(ContentType::html()).body(body);
+    Ok(ErrorHandlerResponse::Response(
+        actix_web::dev::ServiceResponse::new(req, fresh).map_into_right_body(),
+    ))
+}
