@@ -157,10 +157,14 @@ async fn deposit_take_complement_answer_accept(backend: Backend) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(apa_tabs(&app).await, [0, 0, 1, 0], "complement asked");
     let mail = smtp.wait_for("famille@exemple.fr", "à compléter").await;
+    // The items, but not the instructor's words: those are read in the usager's space (review I4).
     assert!(
         mail.body.contains("Pièce d’identité")
-            && mail.body.contains("illisible")
-            && mail.body.contains(&number)
+            && !mail.body.contains("illisible")
+            && mail.body.contains("lisez-le dans votre dossier")
+            && mail.body.contains(&number),
+        "{}",
+        mail.body
     );
 
     // The usager sees exactly what is missing, adds a new document and sends it.
