@@ -92,8 +92,16 @@ pub fn spawn_daily(
         loop {
             ticks.tick().await;
             let (policies, files, public_url) = (policies.clone(), files.clone(), public_url.clone());
+            // A batch job, not a request: no request time bound (`run_unbounded`). Login throttle and
+            // email rate counters no longer needed go the same day.
             let done = pool
-                .run(move |c| run(c, &policies, &files, &public_url, guichet_db::now()))
+                .run_unbounded(move |c| {
+                    let stale = guichet_accounts::throttle::purge_old(c).map_err(|e| {
+                        guichet_dossiers::DossierError::Internal(format!("rate counters: {e}"))
+                    })?;
+                    tracing::info!(rate_counters.removed = stale, "Old rate counters removed");
+                    run(c, &policies, &files, &public_url, guichet_db::now())
+                })
                 .await;
             match done {
                 Ok(r) => tracing::info!(
