@@ -850,8 +850,10 @@ async fn render_own(
             is_draft: d.state == State::Brouillon,
             continue_href: first_page(&def, &d),
             has_receipt: d.number.is_some(),
+            // Reads of health data have their own list, with who and what.
             timeline: events
                 .iter()
+                .filter(|e| e.kind != guichet_dossiers::access::READ_KIND)
                 .map(|e| (french_datetime(e.created_at), event_label(&e.kind).to_owned()))
                 .collect(),
             complement: complement.map(|c| {

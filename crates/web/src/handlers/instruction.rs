@@ -547,7 +547,13 @@ async fn render_dossier(
         complement: complement.map(|c: Complement| {
             let mut items = c.documents;
             items.extend(c.answers);
-            (items, c.message)
+            // The instructor's words may carry health details, like any correspondence.
+            let message = if private_mail && !c.message.is_empty() {
+                HEALTH_MAIL.to_owned()
+            } else {
+                c.message
+            };
+            (items, message)
         }),
         deposited: d.deposited_at.map(fr_date).unwrap_or_default(),
         due: d.due_at.map(fr_date).unwrap_or_default(),
