@@ -148,7 +148,10 @@ async fn framework_errors_are_french_and_head_is_answered(backend: Backend) {
     // A wrong method on a real route.
     let r = app.client.put(app.url("/connexion")).send().await.unwrap();
     // Routes are resources per method: another method falls through to the French "not found" page.
-    assert!(matches!(r.status(), StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED));
+    assert!(matches!(
+        r.status(),
+        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
+    ));
     assert!(r.text().await.unwrap().contains("lang=\"fr\""));
     let r = app
         .login("agent@departement.fr", "une phrase de passe solide")
