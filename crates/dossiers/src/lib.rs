@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod files;
 pub mod instruction;
 pub mod lifecycle;
 pub mod stats;
