@@ -11,3 +11,4 @@ mod seed;
 mod shell;
 mod simulations;
 mod storage;
+mod uploads;

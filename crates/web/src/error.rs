@@ -138,9 +138,13 @@ impl ResponseError for WebError {
         let html = ErrorPage::new(title, message)
             .render()
             .unwrap_or_else(|_| format!("<h1>{title}</h1><p>{message}</p>"));
-        HttpResponse::build(self.status_code())
-            .content_type(ContentType::html())
-            .body(html)
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, WebError::Csrf | WebError::TooLarge | WebError::BadRequest(_)) {
+            // The body may be left unread (refused before it was read, or broken): close the connection
+            // rather than let the rest of it be read, or parsed as a next request.
+            response.force_close();
+        }
+        response.content_type(ContentType::html()).body(html)
     }
 }
 
