@@ -1231,7 +1231,8 @@ fn send_hostile(c: &Client, path: &str, token: Option<&str>, parts: usize) -> Re
         p.extend_from_slice(b"\r\n");
         p
     };
-    let first = token.map(|t| format!("--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{t}\r\n"));
+    let first =
+        token.map(|t| format!("--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{t}\r\n"));
     let tail = b"--b--\r\n";
     let len = first.as_ref().map_or(0, String::len) + part.len() * parts + tail.len();
     let head = format!(
@@ -1279,7 +1280,11 @@ fn upload_memory(args: &BenchArgs, forms_dir: &Path) -> Result<()> {
     c.login(USAGER_EMAIL, USAGER_PASSWORD)?;
     let r = c.post_form("/demarches/apa/commencer", &[])?;
     let first = r.header("location").context("pas de brouillon créé")?.to_owned();
-    let draft = first.split('/').nth(2).context("adresse de brouillon")?.to_owned();
+    let draft = first
+        .split('/')
+        .nth(2)
+        .context("adresse de brouillon")?
+        .to_owned();
     let path = format!("/dossiers/{draft}/etapes/pieces");
     let token = c.csrf()?;
     let parts = if args.quick { 1_000 } else { 4_000 };
@@ -1288,7 +1293,10 @@ fn upload_memory(args: &BenchArgs, forms_dir: &Path) -> Result<()> {
         parts * 60 / 1000
     );
     println!("| case | status | RSS before | peak | after |\n|---|---|---|---|---|");
-    for (label, tok) in [("no CSRF token", None), ("valid token first", Some(token.as_str()))] {
+    for (label, tok) in [
+        ("no CSRF token", None),
+        ("valid token first", Some(token.as_str())),
+    ] {
         std::thread::sleep(Duration::from_millis(300));
         let before = server.rss_mb();
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -1301,8 +1309,10 @@ fn upload_memory(args: &BenchArgs, forms_dir: &Path) -> Result<()> {
                     let kb = std::fs::read_to_string(format!("/proc/{pid}/status"))
                         .ok()
                         .and_then(|s| {
-                            s.lines()
-                                .find_map(|l| l.strip_prefix("VmRSS:").map(|v| v.trim().trim_end_matches(" kB").trim().to_owned()))
+                            s.lines().find_map(|l| {
+                                l.strip_prefix("VmRSS:")
+                                    .map(|v| v.trim().trim_end_matches(" kB").trim().to_owned())
+                            })
                         })
                         .and_then(|v| v.parse::<f64>().ok())
                         .unwrap_or(0.0);
@@ -1319,7 +1329,11 @@ fn upload_memory(args: &BenchArgs, forms_dir: &Path) -> Result<()> {
         let after = server.rss_mb();
         println!(
             "| {label} | {} | {before:.0} MB | {:.0} MB | {after:.0} MB |",
-            if status == 0 { "closed".to_owned() } else { status.to_string() },
+            if status == 0 {
+                "closed".to_owned()
+            } else {
+                status.to_string()
+            },
             peak.max(before)
         );
     }

@@ -84,7 +84,12 @@ fn sha(bytes: &[u8]) -> String {
 
 fn is_stored(app: &TestApp, bytes: &[u8]) -> bool {
     let s = sha(bytes);
-    app.data_dir.path().join("fichiers").join(&s[..2]).join(&s).exists()
+    app.data_dir
+        .path()
+        .join("fichiers")
+        .join(&s[..2])
+        .join(&s)
+        .exists()
 }
 
 /// A usager with a deposited APA dossier (messages need one), logged in.
@@ -115,7 +120,9 @@ async fn post(app: &TestApp, path: &str, form: Form) -> reqwest::Response {
 }
 
 async fn a_token_not_first_is_refused_before_any_file_is_stored(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let id = usager_with_dossier(&app, "premier@exemple.fr").await;
     let page = format!("/dossiers/{id}");
     let before = stored_files(&app).len();
@@ -134,7 +141,11 @@ async fn a_token_not_first_is_refused_before_any_file_is_stored(backend: Backend
     let form = Form::new().part("piece_jointe", pdf_part(file.clone(), "a.pdf"));
     let r = post(&app, &format!("{page}/messages"), form).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    assert_eq!(stored_files(&app).len(), before, "a refused request stores nothing");
+    assert_eq!(
+        stored_files(&app).len(),
+        before,
+        "a refused request stores nothing"
+    );
     assert!(!is_stored(&app, &file));
     assert_eq!(temp_files(&app), 0);
     // The same with the token first goes through.
@@ -148,7 +159,9 @@ async fn a_token_not_first_is_refused_before_any_file_is_stored(backend: Backend
 }
 
 async fn too_many_parts_or_text_bytes_are_413(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let id = usager_with_dossier(&app, "gros@exemple.fr").await;
     let page = format!("/dossiers/{id}");
     let token = token_of(&app, &page).await;
@@ -168,7 +181,9 @@ async fn too_many_parts_or_text_bytes_are_413(backend: Backend) {
 }
 
 async fn attachments_are_bounded_in_number_and_count_in_the_quota(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |c| c.max_dossier_upload_mb = 1).await else { return };
+    let Some(app) = TestApp::spawn_with(backend, |c| c.max_dossier_upload_mb = 3).await else {
+        return;
+    };
     let id = usager_with_dossier(&app, "quota@exemple.fr").await;
     let page = format!("/dossiers/{id}");
     // Six files on one message: the sixth is refused, unread.
@@ -176,28 +191,37 @@ async fn attachments_are_bounded_in_number_and_count_in_the_quota(backend: Backe
         .text("csrf_token", token_of(&app, &page).await)
         .text("message", "six");
     for i in 0..6 {
-        form = form.part("piece_jointe", pdf_part(pdf(&format!("six-{i}")), &format!("{i}.pdf")));
+        form = form.part(
+            "piece_jointe",
+            pdf_part(pdf(&format!("six-{i}")), &format!("{i}.pdf")),
+        );
     }
     let r = post(&app, &format!("{page}/messages"), form).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("au plus 5 fichiers"));
-    assert!(!is_stored(&app, &pdf("six-5")), "the file past the bound is not stored");
-    // 600 kB then 600 kB more: past the 1 MB of the dossier.
+    assert!(
+        !is_stored(&app, &pdf("six-5")),
+        "the file past the bound is not stored"
+    );
+    // The dossier's form files take 1.7 MB: 900 kB more fit, 900 kB again would pass its 3 MB.
     let big = |tag: &str| {
         let mut b = pdf(tag);
-        b.extend(std::iter::repeat_n(b'x', 600_000));
+        b.extend(std::iter::repeat_n(b'x', 900_000));
         b
     };
     let form = Form::new()
         .text("csrf_token", token_of(&app, &page).await)
         .part("piece_jointe", pdf_part(big("one"), "one.pdf"));
-    assert_eq!(post(&app, &format!("{page}/messages"), form).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        post(&app, &format!("{page}/messages"), form).await.status(),
+        StatusCode::SEE_OTHER
+    );
     let form = Form::new()
         .text("csrf_token", token_of(&app, &page).await)
         .part("piece_jointe", pdf_part(big("two"), "two.pdf"));
     let r = post(&app, &format!("{page}/messages"), form).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().await.unwrap().contains("dépasseraient 1 Mo"));
+    assert!(r.text().await.unwrap().contains("dépasseraient 3 Mo"));
     // The refused files go at the next collection; the sent one stays.
     guichet_web::uploads::collect_garbage(&app.pool, &app.state.files, Duration::ZERO)
         .await
@@ -225,7 +249,9 @@ async fn draft_with_file(app: &TestApp, bytes: &[u8], name: &str) -> String {
 }
 
 async fn the_collector_removes_only_unreferenced_files(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     app.create_user("gc@exemple.fr", PASSWORD, guichet_types::Role::Usager, &[])
         .await;
     app.login("gc@exemple.fr", PASSWORD).await;
@@ -259,7 +285,9 @@ async fn the_collector_removes_only_unreferenced_files(backend: Backend) {
 }
 
 async fn a_failing_store_keeps_the_typed_answers(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     app.create_user("panne@exemple.fr", PASSWORD, guichet_types::Role::Usager, &[])
         .await;
     app.login("panne@exemple.fr", PASSWORD).await;
@@ -268,6 +296,15 @@ async fn a_failing_store_keeps_the_typed_answers(backend: Backend) {
         .await;
     let first = r.headers()["location"].to_str().unwrap().to_owned();
     let dossier = first.split('/').nth(2).unwrap().to_owned();
+    let elements = format!("/dossiers/{dossier}/etapes/elements");
+    let r = app
+        .post_form(
+            &elements,
+            &elements,
+            &[("elements", "logement"), ("action", "continuer")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
     let path = format!("/dossiers/{dossier}/etapes/logement");
     let token = token_of(&app, &path).await;
     // Root ignores permission bits, so a read-only directory would not fail here: replace the store's
@@ -284,18 +321,35 @@ async fn a_failing_store_keeps_the_typed_answers(backend: Backend) {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.unwrap();
     assert!(
-        page.contains("« devis.pdf » n’a pas pu être enregistré") && page.contains("autres réponses de cette page sont enregistrées"),
+        page.contains("« devis.pdf » n’a pas pu être enregistré")
+            && page.contains("autres réponses de cette page sont enregistrées"),
         "{page}"
     );
     std::fs::remove_file(&tmp).unwrap();
     std::fs::create_dir(&tmp).unwrap();
-    let again = app.get_html(&path).await;
-    assert!(again.contains("Élargir la porte de la salle de bains"), "{again}");
+    let d = app
+        .pool
+        .run(move |c| guichet_dossiers::store::find(c, &dossier))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        d.answers["logement_travaux"], "Élargir la porte de la salle de bains",
+        "the typed answer is saved: {}",
+        d.answers
+    );
+    assert!(
+        d.answers
+            .get("devis_logement")
+            .is_none_or(|v| v == &serde_json::json!([]))
+    );
 }
 
 async fn a_dropped_upload_leaves_no_temp_file_and_is_a_client_error(backend: Backend) {
     use tokio::io::AsyncWriteExt;
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let id = usager_with_dossier(&app, "coupe@exemple.fr").await;
     let page = format!("/dossiers/{id}");
     let cookies = {
@@ -308,15 +362,33 @@ async fn a_dropped_upload_leaves_no_temp_file_and_is_a_client_error(backend: Bac
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        let html = client.get(app.url("/connexion")).send().await.unwrap().text().await.unwrap();
+        let html = client
+            .get(app.url("/connexion"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let t = csrf_token(&html).unwrap();
         client
             .post(app.url("/connexion"))
-            .form(&[("csrf_token", t.as_str()), ("email", "coupe@exemple.fr"), ("mot_de_passe", PASSWORD)])
+            .form(&[
+                ("csrf_token", t.as_str()),
+                ("email", "coupe@exemple.fr"),
+                ("mot_de_passe", PASSWORD),
+            ])
             .send()
             .await
             .unwrap();
-        let html = client.get(app.url(&page)).send().await.unwrap().text().await.unwrap();
+        let html = client
+            .get(app.url(&page))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let t = csrf_token(&html).unwrap();
         (jar.cookies(&url).unwrap().to_str().unwrap().to_owned(), t)
     };
@@ -327,7 +399,11 @@ async fn a_dropped_upload_leaves_no_temp_file_and_is_a_client_error(backend: Bac
          Content-Type: application/pdf\r\n\r\n%PDF-1.4\n"
     );
     let send = |declared: usize, body: Vec<u8>, close: bool| {
-        let (addr, path, cookie) = (app.address.trim_start_matches("http://").to_owned(), format!("{page}/messages"), cookie.clone());
+        let (addr, path, cookie) = (
+            app.address.trim_start_matches("http://").to_owned(),
+            format!("{page}/messages"),
+            cookie.clone(),
+        );
         async move {
             let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
             let req = format!(
@@ -363,7 +439,9 @@ async fn a_dropped_upload_leaves_no_temp_file_and_is_a_client_error(backend: Bac
 async fn uploads_are_scanned_by_clamd(backend: Backend) {
     let Some(mut clamd) = Clamd::start() else { return };
     let url = clamd.url();
-    let Some(app) = TestApp::spawn_with(backend, |c| c.clamd = Some(url)).await else { return };
+    let Some(app) = TestApp::spawn_with(backend, |c| c.clamd = Some(url)).await else {
+        return;
+    };
     let id = usager_with_dossier(&app, "virus@exemple.fr").await;
     let page = format!("/dossiers/{id}");
     let mut infected = b"%PDF-1.4\n".to_vec();
@@ -387,7 +465,10 @@ async fn uploads_are_scanned_by_clamd(backend: Backend) {
     let form = Form::new()
         .text("csrf_token", token_of(&app, &page).await)
         .part("piece_jointe", pdf_part(clean.clone(), "sain.pdf"));
-    assert_eq!(post(&app, &format!("{page}/messages"), form).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        post(&app, &format!("{page}/messages"), form).await.status(),
+        StatusCode::SEE_OTHER
+    );
     assert!(is_stored(&app, &clean));
     // clamd down: refused with a message, nothing stored.
     clamd.stop();
@@ -397,7 +478,12 @@ async fn uploads_are_scanned_by_clamd(backend: Backend) {
         .part("piece_jointe", pdf_part(other.clone(), "autre.pdf"));
     let r = post(&app, &format!("{page}/messages"), form).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().await.unwrap().contains("l’analyse antivirus des documents est momentanément indisponible"));
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("l’analyse antivirus des documents est momentanément indisponible")
+    );
     assert!(!is_stored(&app, &other));
 }
 

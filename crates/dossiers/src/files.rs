@@ -88,7 +88,11 @@ pub fn referenced(conn: &mut AnyConnection, candidates: &[String]) -> Result<BTr
         }
         let pattern = format!("%{sha}%");
         let n: i64 = dossiers::table
-            .filter(dossiers::answers.like(&pattern).or(dossiers::pending_answers.like(&pattern)))
+            .filter(
+                dossiers::answers
+                    .like(&pattern)
+                    .or(dossiers::pending_answers.like(&pattern)),
+            )
             .count()
             .get_result(conn)?;
         if n > 0 {

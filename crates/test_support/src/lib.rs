@@ -561,7 +561,9 @@ impl Clamd {
         let clamd = ["/usr/sbin/clamd", "/usr/bin/clamd"]
             .into_iter()
             .find(|p| std::path::Path::new(p).exists());
-        let Some(clamd) = clamd else { return Self::missing() };
+        let Some(clamd) = clamd else {
+            return Self::missing();
+        };
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("db");
         std::fs::create_dir(&db).unwrap();
@@ -622,7 +624,9 @@ impl Clamd {
 
     fn missing() -> Option<Clamd> {
         if std::env::var_os("CI").is_some() {
-            panic!("CI is set but clamd is not installed: scripts/test installs it (apt-get install clamav-daemon)");
+            panic!(
+                "CI is set but clamd is not installed: scripts/test installs it (apt-get install clamav-daemon)"
+            );
         }
         eprintln!("note: clamd not installed: antivirus test skipped");
         None

@@ -139,7 +139,10 @@ impl ResponseError for WebError {
             .render()
             .unwrap_or_else(|_| format!("<h1>{title}</h1><p>{message}</p>"));
         let mut response = HttpResponse::build(self.status_code());
-        if matches!(self, WebError::Csrf | WebError::TooLarge | WebError::BadRequest(_)) {
+        if matches!(
+            self,
+            WebError::Csrf | WebError::TooLarge | WebError::BadRequest(_)
+        ) {
             // The body may be left unread (refused before it was read, or broken): close the connection
             // rather than let the rest of it be read, or parsed as a next request.
             response.force_close();

@@ -90,11 +90,16 @@ pub async fn read_submission(
     };
     let mut first = first.map_err(client_error)?;
     let is_token = first.name() == Some(csrf::FIELD)
-        && first.content_disposition().and_then(|cd| cd.get_filename()).is_none();
+        && first
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .is_none();
     if !is_token {
         return Err(WebError::Csrf);
     }
     let token = read_text(&mut first, MAX_TOKEN_PART).await?;
+    // actix-multipart hands out the next part only once this one is dropped.
+    drop(first);
     if !csrf::matches(&expected, &token) {
         return Err(WebError::Csrf);
     }

@@ -50,7 +50,10 @@ pub enum Incoming {
 }
 
 /// Bytes of the files already attached to a dossier's messages.
-pub async fn attachment_bytes(state: &crate::app::AppState, dossier_id: &str) -> crate::error::WebResult<u64> {
+pub async fn attachment_bytes(
+    state: &crate::app::AppState,
+    dossier_id: &str,
+) -> crate::error::WebResult<u64> {
     let id = dossier_id.to_owned();
     let files = state
         .pool
