@@ -363,6 +363,52 @@ pub fn sanitize_name(raw: &str) -> String {
     }
 }
 
+/// Deletes the stored files older than `grace` that no dossier (answers, pending answers, repeating
+/// groups included) and no message attachment references; returns how many. Files are shared between
+/// dossiers by SHA-256, so a file goes only when nothing at all names it.
+pub async fn collect_garbage(
+    pool: &guichet_db::DbPool,
+    store: &FileStore,
+    grace: Duration,
+) -> Result<usize, crate::error::WebError> {
+    let candidates = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || store.stored_older_than(grace))
+            .await
+            .map_err(|e| crate::error::WebError::Internal(e.to_string()))?
+    };
+    if candidates.is_empty() {
+        return Ok(0);
+    }
+    let shas: Vec<String> = candidates.iter().map(|(s, _)| s.clone()).collect();
+    let kept = pool
+        .run(move |c| guichet_dossiers::files::referenced(c, &shas).map_err(crate::error::WebError::from))
+        .await?;
+    let mut removed = 0;
+    for (sha, path) in candidates {
+        // Checked again just before: a request may have stored the same bytes meanwhile.
+        if !kept.contains(&sha) && is_older(&path, grace) && tokio::fs::remove_file(&path).await.is_ok() {
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Every hour: temp files left by a crash, and unreferenced stored files past their grace period.
+pub fn spawn_collector(pool: guichet_db::DbPool, store: FileStore) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let swept = store.sweep_tmp(TMP_GRACE);
+            match collect_garbage(&pool, &store, GC_GRACE).await {
+                Ok(n) => tracing::info!(removed = n, temp_removed = swept, "File collector ran"),
+                Err(e) => tracing::error!(error = %e, "File collector failed"),
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,50 +454,4 @@ mod tests {
         assert!(store.path_of("../../etc/passwd").is_none());
         assert!(store.path_of(&"g".repeat(64)).is_none());
     }
-}
-
-/// Deletes the stored files older than `grace` that no dossier (answers, pending answers, repeating
-/// groups included) and no message attachment references; returns how many. Files are shared between
-/// dossiers by SHA-256, so a file goes only when nothing at all names it.
-pub async fn collect_garbage(
-    pool: &guichet_db::DbPool,
-    store: &FileStore,
-    grace: Duration,
-) -> Result<usize, crate::error::WebError> {
-    let candidates = {
-        let store = store.clone();
-        tokio::task::spawn_blocking(move || store.stored_older_than(grace))
-            .await
-            .map_err(|e| crate::error::WebError::Internal(e.to_string()))?
-    };
-    if candidates.is_empty() {
-        return Ok(0);
-    }
-    let shas: Vec<String> = candidates.iter().map(|(s, _)| s.clone()).collect();
-    let kept = pool
-        .run(move |c| guichet_dossiers::files::referenced(c, &shas).map_err(crate::error::WebError::from))
-        .await?;
-    let mut removed = 0;
-    for (sha, path) in candidates {
-        // Checked again just before: a request may have stored the same bytes meanwhile.
-        if !kept.contains(&sha) && is_older(&path, grace) && tokio::fs::remove_file(&path).await.is_ok() {
-            removed += 1;
-        }
-    }
-    Ok(removed)
-}
-
-/// Every hour: temp files left by a crash, and unreferenced stored files past their grace period.
-pub fn spawn_collector(pool: guichet_db::DbPool, store: FileStore) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(3600));
-        loop {
-            tick.tick().await;
-            let swept = store.sweep_tmp(TMP_GRACE);
-            match collect_garbage(&pool, &store, GC_GRACE).await {
-                Ok(n) => tracing::info!(removed = n, temp_removed = swept, "File collector ran"),
-                Err(e) => tracing::error!(error = %e, "File collector failed"),
-            }
-        }
-    });
 }
