@@ -67,7 +67,7 @@ pub struct BenchArgs {
     /// Also time the CSV export on the PostgreSQL stock (every tab: a million rows with the default stock).
     #[arg(long)]
     pub export_postgres: bool,
-    /// Only these parts: any of micro, queue, http (comma-separated).
+    /// Only these parts: any of micro, uploads, queue, http (comma-separated).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
 }
@@ -1167,6 +1167,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
     if args.wants("micro") {
         micro(&args, &forms_dir)?;
     }
+    if args.wants("uploads") {
+        upload_memory(&args, &forms_dir)?;
+    }
     let sqlite_path = args.dir.join(format!("stock-{}.db", args.sqlite_n()));
     let sqlite_url = sqlite_path.to_string_lossy().to_string();
     let pg_url = (args.postgres_url != "none").then(|| args.postgres_url.clone());
@@ -1212,5 +1215,129 @@ pub fn run(args: BenchArgs) -> Result<()> {
             http_bench(&args, "postgres", url, &forms_dir, &ceiling, args.export_postgres)?;
         }
     }
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------- hostile upload memory
+
+/// Sends a multipart body of `parts` text parts of 60 kB (the review's hostile body: 4 000 parts, 240 MB),
+/// optionally after a valid CSRF token, streamed (never held in memory here). Returns the status, or 0
+/// when the server closed the connection before answering.
+fn send_hostile(c: &Client, path: &str, token: Option<&str>, parts: usize) -> Result<u16> {
+    let mut s = TcpStream::connect(("127.0.0.1", c.port))?;
+    s.set_read_timeout(Some(Duration::from_secs(120)))?;
+    let part = {
+        let mut p = b"--b\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n".to_vec();
+        p.extend(std::iter::repeat_n(b'a', 60_000));
+        p.extend_from_slice(b"\r\n");
+        p
+    };
+    let first =
+        token.map(|t| format!("--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{t}\r\n"));
+    let tail = b"--b--\r\n";
+    let len = first.as_ref().map_or(0, String::len) + part.len() * parts + tail.len();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nCookie: {}\r\n\
+         Content-Type: multipart/form-data; boundary=b\r\nContent-Length: {len}\r\n\r\n",
+        c.port,
+        c.cookie_header()
+    );
+    // The server may answer and close early: a failed write is expected then, the answer is read anyway.
+    let _ = (|| -> std::io::Result<()> {
+        s.write_all(head.as_bytes())?;
+        if let Some(f) = &first {
+            s.write_all(f.as_bytes())?;
+        }
+        for _ in 0..parts {
+            s.write_all(&part)?;
+        }
+        s.write_all(tail)
+    })();
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    Ok(String::from_utf8_lossy(&raw)
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+/// M3: the server's resident memory before, at its peak and after a 240 MB hostile multipart body, with
+/// no CSRF token and with a valid one first (sampled every 20 ms from /proc/<pid>/status).
+fn upload_memory(args: &BenchArgs, forms_dir: &Path) -> Result<()> {
+    let dir = args.dir.join("uploads");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let url = dir.join("guichet.db").to_string_lossy().to_string();
+    {
+        let pool = pool(&url)?;
+        ensure_account(&mut *pool.get()?, USAGER_EMAIL, USAGER_PASSWORD, Role::Usager)?;
+    }
+    let server = start_guichet("uploads", &url, &dir.join("data"), forms_dir)?;
+    let mut c = Client {
+        port: server.port,
+        ..Client::default()
+    };
+    c.login(USAGER_EMAIL, USAGER_PASSWORD)?;
+    let r = c.post_form("/demarches/apa/commencer", &[])?;
+    let first = r.header("location").context("pas de brouillon créé")?.to_owned();
+    let draft = first
+        .split('/')
+        .nth(2)
+        .context("adresse de brouillon")?
+        .to_owned();
+    let path = format!("/dossiers/{draft}/etapes/pieces");
+    let token = c.csrf()?;
+    let parts = if args.quick { 1_000 } else { 4_000 };
+    println!(
+        "\n## Hostile multipart body ({} MB of 60 kB text parts) to {path}: server RSS",
+        parts * 60 / 1000
+    );
+    println!("| case | status | RSS before | peak | after |\n|---|---|---|---|---|");
+    for (label, tok) in [
+        ("no CSRF token", None),
+        ("valid token first", Some(token.as_str())),
+    ] {
+        std::thread::sleep(Duration::from_millis(300));
+        let before = server.rss_mb();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let pid = server.child.id();
+        let sampler = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut peak: f64 = 0.0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let kb = std::fs::read_to_string(format!("/proc/{pid}/status"))
+                        .ok()
+                        .and_then(|s| {
+                            s.lines().find_map(|l| {
+                                l.strip_prefix("VmRSS:")
+                                    .map(|v| v.trim().trim_end_matches(" kB").trim().to_owned())
+                            })
+                        })
+                        .and_then(|v| v.parse::<f64>().ok())
+                        .unwrap_or(0.0);
+                    peak = peak.max(kb / 1024.0);
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                peak
+            })
+        };
+        let status = send_hostile(&c, &path, tok, parts)?;
+        std::thread::sleep(Duration::from_millis(500));
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let peak = sampler.join().map_err(|_| anyhow!("échantillonneur arrêté"))?;
+        let after = server.rss_mb();
+        println!(
+            "| {label} | {} | {before:.0} MB | {:.0} MB | {after:.0} MB |",
+            if status == 0 {
+                "closed".to_owned()
+            } else {
+                status.to_string()
+            },
+            peak.max(before)
+        );
+    }
+    println!("(server {}; VmHWM {:.0} MB)", server.name, server.hwm_mb());
     Ok(())
 }

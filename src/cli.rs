@@ -408,7 +408,7 @@ fn purge(args: &PurgeArgs) -> Result<()> {
         );
         return Ok(());
     }
-    let files = guichet_web::uploads::FileStore::new(&s.config.data_dir)?;
+    let files = guichet_web::uploads::FileStore::new(&s.config.data_dir, None)?;
     let report = guichet_web::retention::run(&mut conn, &policies, &files, &s.public_url, now)?;
     report.outcome.warned.iter().for_each(print_warning);
     report.outcome.purged.iter().for_each(print_purge);

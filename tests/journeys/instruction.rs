@@ -260,12 +260,7 @@ async fn deposit_take_complement_answer_accept(backend: Backend) {
     // Health data (APA marks some answers sensitive) was shown several times to the same agent today:
     // one trace for the usager, not one per page load.
     let own = usager.get_html(&format!("/dossiers/{id}")).await;
-    assert_eq!(
-        own.matches("Consultation de vos données de santé par le service")
-            .count(),
-        1,
-        "{own}"
-    );
+    assert_eq!(own.matches("a consulté votre dossier").count(), 1, "{own}");
     assert!(
         own.contains("Qui a consulté vos données de santé") && own.contains("Camille Test"),
         "the reader is named"

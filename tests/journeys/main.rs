@@ -17,3 +17,4 @@ mod sessions;
 mod shell;
 mod simulations;
 mod storage;
+mod uploads;

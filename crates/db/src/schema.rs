@@ -209,10 +209,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The stored files (SHA-256) that a dossier's answers or pending answers name (migration 000030).
+    file_refs (dossier_id, sha256) {
+        dossier_id -> Text,
+        sha256 -> Text,
+    }
+}
+
 diesel::joinable!(dossiers -> form_versions (form_version_id));
 diesel::joinable!(dossier_events -> dossiers (dossier_id));
 diesel::joinable!(messages -> dossiers (dossier_id));
 diesel::joinable!(attachments -> dossiers (dossier_id));
+diesel::joinable!(file_refs -> dossiers (dossier_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> services (service_id));
 diesel::joinable!(user_tokens -> users (user_id));
@@ -234,4 +243,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     purged_dossier_stats,
     purge_log,
     rate_counters,
+    file_refs,
 );

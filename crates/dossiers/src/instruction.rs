@@ -681,6 +681,7 @@ pub fn resubmit(
         if let Some(e) = email {
             outbox::enqueue(conn, e)?;
         }
+        crate::files::refresh_refs(conn, id)?;
         store::find(conn, id)?.ok_or(DossierError::NotFound)
     })
 }

@@ -561,26 +561,10 @@ pub fn files_in(v: &Value, out: &mut BTreeSet<String>) {
 }
 
 /// Whether any remaining dossier (answers or pending answers) or attachment still holds this file.
-// TODO(file_refs): a parallel change adds a `file_refs` table; this LIKE scan reads every dossier's
-// answers once per purged file, which is fine for a daily job but should use that table when it lands.
 pub fn file_referenced(conn: &mut AnyConnection, sha: &str) -> Result<bool> {
-    let attached: i64 = attachments::table
-        .filter(attachments::sha256.eq(sha))
-        .count()
-        .get_result(conn)?;
-    if attached > 0 {
-        return Ok(true);
-    }
-    let pattern = format!("%{sha}%");
-    let in_answers: i64 = dossiers::table
-        .filter(
-            dossiers::answers
-                .like(&pattern)
-                .or(dossiers::pending_answers.like(&pattern)),
-        )
-        .count()
-        .get_result(conn)?;
-    Ok(in_answers > 0)
+    // The same check as the upload collector: indexed `file_refs` and attachments first, the answers text
+    // only for what they do not name.
+    Ok(!crate::files::referenced(conn, &[sha.to_owned()])?.is_empty())
 }
 
 /// The purge log, most recent first.

@@ -262,6 +262,7 @@ pub fn create_draft(conn: &mut AnyConnection, draft: &NewDraft) -> Result<Dossie
             &Value::Null,
             true,
         )?;
+        crate::files::refresh_refs(conn, &id)?;
         find(conn, &id)?.ok_or(DossierError::NotFound)
     })
 }
@@ -308,38 +309,42 @@ pub fn save_answers(
     current_step: Option<&str>,
     applicant_name: &str,
 ) -> Result<Dossier> {
-    let d = find(conn, id)?
-        .filter(|d| d.owner_id == owner_id)
-        .ok_or(DossierError::NotFound)?;
-    let t = now();
-    let target = dossiers::table
-        .filter(dossiers::id.eq(id))
-        .filter(dossiers::lock_version.eq(d.lock_version));
-    let updated = match d.state {
-        State::Brouillon => diesel::update(target)
-            .set((
-                dossiers::answers.eq(answers.to_string()),
-                dossiers::current_step.eq(current_step),
-                dossiers::applicant_name.eq(applicant_name),
-                dossiers::search_key.eq(search_key(applicant_name, None)),
-                dossiers::lock_version.eq(d.lock_version + 1),
-                dossiers::updated_at.eq(t),
-            ))
-            .execute(conn)?,
-        State::Depose => diesel::update(target)
-            .set((
-                dossiers::pending_answers.eq(Some(answers.to_string())),
-                dossiers::current_step.eq(current_step),
-                dossiers::lock_version.eq(d.lock_version + 1),
-                dossiers::updated_at.eq(t),
-            ))
-            .execute(conn)?,
-        other => return Err(TransitionError::NotAllowedInState(other).into()),
-    };
-    if updated == 0 {
-        return Err(DossierError::Conflict);
-    }
-    find(conn, id)?.ok_or(DossierError::NotFound)
+    // One transaction: the answers and the file references they imply change together.
+    guichet_db::write_transaction(conn, |conn| {
+        let d = find(conn, id)?
+            .filter(|d| d.owner_id == owner_id)
+            .ok_or(DossierError::NotFound)?;
+        let t = now();
+        let target = dossiers::table
+            .filter(dossiers::id.eq(id))
+            .filter(dossiers::lock_version.eq(d.lock_version));
+        let updated = match d.state {
+            State::Brouillon => diesel::update(target)
+                .set((
+                    dossiers::answers.eq(answers.to_string()),
+                    dossiers::current_step.eq(current_step),
+                    dossiers::applicant_name.eq(applicant_name),
+                    dossiers::search_key.eq(search_key(applicant_name, None)),
+                    dossiers::lock_version.eq(d.lock_version + 1),
+                    dossiers::updated_at.eq(t),
+                ))
+                .execute(conn)?,
+            State::Depose => diesel::update(target)
+                .set((
+                    dossiers::pending_answers.eq(Some(answers.to_string())),
+                    dossiers::current_step.eq(current_step),
+                    dossiers::lock_version.eq(d.lock_version + 1),
+                    dossiers::updated_at.eq(t),
+                ))
+                .execute(conn)?,
+            other => return Err(TransitionError::NotAllowedInState(other).into()),
+        };
+        if updated == 0 {
+            return Err(DossierError::Conflict);
+        }
+        crate::files::refresh_refs(conn, id)?;
+        find(conn, id)?.ok_or(DossierError::NotFound)
+    })
 }
 
 /// Deletes a draft (the only thing a user action deletes).
@@ -442,6 +447,7 @@ fn try_deposit(conn: &mut AnyConnection, id: &str, owner_id: &str, input: &Depos
             email.body_text = email.body_text.replace("{number}", &number.to_string());
             outbox::enqueue(conn, &email)?;
         }
+        crate::files::refresh_refs(conn, id)?;
         find(conn, id)?.ok_or(DossierError::NotFound)
     })
 }
@@ -651,6 +657,7 @@ pub fn rebase_draft(
             &serde_json::json!({ "from": d.form_version_id, "to": new_version_id, "recheck": recheck }),
             true,
         )?;
+        crate::files::refresh_refs(conn, id)?;
         find(conn, id)?.ok_or(DossierError::NotFound)
     })
 }

@@ -78,7 +78,19 @@ impl Application {
             tokio::task::spawn_blocking(move || Procedures::load(&forms_dir, variants, &mut *pool.get()?))
                 .await??
         };
-        let files = FileStore::new(&settings.config.data_dir)?;
+        let clamd = settings
+            .config
+            .clamd
+            .as_deref()
+            .and_then(crate::uploads::Clamd::parse);
+        match &clamd {
+            Some(c) => tracing::info!(clamd = ?c, "Uploads are scanned by clamd"),
+            None => tracing::warn!(
+                "GUICHET_CLAMD is not set: uploaded files are NOT scanned for viruses. Set it to clamd's address \
+                 (tcp://127.0.0.1:3310 or unix:/run/clamav/clamd.ctl) in production"
+            ),
+        }
+        let files = FileStore::new(&settings.config.data_dir, clamd)?;
         let mailer = match &settings.config.smtp_url {
             Some(url) => Mailer::smtp(url.expose_secret(), &settings.config.mail_from)?,
             None => Mailer::files(settings.outbox_dir(), &settings.config.mail_from)?,
@@ -112,6 +124,7 @@ impl Application {
             delivery,
         };
 
+        crate::uploads::spawn_collector(state.pool.clone(), state.files.clone());
         let data = web::Data::new(state.clone());
         let hsts = state.settings.secure_cookies;
         let workers = state.settings.config.workers;

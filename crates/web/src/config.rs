@@ -52,7 +52,7 @@ pub struct Config {
     pub departement_code: Option<String>,
     /// Upper bound of the files of one request, in MB (each file field also has its own bound).
     pub max_upload_mb: u64,
-    /// Upper bound of all the files of one dossier, in MB.
+    /// Upper bound of all the files of one dossier (form files and message attachments), in MB.
     pub max_dossier_upload_mb: u64,
     /// Addresses of the reverse proxies in front of the platform (`127.0.0.1,::1` behind a local nginx):
     /// only from them is `X-Forwarded-For` believed, for logs and login throttling.
@@ -72,6 +72,14 @@ pub struct Config {
     /// PostgreSQL: a connection whose peer stops answering is dropped after about this long, in seconds
     /// (TCP keepalives and `tcp_user_timeout`).
     pub db_keepalive_secs: u64,
+    /// Files one message may carry.
+    pub max_message_files: usize,
+    /// clamd's address, `tcp://127.0.0.1:3310` or `unix:/run/clamav/clamd.ctl`: every upload is scanned
+    /// (INSTREAM) before it is stored. Unset: no scanning, and a warning at start.
+    pub clamd: Option<String>,
+    /// What happens to uploads while clamd cannot be reached: only `refuse` (the file is refused with a
+    /// French message, the rest of the form is kept) is implemented.
+    pub clamd_unavailable: String,
 }
 
 /// A list of addresses, as TOML array or as the comma-separated text of an environment variable.
@@ -122,6 +130,9 @@ impl Default for Config {
             db_connect_timeout_secs: 5,
             db_statement_timeout_secs: 10,
             db_keepalive_secs: 30,
+            max_message_files: 5,
+            clamd: None,
+            clamd_unavailable: "refuse".into(),
         }
     }
 }
@@ -134,6 +145,10 @@ pub enum ConfigError {
     DataDir(PathBuf, std::io::Error),
     #[error("GUICHET_SESSION_SECRET must be at least 32 characters")]
     WeakSecret,
+    #[error("GUICHET_CLAMD must be tcp://host:port or unix:/path, not {0:?}")]
+    Clamd(String),
+    #[error("GUICHET_CLAMD_UNAVAILABLE: only `refuse` is supported, not {0:?}")]
+    ClamdUnavailable(String),
 }
 
 impl Config {
@@ -162,6 +177,14 @@ impl Config {
             .unwrap_or_else(|| format!("http://{}", self.bind))
             .trim_end_matches('/')
             .to_owned();
+        if let Some(c) = &self.clamd
+            && crate::uploads::Clamd::parse(c).is_none()
+        {
+            return Err(ConfigError::Clamd(c.clone()));
+        }
+        if self.clamd_unavailable != "refuse" {
+            return Err(ConfigError::ClamdUnavailable(self.clamd_unavailable.clone()));
+        }
         let session_secret = match self.session_secret.clone() {
             Some(s) if s.expose_secret().len() >= 32 => s,
             Some(_) => return Err(ConfigError::WeakSecret),

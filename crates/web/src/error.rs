@@ -25,6 +25,9 @@ pub enum WebError {
     TooManyRequests,
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A body past one of our bounds (parts, text bytes).
+    #[error("request too large")]
+    TooLarge,
     /// The action is not possible now (a state rule); the message says why, in French.
     #[error("refused: {0}")]
     Refused(String),
@@ -92,6 +95,10 @@ impl WebError {
                 "Demande incorrecte",
                 "La demande envoyée est incorrecte. Revenez à la page précédente et réessayez.",
             ),
+            WebError::TooLarge => (
+                "Envoi trop volumineux",
+                "Ce formulaire contient trop de données pour être traité. Revenez à la page précédente et envoyez moins de texte ou moins de fichiers à la fois : vos réponses déjà enregistrées sont conservées.",
+            ),
             WebError::LoginRequired { .. } => ("Connexion nécessaire", "Connectez-vous pour continuer."),
             WebError::Refused(_) => ("Action impossible", ""),
             WebError::Denied(_) => ("Accès refusé", ""),
@@ -119,6 +126,7 @@ impl ResponseError for WebError {
             WebError::LoginRequired { .. } => StatusCode::SEE_OTHER,
             WebError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::Refused(_) | WebError::Conflict => StatusCode::CONFLICT,
             WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -130,6 +138,9 @@ impl ResponseError for WebError {
             WebError::Internal(cause) => tracing::error!(error = %cause, "Request failed"),
             WebError::Unavailable(cause) => tracing::warn!(error = %cause, "Database unavailable"),
             WebError::Csrf => tracing::warn!("CSRF check failed"),
+            // The client's doing (an aborted upload, a broken body): not a failure of ours.
+            WebError::BadRequest(cause) => tracing::info!(error = %cause, "Client error"),
+            WebError::TooLarge => tracing::warn!("Request body past its bounds"),
             _ => {}
         }
         if let WebError::LoginRequired { next } = self {
@@ -153,6 +164,14 @@ impl ResponseError for WebError {
         let mut response = HttpResponse::build(self.status_code());
         if let WebError::Unavailable(_) = self {
             response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
+        }
+        if matches!(
+            self,
+            WebError::Csrf | WebError::TooLarge | WebError::BadRequest(_)
+        ) {
+            // The body may be left unread (refused before it was read, or broken): close the connection
+            // rather than let the rest of it be read, or parsed as a next request.
+            response.force_close();
         }
         response.content_type(ContentType::html()).body(html)
     }

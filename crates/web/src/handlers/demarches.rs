@@ -383,13 +383,16 @@ fn attach_files(
     sub: &Submission,
     answers: &mut Answers,
     max_dossier_bytes: u64,
+    attached_bytes: u64,
 ) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    // One dossier's files are bounded as a whole, not only file by file.
-    let mut total: u64 = crate::documents::files_of(&Value::Object(answers.clone()))
-        .iter()
-        .map(|f| f.size)
-        .sum();
+    // One dossier's files are bounded as a whole (form files and message attachments), not only file
+    // by file.
+    let mut total: u64 = attached_bytes
+        + crate::documents::files_of(&Value::Object(answers.clone()))
+            .iter()
+            .map(|f| f.size)
+            .sum::<u64>();
     for r in &sub.files {
         if let Received::Stored(s) = r
             && total + s.size > max_dossier_bytes
@@ -476,14 +479,17 @@ pub async fn submit_step(
         def.field(name)
             .map(|f| (u64::from(f.max_size_mb.unwrap_or(10)), f.accept.clone()))
     };
-    let sub = read_submission(&req, payload, &state, &rules).await?;
+    let sub = read_submission(&req, payload, &state, &rules, usize::MAX).await?;
     let mut answers = draft.answers.clone();
+    // Message attachments share the dossier's quota with the form's files.
+    let attached = super::messages::attachment_bytes(&state, &id).await?;
     let mut upload_errors = attach_files(
         &def,
         &step,
         &sub,
         &mut answers,
         state.settings.config.max_dossier_upload_mb * 1024 * 1024,
+        attached,
     );
 
     // Group and file buttons act on the page and show it again; only "Continuer" moves on.
@@ -977,7 +983,7 @@ pub async fn send_message(
             "Envoyez d’abord votre demande : vous pourrez ensuite écrire au service.".into(),
         ));
     }
-    let (body, files) = match super::messages::read(&req, payload, &state).await? {
+    let (body, files) = match super::messages::read(&req, payload, &state, &d.id).await? {
         super::messages::Incoming::Ok { body, files } => (body, files),
         super::messages::Incoming::Refused { errors, body } => {
             return render_own(

@@ -933,7 +933,7 @@ pub async fn send_message(
     payload: web::Payload,
 ) -> WebResult<HttpResponse> {
     let l = load(&state, u, &path).await?;
-    let (body, files) = match super::messages::read(&req, payload, &state).await? {
+    let (body, files) = match super::messages::read(&req, payload, &state, &l.dossier.id).await? {
         super::messages::Incoming::Ok { body, files } => (body, files),
         super::messages::Incoming::Refused { errors, body } => {
             let submitted = [("message".to_owned(), body)].into_iter().collect();

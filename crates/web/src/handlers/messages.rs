@@ -49,15 +49,62 @@ pub enum Incoming {
     },
 }
 
-/// Reads a message form (both sides use the same one).
+/// Bytes of the files already attached to a dossier's messages.
+pub async fn attachment_bytes(
+    state: &crate::app::AppState,
+    dossier_id: &str,
+) -> crate::error::WebResult<u64> {
+    let id = dossier_id.to_owned();
+    let files = state
+        .pool
+        .run(move |c| {
+            guichet_dossiers::instruction::attachments_of(c, &id).map_err(crate::error::WebError::from)
+        })
+        .await?;
+    Ok(files
+        .iter()
+        .map(|a| u64::try_from(a.size_bytes).unwrap_or(0))
+        .sum())
+}
+
+/// Bytes a dossier's files take: its form files (answers and pending answers) and its attachments.
+async fn dossier_bytes(state: &crate::app::AppState, dossier_id: &str) -> crate::error::WebResult<u64> {
+    let id = dossier_id.to_owned();
+    let d = state
+        .pool
+        .run(move |c| guichet_dossiers::store::find(c, &id).map_err(crate::error::WebError::from))
+        .await?
+        .ok_or(crate::error::WebError::NotFound)?;
+    let form: u64 = std::iter::once(&d.answers)
+        .chain(d.pending_answers.as_ref())
+        .flat_map(crate::documents::files_of)
+        .map(|f| f.size)
+        .sum();
+    Ok(form + attachment_bytes(state, dossier_id).await?)
+}
+
+/// Reads a message form (both sides use the same one) for a dossier: at most `max_message_files` files,
+/// and within the dossier's quota together with its other files.
 pub async fn read(
     req: &actix_web::HttpRequest,
     payload: actix_web::web::Payload,
     state: &crate::app::AppState,
+    dossier_id: &str,
 ) -> crate::error::WebResult<Incoming> {
-    let sub = crate::submission::read_submission(req, payload, state, &file_rule).await?;
+    let max_files = state.settings.config.max_message_files;
+    let sub = crate::submission::read_submission(req, payload, state, &file_rule, max_files).await?;
     let body: String = sub.get("message").trim().chars().take(5000).collect();
-    let (files, refused) = attachments(&sub);
+    let (files, mut refused) = attachments(&sub);
+    let quota = state.settings.config.max_dossier_upload_mb * 1024 * 1024;
+    let used = dossier_bytes(state, dossier_id).await?;
+    let sent: u64 = files.iter().map(|f| u64::try_from(f.size).unwrap_or(0)).sum();
+    if !files.is_empty() && used + sent > quota {
+        // The stored bytes stay unreferenced: the file collector removes them.
+        refused.push(format!(
+            "Vos documents n’ont pas été envoyés : les documents de ce dossier dépasseraient {} Mo au total. Envoyez des fichiers plus légers ou moins nombreux",
+            quota / (1024 * 1024)
+        ));
+    }
     if refused.is_empty() && (!body.is_empty() || !files.is_empty()) {
         return Ok(Incoming::Ok { body, files });
     }

@@ -1,0 +1,498 @@
+//! Uploads: the CSRF token first and checked before anything is stored, bounded bodies (413), the file
+//! collector, temp files, a failing store, client aborts, and clamd on every upload.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use guichet_db::Backend;
+use guichet_test_support::{Clamd, EICAR, TestApp, csrf_token, on_both_backends};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+const PASSWORD: &str = "une phrase de passe solide";
+
+fn pdf(tag: &str) -> Vec<u8> {
+    format!("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n% {tag}\n%%EOF\n").into_bytes()
+}
+
+/// A multipart body with a Content-Length, as browsers send forms (reqwest's own multipart is chunked).
+#[derive(Default)]
+struct Form(Vec<u8>);
+
+struct Part(Vec<u8>, String);
+
+fn pdf_part(bytes: Vec<u8>, name: &str) -> Part {
+    Part(bytes, name.to_owned())
+}
+
+impl Form {
+    fn new() -> Form {
+        Form::default()
+    }
+    fn text(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Form {
+        self.0.extend_from_slice(
+            format!(
+                "--XbX\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n{}\r\n",
+                name.as_ref(),
+                value.as_ref()
+            )
+            .as_bytes(),
+        );
+        self
+    }
+    fn part(mut self, name: &str, part: Part) -> Form {
+        self.0.extend_from_slice(
+            format!(
+                "--XbX\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{}\"\r\nContent-Type: application/pdf\r\n\r\n",
+                part.1
+            )
+            .as_bytes(),
+        );
+        self.0.extend_from_slice(&part.0);
+        self.0.extend_from_slice(b"\r\n");
+        self
+    }
+    fn body(mut self) -> Vec<u8> {
+        self.0.extend_from_slice(b"--XbX--\r\n");
+        self.0
+    }
+}
+
+/// Stored files (not temp files) under the store.
+fn stored_files(app: &TestApp) -> Vec<PathBuf> {
+    let root = app.data_dir.path().join("fichiers");
+    let mut out = Vec::new();
+    for d in std::fs::read_dir(&root).unwrap().flatten() {
+        if d.file_name() == "tmp" || !d.path().is_dir() {
+            continue;
+        }
+        out.extend(std::fs::read_dir(d.path()).unwrap().flatten().map(|f| f.path()));
+    }
+    out
+}
+
+fn temp_files(app: &TestApp) -> usize {
+    std::fs::read_dir(app.data_dir.path().join("fichiers").join("tmp"))
+        .map(|r| r.count())
+        .unwrap_or(0)
+}
+
+fn sha(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+fn is_stored(app: &TestApp, bytes: &[u8]) -> bool {
+    let s = sha(bytes);
+    app.data_dir
+        .path()
+        .join("fichiers")
+        .join(&s[..2])
+        .join(&s)
+        .exists()
+}
+
+/// A usager with a deposited APA dossier (messages need one), logged in.
+async fn usager_with_dossier(app: &TestApp, email: &str) -> String {
+    app.create_user(email, PASSWORD, guichet_types::Role::Usager, &[])
+        .await;
+    let answers: Value = serde_json::from_str(include_str!(
+        "../../crates/forms/tests/fixtures/apa_complete.json"
+    ))
+    .unwrap();
+    let (id, _) = app.deposit(email, "apa", answers).await;
+    assert_eq!(app.login(email, PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    id
+}
+
+async fn token_of(app: &TestApp, page: &str) -> String {
+    csrf_token(&app.get_html(page).await).unwrap()
+}
+
+async fn post(app: &TestApp, path: &str, form: Form) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .header("content-type", "multipart/form-data; boundary=XbX")
+        .body(form.body())
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn a_token_not_first_is_refused_before_any_file_is_stored(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let id = usager_with_dossier(&app, "premier@exemple.fr").await;
+    let page = format!("/dossiers/{id}");
+    let before = stored_files(&app).len();
+    let token = token_of(&app, &page).await;
+    let file = pdf("token-after");
+    // The right token, but after the file.
+
+    let form = Form::new()
+        .text("message", "bonjour")
+        .part("piece_jointe", pdf_part(file.clone(), "a.pdf"))
+        .text("csrf_token", token.clone());
+    let r = post(&app, &format!("{page}/messages"), form).await;
+
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // No token at all.
+    let form = Form::new().part("piece_jointe", pdf_part(file.clone(), "a.pdf"));
+    let r = post(&app, &format!("{page}/messages"), form).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        stored_files(&app).len(),
+        before,
+        "a refused request stores nothing"
+    );
+    assert!(!is_stored(&app, &file));
+    assert_eq!(temp_files(&app), 0);
+    // The same with the token first goes through.
+    let form = Form::new()
+        .text("csrf_token", token)
+        .text("message", "bonjour")
+        .part("piece_jointe", pdf_part(file.clone(), "a.pdf"));
+    let r = post(&app, &format!("{page}/messages"), form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(is_stored(&app, &file));
+}
+
+async fn too_many_parts_or_text_bytes_are_413(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let id = usager_with_dossier(&app, "gros@exemple.fr").await;
+    let page = format!("/dossiers/{id}");
+    let token = token_of(&app, &page).await;
+    let mut form = Form::new().text("csrf_token", token.clone());
+    for i in 0..1000 {
+        form = form.text(format!("f{i}"), "a");
+    }
+    let r = post(&app, &format!("{page}/messages"), form).await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.text().await.unwrap().contains("Envoi trop volumineux"));
+    let mut form = Form::new().text("csrf_token", token);
+    for i in 0..10 {
+        form = form.text(format!("f{i}"), "a".repeat(60_000));
+    }
+    let r = post(&app, &format!("{page}/messages"), form).await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+async fn attachments_are_bounded_in_number_and_count_in_the_quota(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |c| c.max_dossier_upload_mb = 3).await else {
+        return;
+    };
+    let id = usager_with_dossier(&app, "quota@exemple.fr").await;
+    let page = format!("/dossiers/{id}");
+    // Six files on one message: the sixth is refused, unread.
+    let mut form = Form::new()
+        .text("csrf_token", token_of(&app, &page).await)
+        .text("message", "six");
+    for i in 0..6 {
+        form = form.part(
+            "piece_jointe",
+            pdf_part(pdf(&format!("six-{i}")), &format!("{i}.pdf")),
+        );
+    }
+    let r = post(&app, &format!("{page}/messages"), form).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("au plus 5 fichiers"));
+    assert!(
+        !is_stored(&app, &pdf("six-5")),
+        "the file past the bound is not stored"
+    );
+    // The dossier's form files take 1.7 MB: 900 kB more fit, 900 kB again would pass its 3 MB.
+    let big = |tag: &str| {
+        let mut b = pdf(tag);
+        b.extend(std::iter::repeat_n(b'x', 900_000));
+        b
+    };
+    let form = Form::new()
+        .text("csrf_token", token_of(&app, &page).await)
+        .part("piece_jointe", pdf_part(big("one"), "one.pdf"));
+    assert_eq!(
+        post(&app, &format!("{page}/messages"), form).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let form = Form::new()
+        .text("csrf_token", token_of(&app, &page).await)
+        .part("piece_jointe", pdf_part(big("two"), "two.pdf"));
+    let r = post(&app, &format!("{page}/messages"), form).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("dépasseraient 3 Mo"));
+    // The refused files go at the next collection; the sent one stays.
+    guichet_web::uploads::collect_garbage(&app.pool, &app.state.files, Duration::ZERO)
+        .await
+        .unwrap();
+    assert!(is_stored(&app, &big("one")));
+    assert!(!is_stored(&app, &big("two")));
+    assert!(!is_stored(&app, &pdf("six-0")));
+}
+
+/// Stores a file directly through a draft's documents step; returns the draft id.
+async fn draft_with_file(app: &TestApp, bytes: &[u8], name: &str) -> String {
+    let r = app
+        .post_form("/demarches/apa", "/demarches/apa/commencer", &[])
+        .await;
+    let first = r.headers()["location"].to_str().unwrap().to_owned();
+    let dossier = first.split('/').nth(2).unwrap().to_owned();
+    let path = format!("/dossiers/{dossier}/etapes/pieces");
+    let form = Form::new()
+        .text("csrf_token", token_of(app, &path).await)
+        .text("action", "televerser:piece_identite")
+        .part("piece_identite", pdf_part(bytes.to_vec(), name));
+    let r = post(app, &path, form).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    dossier
+}
+
+async fn the_collector_removes_only_unreferenced_files(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("gc@exemple.fr", PASSWORD, guichet_types::Role::Usager, &[])
+        .await;
+    app.login("gc@exemple.fr", PASSWORD).await;
+    let shared = pdf("shared");
+    let removed = pdf("removed");
+    let a = draft_with_file(&app, &shared, "commun.pdf").await;
+    let _b = draft_with_file(&app, &shared, "commun.pdf").await;
+    let c = draft_with_file(&app, &removed, "erreur.pdf").await;
+    assert!(is_stored(&app, &shared) && is_stored(&app, &removed));
+    // « Supprimer » on both: `shared` is still named by draft b, `removed` by nothing.
+    for (d, bytes) in [(&a, &shared), (&c, &removed)] {
+        let path = format!("/dossiers/{d}/etapes/pieces");
+        let form = Form::new()
+            .text("csrf_token", token_of(&app, &path).await)
+            .text("action", format!("supprimer:piece_identite:{}", sha(bytes)));
+        assert_eq!(post(&app, &path, form).await.status(), StatusCode::OK);
+    }
+    let before = stored_files(&app).len();
+    // Within the grace period nothing goes.
+    let n = guichet_web::uploads::collect_garbage(&app.pool, &app.state.files, Duration::from_secs(3600))
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    let n = guichet_web::uploads::collect_garbage(&app.pool, &app.state.files, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(stored_files(&app).len(), before - 1);
+    assert!(is_stored(&app, &shared), "a file another dossier names is kept");
+    assert!(!is_stored(&app, &removed), "a removed document is deleted");
+}
+
+async fn a_failing_store_keeps_the_typed_answers(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("panne@exemple.fr", PASSWORD, guichet_types::Role::Usager, &[])
+        .await;
+    app.login("panne@exemple.fr", PASSWORD).await;
+    let r = app
+        .post_form("/demarches/pch", "/demarches/pch/commencer", &[])
+        .await;
+    let first = r.headers()["location"].to_str().unwrap().to_owned();
+    let dossier = first.split('/').nth(2).unwrap().to_owned();
+    let elements = format!("/dossiers/{dossier}/etapes/elements");
+    let r = app
+        .post_form(
+            &elements,
+            &elements,
+            &[("elements", "logement"), ("action", "continuer")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    let path = format!("/dossiers/{dossier}/etapes/logement");
+    let token = token_of(&app, &path).await;
+    // Root ignores permission bits, so a read-only directory would not fail here: replace the store's
+    // temp directory by a plain file. Creating a file "inside" it fails with ENOTDIR, for root too.
+    let tmp = app.data_dir.path().join("fichiers").join("tmp");
+    std::fs::remove_dir_all(&tmp).unwrap();
+    std::fs::write(&tmp, b"not a directory").unwrap();
+    let form = Form::new()
+        .text("csrf_token", token)
+        .text("action", "televerser:devis_logement")
+        .text("logement_travaux", "Élargir la porte de la salle de bains")
+        .part("devis_logement", pdf_part(pdf("devis"), "devis.pdf"));
+    let r = post(&app, &path, form).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("« devis.pdf » n’a pas pu être enregistré")
+            && page.contains("autres réponses de cette page sont enregistrées"),
+        "{page}"
+    );
+    std::fs::remove_file(&tmp).unwrap();
+    std::fs::create_dir(&tmp).unwrap();
+    let d = app
+        .pool
+        .run(move |c| guichet_dossiers::store::find(c, &dossier))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        d.answers["logement_travaux"], "Élargir la porte de la salle de bains",
+        "the typed answer is saved: {}",
+        d.answers
+    );
+    assert!(
+        d.answers
+            .get("devis_logement")
+            .is_none_or(|v| v == &serde_json::json!([]))
+    );
+}
+
+async fn a_dropped_upload_leaves_no_temp_file_and_is_a_client_error(backend: Backend) {
+    use tokio::io::AsyncWriteExt;
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let id = usager_with_dossier(&app, "coupe@exemple.fr").await;
+    let page = format!("/dossiers/{id}");
+    let cookies = {
+        let url: reqwest::Url = app.url("/").parse().unwrap();
+        use reqwest::cookie::CookieStore;
+        // The client's jar is private: sign in again on a jar we can read.
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let html = client
+            .get(app.url("/connexion"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let t = csrf_token(&html).unwrap();
+        client
+            .post(app.url("/connexion"))
+            .form(&[
+                ("csrf_token", t.as_str()),
+                ("email", "coupe@exemple.fr"),
+                ("mot_de_passe", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let html = client
+            .get(app.url(&page))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let t = csrf_token(&html).unwrap();
+        (jar.cookies(&url).unwrap().to_str().unwrap().to_owned(), t)
+    };
+    let (cookie, token) = cookies;
+    let head = format!(
+        "--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
+         --b\r\nContent-Disposition: form-data; name=\"piece_jointe\"; filename=\"gros.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n%PDF-1.4\n"
+    );
+    let send = |declared: usize, body: Vec<u8>, close: bool| {
+        let (addr, path, cookie) = (
+            app.address.trim_start_matches("http://").to_owned(),
+            format!("{page}/messages"),
+            cookie.clone(),
+        );
+        async move {
+            let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let req = format!(
+                "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n\
+                 Content-Type: multipart/form-data; boundary=b\r\nContent-Length: {declared}\r\n\r\n"
+            );
+            s.write_all(req.as_bytes()).await.unwrap();
+            s.write_all(&body).await.unwrap();
+            if close {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                drop(s);
+                return String::new();
+            }
+            s.shutdown().await.unwrap();
+            let mut out = Vec::new();
+            use tokio::io::AsyncReadExt;
+            let _ = s.read_to_end(&mut out).await;
+            String::from_utf8_lossy(&out).into_owned()
+        }
+    };
+    // Half of a 2 MB body, then the connection is dropped.
+    let mut body = head.clone().into_bytes();
+    body.extend(std::iter::repeat_n(b'x', 1_000_000));
+    send(2_000_000 + head.len(), body.clone(), true).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(temp_files(&app), 0, "the dropped upload's temp file is removed");
+    // A body that ends before its closing boundary: the client's fault, 400 (not 500).
+    let answer = send(body.len(), body, false).await;
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert_eq!(temp_files(&app), 0);
+}
+
+async fn uploads_are_scanned_by_clamd(backend: Backend) {
+    let Some(mut clamd) = Clamd::start() else { return };
+    let url = clamd.url();
+    let Some(app) = TestApp::spawn_with(backend, |c| c.clamd = Some(url)).await else {
+        return;
+    };
+    let id = usager_with_dossier(&app, "virus@exemple.fr").await;
+    let page = format!("/dossiers/{id}");
+    let mut infected = b"%PDF-1.4\n".to_vec();
+    infected.extend_from_slice(EICAR);
+    infected.extend_from_slice(b"\n%%EOF\n");
+    let form = Form::new()
+        .text("csrf_token", token_of(&app, &page).await)
+        .text("message", "voici")
+        .part("piece_jointe", pdf_part(infected.clone(), "facture.pdf"));
+    let r = post(&app, &format!("{page}/messages"), form).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Le fichier « facture.pdf » contient un virus : il n’a pas été enregistré"),
+        "{html}"
+    );
+    assert!(!is_stored(&app, &infected));
+    assert_eq!(temp_files(&app), 0);
+    // A clean PDF goes through.
+    let clean = pdf("sain");
+    let form = Form::new()
+        .text("csrf_token", token_of(&app, &page).await)
+        .part("piece_jointe", pdf_part(clean.clone(), "sain.pdf"));
+    assert_eq!(
+        post(&app, &format!("{page}/messages"), form).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(is_stored(&app, &clean));
+    // clamd down: refused with a message, nothing stored.
+    clamd.stop();
+    let other = pdf("pendant-la-panne");
+    let form = Form::new()
+        .text("csrf_token", token_of(&app, &page).await)
+        .part("piece_jointe", pdf_part(other.clone(), "autre.pdf"));
+    let r = post(&app, &format!("{page}/messages"), form).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("l’analyse antivirus des documents est momentanément indisponible")
+    );
+    assert!(!is_stored(&app, &other));
+}
+
+on_both_backends!(
+    a_token_not_first_is_refused_before_any_file_is_stored,
+    too_many_parts_or_text_bytes_are_413,
+    attachments_are_bounded_in_number_and_count_in_the_quota,
+    the_collector_removes_only_unreferenced_files,
+    a_failing_store_keeps_the_typed_answers,
+    a_dropped_upload_leaves_no_temp_file_and_is_a_client_error,
+    uploads_are_scanned_by_clamd
+);
