@@ -933,31 +933,7 @@ fn export_bench(server: &Server, admin: &mut Client) -> Result<()> {
     let hwm_before = server.hwm_mb();
     let rss_before = server.rss_mb();
     // The server's resident memory sampled every 20 ms during the export.
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let sampler = {
-        let stop = stop.clone();
-        let pid = server.child.id();
-        std::thread::spawn(move || {
-            let mut peak = 0.0f64;
-            let mut samples = Vec::new();
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                let kb = std::fs::read_to_string(format!("/proc/{pid}/status"))
-                    .ok()
-                    .and_then(|s| {
-                        s.lines().find_map(|l| {
-                            l.strip_prefix("VmRSS:")
-                                .map(|r| r.trim().trim_end_matches(" kB").trim().to_owned())
-                        })
-                    })
-                    .and_then(|v| v.parse::<f64>().ok())
-                    .unwrap_or(0.0);
-                peak = peak.max(kb / 1024.0);
-                samples.push(kb / 1024.0);
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            (peak, samples)
-        })
-    };
+    let sampler = RssSampler::start(server.child.id());
     let t = Instant::now();
     let mut rows = 0usize;
     let mut bytes = 0usize;
@@ -975,8 +951,8 @@ fn export_bench(server: &Server, admin: &mut Client) -> Result<()> {
         bytes += r.body.len();
     }
     let export = t.elapsed();
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let (peak, samples) = sampler.join().unwrap_or_default();
+    let samples = sampler.stop();
+    let peak = samples.iter().copied().fold(0.0, f64::max);
     let quarter = |q: usize| samples.get(samples.len() * q / 4).copied().unwrap_or(0.0);
     println!(
         "Server VmRSS during the export: before {rss_before:.1} MB, peak {peak:.1} MB; at 25/50/75 % of the time {:.1} / {:.1} / {:.1} MB ({} samples)",
@@ -1300,33 +1276,10 @@ fn upload_memory(args: &BenchArgs, forms_dir: &Path) -> Result<()> {
     ] {
         std::thread::sleep(Duration::from_millis(300));
         let before = server.rss_mb();
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let pid = server.child.id();
-        let sampler = {
-            let stop = stop.clone();
-            std::thread::spawn(move || {
-                let mut peak: f64 = 0.0;
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    let kb = std::fs::read_to_string(format!("/proc/{pid}/status"))
-                        .ok()
-                        .and_then(|s| {
-                            s.lines().find_map(|l| {
-                                l.strip_prefix("VmRSS:")
-                                    .map(|v| v.trim().trim_end_matches(" kB").trim().to_owned())
-                            })
-                        })
-                        .and_then(|v| v.parse::<f64>().ok())
-                        .unwrap_or(0.0);
-                    peak = peak.max(kb / 1024.0);
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-                peak
-            })
-        };
+        let sampler = RssSampler::start(server.child.id());
         let status = send_hostile(&c, &path, tok, parts)?;
         std::thread::sleep(Duration::from_millis(500));
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        let peak = sampler.join().map_err(|_| anyhow!("échantillonneur arrêté"))?;
+        let peak = sampler.stop().into_iter().fold(0.0, f64::max);
         let after = server.rss_mb();
         println!(
             "| {label} | {} | {before:.0} MB | {:.0} MB | {after:.0} MB |",
@@ -1340,4 +1293,42 @@ fn upload_memory(args: &BenchArgs, forms_dir: &Path) -> Result<()> {
     }
     println!("(server {}; VmHWM {:.0} MB)", server.name, server.hwm_mb());
     Ok(())
+}
+
+/// A process's resident memory (VmRSS, MB) sampled every 20 ms on a thread of its own until stopped.
+struct RssSampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<Vec<f64>>,
+}
+
+impl RssSampler {
+    fn start(pid: u32) -> RssSampler {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut samples = Vec::new();
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                let kb = std::fs::read_to_string(format!("/proc/{pid}/status"))
+                    .ok()
+                    .and_then(|s| {
+                        s.lines().find_map(|l| {
+                            l.strip_prefix("VmRSS:")
+                                .map(|r| r.trim().trim_end_matches(" kB").trim().to_owned())
+                        })
+                    })
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .unwrap_or(0.0);
+                samples.push(kb / 1024.0);
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            samples
+        });
+        RssSampler { stop, thread }
+    }
+
+    /// Every sample taken, in order.
+    fn stop(self) -> Vec<f64> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().unwrap_or_default()
+    }
 }

@@ -51,6 +51,17 @@ async fn login(app: &TestApp, seed: &str, token: &str, prefix: &str) -> reqwest:
         .unwrap()
 }
 
+/// Posts the logout form with these cookies and this token.
+async fn logout(app: &TestApp, cookies: &str, token: &str) -> reqwest::Response {
+    bare()
+        .post(app.url("/deconnexion"))
+        .header("cookie", cookies)
+        .form(&[("csrf_token", token)])
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn the_csrf_token_belongs_to_one_login_and_is_rotated(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
@@ -75,37 +86,23 @@ async fn the_csrf_token_belongs_to_one_login_and_is_rotated(backend: Backend) {
 
     // Another visitor's cookie-and-token pair, planted in A's browser, does not work for A's session.
     let (planted_seed, planted_token) = visitor(&app, "guichet_csrf").await;
-    let r = bare()
-        .post(app.url("/deconnexion"))
-        .header(
-            "cookie",
-            format!("guichet_session={session}; guichet_csrf={planted_seed}"),
-        )
-        .form(&[("csrf_token", planted_token.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = logout(
+        &app,
+        &format!("guichet_session={session}; guichet_csrf={planted_seed}"),
+        planted_token.as_str(),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // Nor does the pre-login token after login.
-    let r = bare()
-        .post(app.url("/deconnexion"))
-        .header(
-            "cookie",
-            format!("guichet_session={session}; guichet_csrf={seed0}"),
-        )
-        .form(&[("csrf_token", token0.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = logout(
+        &app,
+        &format!("guichet_session={session}; guichet_csrf={seed0}"),
+        token0.as_str(),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // A's own token does; logging out gives yet another seed.
-    let r = bare()
-        .post(app.url("/deconnexion"))
-        .header("cookie", &cookies)
-        .form(&[("csrf_token", token1.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = logout(&app, &cookies, token1.as_str()).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (seed2, _) = set_cookie(&r, "guichet_csrf").expect("a new seed at logout");
     assert!(seed2 != seed1 && seed2 != seed0);
