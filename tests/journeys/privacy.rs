@@ -381,7 +381,96 @@ async fn the_nir_is_shown_in_full_only_to_the_service(backend: Backend) {
     assert!(page.contains(FULL), "the service checks it with the CPAM");
 }
 
+/// The request of a relative the agent declared, or one made for the agent, goes to a colleague (M1).
+async fn staff_never_see_requests_for_themselves_or_a_declared_relative(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("fils@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    app.create_user("apa1@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
+    app.create_user("apa2@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
+    // The fixtures' beneficiary is « Jeanne Marie Durand ».
+    let (id, number) = app.deposit("fils@exemple.fr", "apa", fixture("apa")).await;
+    let agent = logged_in(&app, "apa1@departement.fr").await;
+    assert!(agent.get_html("/instruction").await.contains(&number));
+    let r = agent
+        .post_form("/compte", "/compte/proches", &[("nom", "Jeanne-Marie DURAND")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Typed differently, the same person: hyphen and case aside, names are compared folded.
+    let account = agent.get_html("/compte").await;
+    assert!(account.contains("Jeanne-Marie DURAND"), "{account}");
+    let r = agent
+        .post_form("/compte", "/compte/proches", &[("nom", "jeanne marie durand")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let account = agent.get_html("/compte").await;
+    assert_eq!(
+        account.matches("name=\"nom_plie\"").count(),
+        1,
+        "one person, declared twice"
+    );
+    let queue = agent.get_html("/instruction").await;
+    assert!(!queue.contains(&number), "{queue}");
+    assert!(!agent.get_html("/instruction/export.csv").await.contains(&number));
+    let r = agent.get(&format!("/instruction/dossiers/{id}")).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("un proche que vous avez déclaré")
+    );
+    let colleague = logged_in(&app, "apa2@departement.fr").await;
+    assert!(colleague.get_html("/instruction").await.contains(&number));
+    assert_eq!(
+        colleague
+            .get(&format!("/instruction/dossiers/{id}"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    // Withdrawn, the request is theirs to see again.
+    let account = agent.get_html("/compte").await;
+    let folded = hidden_value(&account, "nom_plie").unwrap();
+    let r = agent
+        .post_form("/compte", "/compte/proches/retirer", &[("nom_plie", &folded)])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(agent.get_html("/instruction").await.contains(&number));
+
+    // A request made for the agent, by someone else: an agent named like its beneficiary never opens it.
+    app.pool
+        .run(|c| {
+            use diesel::prelude::*;
+            use guichet_db::schema::users;
+            diesel::update(users::table.filter(users::email.eq("apa2@departement.fr")))
+                .set(users::display_name.eq("Jeanne Marie Durand"))
+                .execute(c)
+                .map_err(guichet_db::DbError::from)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        colleague
+            .get(&format!("/instruction/dossiers/{id}"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    // Usagers have no such list.
+    let usager = logged_in(&app, "fils@exemple.fr").await;
+    let r = usager
+        .post_form("/compte", "/compte/proches", &[("nom", "Quelqu’un")])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
 on_both_backends!(
+    staff_never_see_requests_for_themselves_or_a_declared_relative,
     health_data_outside_its_service_is_masked_refused_and_every_read_traced,
     staff_never_see_or_instruct_what_they_filed,
     an_account_that_filed_becomes_staff_only_knowingly,

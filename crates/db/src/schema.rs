@@ -217,6 +217,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Relatives a member of staff declared, whose requests a colleague instructs (migration 000070).
+    staff_relatives (user_id, folded_name) {
+        user_id -> Text,
+        folded_name -> Text,
+        label -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(dossiers -> form_versions (form_version_id));
 diesel::joinable!(dossier_events -> dossiers (dossier_id));
 diesel::joinable!(messages -> dossiers (dossier_id));
@@ -243,5 +253,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     purged_dossier_stats,
     purge_log,
     rate_counters,
+    staff_relatives,
     file_refs,
 );

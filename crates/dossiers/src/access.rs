@@ -22,6 +22,9 @@ pub struct Viewer {
     pub is_admin: bool,
     /// Codes of the services the person is a member of.
     pub services: Vec<String>,
+    /// Folded names of the beneficiaries the person must not instruct: their own, and the relatives they
+    /// declared (see [`declared_relatives`]).
+    pub conflicts: Vec<String>,
 }
 
 /// How a viewer stands to a dossier.
@@ -42,6 +45,8 @@ pub enum Refusal {
     NotVisible,
     /// The viewer filed it (for themself or someone else): a colleague instructs it (403).
     OwnDossier,
+    /// It is for the viewer or a relative they declared: a colleague instructs it (403).
+    Relative,
 }
 
 impl Viewer {
@@ -66,7 +71,84 @@ pub fn back_office(viewer: &Viewer, d: &Dossier) -> std::result::Result<Standing
     if d.owner_id == viewer.user_id {
         return Err(Refusal::OwnDossier);
     }
+    if viewer.conflicts_with(&d.applicant_name) {
+        return Err(Refusal::Relative);
+    }
     Ok(standing)
+}
+
+impl Viewer {
+    /// True when the beneficiary is the viewer or a relative they declared (by name: an homonym's
+    /// request also goes to a colleague, which costs nothing but a hand-over).
+    pub fn conflicts_with(&self, applicant_name: &str) -> bool {
+        let name = person_key(applicant_name);
+        !name.is_empty() && self.conflicts.contains(&name)
+    }
+}
+
+/// A person's name as compared for conflicts: folded (case, accents) and with hyphens and apostrophes
+/// read as spaces, so « Jeanne-Marie DURAND » and « jeanne marie durand » are one person.
+pub fn person_key(name: &str) -> String {
+    crate::store::fold(&name.replace(['-', '\'', '’'], " "))
+}
+
+/// A relative declared by a member of staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relative {
+    pub folded_name: String,
+    pub label: String,
+}
+
+/// The relatives a member of staff declared, by name.
+pub fn declared_relatives(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<Relative>> {
+    use guichet_db::schema::staff_relatives as r;
+    Ok(r::table
+        .filter(r::user_id.eq(user_id))
+        .order(r::label.asc())
+        .select((r::folded_name, r::label))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .map(|(folded_name, label)| Relative { folded_name, label })
+        .collect())
+}
+
+/// Declares a relative (idempotent); the name as the person typed it is kept for display.
+pub fn declare_relative(conn: &mut AnyConnection, user_id: &str, name: &str) -> Result<()> {
+    use guichet_db::schema::staff_relatives as r;
+    let folded = person_key(name);
+    if folded.is_empty() {
+        return Ok(());
+    }
+    guichet_db::write_transaction(conn, |conn| {
+        let exists: i64 = r::table
+            .filter(r::user_id.eq(user_id))
+            .filter(r::folded_name.eq(&folded))
+            .count()
+            .get_result(conn)?;
+        if exists == 0 {
+            diesel::insert_into(r::table)
+                .values((
+                    r::user_id.eq(user_id),
+                    r::folded_name.eq(&folded),
+                    r::label.eq(name.trim()),
+                    r::created_at.eq(guichet_db::now()),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+/// Withdraws a declared relative.
+pub fn withdraw_relative(conn: &mut AnyConnection, user_id: &str, folded_name: &str) -> Result<()> {
+    use guichet_db::schema::staff_relatives as r;
+    diesel::delete(
+        r::table
+            .filter(r::user_id.eq(user_id))
+            .filter(r::folded_name.eq(folded_name)),
+    )
+    .execute(conn)?;
+    Ok(())
 }
 
 /// How a viewer may open a dossier on the usager's side: only its owner.
@@ -247,6 +329,7 @@ mod tests {
             is_staff: staff,
             is_admin: admin,
             services: services.iter().map(|s| (*s).to_owned()).collect(),
+            conflicts: vec!["jeanne durand".into()],
         }
     }
 

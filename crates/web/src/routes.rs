@@ -30,6 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/mot-de-passe/nouveau", post().to(accounts::submit_reset))
         .route("/mot-de-passe/change", get().to(accounts::password_changed))
         .route("/compte", get().to(accounts::show_account))
+        .route("/compte/proches", post().to(accounts::add_relative))
+        .route("/compte/proches/retirer", post().to(accounts::remove_relative))
         .route("/compte/mot-de-passe", get().to(accounts::show_change_password))
         .route(
             "/compte/mot-de-passe",

@@ -39,6 +39,8 @@ pub struct SessionUser {
     pub user: User,
     /// Services the user is a member of (the scope of an instructor).
     pub services: Vec<Service>,
+    /// Staff: folded names of the relatives they declared (their requests go to a colleague).
+    pub relatives: Vec<String>,
 }
 
 impl SessionUser {
@@ -53,6 +55,9 @@ impl SessionUser {
             is_staff: self.is(Role::Instructeur) || self.is(Role::Admin),
             is_admin: self.is(Role::Admin),
             services: self.services.iter().map(|s| s.code.clone()).collect(),
+            conflicts: std::iter::once(guichet_dossiers::access::person_key(&self.user.display_name))
+                .chain(self.relatives.iter().cloned())
+                .collect(),
         }
     }
 }
@@ -111,7 +116,19 @@ async fn resolve(req: &HttpRequest) -> Result<Option<SessionUser>, WebError> {
                         return Ok(None);
                     }
                     let services = guichet_accounts::services::of_user(conn, &user.id)?;
-                    Ok(Some(SessionUser { user, services }))
+                    let relatives = if user.role == Role::Usager {
+                        Vec::new()
+                    } else {
+                        guichet_dossiers::access::declared_relatives(conn, &user.id)?
+                            .into_iter()
+                            .map(|r| r.folded_name)
+                            .collect()
+                    };
+                    Ok(Some(SessionUser {
+                        user,
+                        services,
+                        relatives,
+                    }))
                 })
                 .await?
         }

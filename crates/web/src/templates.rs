@@ -194,6 +194,8 @@ pub struct AccountPage {
     pub email: String,
     pub role: String,
     pub services: String,
+    /// Staff only: (folded name, name as typed) of the relatives they declared.
+    pub relatives: Option<Vec<(String, String)>>,
 }
 
 #[derive(Template)]

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use guichet_accounts::users::{self, SignUp};
 use guichet_accounts::{AccountsError, password};
-use guichet_types::Email;
+use guichet_types::{Email, Role};
 
 use super::{ok, render, see_other};
 use crate::app::AppState;
@@ -502,8 +502,27 @@ pub async fn password_changed(req: HttpRequest, user: MaybeUser) -> WebResult<Ht
 
 // ---------------------------------------------------------------------------------------------- account
 
-pub async fn show_account(req: HttpRequest, CurrentUser(u): CurrentUser) -> WebResult<HttpResponse> {
+pub async fn show_account(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+) -> WebResult<HttpResponse> {
+    let relatives = if u.is(Role::Usager) {
+        None
+    } else {
+        let id = u.user.id.clone();
+        Some(
+            state
+                .pool
+                .run(move |c| guichet_dossiers::access::declared_relatives(c, &id).map_err(WebError::from))
+                .await?
+                .into_iter()
+                .map(|r| (r.folded_name, r.label))
+                .collect(),
+        )
+    };
     ok(&AccountPage {
+        relatives,
         layout: Layout::new(&req, Some(&u), "Mon compte"),
         name: u.user.display_name.clone(),
         email: u.user.email.clone(),
@@ -582,4 +601,42 @@ pub async fn submit_change_password(
         ),
         Err(e) => Err(e.into()),
     }
+}
+
+// ------------------------------------------------------------------------------- relatives (staff)
+
+/// A member of staff declares a relative whose requests a colleague must instruct.
+pub async fn add_relative(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    if u.is(Role::Usager) {
+        return Err(WebError::Forbidden);
+    }
+    let name = users::parse_display_name(form.get("nom")).ok();
+    if let Some(name) = name {
+        let id = u.user.id.clone();
+        state
+            .pool
+            .run(move |c| guichet_dossiers::access::declare_relative(c, &id, &name).map_err(WebError::from))
+            .await?;
+    }
+    Ok(see_other("/compte#proches"))
+}
+
+pub async fn remove_relative(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    if u.is(Role::Usager) {
+        return Err(WebError::Forbidden);
+    }
+    let (id, folded) = (u.user.id.clone(), form.get("nom_plie").to_owned());
+    state
+        .pool
+        .run(move |c| guichet_dossiers::access::withdraw_relative(c, &id, &folded).map_err(WebError::from))
+        .await?;
+    Ok(see_other("/compte#proches"))
 }

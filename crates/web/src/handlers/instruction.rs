@@ -161,6 +161,10 @@ pub async fn queue(
     let next = has_more
         .then(|| rows.last().map(|d| q.link(None, Some(&d.cursor()))))
         .flatten();
+    // Requests for the agent or a relative they declared are left out of their page (a page may then
+    // hold a row or two fewer; the cursor above still starts the next one after the last row read).
+    let viewer = staff.0.viewer();
+    rows.retain(|d| !viewer.conflicts_with(&d.applicant_name));
     let now = guichet_db::now();
     let tab = Tab::from_slug(&q.onglet);
     let page = QueuePage {
@@ -220,6 +224,7 @@ pub async fn export_csv(
     let staff = Staff::from(u)?;
     let mut filter = q.filter(&staff, instruction::EXPORT_PAGE);
     let me = staff.0.user.id.clone();
+    let viewer = staff.0.viewer();
     let titles: std::collections::HashMap<String, String> = state
         .procedures
         .all()
@@ -237,6 +242,9 @@ pub async fn export_csv(
                 // A byte-order mark so that spreadsheet software reads the accents right.
                 let mut out = String::from("\u{feff}numero;procedure;demandeur;etat;depose_le;echeance\n");
                 instruction::each_item(c, &filter, |d| {
+                    if viewer.conflicts_with(&d.applicant_name) {
+                        return Ok(true);
+                    }
                     csv_row(&mut out, &d, &titles);
                     if out.len() < CHUNK {
                         return Ok(true);
@@ -346,6 +354,7 @@ async fn load(state: &web::Data<AppState>, u: SessionUser, id: &str) -> WebResul
     let standing = access::back_office(&viewer, &dossier).map_err(|r| match r {
         Refusal::NotVisible => WebError::NotFound,
         Refusal::OwnDossier => WebError::Denied(super::demarches::OWN_DOSSIER),
+        Refusal::Relative => WebError::Denied(RELATIVE),
     })?;
     Ok(Loaded {
         actor: staff.actor(),
@@ -356,6 +365,10 @@ async fn load(state: &web::Data<AppState>, u: SessionUser, id: &str) -> WebResul
         def,
     })
 }
+
+/// Why the back office refuses a member of staff the request of a relative (or their own, filed by
+/// someone else).
+const RELATIVE: &str = "Cette demande vous concerne, vous ou un proche que vous avez déclaré dans « Mon compte » : vous ne pouvez ni la consulter ni l’instruire. Un ou une collègue du service s’en charge.";
 
 /// Shown instead of a message of a health procedure to staff outside the instructing service.
 const HEALTH_MAIL: &str =
