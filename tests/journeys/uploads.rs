@@ -490,7 +490,9 @@ async fn uploads_are_scanned_by_clamd(backend: Backend) {
 /// The link of the first attachment on a dossier page.
 fn attachment_link(html: &str, dossier: &str) -> String {
     let prefix = format!("/dossiers/{dossier}/pieces-jointes/");
-    let start = html.find(&prefix).unwrap_or_else(|| panic!("no attachment link: {html}"));
+    let start = html
+        .find(&prefix)
+        .unwrap_or_else(|| panic!("no attachment link: {html}"));
     let end = start + html[start..].find('"').unwrap();
     html[start..end].to_owned()
 }
@@ -507,8 +509,13 @@ async fn with_hold_uploads_wait_for_clamd_and_infected_ones_are_removed(backend:
         return;
     };
     let id = usager_with_dossier(&app, "attente@exemple.fr").await;
-    app.create_user("agent.apa@departement.fr", PASSWORD, guichet_types::Role::Instructeur, &["apa"])
-        .await;
+    app.create_user(
+        "agent.apa@departement.fr",
+        PASSWORD,
+        guichet_types::Role::Instructeur,
+        &["apa"],
+    )
+    .await;
     clamd.stop();
 
     // A clean PDF in a draft's step: kept, and the usager is told it waits for the antivirus.
@@ -553,7 +560,8 @@ async fn with_hold_uploads_wait_for_clamd_and_infected_ones_are_removed(backend:
     staff.login("agent.apa@departement.fr", PASSWORD).await;
     let waiting = "Ce document est en cours d’analyse antivirus : réessayez dans quelques minutes";
     for r in [
-        app.get(&format!("/dossiers/{draft}/fichiers/{}", sha(&clean))).await,
+        app.get(&format!("/dossiers/{draft}/fichiers/{}", sha(&clean)))
+            .await,
         app.get(&attachment).await,
         staff.get(&format!("/instruction{attachment}")).await,
     ] {
@@ -578,7 +586,9 @@ async fn with_hold_uploads_wait_for_clamd_and_infected_ones_are_removed(backend:
     let r = guichet_web::uploads::rescan_pending(&state).await.unwrap();
     assert_eq!((r.clean, r.infected, r.still_pending), (1, 1, 0));
 
-    let r = app.get(&format!("/dossiers/{draft}/fichiers/{}", sha(&clean))).await;
+    let r = app
+        .get(&format!("/dossiers/{draft}/fichiers/{}", sha(&clean)))
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.bytes().await.unwrap().to_vec(), clean);
     assert!(!is_stored(&app, &infected), "the infected bytes are deleted");
@@ -586,9 +596,15 @@ async fn with_hold_uploads_wait_for_clamd_and_infected_ones_are_removed(backend:
     assert_eq!(r.status(), StatusCode::GONE);
     assert!(r.text().await.unwrap().contains("un virus a été détecté"));
     let html = app.get_html(&page).await;
-    assert!(html.contains("Document supprimé : un virus a été détecté"), "{html}");
+    assert!(
+        html.contains("Document supprimé : un virus a été détecté"),
+        "{html}"
+    );
     let mail = app
-        .wait_for_email("attente@exemple.fr", "Un de vos documents a été supprimé : virus détecté")
+        .wait_for_email(
+            "attente@exemple.fr",
+            "Un de vos documents a été supprimé : virus détecté",
+        )
         .await;
     assert!(mail.body.contains(&format!("/dossiers/{id}")), "{}", mail.body);
     // A second run has nothing left to do.

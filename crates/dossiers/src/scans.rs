@@ -71,15 +71,24 @@ pub fn pending(conn: &mut AnyConnection) -> Result<Vec<String>> {
 }
 
 pub fn mark_clean(conn: &mut AnyConnection, sha256: &str) -> Result<()> {
-    diesel::update(file_scans::table.find(sha256).filter(file_scans::status.eq(PENDING)))
-        .set((file_scans::status.eq(CLEAN), file_scans::scanned_at.eq(now())))
-        .execute(conn)?;
+    diesel::update(
+        file_scans::table
+            .find(sha256)
+            .filter(file_scans::status.eq(PENDING)),
+    )
+    .set((file_scans::status.eq(CLEAN), file_scans::scanned_at.eq(now())))
+    .execute(conn)?;
     Ok(())
 }
 
 /// A pending file whose bytes are gone (removed by the collector, unreferenced): nothing left to scan.
 pub fn forget(conn: &mut AnyConnection, sha256: &str) -> Result<()> {
-    diesel::delete(file_scans::table.find(sha256).filter(file_scans::status.eq(PENDING))).execute(conn)?;
+    diesel::delete(
+        file_scans::table
+            .find(sha256)
+            .filter(file_scans::status.eq(PENDING)),
+    )
+    .execute(conn)?;
     Ok(())
 }
 

@@ -385,6 +385,23 @@ mod tests {
     }
 
     #[test]
+    fn clamd_unavailable_is_refuse_or_hold() {
+        let dir = tempfile::tempdir().unwrap();
+        let with = |policy: &str| Config {
+            data_dir: dir.path().to_owned(),
+            clamd: Some("tcp://127.0.0.1:3310".into()),
+            clamd_unavailable: policy.into(),
+            ..Config::default()
+        };
+        assert!(!with("refuse").resolve().unwrap().hold_unscanned());
+        assert!(with("hold").resolve().unwrap().hold_unscanned());
+        assert!(matches!(
+            with("accept").resolve(),
+            Err(ConfigError::ClamdUnavailable(_))
+        ));
+    }
+
+    #[test]
     fn https_public_urls_make_cookies_secure() {
         let dir = tempfile::tempdir().unwrap();
         let cfg = Config {
