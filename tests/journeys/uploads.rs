@@ -487,6 +487,131 @@ async fn uploads_are_scanned_by_clamd(backend: Backend) {
     assert!(!is_stored(&app, &other));
 }
 
+/// The link of the first attachment on a dossier page.
+fn attachment_link(html: &str, dossier: &str) -> String {
+    let prefix = format!("/dossiers/{dossier}/pieces-jointes/");
+    let start = html
+        .find(&prefix)
+        .unwrap_or_else(|| panic!("no attachment link: {html}"));
+    let end = start + html[start..].find('"').unwrap();
+    html[start..end].to_owned()
+}
+
+async fn with_hold_uploads_wait_for_clamd_and_infected_ones_are_removed(backend: Backend) {
+    let Some(mut clamd) = Clamd::start() else { return };
+    let url = clamd.url();
+    let Some(app) = TestApp::spawn_with(backend, |c| {
+        c.clamd = Some(url);
+        c.clamd_unavailable = "hold".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let id = usager_with_dossier(&app, "attente@exemple.fr").await;
+    app.create_user(
+        "agent.apa@departement.fr",
+        PASSWORD,
+        guichet_types::Role::Instructeur,
+        &["apa"],
+    )
+    .await;
+    clamd.stop();
+
+    // A clean PDF in a draft's step: kept, and the usager is told it waits for the antivirus.
+    let clean = pdf("sain-en-attente");
+    let r = app
+        .post_form("/demarches/apa", "/demarches/apa/commencer", &[])
+        .await;
+    let first = r.headers()["location"].to_str().unwrap().to_owned();
+    let draft = first.split('/').nth(2).unwrap().to_owned();
+    let step = format!("/dossiers/{draft}/etapes/pieces");
+    let form = Form::new()
+        .text("csrf_token", token_of(&app, &step).await)
+        .text("action", "televerser:piece_identite")
+        .part("piece_identite", pdf_part(clean.clone(), "identite.pdf"));
+    let r = post(&app, &step, form).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Le document « identite.pdf » a bien été reçu. Il sera vérifié par notre antivirus"),
+        "{html}"
+    );
+    assert!(is_stored(&app, &clean));
+
+    // An infected PDF attached to a message of the deposited dossier: kept too, pending.
+    let mut infected = b"%PDF-1.4\n".to_vec();
+    infected.extend_from_slice(EICAR);
+    infected.extend_from_slice(b"\n%% en attente\n%%EOF\n");
+    let page = format!("/dossiers/{id}");
+    let form = Form::new()
+        .text("csrf_token", token_of(&app, &page).await)
+        .text("message", "voici la facture")
+        .part("piece_jointe", pdf_part(infected.clone(), "facture.pdf"));
+    assert_eq!(
+        post(&app, &format!("{page}/messages"), form).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(is_stored(&app, &infected));
+    let attachment = attachment_link(&app.get_html(&page).await, &id);
+
+    // Nobody may open either while they wait: the usager, nor the service.
+    let staff = guichet_test_support::Browser::new(&app);
+    staff.login("agent.apa@departement.fr", PASSWORD).await;
+    let waiting = "Ce document est en cours d’analyse antivirus : réessayez dans quelques minutes";
+    for r in [
+        app.get(&format!("/dossiers/{draft}/fichiers/{}", sha(&clean)))
+            .await,
+        app.get(&attachment).await,
+        staff.get(&format!("/instruction{attachment}")).await,
+    ] {
+        assert_eq!(r.status(), StatusCode::LOCKED);
+        let body = r.text().await.unwrap();
+        assert!(body.contains(waiting), "{body}");
+    }
+
+    // clamd still down: the rescan leaves them waiting.
+    let r = guichet_web::uploads::rescan_pending(&app.state).await.unwrap();
+    assert_eq!((r.clean, r.infected, r.still_pending), (0, 0, 2));
+
+    // clamd answers again (a new one; the setting points at it): the rescan settles both.
+    let clamd = Clamd::start().unwrap();
+    let mut state = app.state.clone();
+    state.files = guichet_web::uploads::FileStore::new(
+        app.data_dir.path(),
+        guichet_web::uploads::Clamd::parse(&clamd.url()),
+    )
+    .unwrap()
+    .with_hold(true);
+    let r = guichet_web::uploads::rescan_pending(&state).await.unwrap();
+    assert_eq!((r.clean, r.infected, r.still_pending), (1, 1, 0));
+
+    let r = app
+        .get(&format!("/dossiers/{draft}/fichiers/{}", sha(&clean)))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.bytes().await.unwrap().to_vec(), clean);
+    assert!(!is_stored(&app, &infected), "the infected bytes are deleted");
+    let r = staff.get(&format!("/instruction{attachment}")).await;
+    assert_eq!(r.status(), StatusCode::GONE);
+    assert!(r.text().await.unwrap().contains("un virus a été détecté"));
+    let html = app.get_html(&page).await;
+    assert!(
+        html.contains("Document supprimé : un virus a été détecté"),
+        "{html}"
+    );
+    let mail = app
+        .wait_for_email(
+            "attente@exemple.fr",
+            "Un de vos documents a été supprimé : virus détecté",
+        )
+        .await;
+    assert!(mail.body.contains(&format!("/dossiers/{id}")), "{}", mail.body);
+    // A second run has nothing left to do.
+    let r = guichet_web::uploads::rescan_pending(&state).await.unwrap();
+    assert_eq!((r.clean, r.infected, r.still_pending), (0, 0, 0));
+}
+
 on_both_backends!(
     a_token_not_first_is_refused_before_any_file_is_stored,
     too_many_parts_or_text_bytes_are_413,
@@ -494,5 +619,6 @@ on_both_backends!(
     the_collector_removes_only_unreferenced_files,
     a_failing_store_keeps_the_typed_answers,
     a_dropped_upload_leaves_no_temp_file_and_is_a_client_error,
-    uploads_are_scanned_by_clamd
+    uploads_are_scanned_by_clamd,
+    with_hold_uploads_wait_for_clamd_and_infected_ones_are_removed
 );

@@ -271,8 +271,20 @@ impl DbPool {
             .on_acquire(&mut first)
             .map_err(|e| DbError::Connect(e.to_string()))?;
         if let AnyConnection::Sqlite(c) = &mut first {
-            // WAL lets readers work while one writer commits. It persists in the file.
-            c.batch_execute("PRAGMA journal_mode = WAL;")?;
+            // WAL lets readers work while one writer commits. It persists in the file. Two processes
+            // starting at once on a new file may both try to switch it: the switch needs the file to
+            // themselves, and SQLite refuses one of them at once (no busy wait for it), so try again.
+            let mut attempt = 0;
+            loop {
+                match c.batch_execute("PRAGMA journal_mode = WAL;") {
+                    Ok(()) => break,
+                    Err(e) if attempt < 100 && e.to_string().contains("locked") => {
+                        attempt += 1;
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
         }
         first.run_migrations()?;
         let backend = first.backend();

@@ -227,6 +227,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Antivirus state of files stored while clamd was unreachable (migration 2026-12-01-000060).
+    file_scans (sha256) {
+        sha256 -> Text,
+        status -> Text,
+        received_at -> Timestamp,
+        scanned_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(dossiers -> form_versions (form_version_id));
 diesel::joinable!(dossier_events -> dossiers (dossier_id));
 diesel::joinable!(messages -> dossiers (dossier_id));
@@ -255,4 +265,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     rate_counters,
     staff_relatives,
     file_refs,
+    file_scans,
 );

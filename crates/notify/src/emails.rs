@@ -285,3 +285,19 @@ mod tests {
         assert!(e.body_text.contains("http://127.0.0.1:8080/dossiers/x"));
     }
 }
+
+#[derive(Template)]
+#[template(path = "document_infected.txt")]
+struct DocumentInfected<'a> {
+    procedure: &'a str,
+    link: &'a str,
+}
+
+/// A document received while the antivirus was unreachable was found infected later, and deleted.
+pub fn document_infected(to: &str, procedure: &str, link: &str) -> NewEmail {
+    NewEmail {
+        recipient: to.to_owned(),
+        subject: "Un de vos documents a été supprimé : virus détecté".to_owned(),
+        body_text: render(&DocumentInfected { procedure, link }),
+    }
+}

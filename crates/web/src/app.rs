@@ -90,7 +90,7 @@ impl Application {
                  (tcp://127.0.0.1:3310 or unix:/run/clamav/clamd.ctl) in production"
             ),
         }
-        let files = FileStore::new(&settings.config.data_dir, clamd)?;
+        let files = FileStore::new(&settings.config.data_dir, clamd)?.with_hold(settings.hold_unscanned());
         let mailer = match &settings.config.smtp_url {
             Some(url) => Mailer::smtp(url.expose_secret(), &settings.config.mail_from)?,
             None => Mailer::files(settings.outbox_dir(), &settings.config.mail_from)?,
@@ -125,6 +125,10 @@ impl Application {
         };
 
         crate::uploads::spawn_collector(state.pool.clone(), state.files.clone());
+        // Also after a switch back to `refuse`: files held before still get their scan.
+        if state.files.clamd().is_some() {
+            crate::uploads::spawn_rescanner(state.clone());
+        }
         let data = web::Data::new(state.clone());
         let hsts = state.settings.secure_cookies;
         let workers = state.settings.config.workers;

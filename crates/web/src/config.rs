@@ -77,8 +77,9 @@ pub struct Config {
     /// clamd's address, `tcp://127.0.0.1:3310` or `unix:/run/clamav/clamd.ctl`: every upload is scanned
     /// (INSTREAM) before it is stored. Unset: no scanning, and a warning at start.
     pub clamd: Option<String>,
-    /// What happens to uploads while clamd cannot be reached: only `refuse` (the file is refused with a
-    /// French message, the rest of the form is kept) is implemented.
+    /// What happens to uploads while clamd cannot be reached: `refuse` (default: the file is refused with
+    /// a French message, the rest of the form is kept) or `hold` (the file is stored but served to nobody
+    /// until a rescan every minute finds it clean; found infected, it is deleted and its dossiers told).
     pub clamd_unavailable: String,
 }
 
@@ -147,7 +148,7 @@ pub enum ConfigError {
     WeakSecret,
     #[error("GUICHET_CLAMD must be tcp://host:port or unix:/path, not {0:?}")]
     Clamd(String),
-    #[error("GUICHET_CLAMD_UNAVAILABLE: only `refuse` is supported, not {0:?}")]
+    #[error("GUICHET_CLAMD_UNAVAILABLE must be `refuse` or `hold`, not {0:?}")]
     ClamdUnavailable(String),
 }
 
@@ -182,7 +183,7 @@ impl Config {
         {
             return Err(ConfigError::Clamd(c.clone()));
         }
-        if self.clamd_unavailable != "refuse" {
+        if !matches!(self.clamd_unavailable.as_str(), "refuse" | "hold") {
             return Err(ConfigError::ClamdUnavailable(self.clamd_unavailable.clone()));
         }
         let session_secret = match self.session_secret.clone() {
@@ -270,6 +271,11 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Uploads are kept for a later scan (not refused) while clamd cannot be reached.
+    pub fn hold_unscanned(&self) -> bool {
+        self.config.clamd.is_some() && self.config.clamd_unavailable == "hold"
+    }
+
     pub fn outbox_dir(&self) -> PathBuf {
         self.config.data_dir.join("outbox")
     }
@@ -376,6 +382,23 @@ mod tests {
             url_without_password("postgres://app:secret@db/guichet").as_deref(),
             Some("postgres://app:***@db/guichet")
         );
+    }
+
+    #[test]
+    fn clamd_unavailable_is_refuse_or_hold() {
+        let dir = tempfile::tempdir().unwrap();
+        let with = |policy: &str| Config {
+            data_dir: dir.path().to_owned(),
+            clamd: Some("tcp://127.0.0.1:3310".into()),
+            clamd_unavailable: policy.into(),
+            ..Config::default()
+        };
+        assert!(!with("refuse").resolve().unwrap().hold_unscanned());
+        assert!(with("hold").resolve().unwrap().hold_unscanned());
+        assert!(matches!(
+            with("accept").resolve(),
+            Err(ConfigError::ClamdUnavailable(_))
+        ));
     }
 
     #[test]

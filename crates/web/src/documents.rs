@@ -76,6 +76,17 @@ pub fn disclosure(standing: guichet_dossiers::access::Standing) -> guichet_forms
 /// Sends a stored file. Read with tokio's file API: a 10 MB document must not hold an executor thread.
 pub async fn send_file(state: &AppState, file: &FileRef) -> WebResult<HttpResponse> {
     let path = state.files.path_of(&file.id).ok_or(WebError::NotFound)?;
+    // Every download passes here: a file held unscanned, or found infected, is served to nobody.
+    let sha = file.id.clone();
+    let scan = state
+        .pool
+        .run(move |c| guichet_dossiers::scans::status(c, &sha).map_err(WebError::from))
+        .await?;
+    match scan.as_deref() {
+        Some(guichet_dossiers::scans::PENDING) => return Err(WebError::ScanPending),
+        Some(guichet_dossiers::scans::INFECTED) => return Err(WebError::Infected),
+        _ => {}
+    }
     let bytes = tokio::fs::read(path).await.map_err(|_| WebError::NotFound)?;
     Ok(HttpResponse::Ok()
         .content_type(file.content_type.clone())

@@ -31,6 +31,12 @@ pub enum WebError {
     /// The action is not possible now (a state rule); the message says why, in French.
     #[error("refused: {0}")]
     Refused(String),
+    /// A file received while the antivirus was unreachable, not scanned yet: served to nobody.
+    #[error("file awaiting its antivirus scan")]
+    ScanPending,
+    /// A file the antivirus found infected after it was received: deleted, served to nobody.
+    #[error("file found infected")]
+    Infected,
     /// Someone else changed the record meanwhile.
     #[error("conflict")]
     Conflict,
@@ -101,6 +107,14 @@ impl WebError {
             ),
             WebError::LoginRequired { .. } => ("Connexion nécessaire", "Connectez-vous pour continuer."),
             WebError::Refused(_) => ("Action impossible", ""),
+            WebError::ScanPending => (
+                "Document en cours d’analyse",
+                "Ce document est en cours d’analyse antivirus : réessayez dans quelques minutes.",
+            ),
+            WebError::Infected => (
+                "Document supprimé",
+                "Ce document a été supprimé : un virus a été détecté. Une copie saine peut être envoyée à la place.",
+            ),
             WebError::Denied(_) => ("Accès refusé", ""),
             WebError::Conflict => (
                 "Le dossier a changé entre-temps",
@@ -128,6 +142,9 @@ impl ResponseError for WebError {
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::Refused(_) | WebError::Conflict => StatusCode::CONFLICT,
+            // 423: this resource is locked for now, and will be available once scanned.
+            WebError::ScanPending => StatusCode::LOCKED,
+            WebError::Infected => StatusCode::GONE,
             WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -137,11 +137,31 @@ pub async fn read_submission(
                 continue;
             }
             let budget = (state.settings.config.max_upload_mb * 1024 * 1024).saturating_sub(total);
-            let received = state
+            let mut received = state
                 .files
                 .receive(&name, part, (max_mb * 1024 * 1024).min(budget.max(1)), &accept)
                 .await
                 .map_err(|ReceiveError::Payload(e)| WebError::BadRequest(e))?;
+            if let Received::Stored(s) = &received
+                && s.pending
+            {
+                // Recorded before anything names the file, so it is never served unscanned.
+                let sha = s.sha256.clone();
+                let held = state
+                    .pool
+                    .run(move |c| guichet_dossiers::scans::hold(c, &sha).map_err(WebError::from))
+                    .await;
+                if let Err(e) = held {
+                    tracing::error!(error = %e, "Held upload could not be recorded: refused");
+                    received = Received::Refused {
+                        field: name.clone(),
+                        message: format!(
+                            "Le fichier « {} » n’a pas été enregistré : l’analyse antivirus des documents est momentanément indisponible. Réessayez dans quelques minutes",
+                            s.name
+                        ),
+                    };
+                }
+            }
             if let Received::Stored(s) = &received {
                 total += s.size;
                 stored += 1;

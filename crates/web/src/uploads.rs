@@ -29,6 +29,9 @@ pub struct StoredFile {
     pub size: u64,
     /// Sniffed from the bytes; `application/octet-stream` when unknown.
     pub content_type: String,
+    /// Stored unscanned because clamd could not be reached (`hold` policy): served to nobody until the
+    /// rescan finds it clean. The caller records it (`guichet_dossiers::scans::hold`) before naming it.
+    pub pending: bool,
 }
 
 /// Why a file part could not be read at all.
@@ -120,6 +123,8 @@ pub const TMP_GRACE: Duration = Duration::from_secs(3600);
 pub struct FileStore {
     root: PathBuf,
     clamd: Option<Clamd>,
+    /// clamd unreachable: store the file as pending instead of refusing it.
+    hold: bool,
 }
 
 impl FileStore {
@@ -127,9 +132,22 @@ impl FileStore {
     pub fn new(data_dir: &Path, clamd: Option<Clamd>) -> std::io::Result<FileStore> {
         let root = data_dir.join("fichiers");
         std::fs::create_dir_all(root.join("tmp"))?;
-        let store = FileStore { root, clamd };
+        let store = FileStore {
+            root,
+            clamd,
+            hold: false,
+        };
         store.sweep_tmp(Duration::ZERO);
         Ok(store)
+    }
+
+    /// While clamd cannot be reached, keep uploads for a later scan instead of refusing them.
+    pub fn with_hold(self, hold: bool) -> FileStore {
+        FileStore { hold, ..self }
+    }
+
+    pub fn clamd(&self) -> Option<&Clamd> {
+        self.clamd.as_ref()
     }
 
     pub fn tmp_dir(&self) -> PathBuf {
@@ -275,9 +293,14 @@ impl FileStore {
             return Ok(technical());
         };
         drop(file);
+        let mut pending = false;
         if let Some(clamd) = &self.clamd {
             match scan(clamd, &tmp).await {
                 Verdict::Clean => {}
+                Verdict::Unavailable(why) if self.hold => {
+                    tracing::warn!(error = %why, "Antivirus unavailable: upload held for a later scan");
+                    pending = true;
+                }
                 Verdict::Infected(signature) => {
                     tracing::warn!(%signature, "Infected upload refused");
                     return Ok(refused(format!(
@@ -317,6 +340,7 @@ impl FileStore {
             name,
             size,
             content_type,
+            pending,
         }))
     }
 }
@@ -409,6 +433,109 @@ pub fn spawn_collector(pool: guichet_db::DbPool, store: FileStore) {
     });
 }
 
+/// What one rescan of the held files did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Rescan {
+    pub clean: usize,
+    pub infected: usize,
+    /// clamd still unreachable (or erring) for these: tried again at the next run.
+    pub still_pending: usize,
+}
+
+/// Scans again the files stored while clamd was down. Clean: served from now on. Infected: marked (so
+/// refused to everyone at once), every dossier naming it gets a history event and its owner an email,
+/// then the bytes are deleted. Stops at the first file clamd cannot scan: it is down again.
+pub async fn rescan_pending(state: &crate::app::AppState) -> Result<Rescan, crate::error::WebError> {
+    use crate::error::WebError;
+    let mut report = Rescan::default();
+    let Some(clamd) = state.files.clamd().cloned() else {
+        return Ok(report);
+    };
+    let pending = state
+        .pool
+        .run(|c| guichet_dossiers::scans::pending(c).map_err(WebError::from))
+        .await?;
+    for (i, sha) in pending.iter().enumerate() {
+        let sha = sha.clone();
+        let Some(path) = state.files.path_of(&sha) else {
+            continue;
+        };
+        if !tokio::fs::try_exists(&path).await.unwrap_or(true) {
+            // Removed by the collector (nothing named it): nothing left to scan or serve.
+            state
+                .pool
+                .run(move |c| guichet_dossiers::scans::forget(c, &sha).map_err(WebError::from))
+                .await?;
+            continue;
+        }
+        match scan(&clamd, &path).await {
+            Verdict::Clean => {
+                state
+                    .pool
+                    .run(move |c| guichet_dossiers::scans::mark_clean(c, &sha).map_err(WebError::from))
+                    .await?;
+                report.clean += 1;
+            }
+            Verdict::Infected(signature) => {
+                let procedures = state.procedures.clone();
+                let public_url = state.settings.public_url.clone();
+                let email = move |to: &str, procedure: &str, dossier_id: &str| {
+                    let title = procedures
+                        .get(procedure)
+                        .map_or_else(|| procedure.to_owned(), |p| p.def.title().to_owned());
+                    guichet_notify::emails::document_infected(
+                        to,
+                        &title,
+                        &format!("{public_url}/dossiers/{dossier_id}"),
+                    )
+                };
+                let told = {
+                    let sha = sha.clone();
+                    state
+                        .pool
+                        .run(move |c| {
+                            guichet_dossiers::scans::mark_infected(c, &sha, &email).map_err(WebError::from)
+                        })
+                        .await?
+                };
+                tracing::warn!(%signature, dossiers = told.len(), "Held upload found infected: deleted");
+                if let Err(e) = tokio::fs::remove_file(&path).await {
+                    // Marked infected, so never served; the collector removes it once unreferenced.
+                    tracing::error!(error = %e, "Infected file could not be deleted");
+                }
+                state.delivery.wake();
+                report.infected += 1;
+            }
+            Verdict::Unavailable(why) => {
+                tracing::warn!(error = %why, "Antivirus still unavailable: held files wait");
+                report.still_pending = pending.len() - i;
+                break;
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Every minute: the held files, once clamd answers again.
+pub fn spawn_rescanner(state: crate::app::AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match rescan_pending(&state).await {
+                Ok(r) if r == Rescan::default() => {}
+                Ok(r) => tracing::info!(
+                    clean = r.clean,
+                    infected = r.infected,
+                    still_pending = r.still_pending,
+                    "Held uploads rescanned"
+                ),
+                Err(e) => tracing::error!(error = %e, "Rescan of held uploads failed"),
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -449,6 +576,7 @@ mod tests {
         let store = FileStore {
             root: PathBuf::from("/x"),
             clamd: None,
+            hold: false,
         };
         assert!(store.path_of(&"a".repeat(64)).is_some());
         assert!(store.path_of("../../etc/passwd").is_none());

@@ -454,6 +454,33 @@ fn attach_files(
     errors
 }
 
+/// What the usager is told of files kept for a later antivirus scan (clamd unreachable, `hold`): they are
+/// received, and nothing is asked of them.
+fn held_notice(sub: &Submission, answers: &Answers) -> Option<String> {
+    let attached = crate::documents::files_of(&Value::Object(answers.clone()));
+    let names: Vec<String> = sub
+        .files
+        .iter()
+        .filter_map(|r| match r {
+            Received::Stored(s) if s.pending && attached.iter().any(|f| f.id == s.sha256) => {
+                Some(format!("« {} »", s.name))
+            }
+            _ => None,
+        })
+        .collect();
+    match names.len() {
+        0 => None,
+        1 => Some(format!(
+            "Le document {} a bien été reçu. Il sera vérifié par notre antivirus avant que le service puisse l’ouvrir : vous n’avez rien à faire, vous pouvez continuer votre demande.",
+            names.join(", ")
+        )),
+        _ => Some(format!(
+            "Les documents {} ont bien été reçus. Ils seront vérifiés par notre antivirus avant que le service puisse les ouvrir : vous n’avez rien à faire, vous pouvez continuer votre demande.",
+            names.join(", ")
+        )),
+    }
+}
+
 /// The page after a successful step.
 fn after_step(def: &FormDefinition, id: &str, next: Option<&str>, back_to_check: bool) -> String {
     match (back_to_check, next) {
@@ -540,13 +567,17 @@ pub async fn submit_step(
     let retour = retour(sub.get("retour"));
     if stay {
         // Errors from the engine are shown only on "Continuer"; an upload refusal is shown at once.
+        let mut page = step_page(&req, &u, &draft, &step, &answers, &upload_errors, retour)?;
+        if let Some(notice) = held_notice(&sub, &answers) {
+            page.notice = notice;
+        }
         return render(
             if upload_errors.is_empty() {
                 StatusCode::OK
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             },
-            &step_page(&req, &u, &draft, &step, &answers, &upload_errors, retour)?,
+            &page,
         );
     }
     if !outcome.errors.is_empty() {
@@ -784,6 +815,7 @@ fn event_label(kind: &str) -> &'static str {
         "message" => "Message",
         "sensitive_read" => "Consultation de vos données de santé par le service",
         "retention_warning" => "Message : demande non terminée bientôt supprimée",
+        guichet_dossiers::scans::INFECTED_KIND => "Document supprimé : un virus a été détecté",
         _ => "Événement",
     }
 }

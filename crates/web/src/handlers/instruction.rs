@@ -394,6 +394,7 @@ fn event_text(kind: &str, payload: &str, private: bool) -> String {
         "note" => "Note interne",
         "sensitive_read" => "Consultation des données de santé",
         "form_version_changed" => "Formulaire mis à jour",
+        guichet_dossiers::scans::INFECTED_KIND => "Document supprimé : un virus a été détecté",
         _ => "Événement",
     };
     let detail = p
