@@ -258,9 +258,12 @@ pub fn take_email_quota(conn: &mut AnyConnection, kind: EmailKind, address: &str
     let ip = bucket("mail-ip", &[ip]);
     lock(conn, &[&address, &ip])?;
     let t = now();
-    let allowed = hit(conn, &address, HOUR, t)? <= EMAILS_PER_ADDRESS_PER_HOUR;
-    let ip_allowed = hit(conn, &ip, HOUR, t)? <= EMAILS_PER_IP_PER_HOUR;
-    Ok(allowed && ip_allowed)
+    if hit(conn, &address, HOUR, t)? > EMAILS_PER_ADDRESS_PER_HOUR {
+        // Only the emails an address may still receive use the IP's quota: someone hammering one
+        // address must not silence a whole France Services desk behind the same IP for an hour.
+        return Ok(false);
+    }
+    Ok(hit(conn, &ip, HOUR, t)? <= EMAILS_PER_IP_PER_HOUR)
 }
 
 /// Retention: counters untouched for two days are past every window.
