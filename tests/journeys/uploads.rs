@@ -231,13 +231,18 @@ async fn attachments_are_bounded_in_number_and_count_in_the_quota(backend: Backe
     assert!(!is_stored(&app, &pdf("six-0")));
 }
 
-/// Stores a file directly through a draft's documents step; returns the draft id.
-async fn draft_with_file(app: &TestApp, bytes: &[u8], name: &str) -> String {
+/// Starts an APA draft as the app's logged-in usager; returns its id.
+async fn new_apa_draft(app: &TestApp) -> String {
     let r = app
         .post_form("/demarches/apa", "/demarches/apa/commencer", &[])
         .await;
     let first = r.headers()["location"].to_str().unwrap().to_owned();
-    let dossier = first.split('/').nth(2).unwrap().to_owned();
+    first.split('/').nth(2).unwrap().to_owned()
+}
+
+/// Stores a file directly through a draft's documents step; returns the draft id.
+async fn draft_with_file(app: &TestApp, bytes: &[u8], name: &str) -> String {
+    let dossier = new_apa_draft(app).await;
     let path = format!("/dossiers/{dossier}/etapes/pieces");
     let form = Form::new()
         .text("csrf_token", token_of(app, &path).await)
@@ -520,11 +525,7 @@ async fn with_hold_uploads_wait_for_clamd_and_infected_ones_are_removed(backend:
 
     // A clean PDF in a draft's step: kept, and the usager is told it waits for the antivirus.
     let clean = pdf("sain-en-attente");
-    let r = app
-        .post_form("/demarches/apa", "/demarches/apa/commencer", &[])
-        .await;
-    let first = r.headers()["location"].to_str().unwrap().to_owned();
-    let draft = first.split('/').nth(2).unwrap().to_owned();
+    let draft = new_apa_draft(&app).await;
     let step = format!("/dossiers/{draft}/etapes/pieces");
     let form = Form::new()
         .text("csrf_token", token_of(&app, &step).await)

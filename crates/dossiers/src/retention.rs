@@ -122,7 +122,8 @@ pub struct PurgeRecord {
     pub purged_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = dossiers)]
 struct Candidate {
     id: String,
     number: Option<String>,
@@ -182,15 +183,7 @@ fn candidates(
             .filter(dossiers::state.eq(State::Brouillon.as_str()))
             .filter(dossiers::updated_at.le(warn_before))
             .order(dossiers::updated_at.asc())
-            .select((
-                dossiers::id,
-                dossiers::number,
-                dossiers::procedure,
-                dossiers::owner_id,
-                dossiers::state,
-                dossiers::updated_at,
-                dossiers::decided_at,
-            ))
+            .select(Candidate::as_select())
             .load(conn)?;
         let decided_before = months_before(now, p.decided_years.saturating_mul(12))?;
         let old: Vec<Candidate> = dossiers::table
@@ -202,15 +195,7 @@ fn candidates(
                     .and(dossiers::updated_at.le(decided_before))),
             )
             .order(dossiers::decided_at.asc())
-            .select((
-                dossiers::id,
-                dossiers::number,
-                dossiers::procedure,
-                dossiers::owner_id,
-                dossiers::state,
-                dossiers::updated_at,
-                dossiers::decided_at,
-            ))
+            .select(Candidate::as_select())
             .load(conn)?;
         out.extend(drafts.into_iter().chain(old).map(|c| (p.clone(), c)));
     }

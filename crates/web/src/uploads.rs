@@ -319,17 +319,21 @@ impl FileStore {
         let Some(dest) = self.path_of(&sha256) else {
             return Ok(refused("Fichier illisible".into()));
         };
-        let stored = match dest.parent() {
-            Some(dir) => match tokio::fs::create_dir_all(dir).await {
-                Ok(()) if dest.exists() => {
+        // Directory, existence check, touch and rename are blocking calls: off the executor.
+        let target = dest.clone();
+        let stored = tokio::task::spawn_blocking(move || match target.parent() {
+            Some(dir) => match std::fs::create_dir_all(dir) {
+                Ok(()) if target.exists() => {
                     // Deduplicated: the collector's grace period starts again from this new reference.
-                    touch(&dest)
+                    touch(&target)
                 }
-                Ok(()) => tmp.persist(&dest).map_err(|e| e.error),
+                Ok(()) => tmp.persist(&target).map(|_| ()).map_err(|e| e.error),
                 Err(e) => Err(e),
             },
             None => Err(std::io::Error::other("no parent directory")),
-        };
+        })
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
         if let Err(e) = stored {
             tracing::error!(error = %e, "Upload could not be moved into the file store");
             return Ok(technical());
@@ -424,7 +428,10 @@ pub fn spawn_collector(pool: guichet_db::DbPool, store: FileStore) {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            let swept = store.sweep_tmp(TMP_GRACE);
+            let sweeper = store.clone();
+            let swept = tokio::task::spawn_blocking(move || sweeper.sweep_tmp(TMP_GRACE))
+                .await
+                .unwrap_or(0);
             match collect_garbage(&pool, &store, GC_GRACE).await {
                 Ok(n) => tracing::info!(removed = n, temp_removed = swept, "File collector ran"),
                 Err(e) => tracing::error!(error = %e, "File collector failed"),
