@@ -24,7 +24,7 @@ use guichet_db::{AnyConnection, DbPool, PoolOptions};
 use guichet_dossiers::instruction::{self, Cursor, QueueFilter, Tab};
 use guichet_forms::{Answers, FormDefinition};
 use guichet_types::{Email, Role};
-use guichet_web::procedures::Procedures;
+use guichet_usecases::Procedures;
 
 #[path = "../crates/documents/tests/common/mod.rs"]
 mod pdf_fixtures;

@@ -21,7 +21,8 @@ use guichet_db::{AnyConnection, DbPool, PoolOptions, new_id, now};
 use guichet_dossiers::{Action, State};
 use guichet_forms::{Answers, FormDefinition};
 use guichet_types::{DossierNumber, Email, Role};
-use guichet_web::procedures::{Procedure, Procedures, due_date};
+use guichet_usecases::deadlines::due_date;
+use guichet_usecases::{Procedure, Procedures};
 use serde_json::{Value, json};
 
 /// Password of the instructors created by `guichet seed` (generated data only, never real accounts).

@@ -14,7 +14,7 @@ use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
 
 use crate::config::Settings;
-use crate::procedures::Procedures;
+use guichet_usecases::Procedures;
 use crate::uploads::FileStore;
 use crate::{csrf, routes};
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::app::AppState;
 use crate::error::{WebError, WebResult};
-use crate::procedures::today;
+use guichet_usecases::deadlines::today;
 
 pub fn letterhead(state: &AppState, def: &FormDefinition) -> Letterhead {
     Letterhead {

@@ -72,6 +72,35 @@ impl From<guichet_accounts::AccountsError> for WebError {
     }
 }
 
+impl From<guichet_usecases::CaseError> for WebError {
+    fn from(e: guichet_usecases::CaseError) -> Self {
+        use guichet_usecases::CaseError as C;
+        match e {
+            C::NotFound => WebError::NotFound,
+            C::Denied(why) => WebError::Denied(why),
+            C::Refused(why) => WebError::Refused(why),
+            C::Conflict => WebError::Conflict,
+            C::Invalid(list) => WebError::Refused(
+                list.into_iter().map(|i| i.message).collect::<Vec<_>>().join(" ; "),
+            ),
+            C::Db(db) => WebError::from(db),
+            C::Internal(cause) => WebError::Internal(cause),
+        }
+    }
+}
+
+impl From<guichet_dossiers::DossierError> for WebError {
+    fn from(e: guichet_dossiers::DossierError) -> Self {
+        guichet_usecases::CaseError::from(e).into()
+    }
+}
+
+impl From<guichet_forms::FormsError> for WebError {
+    fn from(e: guichet_forms::FormsError) -> Self {
+        guichet_usecases::CaseError::from(e).into()
+    }
+}
+
 impl From<askama::Error> for WebError {
     fn from(e: askama::Error) -> Self {
         WebError::Internal(format!("template: {e}"))

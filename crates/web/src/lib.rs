@@ -9,7 +9,6 @@ mod documents;
 pub mod error;
 pub mod form;
 mod handlers;
-pub mod procedures;
 pub mod retention;
 pub mod routes;
 pub mod session;

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpRequest, HttpResponse, web};
 use guichet_dossiers::store::{self, Deposit, Dossier, NewDraft};
-use guichet_dossiers::{DossierError, State};
+use guichet_dossiers::State;
 use guichet_forms::{Answers, FieldError, FileRef, FormDefinition};
 use serde_json::Value;
 
@@ -15,7 +15,7 @@ use super::{ok, render, see_other};
 use crate::app::AppState;
 use crate::error::{WebError, WebResult};
 use crate::form::CsrfForm;
-use crate::procedures::{self, today};
+use guichet_usecases::deadlines::{self as procedures, today};
 use crate::session::{CurrentUser, MaybeUser, SessionUser};
 use crate::submission::{Submission, read_submission};
 use crate::templates::{
@@ -24,30 +24,8 @@ use crate::templates::{
 };
 use crate::uploads::Received;
 
-impl From<DossierError> for WebError {
-    fn from(e: DossierError) -> Self {
-        match e {
-            DossierError::NotFound => WebError::NotFound,
-            DossierError::Conflict => WebError::Conflict,
-            DossierError::OwnDossier => WebError::Denied(OWN_DOSSIER),
-            DossierError::Transition(t) => WebError::Refused(t.to_string()),
-            DossierError::Db(db) => WebError::from(db),
-            other => WebError::Internal(other.to_string()),
-        }
-    }
-}
+pub use guichet_usecases::error::OWN_DOSSIER;
 
-impl From<guichet_forms::FormsError> for WebError {
-    fn from(e: guichet_forms::FormsError) -> Self {
-        match e {
-            guichet_forms::FormsError::UnknownStep(_) => WebError::NotFound,
-            other => WebError::Internal(other.to_string()),
-        }
-    }
-}
-
-/// Why the back office refuses a member of staff their own dossier.
-pub const OWN_DOSSIER: &str = "Vous avez déposé cette demande : vous ne pouvez ni la consulter ni l’instruire depuis l’espace des agents. Un ou une collègue du service s’en charge. Vous la suivez comme tout usager, dans « Mes dossiers ».";
 
 /// Why a health document is refused to someone outside the instructing service.
 pub const HEALTH_DOCUMENT: &str = "Ce document contient des données de santé : seuls les agents du service qui instruit ce dossier peuvent l’ouvrir.";

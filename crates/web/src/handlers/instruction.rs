@@ -421,7 +421,7 @@ fn simulated_amount(def: &FormDefinition, d: &Dossier) -> (Option<Euros>, String
         return (None, String::new());
     };
     let answers = d.answers.as_object().cloned().unwrap_or_default();
-    let values = def.simulation_values(&answers, crate::procedures::today());
+    let values = def.simulation_values(&answers, guichet_usecases::deadlines::today());
     match guichet_simulation::simulate_json(params, aid, Value::Object(values)) {
         Ok(result) => {
             let key = match aid_name.as_str() {
@@ -466,7 +466,7 @@ async fn render_dossier(
     let answers = d.answers.as_object().cloned().unwrap_or_default();
     let summary = l.def.summary_for(
         &answers,
-        d.deposited_at.map_or_else(crate::procedures::today, |t| t.date()),
+        d.deposited_at.map_or_else(guichet_usecases::deadlines::today, |t| t.date()),
         crate::documents::disclosure(l.standing),
     );
     let has_sensitive = summary.iter().any(|s| s.rows.iter().any(|r| r.sensitive));

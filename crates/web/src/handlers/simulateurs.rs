@@ -14,7 +14,7 @@ use crate::api::inputs::{self, Input, Kind};
 use crate::app::AppState;
 use crate::error::{WebError, WebResult};
 use crate::form::CsrfForm;
-use crate::procedures::today;
+use guichet_usecases::deadlines::today;
 use crate::session::MaybeUser;
 use crate::templates::{FieldError, Layout};
 

@@ -6,12 +6,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use chrono::{Months, NaiveDate, NaiveDateTime};
 use guichet_db::AnyConnection;
 use guichet_dossiers::store;
-use guichet_forms::{FormDefinition, Silence};
+use guichet_forms::FormDefinition;
 
-use crate::error::WebError;
+use crate::error::CaseError;
 
 /// One procedure as currently offered.
 #[derive(Debug, Clone)]
@@ -91,53 +90,30 @@ impl Procedures {
         &self,
         conn: &mut AnyConnection,
         version_id: &str,
-    ) -> Result<Arc<FormDefinition>, WebError> {
+    ) -> Result<Arc<FormDefinition>, CaseError> {
         if let Some(d) = self
             .by_version
             .lock()
-            .map_err(|_| WebError::Internal("poisoned cache".into()))?
+            .map_err(|_| CaseError::Internal("poisoned cache".into()))?
             .get(version_id)
         {
             return Ok(d.clone());
         }
         let v = store::find_form_version(conn, version_id)
-            .map_err(|e| WebError::Internal(e.to_string()))?
-            .ok_or(WebError::NotFound)?;
+            .map_err(|e| CaseError::Internal(e.to_string()))?
+            .ok_or(CaseError::NotFound)?;
         let def = FormDefinition::from_toml_variant(
             &v.definition,
             &format!("{}.toml", v.form_id),
             self.variants.get(&v.form_id).map(String::as_str),
         )
-        .map_err(|e| WebError::Internal(format!("stored definition {} no longer parses: {e:?}", v.id)))?;
+        .map_err(|e| CaseError::Internal(format!("stored definition {} no longer parses: {e:?}", v.id)))?;
         let def = Arc::new(def);
         self.by_version
             .lock()
-            .map_err(|_| WebError::Internal("poisoned cache".into()))?
+            .map_err(|_| CaseError::Internal("poisoned cache".into()))?
             .insert(version_id.to_owned(), def.clone());
         Ok(def)
     }
 }
 
-/// The expected answer date: the legal deadline counted from deposit.
-pub fn due_date(def: &FormDefinition, from: NaiveDateTime) -> Option<NaiveDateTime> {
-    let d = def.definition().deadline.as_ref()?;
-    match (d.months, d.days) {
-        (Some(m), _) => from.checked_add_months(Months::new(m)),
-        (None, Some(days)) => Some(from + chrono::Duration::days(i64::from(days))),
-        (None, None) => None,
-    }
-}
-
-/// What silence at the due date means, as a sentence for the usager.
-pub fn silence_sentence(def: &FormDefinition) -> Option<&'static str> {
-    def.definition().deadline.as_ref().map(|d| match d.silence {
-        Silence::Rejet => "Sans réponse à cette date, la demande est réputée rejetée : vous pourrez alors contester ce refus implicite.",
-        Silence::Acceptation => "Sans réponse à cette date, la demande est réputée acceptée.",
-    })
-}
-
-/// Today in France (Europe/Paris is UTC+1 or +2: a date computed at UTC is wrong only around midnight,
-/// which the date bounds tolerate).
-pub fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}

@@ -1,0 +1,8 @@
+#![doc = include_str!("../README.md")]
+
+pub mod catalogue;
+pub mod deadlines;
+pub mod error;
+
+pub use catalogue::{Procedure, Procedures};
+pub use error::{CaseError, Invalid, Result};
