@@ -471,6 +471,33 @@ pub fn simulate_domicile_with(
     })
 }
 
+/// Monthly flat APA à domicile deemed granted when the département has not notified its decision two
+/// months after the complete file (CASF L232-14), until the explicit decision; the same amount as the
+/// emergency APA of L232-12. R232-29 sets it at 50 % of the GIR 1 plan ceiling, taken here as the
+/// published ceiling (rounded to the cent, MTP of 1 January) and the half rounded to the cent: 1 040,17 €
+/// in 2026 (50 % of 2 080,33 €). Returns the amount and its legal reference in French.
+pub fn implicit_flat_amount(p: &Parameters, on: NaiveDate) -> Result<(Euros, String)> {
+    let jan1 = NaiveDate::from_ymd_opt(on.year(), 1, 1).unwrap_or(on);
+    let ap = &p.apa_domicile;
+    let mtp = p.common.mtp.at("common.mtp", jan1)?;
+    let coef = ap.plafond_gir_1.at("apa_domicile.plafond_gir_1", jan1)?;
+    let part = ap
+        .part_plafond_forfait
+        .at("apa_domicile.part_plafond_forfait", on)?;
+    let ceiling = round_to_cents(coef.value * mtp.value)?;
+    let amount = round_to_cents(part.value * dec(ceiling))?;
+    let reference = format!(
+        "CASF L232-14 et {} ; plafond GIR 1 {} = {} × MTP {} ({} ; {})",
+        part.reference,
+        fmt_eur(ceiling),
+        fmt_num(coef.value),
+        fmt_dec_eur(mtp.value),
+        coef.reference,
+        mtp.reference,
+    );
+    Ok((amount, reference))
+}
+
 /// R232-11: no participation up to 0,725 MTP; 90 % of the plan above 2,67 MTP; in between, each plan
 /// tranche (up to 0,317 MTP, up to 0,498 MTP, above) bears a rate growing with x = (R − S1)/(S2 − S1).
 /// Thresholds stay exact (coef × MTP, not rounded): only the participation is rounded to the cent.
@@ -832,6 +859,32 @@ mod tests {
             ceiling.value,
             "1\u{202f}682,30\u{a0}€ = 1,306 × MTP 1\u{202f}288,13\u{a0}€"
         );
+    }
+
+    #[test]
+    fn the_flat_amount_on_silence_is_half_the_gir_1_ceiling() {
+        let p = Parameters::load().unwrap();
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        // 2026: ceiling 1,615 × 1 288,13 = 2 080,33 € (CNSA table); 50 % = 1 040,165 → 1 040,17 €.
+        let (amount, reference) = implicit_flat_amount(&p, d("2026-06-15")).unwrap();
+        assert_eq!(amount, Euros::from_cents(104_017));
+        assert!(
+            reference.starts_with("CASF L232-14 et CASF R232-29"),
+            "{reference}"
+        );
+        assert!(reference.contains("2\u{202f}080,33"), "{reference}");
+        // 2025: 1,615 × 1 266,60 = 2 045,56 €; 50 % = 1 022,78 €. The April MTP change waits for January.
+        assert_eq!(
+            implicit_flat_amount(&p, d("2025-12-31")).unwrap().0,
+            Euros::from_cents(102_278)
+        );
+        // 2024: 1,615 × 1 210,90 = 1 955,60 €; 50 % = 977,80 €.
+        assert_eq!(
+            implicit_flat_amount(&p, d("2024-01-01")).unwrap().0,
+            Euros::from_cents(97_780)
+        );
+        // Before the first MTP of the parameters: an error, not a guess.
+        assert!(implicit_flat_amount(&p, d("2015-06-01")).is_err());
     }
 
     #[test]

@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
 
 pub mod aah;
+pub mod aggir;
 mod aid;
 pub mod amethyste;
 pub mod apa;
+pub mod care_plan;
 mod explain;
 pub mod input;
 mod money;

@@ -137,12 +137,13 @@ param_file!(
 );
 
 param_file!(
-    /// `parameters/apa/domicile.toml` (CASF R232-10, R232-11, R232-5, D232-31).
+    /// `parameters/apa/domicile.toml` (CASF R232-10, R232-11, R232-5, D232-31, R232-29).
     ApaDomicileParams {
         age_minimum, plafond_gir_1, plafond_gir_2, plafond_gir_3, plafond_gir_4, seuil_exoneration,
         seuil_participation_maximale, tranche_1, tranche_2, tranche_2_pente, tranche_2_base,
         tranche_3_pente, tranche_3_base, taux_participation_maximum, diviseur_couple,
         taux_valeur_locative_bati, taux_valeur_locative_non_bati, taux_capitaux, seuil_versement_smic,
+        part_plafond_forfait,
     }
 );
 
@@ -304,9 +305,11 @@ pub struct Parameters {
     pub pch: PchParams,
     pub aah: AahParams,
     pub amethyste: AmethysteParams,
+    /// AGGIR grid rules and GIR algorithm (`parameters/apa/aggir.toml`).
+    pub aggir: crate::aggir::AggirParams,
 }
 
-const FILES: [(&str, &str); 6] = [
+const FILES: [(&str, &str); 7] = [
     (
         "common/common.toml",
         include_str!("../parameters/common/common.toml"),
@@ -325,6 +328,7 @@ const FILES: [(&str, &str); 6] = [
         "amethyste/departements.toml",
         include_str!("../parameters/amethyste/departements.toml"),
     ),
+    ("apa/aggir.toml", include_str!("../parameters/apa/aggir.toml")),
 ];
 
 fn parse<T: serde::de::DeserializeOwned>(index: usize) -> Result<T, SimulationError> {
@@ -347,7 +351,9 @@ impl Parameters {
             pch: parse(3)?,
             aah: parse(4)?,
             amethyste: parse(5)?,
+            aggir: parse(6)?,
         };
+        parameters.aggir.check()?;
         for (name, param) in parameters.all() {
             param.check(&name)?;
         }
