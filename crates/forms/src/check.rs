@@ -239,7 +239,7 @@ impl Builder<'_> {
         &mut self,
         src: Option<&String>,
         what: &str,
-        step: &str,
+        step: Option<&str>,
         field: Option<&str>,
         extra: &HashMap<String, Ty>,
     ) -> Option<Compiled> {
@@ -247,7 +247,7 @@ impl Builder<'_> {
         let compiled = self.compile(src, what, step, field, extra)?;
         if !matches!(compiled.ty, Ty::Bool | Ty::Dyn) {
             self.ctx.err(
-                Some(step),
+                step,
                 field,
                 format!("{what} doit donner vrai ou faux, pas {}", compiled.ty.name()),
             );
@@ -260,7 +260,7 @@ impl Builder<'_> {
         &mut self,
         src: &str,
         what: &str,
-        step: &str,
+        step: Option<&str>,
         field: Option<&str>,
         extra: &HashMap<String, Ty>,
     ) -> Option<Compiled> {
@@ -291,7 +291,7 @@ impl Builder<'_> {
                         && !self.all_options.get(&fid).is_some_and(|o| o.contains(&value))
                     {
                         self.ctx.err(
-                                Some(step),
+                                step,
                                 field,
                                 format!("{what} utilise la valeur « {value} », qui n’est pas une option du champ « {fid} »"),
                             );
@@ -301,7 +301,7 @@ impl Builder<'_> {
                 (self.ctx.errors.len() == before).then_some(c)
             }
             Err(e) => {
-                self.ctx.err(Some(step), field, format!("{what} : {e}"));
+                self.ctx.err(step, field, format!("{what} : {e}"));
                 None
             }
         }
@@ -435,16 +435,16 @@ impl Builder<'_> {
             self.ctx
                 .err(sid, fid, "un bloc de texte ne peut pas être obligatoire");
         }
-        let visible_if = self.condition(f.visible_if.as_ref(), "la condition visible_if", step, fid, extra);
+        let visible_if = self.condition(f.visible_if.as_ref(), "la condition visible_if", sid, fid, extra);
         let required_if = self.condition(
             f.required_if.as_ref(),
             "la condition required_if",
-            step,
+            sid,
             fid,
             extra,
         );
         let computed = match (&f.kind, &f.expr) {
-            (FieldType::Computed, Some(e)) => self.compile(e, "l’expression calculée", step, fid, extra),
+            (FieldType::Computed, Some(e)) => self.compile(e, "l’expression calculée", sid, fid, extra),
             (_, Some(_)) => {
                 self.ctx.err(
                     sid,
@@ -875,7 +875,7 @@ pub(crate) fn build_variant(
             let c = b.condition(
                 src.as_ref(),
                 "la condition visible_if de la section",
-                &s.id,
+                Some(&s.id),
                 None,
                 &HashMap::new(),
             );
@@ -884,7 +884,7 @@ pub(crate) fn build_variant(
         let visible_if = b.condition(
             s.visible_if.as_ref(),
             "la condition visible_if de l’étape",
-            &s.id,
+            Some(&s.id),
             None,
             &HashMap::new(),
         );
@@ -932,7 +932,13 @@ pub(crate) fn build_variant(
                     "la règle est rattachée à un champ qui n’est pas dans cette étape",
                 );
             }
-            if let Some(c) = b.condition(Some(&r.expr), "la règle", &s.id, Some(&r.field), &HashMap::new()) {
+            if let Some(c) = b.condition(
+                Some(&r.expr),
+                "la règle",
+                Some(&s.id),
+                Some(&r.field),
+                &HashMap::new(),
+            ) {
                 rules.push(CRule {
                     compiled: c,
                     message: r.message.clone(),
@@ -947,6 +953,8 @@ pub(crate) fn build_variant(
             rules,
         });
     }
+
+    let (rights_if, representative_if) = rights_and_parties(&mut b, &def, &index, &excluded_kinds);
 
     let Builder {
         mut ctx,
@@ -982,7 +990,198 @@ pub(crate) fn build_variant(
         variant: variant_id,
         params,
         excluded: excluded_kinds,
+        rights_if,
+        representative_if,
     })
+}
+
+/// snake_case: a lower-case letter, then lower-case letters, digits and `_`.
+fn snake_case(id: &str) -> bool {
+    let mut chars = id.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Checks `[[rights]]`, `[[appeals]]` and `[parties]` once every field is known, and compiles the
+/// conditions: `requested_if` of each right (by index, `None` when it failed) and `present_if`.
+fn rights_and_parties(
+    b: &mut Builder<'_>,
+    def: &Definition,
+    index: &HashMap<String, FieldLoc>,
+    excluded: &HashMap<String, FieldType>,
+) -> (Vec<Option<Compiled>>, Option<Compiled>) {
+    let mut appeal_ids = HashSet::new();
+    for a in &def.appeals {
+        if !snake_case(&a.id) {
+            b.ctx.err(
+                None,
+                None,
+                format!(
+                    "voie de recours « {} » : identifiant invalide : minuscules, chiffres et _",
+                    a.id
+                ),
+            );
+        }
+        if !appeal_ids.insert(a.id.as_str()) {
+            b.ctx.err(
+                None,
+                None,
+                format!("identifiant de voie de recours « {} » en double", a.id),
+            );
+        }
+        for (text, key) in [
+            (&a.administrative, "administrative"),
+            (&a.court, "court"),
+            (&a.reference, "reference"),
+        ] {
+            if text.trim().is_empty() {
+                b.ctx.err(
+                    None,
+                    None,
+                    format!("voie de recours « {} » : texte en français manquant ({key})", a.id),
+                );
+            }
+        }
+    }
+    let mut right_ids = HashSet::new();
+    let mut rights_if = Vec::with_capacity(def.rights.len());
+    for r in &def.rights {
+        let who = format!("droit « {} »", r.id);
+        if !snake_case(&r.id) {
+            b.ctx.err(
+                None,
+                None,
+                format!("{who} : identifiant invalide : minuscules, chiffres et _ (snake_case)"),
+            );
+        }
+        if !right_ids.insert(r.id.as_str()) {
+            b.ctx
+                .err(None, None, format!("identifiant de droit « {} » en double", r.id));
+        }
+        if r.label.trim().is_empty() {
+            b.ctx
+                .err(None, None, format!("{who} : libellé en français manquant (label)"));
+        }
+        if r.group.as_deref().is_some_and(|g| g.trim().is_empty()) {
+            b.ctx.err(None, None, format!("{who} : groupe vide (group)"));
+        }
+        if r.legal_basis.trim().is_empty() {
+            b.ctx.err(
+                None,
+                None,
+                format!("{who} : base légale manquante (legal_basis)"),
+            );
+        }
+        if !appeal_ids.contains(r.appeal.as_str()) {
+            b.ctx.err(
+                None,
+                None,
+                format!(
+                    "{who} : voie de recours inconnue « {} » (déclarez-la dans [[appeals]])",
+                    r.appeal
+                ),
+            );
+        }
+        if r.default_years == Some(0) {
+            b.ctx.err(
+                None,
+                None,
+                format!("{who} : default_years doit être d’au moins 1 an"),
+            );
+        }
+        if r.simulated && def.simulation.is_none() {
+            b.ctx.err(
+                None,
+                None,
+                format!("{who} : simulated sans simulation liée (simulation = \"…\" en tête du fichier)"),
+            );
+        }
+        if r.simulated && r.unit.is_none() {
+            b.ctx.err(
+                None,
+                None,
+                format!("{who} : simulated demande un montant : indiquez son unité (unit)"),
+            );
+        }
+        let what = format!("{who} : la condition requested_if");
+        rights_if.push(b.condition(
+            Some(&r.requested_if),
+            &what,
+            None,
+            None,
+            &HashMap::new(),
+        ));
+    }
+    let Some(parties) = &def.parties else {
+        return (rights_if, None);
+    };
+    party_fields(b, index, excluded, "parties.beneficiary", &parties.beneficiary);
+    let Some(rep) = &parties.representative else {
+        return (rights_if, None);
+    };
+    party_fields(b, index, excluded, "parties.representative", &rep.fields);
+    if let Some(q) = &rep.quality {
+        party_field(b, index, excluded, "parties.representative", "quality", q);
+    }
+    let present_if = b.condition(
+        Some(&rep.present_if),
+        "parties.representative : la condition present_if",
+        None,
+        None,
+        &HashMap::new(),
+    );
+    (rights_if, present_if)
+}
+
+fn party_fields(
+    b: &mut Builder<'_>,
+    index: &HashMap<String, FieldLoc>,
+    excluded: &HashMap<String, FieldType>,
+    who: &str,
+    p: &crate::definition::PartyFields,
+) {
+    let keys = [
+        ("civility", p.civility.as_ref()),
+        ("last_name", Some(&p.last_name)),
+        ("usage_name", p.usage_name.as_ref()),
+        ("first_names", p.first_names.as_ref()),
+        ("address", p.address.as_ref()),
+        ("address_complement", p.address_complement.as_ref()),
+        ("postal_code", p.postal_code.as_ref()),
+        ("commune", p.commune.as_ref()),
+    ];
+    for (key, id) in keys {
+        if let Some(id) = id {
+            party_field(b, index, excluded, who, key, id);
+        }
+    }
+}
+
+/// A party value must be a top-level answer: letters are addressed from one value per dossier.
+fn party_field(
+    b: &mut Builder<'_>,
+    index: &HashMap<String, FieldLoc>,
+    excluded: &HashMap<String, FieldType>,
+    who: &str,
+    key: &str,
+    id: &str,
+) {
+    let problem = match (index.get(id), b.fields.get(id)) {
+        (Some(loc), _) if loc.child.is_some() => Some("est un champ de groupe répétable"),
+        (Some(_), Some(f)) => match f.kind {
+            FieldType::Static | FieldType::File | FieldType::Group | FieldType::MultiChoice => {
+                Some("ne donne pas un texte (bloc de texte, fichier, groupe ou choix multiple)")
+            }
+            _ => None,
+        },
+        // A field of another variant: always unanswered there, like a hidden one.
+        _ if excluded.contains_key(id) => None,
+        _ => Some("n’est pas un champ de la démarche"),
+    };
+    if let Some(problem) = problem {
+        b.ctx
+            .err(None, None, format!("{who}.{key} : le champ « {id} » {problem}"));
+    }
 }
 
 /// Reports steps that can never be shown and required fields hidden on every path, by evaluating the

@@ -45,9 +45,321 @@ pub struct Definition {
     /// Optional sections grouping steps: when present, the web journey shows a task list.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sections: Vec<Section>,
+    /// The rights (prestations) a dossier may request, each with the CEL condition on the answers that
+    /// requests it; the instructor decides on each one. Listed in the order decisions show them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rights: Vec<RightDef>,
+    /// Appeal routes ("voies et délais de recours") that rights name with `appeal`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub appeals: Vec<AppealDef>,
+    /// Which answers give the beneficiary's (and a legal representative's) civility, names and postal
+    /// address, so letters can be addressed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parties: Option<Parties>,
     /// The steps (pages), in order.
     #[serde(default)]
     pub steps: Vec<Step>,
+}
+
+/// One right (prestation) a dossier can request (`[[rights]]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RightDef {
+    /// Stable identifier, snake_case (`aah`, `pch_aide_humaine`): stored with each decision, never reused.
+    pub id: String,
+    /// Name shown in decisions, in French (`Allocation aux adultes handicapés (AAH)`).
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    pub label: String,
+    /// Heading grouping several rights in a decision, in French (`Prestation de compensation du handicap
+    /// (PCH)` for its elements).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// CEL condition over the answers (same language as `visible_if`) under which the dossier requests this
+    /// right; `"true"` for a right every dossier requests.
+    pub requested_if: String,
+    /// Who decides on the right.
+    pub authority: Authority,
+    /// Unit of the amount granted; `none` for a card, a recognition or an orientation.
+    #[serde(default, skip_serializing_if = "AmountUnit::is_none")]
+    pub unit: AmountUnit,
+    /// The decision states a band of the taux d'incapacité (less than 50 %, 50 to 79 %, at least 80 %).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rate: bool,
+    /// Usual length of a granted period, in years: prefills the end date of the decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_years: Option<u32>,
+    /// Legal basis printed on the decision (codes and articles), e.g. `CSS L821-1 et L821-2`.
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    pub legal_basis: String,
+    /// Id of the `[[appeals]]` entry printed under « Voies et délais de recours » for this right.
+    pub appeal: String,
+    /// The amount can be prefilled from the procedure's linked simulation.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub simulated: bool,
+}
+
+/// The authority that decides on a right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Authority {
+    /// Commission des droits et de l'autonomie des personnes handicapées (CASF L146-9, L241-5).
+    Cdaph,
+    /// Président du conseil départemental (APA, CMI, the département's own aids).
+    PresidentCd,
+}
+
+impl Authority {
+    /// The authority's name as printed in a decision.
+    pub fn label(self) -> &'static str {
+        match self {
+            Authority::Cdaph => "Commission des droits et de l’autonomie des personnes handicapées (CDAPH)",
+            Authority::PresidentCd => "Président du conseil départemental",
+        }
+    }
+
+    /// The snake_case name used in definition files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Authority::Cdaph => "cdaph",
+            Authority::PresidentCd => "president_cd",
+        }
+    }
+}
+
+/// Unit of a granted amount.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AmountUnit {
+    /// No amount: a card, a recognition, an orientation.
+    #[default]
+    None,
+    /// Monthly amount.
+    PerMonth,
+    /// Yearly amount.
+    PerYear,
+    /// Paid once.
+    OneOff,
+    /// Total over the granted period (e.g. a PCH element capped over 3 or 10 years).
+    Total,
+}
+
+impl AmountUnit {
+    /// Every unit, in the order forms list them.
+    pub const ALL: [AmountUnit; 5] = [
+        AmountUnit::None,
+        AmountUnit::PerMonth,
+        AmountUnit::PerYear,
+        AmountUnit::OneOff,
+        AmountUnit::Total,
+    ];
+
+    /// Text after the amount in a decision (`1 033,32 € par mois`).
+    pub fn suffix(self) -> &'static str {
+        match self {
+            AmountUnit::None => "",
+            AmountUnit::PerMonth => " par mois",
+            AmountUnit::PerYear => " par an",
+            AmountUnit::OneOff => " (versement unique)",
+            AmountUnit::Total => " au total",
+        }
+    }
+
+    /// The snake_case name used in definition files and stored with decisions.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AmountUnit::None => "none",
+            AmountUnit::PerMonth => "per_month",
+            AmountUnit::PerYear => "per_year",
+            AmountUnit::OneOff => "one_off",
+            AmountUnit::Total => "total",
+        }
+    }
+
+    /// Whether the right carries no amount.
+    pub fn is_none(&self) -> bool {
+        *self == AmountUnit::None
+    }
+}
+
+/// An unknown amount unit name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unité de montant inconnue « {0} » (none, per_month, per_year, one_off ou total)")]
+pub struct UnknownAmountUnit(pub String);
+
+impl std::str::FromStr for AmountUnit {
+    type Err = UnknownAmountUnit;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        AmountUnit::ALL
+            .into_iter()
+            .find(|u| u.as_str() == s)
+            .ok_or_else(|| UnknownAmountUnit(s.to_string()))
+    }
+}
+
+impl std::fmt::Display for AmountUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One appeal route (`[[appeals]]`): the paragraphs printed under « Voies et délais de recours ».
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppealDef {
+    /// Identifier that rights name with `appeal` (`mdph`, `departement`).
+    pub id: String,
+    /// The prior administrative appeal (RAPO): to whom, how, within which time; plain French.
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    pub administrative: String,
+    /// The court to go to afterwards, and within which time; plain French.
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    pub court: String,
+    /// Legal references of both paragraphs (codes and articles).
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    pub reference: String,
+}
+
+/// Who the dossier is about (`[parties]`): each value is the id of a top-level field of the definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Parties {
+    /// The person who would receive the rights.
+    pub beneficiary: PartyFields,
+    /// A legal representative (tuteur, curateur…), when the answers name one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub representative: Option<RepresentativeFields>,
+}
+
+/// The fields giving one party's civility, names and postal address (field ids).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartyFields {
+    /// Field giving the civility (a choice whose labels are « Madame », « Monsieur »).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub civility: Option<String>,
+    /// Field giving the last name (nom de naissance), or the whole name of an organisation.
+    pub last_name: String,
+    /// Field giving the usage name (nom d'usage), printed instead of `last_name` when answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage_name: Option<String>,
+    /// Field giving the first names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_names: Option<String>,
+    /// Field giving the street address; a multi-line text gives one address line per line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Field giving the address complement (bâtiment, étage…), printed above the street line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_complement: Option<String>,
+    /// Field giving the postal code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// Field giving the commune (a `commune` field is shown by its name, not its INSEE code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commune: Option<String>,
+}
+
+/// A legal representative: when present, and the fields giving their name, address and quality.
+///
+/// In the file, the party fields sit next to `present_if` and `quality`: serde cannot flatten them under
+/// `deny_unknown_fields`, so the file is read as a flat table and converted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "RawRepresentative", into = "RawRepresentative")]
+pub struct RepresentativeFields {
+    /// CEL condition over the answers: the dossier names a representative.
+    pub present_if: String,
+    /// The representative's civility, names and address.
+    pub fields: PartyFields,
+    /// Field giving the representative's quality (tutelle, curatelle…), shown by its label.
+    pub quality: Option<String>,
+}
+
+/// `[parties.representative]` as written in the file.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "RepresentativeFields")]
+struct RawRepresentative {
+    /// CEL condition over the answers (same language as `visible_if`): the dossier names a representative.
+    pub present_if: String,
+    /// Field giving the representative's civility.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub civility: Option<String>,
+    /// Field giving the representative's last name, or the name of the organisation (UDAF…).
+    pub last_name: String,
+    /// Field giving the representative's usage name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage_name: Option<String>,
+    /// Field giving the representative's first names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_names: Option<String>,
+    /// Field giving the representative's street address (a multi-line text: one line per address line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Field giving the representative's address complement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_complement: Option<String>,
+    /// Field giving the representative's postal code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// Field giving the representative's commune.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commune: Option<String>,
+    /// Field giving the representative's quality (tutelle, curatelle, parent…), shown by its label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<String>,
+}
+
+impl From<RawRepresentative> for RepresentativeFields {
+    fn from(r: RawRepresentative) -> Self {
+        RepresentativeFields {
+            present_if: r.present_if,
+            fields: PartyFields {
+                civility: r.civility,
+                last_name: r.last_name,
+                usage_name: r.usage_name,
+                first_names: r.first_names,
+                address: r.address,
+                address_complement: r.address_complement,
+                postal_code: r.postal_code,
+                commune: r.commune,
+            },
+            quality: r.quality,
+        }
+    }
+}
+
+impl From<RepresentativeFields> for RawRepresentative {
+    fn from(r: RepresentativeFields) -> Self {
+        let f = r.fields;
+        RawRepresentative {
+            present_if: r.present_if,
+            civility: f.civility,
+            last_name: f.last_name,
+            usage_name: f.usage_name,
+            first_names: f.first_names,
+            address: f.address,
+            address_complement: f.address_complement,
+            postal_code: f.postal_code,
+            commune: f.commune,
+            quality: r.quality,
+        }
+    }
+}
+
+impl JsonSchema for RepresentativeFields {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        RawRepresentative::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        RawRepresentative::json_schema(generator)
+    }
 }
 
 /// One département variant: its parameters are the CEL variable `params` (`age(date_naissance) >= params.age_min`).
@@ -96,6 +408,28 @@ pub struct Deadline {
     /// Legal reference, e.g. "CASF R232-23".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
+    /// Event that starts the deadline: the deposit (default) or the day the instructor records the
+    /// dossier complete (APA: CASF L232-14 and R232-23).
+    #[serde(default, skip_serializing_if = "ClockStart::is_deposit")]
+    pub starts: ClockStart,
+}
+
+/// The event that starts a procedure's legal deadline.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockStart {
+    /// The dossier's deposit on the platform.
+    #[default]
+    Deposit,
+    /// The day the instructor records the dossier complete (accusé de réception of the complete file).
+    Complete,
+}
+
+impl ClockStart {
+    /// Whether the deadline runs from the deposit.
+    pub fn is_deposit(&self) -> bool {
+        *self == ClockStart::Deposit
+    }
 }
 
 /// Retention periods of a procedure's data on the platform (storage limitation, RGPD art. 5.1.e).
@@ -123,6 +457,9 @@ pub enum Silence {
     Acceptation,
     /// Silence vaut rejet (SVR).
     Rejet,
+    /// The right is deemed granted at a flat amount until the explicit decision is notified (APA à
+    /// domicile: CASF L232-14).
+    AcceptationForfaitaire,
 }
 
 /// A group of steps shown as one task in the task list.
@@ -379,6 +716,11 @@ pub fn definition_json_schema() -> String {
         (Some("ChoiceOption"), "label"),
         (Some("Variant"), "label"),
         (Some("Retention"), "basis"),
+        (Some("RightDef"), "label"),
+        (Some("RightDef"), "legal_basis"),
+        (Some("AppealDef"), "administrative"),
+        (Some("AppealDef"), "court"),
+        (Some("AppealDef"), "reference"),
     ];
     for (def, key) in texts {
         let target = match def {

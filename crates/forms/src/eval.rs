@@ -91,7 +91,7 @@ fn absent(kind: FieldType) -> CelValue {
 }
 
 impl FormDefinition {
-    fn lookup<'a>(
+    pub(crate) fn lookup<'a>(
         &'a self,
         values: &'a HashMap<String, CelValue>,
         locals: Option<&'a HashMap<String, CelValue>>,

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use crate::check::{CheckError, build, build_variant};
-use crate::definition::{Definition, Field, FieldType, Section, Step};
+use crate::definition::{AppealDef, ClockStart, Definition, Field, FieldType, PartyFields, RightDef, Section, Step};
+use crate::eval::{Answers, State};
 use crate::expr::{Compiled, Ty};
 use crate::values::DateBounds;
 use crate::{FormsError, Result};
@@ -29,6 +30,32 @@ pub struct FormDefinition {
     pub(crate) params: Option<cel::Value>,
     /// Fields of other variants: known to expressions, never answered.
     pub(crate) excluded: HashMap<String, FieldType>,
+    /// `requested_if` of each right, by index in `def.rights`.
+    pub(crate) rights_if: Vec<Option<Compiled>>,
+    /// `present_if` of the legal representative, when the definition declares one.
+    pub(crate) representative_if: Option<Compiled>,
+}
+
+/// Who a dossier is about, as on an envelope (see [`FormDefinition::parties_of`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PartiesView {
+    /// The person who would receive the rights.
+    pub beneficiary: Party,
+    /// The legal representative, when the answers name one.
+    pub representative: Option<Party>,
+}
+
+/// One addressee: what a letter prints above the address, then the address.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Party {
+    /// Civility as shown (`Madame`), not the stored code.
+    pub civility: Option<String>,
+    /// First names then name (`Hélène Dupré`), or an organisation's name.
+    pub name: String,
+    /// Address lines, the postal code and commune last (`["12 rue des Lilas", "93100 Montreuil"]`).
+    pub address_lines: Vec<String>,
+    /// The representative's quality as shown (`Tutelle`); `None` for the beneficiary.
+    pub quality: Option<String>,
 }
 
 impl std::fmt::Debug for FormDefinition {
@@ -213,6 +240,133 @@ impl FormDefinition {
             (None, Some(days)) => filed.checked_add_days(chrono::Days::new(u64::from(days))),
             (None, None) => None,
         }
+    }
+
+    /// When the legal deadline starts; the deposit when the definition has no deadline.
+    pub fn clock_start(&self) -> ClockStart {
+        self.def.deadline.as_ref().map(|d| d.starts).unwrap_or_default()
+    }
+
+    /// Every right the procedure can grant, in definition order.
+    pub fn rights(&self) -> &[RightDef] {
+        &self.def.rights
+    }
+
+    /// The right with this id.
+    pub fn right(&self, id: &str) -> Option<&RightDef> {
+        self.def.rights.iter().find(|r| r.id == id)
+    }
+
+    /// The appeal route with this id.
+    pub fn appeal(&self, id: &str) -> Option<&AppealDef> {
+        self.def.appeals.iter().find(|a| a.id == id)
+    }
+
+    /// The rights the answers request, in definition order, as of today (UTC, like the web crate).
+    pub fn requested_rights(&self, answers: &Answers) -> Vec<&RightDef> {
+        self.requested_rights_on(answers, chrono::Utc::now().date_naive())
+    }
+
+    /// The rights the answers request on `today` (conditions on ages depend on it). `requested_if` is
+    /// evaluated like a `visible_if` placed after the last step: a hidden field counts as unanswered.
+    pub fn requested_rights_on(&self, answers: &Answers, today: chrono::NaiveDate) -> Vec<&RightDef> {
+        let state = self.evaluate(answers, today);
+        let lookup = self.lookup(&state.values, None);
+        self.def
+            .rights
+            .iter()
+            .zip(&self.rights_if)
+            .filter(|(_, c)| {
+                c.as_ref()
+                    .is_some_and(|c| c.truthy(&self.env, today, &lookup))
+            })
+            .map(|(r, _)| r)
+            .collect()
+    }
+
+    /// Beneficiary and representative as on an envelope, from the answers, as of today (UTC). `None` when
+    /// the definition declares no `[parties]` or the beneficiary's name is not answered.
+    pub fn parties_of(&self, answers: &Answers) -> Option<PartiesView> {
+        self.parties_of_on(answers, chrono::Utc::now().date_naive())
+    }
+
+    /// [`parties_of`](Self::parties_of) on `today`. Only visible, valid answers are used; a part without
+    /// an answer is left out (no civility, no complement line…); a commune is shown by its name.
+    pub fn parties_of_on(&self, answers: &Answers, today: chrono::NaiveDate) -> Option<PartiesView> {
+        let parties = self.def.parties.as_ref()?;
+        let state = self.evaluate(answers, today);
+        let beneficiary = self.party(&state, &parties.beneficiary, None)?;
+        let representative = parties.representative.as_ref().and_then(|rep| {
+            let lookup = self.lookup(&state.values, None);
+            let present = self
+                .representative_if
+                .as_ref()
+                .is_some_and(|c| c.truthy(&self.env, today, &lookup));
+            if !present {
+                return None;
+            }
+            self.party(&state, &rep.fields, rep.quality.as_deref())
+        });
+        Some(PartiesView {
+            beneficiary,
+            representative,
+        })
+    }
+
+    fn party(&self, state: &State, p: &PartyFields, quality: Option<&str>) -> Option<Party> {
+        let text = |id: Option<&String>| id.and_then(|id| self.shown_answer(state, id));
+        let surname = text(p.usage_name.as_ref()).or_else(|| text(Some(&p.last_name)))?;
+        let name = match text(p.first_names.as_ref()) {
+            Some(first) => format!("{first} {surname}"),
+            None => surname,
+        };
+        let mut address_lines: Vec<String> = Vec::new();
+        // La Poste's order (NF Z10-011): flat, floor and building come above the street line.
+        for id in [p.address_complement.as_ref(), p.address.as_ref()] {
+            if let Some(v) = text(id) {
+                address_lines.extend(
+                    v.lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_string),
+                );
+            }
+        }
+        let town: Vec<String> = [text(p.postal_code.as_ref()), text(p.commune.as_ref())]
+            .into_iter()
+            .flatten()
+            .collect();
+        if !town.is_empty() {
+            address_lines.push(town.join(" "));
+        }
+        Some(Party {
+            civility: text(p.civility.as_ref()),
+            name,
+            address_lines,
+            quality: quality.and_then(|q| self.shown_answer(state, q)),
+        })
+    }
+
+    /// A top-level answer as shown to people (choice label, commune name), when visible and valid.
+    fn shown_answer(&self, state: &State, field_id: &str) -> Option<String> {
+        let loc = self.index.get(field_id).filter(|l| l.child.is_none())?;
+        let f = self.steps.get(loc.step)?.fields.get(loc.index)?;
+        let st = state.fields.get(loc.step)?.get(loc.index)?;
+        if !st.visible {
+            return None;
+        }
+        let value = match (&st.parsed, &st.computed) {
+            (crate::values::Parsed::Valid(v), _) | (_, Some(v)) => v,
+            _ => return None,
+        };
+        let shown = match (f.def.kind, value.as_str()) {
+            (FieldType::Commune, Some(insee)) => crate::communes::commune_name(insee)
+                .unwrap_or(insee)
+                .to_string(),
+            _ => crate::values::display_value(&f.def, value),
+        };
+        let shown = shown.trim();
+        (!shown.is_empty()).then(|| shown.to_string())
     }
 
     /// Fields that feed the linked simulation: field id → simulation input name.

@@ -13,11 +13,12 @@ mod view;
 pub use check::{CheckError, check_definition, check_definition_text};
 pub use communes::{Commune, commune_by_insee, commune_name, communes_for_postal_code, find_commune};
 pub use definition::{
-    ChoiceOption, ComputedFormat, Deadline, Definition, Field, FieldType, ParamValue, Retention, Rule,
-    Section, Silence, Step, Variant, definition_json_schema,
+    AmountUnit, AppealDef, Authority, ChoiceOption, ClockStart, ComputedFormat, Deadline, Definition, Field,
+    FieldType, ParamValue, Parties, PartyFields, RepresentativeFields, Retention, RightDef, Rule, Section,
+    Silence, Step, UnknownAmountUnit, Variant, definition_json_schema,
 };
 pub use eval::{Answers, FieldError, StepOutcome};
-pub use form::{FormDefinition, content_hash, load_dir, load_dir_with_variants};
+pub use form::{FormDefinition, Party, PartiesView, content_hash, load_dir, load_dir_with_variants};
 pub use migrate::migrate_answers;
 pub use values::{FileRef, french_date, french_money};
 pub use view::{
