@@ -1038,7 +1038,10 @@ fn rights_and_parties(
                 b.ctx.err(
                     None,
                     None,
-                    format!("voie de recours « {} » : texte en français manquant ({key})", a.id),
+                    format!(
+                        "voie de recours « {} » : texte en français manquant ({key})",
+                        a.id
+                    ),
                 );
             }
         }
@@ -1059,18 +1062,18 @@ fn rights_and_parties(
                 .err(None, None, format!("identifiant de droit « {} » en double", r.id));
         }
         if r.label.trim().is_empty() {
-            b.ctx
-                .err(None, None, format!("{who} : libellé en français manquant (label)"));
+            b.ctx.err(
+                None,
+                None,
+                format!("{who} : libellé en français manquant (label)"),
+            );
         }
         if r.group.as_deref().is_some_and(|g| g.trim().is_empty()) {
             b.ctx.err(None, None, format!("{who} : groupe vide (group)"));
         }
         if r.legal_basis.trim().is_empty() {
-            b.ctx.err(
-                None,
-                None,
-                format!("{who} : base légale manquante (legal_basis)"),
-            );
+            b.ctx
+                .err(None, None, format!("{who} : base légale manquante (legal_basis)"));
         }
         if !appeal_ids.contains(r.appeal.as_str()) {
             b.ctx.err(
@@ -1104,13 +1107,7 @@ fn rights_and_parties(
             );
         }
         let what = format!("{who} : la condition requested_if");
-        rights_if.push(b.condition(
-            Some(&r.requested_if),
-            &what,
-            None,
-            None,
-            &HashMap::new(),
-        ));
+        rights_if.push(b.condition(Some(&r.requested_if), &what, None, None, &HashMap::new()));
     }
     let Some(parties) = &def.parties else {
         return (rights_if, None);

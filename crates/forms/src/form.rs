@@ -7,7 +7,9 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use crate::check::{CheckError, build, build_variant};
-use crate::definition::{AppealDef, ClockStart, Definition, Field, FieldType, PartyFields, RightDef, Section, Step};
+use crate::definition::{
+    AppealDef, ClockStart, Definition, Field, FieldType, PartyFields, RightDef, Section, Step,
+};
 use crate::eval::{Answers, State};
 use crate::expr::{Compiled, Ty};
 use crate::values::DateBounds;
@@ -276,10 +278,7 @@ impl FormDefinition {
             .rights
             .iter()
             .zip(&self.rights_if)
-            .filter(|(_, c)| {
-                c.as_ref()
-                    .is_some_and(|c| c.truthy(&self.env, today, &lookup))
-            })
+            .filter(|(_, c)| c.as_ref().is_some_and(|c| c.truthy(&self.env, today, &lookup)))
             .map(|(r, _)| r)
             .collect()
     }
@@ -360,9 +359,9 @@ impl FormDefinition {
             _ => return None,
         };
         let shown = match (f.def.kind, value.as_str()) {
-            (FieldType::Commune, Some(insee)) => crate::communes::commune_name(insee)
-                .unwrap_or(insee)
-                .to_string(),
+            (FieldType::Commune, Some(insee)) => {
+                crate::communes::commune_name(insee).unwrap_or(insee).to_string()
+            }
             _ => crate::values::display_value(&f.def, value),
         };
         let shown = shown.trim();

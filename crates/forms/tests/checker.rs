@@ -377,3 +377,53 @@ fn every_question_of_the_shipped_definitions_has_an_easy_read_hint() {
         }
     }
 }
+
+#[test]
+fn a_right_condition_naming_an_unknown_field_names_the_right() {
+    assert_rejected(
+        "right_unknown_field",
+        None,
+        None,
+        "droit « repas » : la condition requested_if : champ inconnu « aides_demandees » dans l’expression",
+    );
+}
+
+#[test]
+fn a_right_condition_must_be_boolean() {
+    assert_rejected(
+        "right_not_boolean",
+        None,
+        None,
+        "droit « repas » : la condition requested_if doit donner vrai ou faux",
+    );
+}
+
+#[test]
+fn a_duplicate_right_id_is_refused() {
+    assert_rejected(
+        "right_duplicate_id",
+        None,
+        None,
+        "identifiant de droit « repas » en double",
+    );
+}
+
+#[test]
+fn a_right_must_name_a_declared_appeal() {
+    assert_rejected(
+        "right_unknown_appeal",
+        None,
+        None,
+        "droit « repas » : voie de recours inconnue « mdph » (déclarez-la dans [[appeals]])",
+    );
+}
+
+#[test]
+fn a_party_must_name_fields_of_the_definition() {
+    assert_rejected(
+        "party_unknown_field",
+        None,
+        None,
+        "parties.beneficiary.commune : le champ « ville » n’est pas un champ de la démarche",
+    );
+}
