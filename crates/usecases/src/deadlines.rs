@@ -30,6 +30,8 @@ pub fn silence_sentence(def: &FormDefinition) -> Option<&'static str> {
     def.definition().deadline.as_ref().map(|d| match d.silence {
         Silence::Rejet => "Sans réponse à cette date, la demande est réputée rejetée : vous pourrez alors contester ce refus implicite.",
         Silence::Acceptation => "Sans réponse à cette date, la demande est réputée acceptée.",
+        // CASF L232-14 and R232-29: half the GIR 1 ceiling, paid until the explicit decision.
+        Silence::AcceptationForfaitaire => "Sans réponse à cette date, l’aide vous est accordée à titre provisoire pour un montant forfaitaire, jusqu’à la décision.",
     })
 }
 

@@ -6,3 +6,6 @@ pub mod error;
 
 pub use catalogue::{Procedure, Procedures};
 pub use error::{CaseError, Invalid, Result};
+pub mod filing;
+pub mod instruction;
+pub mod decisions;

@@ -372,6 +372,16 @@ pub struct MyDossiersPage {
     pub procedures: Vec<(String, String)>,
 }
 
+/// A right of a dossier as a page shows it.
+#[derive(Debug, Clone)]
+pub struct RightLine {
+    pub label: String,
+    /// « Accordée : 1 223,67 € par mois du … au … ».
+    pub words: String,
+    pub granted: bool,
+    pub motivation: String,
+}
+
 #[derive(Template)]
 #[template(path = "dossier.html")]
 pub struct DossierPage {
@@ -394,8 +404,12 @@ pub struct DossierPage {
     pub errors: Vec<(String, String)>,
     /// The message being written, kept when it was refused.
     pub draft: String,
-    /// (state, amount, motivation)
-    pub decision: Option<(String, Option<String>, String)>,
+    /// Each right requested, with its decision in plain words.
+    pub rights: Vec<RightLine>,
+    /// « Votre demande est partiellement accordée », once decided.
+    pub outcome: Option<String>,
+    /// Why it was closed without follow-up.
+    pub closing_reason: Option<String>,
     /// (when, who) opened the health data.
     /// (when, who, what) of each traced read of health data.
     pub reads: Vec<(String, String, String)>,

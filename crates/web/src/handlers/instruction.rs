@@ -4,10 +4,8 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use guichet_dossiers::access::{self, Refusal, SensitiveRead, Standing, Viewer};
-use guichet_dossiers::instruction::{
-    self, Command, Complement, Count, Cursor, DecisionInput, QueueFilter, QueueItem, Tab,
-};
+use guichet_dossiers::access::{self, SensitiveRead, Standing, Viewer};
+use guichet_dossiers::instruction::{self, Command, Complement, Count, Cursor, QueueFilter, QueueItem, Tab};
 use guichet_dossiers::store::{self, Dossier};
 use guichet_dossiers::{Actor, State};
 use guichet_forms::FormDefinition;
@@ -40,6 +38,14 @@ impl Staff {
             None
         } else {
             Some(self.0.services.iter().map(|s| s.code.clone()).collect())
+        }
+    }
+
+    /// The same person, for the use cases.
+    fn cases(&self) -> guichet_usecases::instruction::Staff {
+        guichet_usecases::instruction::Staff {
+            viewer: self.0.viewer(),
+            actor: self.actor(),
         }
     }
 
@@ -337,38 +343,26 @@ impl Loaded {
 
 async fn load(state: &web::Data<AppState>, u: SessionUser, id: &str) -> WebResult<Loaded> {
     let staff = Staff::from(u)?;
+    let cases_staff = staff.cases();
     let id = id.to_owned();
     let st = state.clone();
-    let (dossier, def) = state
+    let (dossier, standing, def) = state
         .pool
         .run(move |c| {
-            let d = store::find(c, &id)?
-                .filter(|d| d.state != State::Brouillon)
-                .ok_or(WebError::NotFound)?;
+            let (d, standing) = guichet_usecases::instruction::visible(c, &cases_staff, &id)?;
             let def = st.procedures.definition_of_version(c, &d.form_version_id)?;
-            Ok::<_, WebError>((d, def))
+            Ok::<_, WebError>((d, standing, def))
         })
         .await?;
-    // Outside the instructor's services, a dossier does not exist; one's own is refused.
-    let viewer = staff.0.viewer();
-    let standing = access::back_office(&viewer, &dossier).map_err(|r| match r {
-        Refusal::NotVisible => WebError::NotFound,
-        Refusal::OwnDossier => WebError::Denied(super::demarches::OWN_DOSSIER),
-        Refusal::Relative => WebError::Denied(RELATIVE),
-    })?;
     Ok(Loaded {
         actor: staff.actor(),
+        viewer: staff.0.viewer(),
         staff,
-        viewer,
         standing,
         dossier,
         def,
     })
 }
-
-/// Why the back office refuses a member of staff the request of a relative (or their own, filed by
-/// someone else).
-const RELATIVE: &str = "Cette demande vous concerne, vous ou un proche que vous avez déclaré dans « Mon compte » : vous ne pouvez ni la consulter ni l’instruire. Un ou une collègue du service s’en charge.";
 
 /// Shown instead of a message of a health procedure to staff outside the instructing service.
 const HEALTH_MAIL: &str =
@@ -662,74 +656,26 @@ fn parse_day(s: &str) -> Option<chrono::NaiveDateTime> {
 }
 
 /// Reads the action form into a command, or the French errors to show.
-fn command_from(action: &str, form: &FormData) -> Result<Command, Vec<(String, String)>> {
+fn command_from(
+    action: &str,
+    form: &FormData,
+    def: &FormDefinition,
+) -> Result<Command, Vec<(String, String)>> {
     let text = |k: &str| form.get(k).trim().to_owned();
     let mut errors = Vec::new();
     let cmd = match action {
         "prendre" => Command::Take,
         "complement" => {
-            let c = Complement {
-                documents: form.all("pieces").to_vec(),
-                answers: form.all("reponses").to_vec(),
+            // Checkboxes carry field ids; the request keeps their labels for the usager and the email.
+            let label = |id: &String| def.field(id).map_or_else(|| id.clone(), |f| f.label.clone());
+            let documents: Vec<String> = form.all("pieces").to_vec();
+            let answers: Vec<String> = form.all("reponses").to_vec();
+            Command::AskComplement(Complement {
+                documents: documents.iter().map(label).collect(),
+                answers: answers.iter().map(label).collect(),
+                fields: documents.into_iter().chain(answers).collect(),
                 message: text("message"),
-            };
-            if c.documents.is_empty() && c.answers.is_empty() && c.message.is_empty() {
-                errors.push((
-                    "complement-pieces".into(),
-                    "Choisissez au moins un document ou une réponse à compléter, ou écrivez un message"
-                        .into(),
-                ));
-            }
-            Command::AskComplement(c)
-        }
-        "accepter" | "refuser" => {
-            let motivation = text("motivation");
-            if motivation.is_empty() {
-                errors.push((
-                    format!("{action}-motivation"),
-                    "Saisissez la motivation de la décision".into(),
-                ));
-            }
-            let amount = if action == "accepter" && !text("montant").is_empty() {
-                match Euros::parse(&text("montant")) {
-                    Ok(a) if a.cents() >= 0 => Some(a),
-                    _ => {
-                        errors.push((
-                            "accepter-montant".into(),
-                            "Saisissez un montant en euros, par exemple 1 201,61".into(),
-                        ));
-                        None
-                    }
-                }
-            } else {
-                None
-            };
-            let (start, end) = (parse_day(&text("debut")), parse_day(&text("fin")));
-            if action == "accepter" && !text("debut").is_empty() && start.is_none() {
-                errors.push((
-                    "accepter-debut".into(),
-                    "La date de début doit être une date réelle, par exemple 2026-12-01".into(),
-                ));
-            }
-            if let (Some(s), Some(e)) = (start, end)
-                && e < s
-            {
-                errors.push((
-                    "accepter-fin".into(),
-                    "La date de fin doit être après la date de début".into(),
-                ));
-            }
-            let dec = DecisionInput {
-                amount,
-                period_start: start,
-                period_end: end,
-                motivation,
-            };
-            if action == "accepter" {
-                Command::Accept(dec)
-            } else {
-                Command::Refuse(dec)
-            }
+            })
         }
         "classer" => {
             let reason = text("motif");
@@ -756,50 +702,41 @@ fn command_from(action: &str, form: &FormData) -> Result<Command, Vec<(String, S
     if errors.is_empty() { Ok(cmd) } else { Err(errors) }
 }
 
-fn email_for(
-    state: &AppState,
-    owner_email: &str,
-    d: &Dossier,
-    def: &FormDefinition,
-    cmd: &Command,
-) -> Option<guichet_db::outbox::NewEmail> {
-    let number = d.number.as_ref().map(ToString::to_string).unwrap_or_default();
-    let link = format!("{}/dossiers/{}", state.settings.public_url, d.id);
-    match cmd {
-        Command::Take | Command::Reopen { .. } => None,
-        Command::AskComplement(c) => {
-            let mut items = c.documents.clone();
-            items.extend(c.answers.iter().cloned());
-            Some(guichet_notify::emails::complement_requested(
-                owner_email,
-                &number,
-                def.title(),
-                &items,
-                &c.message,
-                &link,
-            ))
+/// Errors of a use case shown on the dossier page, with what was typed; anything else goes up.
+async fn refused_or(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    l: Loaded,
+    err: WebError,
+    fields: &[(&str, String)],
+) -> WebResult<HttpResponse> {
+    let submitted = fields.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+    let id = l.dossier.id.clone();
+    match err {
+        WebError::Conflict => {
+            let fresh = load(state, l.staff.0, &id).await?;
+            render_dossier(req, state, fresh, vec![("actions".into(), "Le dossier a été modifié par quelqu’un d’autre entre-temps : voici son état actuel. Refaites votre action si elle a encore lieu d’être.".into())], submitted, StatusCode::CONFLICT).await
         }
-        Command::Accept(_) => Some(guichet_notify::emails::decision(
-            owner_email,
-            &number,
-            def.title(),
-            "acceptée",
-            &link,
-        )),
-        Command::Refuse(_) => Some(guichet_notify::emails::decision(
-            owner_email,
-            &number,
-            def.title(),
-            "refusée",
-            &link,
-        )),
-        Command::Close { .. } => Some(guichet_notify::emails::decision(
-            owner_email,
-            &number,
-            def.title(),
-            "classée sans suite",
-            &link,
-        )),
+        WebError::Refused(why) => {
+            let fresh = load(state, l.staff.0, &id).await?;
+            render_dossier(req, state, fresh, vec![("actions".into(), why)], submitted, StatusCode::CONFLICT).await
+        }
+        other => Err(other),
+    }
+}
+
+/// Runs a use case; its field errors come back on the page with what was typed.
+async fn run_case<T: Send + 'static>(
+    state: &web::Data<AppState>,
+    f: impl FnOnce(&mut guichet_db::AnyConnection) -> guichet_usecases::Result<T> + Send + 'static,
+) -> WebResult<Result<T, Vec<(String, String)>>> {
+    let r = state.pool.run(move |c| Ok::<_, WebError>(f(c))).await?;
+    match r {
+        Ok(v) => Ok(Ok(v)),
+        Err(guichet_usecases::CaseError::Invalid(list)) => {
+            Ok(Err(list.into_iter().map(|i| (i.field, i.message)).collect()))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -812,81 +749,169 @@ pub async fn act(
 ) -> WebResult<HttpResponse> {
     let (id, action) = path.into_inner();
     let l = load(&state, u, &id).await?;
-    let cmd = match command_from(&action, &form) {
+    let typed: Vec<(&str, String)> = ["motif", "message"]
+        .iter()
+        .map(|k| (*k, form.get(k).to_owned()))
+        .collect();
+    let typed: Vec<(String, String)> = typed
+        .into_iter()
+        .map(|(k, v)| (format!("{action}.{k}"), v))
+        .collect();
+    let cmd = match command_from(&action, &form, &l.def) {
         Ok(c) => c,
         Err(errors) => {
-            // Nothing typed is lost: the form comes back with its values.
-            let submitted = ["montant", "debut", "fin", "motivation", "motif", "message"]
-                .iter()
-                .map(|k| (format!("{action}.{k}"), form.get(k).to_owned()))
-                .collect();
-            return render_dossier(
-                &req,
-                &state,
-                l,
-                errors,
-                submitted,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            return render_dossier(&req, &state, l, errors, typed.into_iter().collect(), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     let version = version_of(&form)?;
-    let (actor, actor_id) = (l.actor, l.staff.0.user.id.clone());
-    let owner = l.dossier.owner_id.clone();
-    let st = state.clone();
-    let (d, def) = (l.dossier.clone(), l.def.clone());
-    let result = state
-        .pool
-        .run(move |c| {
-            let owner = guichet_accounts::users::find(c, &owner)?.ok_or(WebError::NotFound)?;
-            let email = email_for(&st, &owner.email, &d, &def, &cmd);
-            Ok::<_, WebError>(instruction::act(
-                c,
-                &d.id,
-                version,
-                actor,
-                &actor_id,
-                &cmd,
-                email.as_ref(),
-            ))
-        })
-        .await?;
+    let (staff, def, links, did) = (l.staff.cases(), l.def.clone(), state.links(), l.dossier.id.clone());
+    let result = run_case(&state, move |c| {
+        guichet_usecases::instruction::act(c, &links, &staff, &def, &did, version, &cmd)
+    })
+    .await;
     match result {
-        Ok(d) => {
+        Ok(Ok(d)) => {
             state.delivery.wake();
             tracing::info!(dossier.id = %d.id, action = %action, "Instruction action");
             Ok(see_other(&format!("/instruction/dossiers/{}", d.id)))
         }
-        Err(guichet_dossiers::DossierError::Conflict) => {
-            let fresh = load(&state, l.staff.0, &id).await?;
-            render_dossier(
-                &req,
-                &state,
-                fresh,
-                vec![("actions".into(), "Le dossier a été modifié par quelqu’un d’autre entre-temps : voici son état actuel. Refaites votre action si elle a encore lieu d’être.".into())],
-                Default::default(),
-                StatusCode::CONFLICT,
-            )
-            .await
+        Ok(Err(errors)) => {
+            render_dossier(&req, &state, l, errors, typed.into_iter().collect(), StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(guichet_dossiers::DossierError::Transition(t)) => {
-            let fresh = load(&state, l.staff.0, &id).await?;
-            render_dossier(
-                &req,
-                &state,
-                fresh,
-                vec![("actions".into(), t.to_string())],
-                Default::default(),
-                StatusCode::CONFLICT,
-            )
-            .await
+        Err(e) => {
+            let typed: Vec<(&str, String)> = Vec::new();
+            refused_or(&req, &state, l, e, &typed).await
         }
-        Err(e) => Err(e.into()),
+    }
+}
+
+/// Reads a French date (`31/12/2028`, or the ISO form date inputs send).
+fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
+    let s = s.trim();
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .or_else(|| chrono::NaiveDate::parse_from_str(s, "%d/%m/%Y").ok())
+}
+
+/// The decision on one right: parsed here, checked against the right's needs by the use case.
+pub async fn decide_right(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<(String, String)>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    let (id, code) = path.into_inner();
+    let l = load(&state, u, &id).await?;
+    let prefix = format!("droit-{code}");
+    let keys = ["decision", "montant", "debut", "fin", "taux", "motivation"];
+    let typed: std::collections::HashMap<String, String> = keys
+        .iter()
+        .map(|k| (format!("{prefix}.{k}"), form.get(k).to_owned()))
+        .collect();
+    let mut errors = Vec::new();
+    let outcome = form.get("decision").parse::<guichet_dossiers::rights::Outcome>().ok();
+    let amount = match form.get("montant").trim() {
+        "" => None,
+        t => match Euros::parse(t) {
+            Ok(a) if a.cents() >= 0 => Some(a),
+            _ => {
+                errors.push((format!("{prefix}-montant"), "Saisissez un montant en euros, par exemple 1 201,61".to_owned()));
+                None
+            }
+        },
+    };
+    let mut date = |key: &str, what: &str| match form.get(key).trim() {
+        "" => None,
+        t => parse_date(t).or_else(|| {
+            errors.push((format!("{prefix}-{key}"), format!("La date de {what} doit être une date réelle, par exemple 31/12/2028")));
+            None
+        }),
+    };
+    let (start, end) = (date("debut", "début"), date("fin", "fin"));
+    let rate = match form.get("taux") {
+        "" => None,
+        t => t.parse::<guichet_dossiers::rights::Rate>().ok(),
+    };
+    if form.get("confirmation") != "oui" {
+        errors.push((format!("{prefix}-confirmation"), "Cochez la case pour confirmer cette décision : elle ne pourra plus être modifiée".to_owned()));
+    }
+    if !errors.is_empty() {
+        return render_dossier(&req, &state, l, errors, typed, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let input = guichet_usecases::instruction::DecisionForm {
+        outcome,
+        amount,
+        period_start: start,
+        period_end: end,
+        rate,
+        motivation: form.get("motivation").to_owned(),
+        session_id: None,
+    };
+    let version = version_of(&form)?;
+    let (staff, def, links, did) = (l.staff.cases(), l.def.clone(), state.links(), l.dossier.id.clone());
+    let result = run_case(&state, move |c| {
+        guichet_usecases::instruction::decide_right(c, &links, &staff, &def, &did, version, &code, &input)
+    })
+    .await;
+    match result {
+        Ok(Ok(d)) => {
+            state.delivery.wake();
+            Ok(see_other(&format!("/instruction/dossiers/{}#droits", d.id)))
+        }
+        Ok(Err(errors)) => render_dossier(&req, &state, l, errors, typed, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(e) => refused_or(&req, &state, l, e, &[]).await,
+    }
+}
+
+/// An instructor adds one of the procedure's rights to the dossier.
+pub async fn add_right(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    let l = load(&state, u, &path).await?;
+    let version = version_of(&form)?;
+    let code = form.get("droit").to_owned();
+    let (staff, def, did) = (l.staff.cases(), l.def.clone(), l.dossier.id.clone());
+    match run_case(&state, move |c| guichet_usecases::instruction::add_right(c, &staff, &def, &did, version, &code)).await {
+        Ok(Ok(d)) => Ok(see_other(&format!("/instruction/dossiers/{}#droits", d.id))),
+        Ok(Err(errors)) => render_dossier(&req, &state, l, errors, Default::default(), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(e) => refused_or(&req, &state, l, e, &[]).await,
+    }
+}
+
+/// An instructor withdraws a right recorded by mistake, with a reason.
+pub async fn withdraw_right(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<(String, String)>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    let (id, code) = path.into_inner();
+    let l = load(&state, u, &id).await?;
+    let version = version_of(&form)?;
+    let reason = form.get("motif").to_owned();
+    let (staff, def, links, did) = (l.staff.cases(), l.def.clone(), state.links(), l.dossier.id.clone());
+    match run_case(&state, move |c| {
+        guichet_usecases::instruction::withdraw_right(c, &links, &staff, &def, &did, version, &code, &reason)
+    })
+    .await
+    {
+        Ok(Ok(d)) => {
+            state.delivery.wake();
+            Ok(see_other(&format!("/instruction/dossiers/{}#droits", d.id)))
+        }
+        Ok(Err(errors)) => render_dossier(&req, &state, l, errors, Default::default(), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(e) => refused_or(&req, &state, l, e, &[]).await,
     }
 }
 
 pub async fn assign(
+    req: HttpRequest,
     state: web::Data<AppState>,
     CurrentUser(u): CurrentUser,
     path: web::Path<String>,
@@ -895,48 +920,32 @@ pub async fn assign(
     let l = load(&state, u, &path).await?;
     let version = version_of(&form)?;
     let assignee = Some(form.get("agent").to_owned()).filter(|a| !a.is_empty());
-    let (id, actor, service) = (
-        l.dossier.id.clone(),
-        l.staff.0.user.id.clone(),
-        l.dossier.service_code.clone(),
-    );
-    state
-        .pool
-        .run(move |c| {
-            // Only a member of the dossier's service can be assigned.
-            if let Some(a) = &assignee {
-                let ok = guichet_accounts::services::of_user(c, a)?
-                    .iter()
-                    .any(|s| s.code == service);
-                if !ok {
-                    return Err(WebError::BadRequest("assignee outside the service".into()));
-                }
-            }
-            instruction::assign(c, &id, version, &actor, assignee.as_deref()).map_err(WebError::from)
-        })
-        .await?;
-    Ok(see_other(&format!("/instruction/dossiers/{}", l.dossier.id)))
+    let (staff, did) = (l.staff.cases(), l.dossier.id.clone());
+    match run_case(&state, move |c| {
+        guichet_usecases::instruction::assign(c, &staff, &did, version, assignee.as_deref())
+    })
+    .await
+    {
+        Ok(Ok(d)) => Ok(see_other(&format!("/instruction/dossiers/{}", d.id))),
+        Ok(Err(errors)) => render_dossier(&req, &state, l, errors, Default::default(), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(e) => refused_or(&req, &state, l, e, &[]).await,
+    }
 }
 
 pub async fn add_note(
+    req: HttpRequest,
     state: web::Data<AppState>,
     CurrentUser(u): CurrentUser,
     path: web::Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> WebResult<HttpResponse> {
     let l = load(&state, u, &path).await?;
-    let text: String = form.get("note").trim().chars().take(5000).collect();
-    if !text.is_empty() {
-        let (id, author) = (l.dossier.id.clone(), l.staff.0.user.id.clone());
-        state
-            .pool
-            .run(move |c| instruction::add_note(c, &id, &author, &text).map_err(WebError::from))
-            .await?;
+    let text = form.get("note").to_owned();
+    let (staff, did) = (l.staff.cases(), l.dossier.id.clone());
+    match run_case(&state, move |c| guichet_usecases::instruction::add_note(c, &staff, &did, &text)).await? {
+        Ok(()) => Ok(see_other(&format!("/instruction/dossiers/{}#notes", l.dossier.id))),
+        Err(errors) => render_dossier(&req, &state, l, errors, Default::default(), StatusCode::UNPROCESSABLE_ENTITY).await,
     }
-    Ok(see_other(&format!(
-        "/instruction/dossiers/{}#notes",
-        l.dossier.id
-    )))
 }
 
 pub async fn send_message(
