@@ -9,3 +9,4 @@ pub use error::{CaseError, Invalid, Result};
 pub mod filing;
 pub mod instruction;
 pub mod decisions;
+pub mod letters;

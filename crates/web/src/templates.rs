@@ -465,6 +465,8 @@ pub struct InstructionDossierPage {
     pub complement: Option<(Vec<String>, String)>,
     pub deposited: String,
     pub due: String,
+    /// Since when the clock is paused (complement awaited).
+    pub paused: Option<String>,
     pub assigned: String,
     pub sections: Vec<SummaryBlock>,
     pub documents: Vec<(String, String)>,
@@ -473,19 +475,45 @@ pub struct InstructionDossierPage {
     pub messages: Vec<crate::handlers::messages::MessageView>,
     /// (user id, name, selected)
     pub members: Vec<(String, String, bool)>,
+    /// (when, who, text) of each private note.
+    pub notes: Vec<(String, String, String)>,
+    pub rights: Vec<RightPanel>,
+    /// Rights of the procedure not on the dossier: (code, label).
+    pub addable: Vec<(String, String)>,
     pub can_take: bool,
     pub can_decide: bool,
+    pub can_ask: bool,
     pub can_close: bool,
     pub can_reopen: bool,
     pub decided: bool,
     pub has_decision_letter: bool,
-    pub file_fields: Vec<String>,
-    pub answer_labels: Vec<String>,
+    /// (field id, label) of the documents the answers make relevant.
+    pub file_fields: Vec<(String, String)>,
+    /// (field id, label) of the answers.
+    pub answer_fields: Vec<(String, String)>,
     pub amount_prefill: String,
     pub simulation_note: String,
     pub today: String,
     /// What was typed in a form sent back with an error, by `action.field` (or `message`).
     pub submitted: std::collections::HashMap<String, String>,
+}
+
+/// One right in the back office, with what its decision form needs.
+#[derive(Debug, Clone)]
+pub struct RightPanel {
+    pub code: String,
+    pub label: String,
+    pub authority: String,
+    pub words: String,
+    pub open: bool,
+    pub granted: bool,
+    pub added: bool,
+    pub has_amount: bool,
+    pub unit: String,
+    pub has_rate: bool,
+    pub amount_prefill: String,
+    pub end_prefill: String,
+    pub motivation: String,
 }
 
 impl InstructionDossierPage {
@@ -503,8 +531,8 @@ pub struct StatsRow {
     pub procedure: String,
     pub deposes: i64,
     pub en_instruction: i64,
-    pub acceptes: i64,
-    pub refuses: i64,
+    /// Decided (the outcome of each right is in the rights).
+    pub decides: i64,
     pub sans_suite: i64,
     pub median: String,
     pub p90: String,

@@ -18,7 +18,7 @@ use crate::app::AppState;
 use crate::error::{WebError, WebResult};
 use crate::form::{CsrfForm, FormData};
 use crate::session::{CurrentUser, SessionUser};
-use crate::templates::{InstructionDossierPage, Layout, QueuePage, QueueRow, SummaryBlock};
+use crate::templates::{InstructionDossierPage, Layout, QueuePage, QueueRow, RightPanel, SummaryBlock};
 
 /// An instructor or an administrator; anyone else gets 403.
 pub struct Staff(pub SessionUser);
@@ -468,7 +468,7 @@ async fn render_dossier(
     let service = d.service_code.clone();
     let dd = d.clone();
     let (viewer, standing) = (l.viewer.clone(), l.standing);
-    let (events, (messages, files), members, complement) = state
+    let (events, (messages, files), members, (complement, rights)) = state
         .pool
         .run(move |c| {
             if has_sensitive {
@@ -482,7 +482,8 @@ async fn render_dossier(
                 None => Vec::new(),
             };
             let complement = instruction::pending_complement(c, &dd)?;
-            Ok::<_, WebError>((events, (messages, files), members, complement))
+            let rights = guichet_dossiers::rights::of(c, &dd.id)?;
+            Ok::<_, WebError>((events, (messages, files), members, (complement, rights)))
         })
         .await?;
     let name_of = |uid: &Option<String>| {
@@ -494,10 +495,11 @@ async fn render_dossier(
                     .map(|m| m.display_name.clone())
             })
             .unwrap_or_else(|| {
-                if uid.as_deref() == Some(d.owner_id.as_str()) {
-                    "Usager".into()
-                } else {
-                    "Agent".into()
+                match uid.as_deref() {
+                    Some(u) if u == d.owner_id => "Usager".into(),
+                    Some(_) => "Agent".into(),
+                    // Bug 12 of the review: an unassigned dossier said « Affecté à : Agent ».
+                    None => "Personne".into(),
                 }
             })
     };
@@ -521,19 +523,25 @@ async fn render_dossier(
             (href, f.name)
         })
         .collect();
-    let file_fields: Vec<String> = l
+    let visible_ids = l.def.visible_field_ids(
+        &answers,
+        d.deposited_at.map_or_else(guichet_usecases::deadlines::today, |t| t.date()),
+    );
+    let file_fields: Vec<(String, String)> = l
         .def
         .steps()
         .iter()
         .flat_map(|s| s.fields.iter())
         .filter(|f| f.kind == guichet_forms::FieldType::File)
-        .map(|f| f.label.clone())
+        // Only the documents the answers make relevant (no « titre de séjour » for a French national).
+        .filter(|f| visible_ids.contains(&f.id))
+        .map(|f| (f.id.clone(), f.label.clone()))
         .collect();
-    let answer_labels: Vec<String> = summary
+    let answer_fields: Vec<(String, String)> = summary
         .iter()
         .flat_map(|s| s.rows.iter())
         .filter(|r| !r.sensitive || sees_sensitive)
-        .map(|r| r.label.clone())
+        .map(|r| (r.field.clone(), r.label.clone()))
         .collect();
     let page = InstructionDossierPage {
         layout: Layout::new(
@@ -551,7 +559,7 @@ async fn render_dossier(
         procedure: l.def.title().to_owned(),
         form_version: l.def.version().to_owned(),
         applicant: d.applicant_name.clone(),
-        state: d.state.label().to_owned(),
+        state: guichet_usecases::decisions::staff_state(d).to_owned(),
         complement: complement.map(|c: Complement| {
             let mut items = c.documents;
             items.extend(c.answers);
@@ -564,7 +572,12 @@ async fn render_dossier(
             (items, message)
         }),
         deposited: d.deposited_at.map(fr_date).unwrap_or_default(),
-        due: d.due_at.map(fr_date).unwrap_or_default(),
+        // While a complement is awaited the legal clock is paused: the date moves with the wait.
+        due: guichet_usecases::deadlines::effective_due(d, guichet_db::now())
+            .filter(|_| !d.state.is_decided())
+            .map(fr_date)
+            .unwrap_or_default(),
+        paused: d.clock_paused_at.map(fr_date),
         assigned: name_of(&d.assigned_to),
         sections: summary
             .into_iter()
@@ -622,14 +635,63 @@ async fn render_dossier(
                 )
             })
             .collect(),
-        can_take: d.state == State::Depose && !d.complement_demande,
-        can_decide: d.state == State::EnInstruction,
+        notes: events
+            .iter()
+            .filter(|e| e.kind == "note")
+            .map(|e| {
+                let text = serde_json::from_str::<Value>(&e.payload)
+                    .ok()
+                    .and_then(|p| p.get("text").and_then(Value::as_str).map(str::to_owned))
+                    .unwrap_or_default();
+                (fr_date(e.created_at), label_of(e), if private_mail { HEALTH_MAIL.to_owned() } else { text })
+            })
+            .collect(),
+        rights: rights
+            .iter()
+            .map(|r| {
+                let spec = l.def.right(&r.code);
+                RightPanel {
+                    code: r.code.clone(),
+                    label: r.label.clone(),
+                    authority: r.authority.label().to_owned(),
+                    words: guichet_usecases::decisions::plain_words(r),
+                    open: r.is_open(),
+                    granted: r.outcome == Some(guichet_dossiers::rights::Outcome::Accord),
+                    added: r.added_by_instructor,
+                    has_amount: r.unit != guichet_dossiers::rights::Unit::None,
+                    unit: r.unit.label().trim().to_owned(),
+                    has_rate: spec.is_some_and(|s| s.rate),
+                    amount_prefill: if spec.is_some_and(|s| s.simulated) {
+                        amount.map(|a| format!("{},{:02}", a.cents() / 100, a.cents() % 100)).unwrap_or_default()
+                    } else {
+                        String::new()
+                    },
+                    end_prefill: spec
+                        .and_then(|s| s.default_years)
+                        .and_then(|y| guichet_usecases::deadlines::today().checked_add_months(chrono::Months::new(12 * y)))
+                        .and_then(|e| e.pred_opt())
+                        .map(|e| e.format("%Y-%m-%d").to_string())
+                        .unwrap_or_default(),
+                    motivation: r.motivation.clone().unwrap_or_default(),
+                }
+            })
+            .collect(),
+        addable: l
+            .def
+            .rights()
+            .iter()
+            .filter(|s| !rights.iter().any(|r| r.code == s.id && r.withdrawn_at.is_none()))
+            .map(|s| (s.id.clone(), s.label.clone()))
+            .collect(),
+        can_take: d.state == State::Depose,
+        can_decide: d.state == State::EnInstruction && !d.complement_demande,
+        can_ask: d.state == State::EnInstruction && !d.complement_demande,
         can_close: matches!(d.state, State::Depose | State::EnInstruction),
         can_reopen: d.state.is_decided() && l.actor == Actor::Admin,
         decided: d.state.is_decided(),
-        has_decision_letter: matches!(d.state, State::Accepte | State::Refuse | State::SansSuite),
+        has_decision_letter: d.state.is_decided(),
         file_fields,
-        answer_labels,
+        answer_fields,
         amount_prefill: amount
             .map(|a| format!("{},{:02}", a.cents() / 100, a.cents() % 100))
             .unwrap_or_default(),
