@@ -402,6 +402,7 @@ fn base_answers(id: &str, today: NaiveDate) -> Option<Value> {
             "nom": "Durand",
             "prenoms": "Jeanne",
             "date_naissance": "1978-04-12",
+            "adresse": "12 rue de la République",
             "code_postal": "93200",
             "commune": "93066",
             "telephone": "0148000000",

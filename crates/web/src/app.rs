@@ -14,9 +14,9 @@ use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
 
 use crate::config::Settings;
-use guichet_usecases::Procedures;
 use crate::uploads::FileStore;
 use crate::{csrf, routes};
+use guichet_usecases::Procedures;
 
 /// Shared by every handler.
 #[derive(Clone)]

@@ -81,7 +81,10 @@ impl From<guichet_usecases::CaseError> for WebError {
             C::Refused(why) => WebError::Refused(why),
             C::Conflict => WebError::Conflict,
             C::Invalid(list) => WebError::Refused(
-                list.into_iter().map(|i| i.message).collect::<Vec<_>>().join(" ; "),
+                list.into_iter()
+                    .map(|i| i.message)
+                    .collect::<Vec<_>>()
+                    .join(" ; "),
             ),
             C::Db(db) => WebError::from(db),
             C::Internal(cause) => WebError::Internal(cause),

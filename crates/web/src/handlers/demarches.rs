@@ -6,8 +6,8 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpRequest, HttpResponse, web};
-use guichet_dossiers::store::{self, Deposit, Dossier, NewDraft};
 use guichet_dossiers::State;
+use guichet_dossiers::store::{self, Deposit, Dossier, NewDraft};
 use guichet_forms::{Answers, FieldError, FileRef, FormDefinition};
 use serde_json::Value;
 
@@ -15,7 +15,6 @@ use super::{ok, render, see_other};
 use crate::app::AppState;
 use crate::error::{WebError, WebResult};
 use crate::form::CsrfForm;
-use guichet_usecases::deadlines::{self as procedures, today};
 use crate::session::{CurrentUser, MaybeUser, SessionUser};
 use crate::submission::{Submission, read_submission};
 use crate::templates::{
@@ -23,9 +22,9 @@ use crate::templates::{
     TasksPage, UiField,
 };
 use crate::uploads::Received;
+use guichet_usecases::deadlines::{self as procedures, today};
 
 pub use guichet_usecases::error::OWN_DOSSIER;
-
 
 /// Why a health document is refused to someone outside the instructing service.
 pub const HEALTH_DOCUMENT: &str = "Ce document contient des données de santé : seuls les agents du service qui instruit ce dossier peuvent l’ouvrir.";

@@ -460,7 +460,8 @@ async fn render_dossier(
     let answers = d.answers.as_object().cloned().unwrap_or_default();
     let summary = l.def.summary_for(
         &answers,
-        d.deposited_at.map_or_else(guichet_usecases::deadlines::today, |t| t.date()),
+        d.deposited_at
+            .map_or_else(guichet_usecases::deadlines::today, |t| t.date()),
         crate::documents::disclosure(l.standing),
     );
     let has_sensitive = summary.iter().any(|s| s.rows.iter().any(|r| r.sensitive));

@@ -14,9 +14,9 @@ use crate::api::inputs::{self, Input, Kind};
 use crate::app::AppState;
 use crate::error::{WebError, WebResult};
 use crate::form::CsrfForm;
-use guichet_usecases::deadlines::today;
 use crate::session::MaybeUser;
 use crate::templates::{FieldError, Layout};
+use guichet_usecases::deadlines::today;
 
 /// Routes of the simulators (`/simulateurs…`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
