@@ -1028,7 +1028,12 @@ pub async fn decision_pdf(
     path: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let (d, def) = load_own(&state, &u, &path).await?;
-    let pdf = crate::documents::decision(&state, &d, &def)?;
+    let did = d.id.clone();
+    let rights = state
+        .pool
+        .run(move |c| guichet_dossiers::rights::of(c, &did).map_err(WebError::from))
+        .await?;
+    let pdf = crate::documents::decision(&state, &d, &def, &rights)?;
     let number = d.number.as_ref().map(ToString::to_string).unwrap_or_default();
     Ok(pdf_response(pdf, &format!("decision-{number}.pdf")))
 }

@@ -1148,7 +1148,12 @@ pub async fn decision_pdf(
         }
         l.trace(&state, SensitiveRead::Decision).await?;
     }
-    let pdf = crate::documents::decision(&state, &l.dossier, &l.def)?;
+    let did = l.dossier.id.clone();
+    let rights = state
+        .pool
+        .run(move |c| guichet_dossiers::rights::of(c, &did).map_err(WebError::from))
+        .await?;
+    let pdf = crate::documents::decision(&state, &l.dossier, &l.def, &rights)?;
     let number = l
         .dossier
         .number
