@@ -516,6 +516,21 @@ pub struct RightPanel {
     pub motivation: String,
 }
 
+impl RightPanel {
+    /// The key of a field of this right's decision form (`droit-aah-motivation`).
+    pub fn f(&self, field: &str) -> String {
+        format!("droit-{}-{field}", self.code)
+    }
+    /// The key of what was typed in it (`droit-aah.motivation`).
+    pub fn v(&self, field: &str) -> String {
+        format!("droit-{}.{field}", self.code)
+    }
+    /// The key of a field of its withdrawal form.
+    pub fn r(&self, field: &str) -> String {
+        format!("retirer-{}-{field}", self.code)
+    }
+}
+
 impl InstructionDossierPage {
     /// The value typed in a refused form, else the default.
     pub fn val(&self, key: &str, default: &str) -> String {
