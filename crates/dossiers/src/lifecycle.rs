@@ -209,12 +209,26 @@ mod tests {
         use State as S;
         let mut v = vec![
             (S::Brouillon, false, A::Deposit, R::Owner, S::Depose, false),
-            (S::EnInstruction, true, A::AnswerComplement, R::Owner, S::EnInstruction, false),
+            (
+                S::EnInstruction,
+                true,
+                A::AnswerComplement,
+                R::Owner,
+                S::EnInstruction,
+                false,
+            ),
         ];
         for staff in [R::Instructeur, R::Admin] {
             v.extend([
                 (S::Depose, false, A::Take, staff, S::EnInstruction, false),
-                (S::EnInstruction, false, A::AskComplement, staff, S::EnInstruction, true),
+                (
+                    S::EnInstruction,
+                    false,
+                    A::AskComplement,
+                    staff,
+                    S::EnInstruction,
+                    true,
+                ),
                 (S::EnInstruction, false, A::Decide, staff, S::Decide, false),
                 (S::EnInstruction, false, A::Close, staff, S::SansSuite, false),
                 (S::EnInstruction, true, A::Close, staff, S::SansSuite, false),

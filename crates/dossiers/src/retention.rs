@@ -169,10 +169,7 @@ fn candidates(
     policies: &[Policy],
     now: NaiveDateTime,
 ) -> Result<Vec<(Policy, Candidate)>> {
-    let decided = [
-        State::Decide.as_str(),
-        State::SansSuite.as_str(),
-    ];
+    let decided = [State::Decide.as_str(), State::SansSuite.as_str()];
     let mut out = Vec::new();
     for p in policies {
         // A draft enters the scan once it is due for its warning, a month before its expiry.

@@ -211,7 +211,13 @@ pub fn of(conn: &mut AnyConnection, dossier_id: &str) -> Result<Vec<Right>> {
         .collect()
 }
 
-fn insert(conn: &mut AnyConnection, dossier_id: &str, r: &NewRight, position: i32, by: Option<&str>) -> Result<()> {
+fn insert(
+    conn: &mut AnyConnection,
+    dossier_id: &str,
+    r: &NewRight,
+    position: i32,
+    by: Option<&str>,
+) -> Result<()> {
     diesel::insert_into(dossier_rights::table)
         .values((
             dossier_rights::id.eq(new_id()),
@@ -219,7 +225,11 @@ fn insert(conn: &mut AnyConnection, dossier_id: &str, r: &NewRight, position: i3
             dossier_rights::code.eq(&r.code),
             dossier_rights::label.eq(&r.label),
             dossier_rights::position.eq(position),
-            dossier_rights::origin.eq(if by.is_some() { ORIGIN_INSTRUCTOR } else { ORIGIN_REQUEST }),
+            dossier_rights::origin.eq(if by.is_some() {
+                ORIGIN_INSTRUCTOR
+            } else {
+                ORIGIN_REQUEST
+            }),
             dossier_rights::authority.eq(r.authority.as_str()),
             dossier_rights::unit.eq(r.unit.as_str()),
             dossier_rights::added_by.eq(by),
@@ -290,7 +300,10 @@ pub fn add(
         let have = of(conn, dossier_id)?;
         if let Some(existing) = have.iter().find(|h| h.code == right.code) {
             if existing.withdrawn_at.is_none() {
-                return Err(DossierError::Internal(format!("right {} already on the dossier", right.code)));
+                return Err(DossierError::Internal(format!(
+                    "right {} already on the dossier",
+                    right.code
+                )));
             }
             // Withdrawn earlier by mistake: it comes back, undecided.
             diesel::update(dossier_rights::table.find(&existing.id))

@@ -338,14 +338,16 @@ pub fn save_answers(
                     dossiers::updated_at.eq(t),
                 ))
                 .execute(conn)?,
-            State::Depose | State::EnInstruction if d.state == State::Depose || d.complement_demande => diesel::update(target)
-                .set((
-                    dossiers::pending_answers.eq(Some(answers.to_string())),
-                    dossiers::current_step.eq(current_step),
-                    dossiers::lock_version.eq(d.lock_version + 1),
-                    dossiers::updated_at.eq(t),
-                ))
-                .execute(conn)?,
+            State::Depose | State::EnInstruction if d.state == State::Depose || d.complement_demande => {
+                diesel::update(target)
+                    .set((
+                        dossiers::pending_answers.eq(Some(answers.to_string())),
+                        dossiers::current_step.eq(current_step),
+                        dossiers::lock_version.eq(d.lock_version + 1),
+                        dossiers::updated_at.eq(t),
+                    ))
+                    .execute(conn)?
+            }
             other => return Err(TransitionError::NotAllowedInState(other).into()),
         };
         if updated == 0 {

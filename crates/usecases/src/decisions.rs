@@ -7,7 +7,10 @@ use guichet_forms::french_date;
 /// the few masculine ones take the masculine agreement.
 fn feminine(label: &str) -> bool {
     let first = label.split_whitespace().next().unwrap_or("");
-    !matches!(first, "Forfait" | "Renouvellement" | "Complément" | "Maintien" | "Plan")
+    !matches!(
+        first,
+        "Forfait" | "Renouvellement" | "Complément" | "Maintien" | "Plan"
+    )
 }
 
 /// « Accordée : 1 223,67 € par mois du 1er décembre 2026 au 31 décembre 2028 », « Refusée », « Sans objet »,
@@ -106,7 +109,10 @@ mod tests {
         r.period_end = NaiveDate::from_ymd_opt(2028, 12, 31);
         let s = plain_words(&r);
         assert!(s.starts_with("Accordée : 1"), "{s}");
-        assert!(s.contains("223,67\u{a0}€ par mois du 1er décembre 2026 au 31 décembre 2028"), "{s}");
+        assert!(
+            s.contains("223,67\u{a0}€ par mois du 1er décembre 2026 au 31 décembre 2028"),
+            "{s}"
+        );
         r.rate = Some(Rate::Ge80);
         assert!(plain_words(&r).ends_with("(taux d’incapacité égal ou supérieur à 80 %)"));
     }

@@ -86,7 +86,10 @@ pub fn changes(def: &FormDefinition, before: &Answers, after: &Answers, on: chro
                 continue;
             }
             let (o, n) = (old.get(&f.id), new.get(&f.id));
-            let (ov, nv) = (o.map(|x| x.1.as_str()).unwrap_or(""), n.map(|x| x.1.as_str()).unwrap_or(""));
+            let (ov, nv) = (
+                o.map(|x| x.1.as_str()).unwrap_or(""),
+                n.map(|x| x.1.as_str()).unwrap_or(""),
+            );
             if ov != nv {
                 let label = n.or(o).map_or_else(|| f.label.clone(), |x| x.0.clone());
                 list.push(json!({ "field": f.id, "label": label, "before": ov, "after": nv }));
@@ -107,7 +110,9 @@ fn file_ids(answers: &Answers) -> std::collections::HashSet<String> {
         match v {
             Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
             Value::Object(m) => {
-                if let (Some(Value::String(id)), Some(Value::String(_))) = (m.get("id"), m.get("sha256").or(m.get("name"))) {
+                if let (Some(Value::String(id)), Some(Value::String(_))) =
+                    (m.get("id"), m.get("sha256").or(m.get("name")))
+                {
                     out.insert(id.clone());
                 }
                 m.values().for_each(|i| walk(i, out));

@@ -63,13 +63,16 @@ fn number(d: &Dossier) -> String {
 }
 
 fn owner_email(conn: &mut AnyConnection, d: &Dossier) -> Result<String> {
-    Ok(users::find(conn, &d.owner_id)?
-        .ok_or(CaseError::NotFound)?
-        .email)
+    Ok(users::find(conn, &d.owner_id)?.ok_or(CaseError::NotFound)?.email)
 }
 
 /// The decision email, queued when the dossier's last right is decided.
-fn decision_email(conn: &mut AnyConnection, links: &Links, d: &Dossier, def: &FormDefinition) -> Result<NewEmail> {
+fn decision_email(
+    conn: &mut AnyConnection,
+    links: &Links,
+    d: &Dossier,
+    def: &FormDefinition,
+) -> Result<NewEmail> {
     Ok(guichet_notify::emails::decision(
         &owner_email(conn, d)?,
         &number(d),
@@ -113,7 +116,9 @@ pub fn act(
         )),
     };
     match command {
-        Command::AskComplement(c) if c.documents.is_empty() && c.answers.is_empty() && c.message.trim().is_empty() => {
+        Command::AskComplement(c)
+            if c.documents.is_empty() && c.answers.is_empty() && c.message.trim().is_empty() =>
+        {
             return Err(CaseError::Invalid(vec![Invalid::new(
                 "complement-pieces",
                 "Choisissez au moins un document ou une réponse à compléter, ou écrivez un message",
@@ -157,7 +162,12 @@ pub struct DecisionForm {
 }
 
 /// Checks a decision against what its right needs, and names each problem by field (`{prefix}-motivation`).
-pub fn check_decision(def: &FormDefinition, right: &Right, form: &DecisionForm, prefix: &str) -> Result<RightDecision> {
+pub fn check_decision(
+    def: &FormDefinition,
+    right: &Right,
+    form: &DecisionForm,
+    prefix: &str,
+) -> Result<RightDecision> {
     let mut errors = Vec::new();
     let spec = def.right(&right.code);
     let outcome = form.outcome.unwrap_or_else(|| {
@@ -178,7 +188,10 @@ pub fn check_decision(def: &FormDefinition, right: &Right, form: &DecisionForm, 
     if granted && right.unit != Unit::None && form.amount.is_none() {
         errors.push(Invalid::new(
             format!("{prefix}-montant"),
-            format!("Saisissez le montant accordé pour « {} », par exemple 1 201,61", right.label),
+            format!(
+                "Saisissez le montant accordé pour « {} », par exemple 1 201,61",
+                right.label
+            ),
         ));
     }
     if granted && form.period_start.is_none() {
@@ -282,9 +295,18 @@ pub fn add_right(
 ) -> Result<Dossier> {
     let (d, _) = visible(conn, staff, id)?;
     let spec = def.right(code).ok_or_else(|| {
-        CaseError::Invalid(vec![Invalid::new("ajouter-droit", "Choisissez un droit de la liste")])
+        CaseError::Invalid(vec![Invalid::new(
+            "ajouter-droit",
+            "Choisissez un droit de la liste",
+        )])
     })?;
-    Ok(rights::add(conn, &d.id, expected_version, staff.id(), &new_right(spec))?)
+    Ok(rights::add(
+        conn,
+        &d.id,
+        expected_version,
+        staff.id(),
+        &new_right(spec),
+    )?)
 }
 
 /// An instructor withdraws a right recorded by mistake, with a reason.
@@ -312,7 +334,8 @@ pub fn withdraw_right(
         .count();
     if open <= 1 {
         return Err(CaseError::Refused(
-            "C’est le seul droit de la demande : classez le dossier sans suite plutôt que de le retirer.".into(),
+            "C’est le seul droit de la demande : classez le dossier sans suite plutôt que de le retirer."
+                .into(),
         ));
     }
     let email = decision_email(conn, links, &d, def)?;
@@ -352,7 +375,13 @@ pub fn assign(
             )]));
         }
     }
-    Ok(instruction::assign(conn, &d.id, expected_version, staff.id(), assignee)?)
+    Ok(instruction::assign(
+        conn,
+        &d.id,
+        expected_version,
+        staff.id(),
+        assignee,
+    )?)
 }
 
 /// A private note, never shown to the usager.
@@ -360,7 +389,10 @@ pub fn add_note(conn: &mut AnyConnection, staff: &Staff, id: &str, text: &str) -
     let (d, _) = visible(conn, staff, id)?;
     let text: String = text.trim().chars().take(5000).collect();
     if text.is_empty() {
-        return Err(CaseError::Invalid(vec![Invalid::new("note", "Écrivez la note avant de l’enregistrer")]));
+        return Err(CaseError::Invalid(vec![Invalid::new(
+            "note",
+            "Écrivez la note avant de l’enregistrer",
+        )]));
     }
     Ok(instruction::add_note(conn, &d.id, staff.id(), &text)?)
 }

@@ -1,7 +1,9 @@
 //! The letters a dossier produces, built from its rights and its definition's legal content (appeal
 //! routes, parties) and the département's identity: the PDF and the HTML rendering read the same text.
 
-use guichet_documents::{AppealRoute, Decision, Letterhead, Recipient, RightDecision, RightOutcome, Signature};
+use guichet_documents::{
+    AppealRoute, Decision, Letterhead, Recipient, RightDecision, RightOutcome, Signature,
+};
 use guichet_dossiers::Dossier;
 use guichet_dossiers::rights::{Authority, Outcome, Right};
 use guichet_forms::FormDefinition;
@@ -56,7 +58,12 @@ fn recipient(p: &guichet_forms::Party) -> Recipient {
 
 /// The decision letter of a decided dossier: one section per right, the appeal routes of those rights,
 /// addressed to the legal representative when there is one (copy to the beneficiary).
-pub fn decision(identity: &Identity, def: &FormDefinition, d: &Dossier, rights: &[Right]) -> Result<Decision> {
+pub fn decision(
+    identity: &Identity,
+    def: &FormDefinition,
+    d: &Dossier,
+    rights: &[Right],
+) -> Result<Decision> {
     let number = d.number.clone().ok_or(CaseError::NotFound)?;
     let answers = d.answers.as_object().cloned().unwrap_or_default();
     let parties = def.parties_of(&answers);

@@ -514,20 +514,49 @@ pub struct RightPanel {
     pub amount_prefill: String,
     pub end_prefill: String,
     pub motivation: String,
+    pub keys: RightKeys,
 }
 
-impl RightPanel {
-    /// The key of a field of this right's decision form (`droit-aah-motivation`).
-    pub fn f(&self, field: &str) -> String {
-        format!("droit-{}-{field}", self.code)
-    }
-    /// The key of what was typed in it (`droit-aah.motivation`).
-    pub fn v(&self, field: &str) -> String {
-        format!("droit-{}.{field}", self.code)
-    }
-    /// The key of a field of its withdrawal form.
-    pub fn r(&self, field: &str) -> String {
-        format!("retirer-{}-{field}", self.code)
+/// The keys of a right's form fields and typed values (`droit-aah-motivation`, `droit-aah.motivation`),
+/// computed once so the template's macros borrow them.
+#[derive(Debug, Clone)]
+pub struct RightKeys {
+    pub confirmation: String,
+    pub debut: String,
+    pub decision: String,
+    pub fin: String,
+    pub montant: String,
+    pub motivation: String,
+    pub prefix: String,
+    pub retirer_motif: String,
+    pub retirer_prefix: String,
+    pub taux: String,
+    pub typed_debut: String,
+    pub typed_decision: String,
+    pub typed_fin: String,
+    pub typed_montant: String,
+    pub typed_motivation: String,
+}
+
+impl RightKeys {
+    pub fn new(code: &str) -> RightKeys {
+        RightKeys {
+            confirmation: format!("droit-{code}-confirmation"),
+            debut: format!("droit-{code}-debut"),
+            decision: format!("droit-{code}-decision"),
+            fin: format!("droit-{code}-fin"),
+            montant: format!("droit-{code}-montant"),
+            motivation: format!("droit-{code}-motivation"),
+            prefix: format!("droit-{code}-"),
+            retirer_motif: format!("retirer-{code}-motif"),
+            retirer_prefix: format!("retirer-{code}-"),
+            taux: format!("droit-{code}-taux"),
+            typed_debut: format!("droit-{code}.debut"),
+            typed_decision: format!("droit-{code}.decision"),
+            typed_fin: format!("droit-{code}.fin"),
+            typed_montant: format!("droit-{code}.montant"),
+            typed_motivation: format!("droit-{code}.motivation"),
+        }
     }
 }
 

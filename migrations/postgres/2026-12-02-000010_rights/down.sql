@@ -4,7 +4,12 @@ ALTER TABLE dossiers RENAME COLUMN closing_reason TO decision_motivation;
 ALTER TABLE dossiers ADD COLUMN decision_amount_cents BIGINT NULL;
 ALTER TABLE dossiers ADD COLUMN decision_period_start TIMESTAMP NULL;
 ALTER TABLE dossiers ADD COLUMN decision_period_end TIMESTAMP NULL;
-UPDATE dossiers SET state = 'accepte' WHERE state = 'decide';
+ALTER TABLE dossiers DROP CONSTRAINT dossiers_state_check;
+UPDATE dossiers SET state = CASE WHEN EXISTS (SELECT 1 FROM dossier_rights r WHERE r.dossier_id = dossiers.id AND r.outcome = 'accord') THEN 'accepte' ELSE 'refuse' END WHERE state = 'decide';
+UPDATE dossiers SET state = 'depose' WHERE state = 'en_instruction' AND complement_demande;
+ALTER TABLE dossiers ADD CONSTRAINT dossiers_state_check
+    CHECK (state IN ('brouillon', 'depose', 'en_instruction', 'accepte', 'refuse', 'sans_suite'));
+UPDATE purged_dossier_stats SET state = 'accepte' WHERE state = 'decide';
 ALTER TABLE dossiers DROP COLUMN implicit_at;
 ALTER TABLE dossiers DROP COLUMN complete_at;
 ALTER TABLE dossiers DROP COLUMN stage;

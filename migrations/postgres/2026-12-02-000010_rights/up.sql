@@ -75,6 +75,7 @@ ALTER TABLE dossiers ADD COLUMN stage TEXT NULL;
 ALTER TABLE dossiers ADD COLUMN complete_at TIMESTAMP NULL;
 -- The implicit decision recorded at the due date without an explicit one.
 ALTER TABLE dossiers ADD COLUMN implicit_at TIMESTAMP NULL;
+ALTER TABLE dossiers DROP CONSTRAINT dossiers_state_check;
 UPDATE dossiers SET state = 'en_instruction' WHERE state = 'depose' AND complement_demande;
 UPDATE dossiers SET state = 'decide' WHERE state IN ('accepte', 'refuse');
 UPDATE purged_dossier_stats SET state = 'decide' WHERE state IN ('accepte', 'refuse');
@@ -83,6 +84,8 @@ ALTER TABLE dossiers DROP COLUMN decision_amount_cents;
 ALTER TABLE dossiers DROP COLUMN decision_period_start;
 ALTER TABLE dossiers DROP COLUMN decision_period_end;
 ALTER TABLE dossiers RENAME COLUMN decision_motivation TO closing_reason;
+ALTER TABLE dossiers ADD CONSTRAINT dossiers_state_check
+    CHECK (state IN ('brouillon', 'depose', 'en_instruction', 'decide', 'sans_suite'));
 
 DROP INDEX IF EXISTS dossiers_decided_order_idx;
 CREATE INDEX dossiers_decided_order_idx ON dossiers (

@@ -68,23 +68,104 @@ SELECT id || '-demande', id, 'demande', 'La demande', 0, 'demande',
        decision_motivation, decided_at
 FROM dossiers WHERE state IN ('accepte', 'refuse');
 
--- A complement awaited no longer sends the dossier back to « déposé »: it stays with its instructor.
-ALTER TABLE dossiers ADD COLUMN complement_recu BOOLEAN NOT NULL DEFAULT 0;
-ALTER TABLE dossiers ADD COLUMN stage TEXT NULL;
--- APA: the day the dossier was recorded complete (the 2-month clock starts, CASF L232-14).
-ALTER TABLE dossiers ADD COLUMN complete_at TIMESTAMP NULL;
--- The implicit decision recorded at the due date without an explicit one.
-ALTER TABLE dossiers ADD COLUMN implicit_at TIMESTAMP NULL;
-UPDATE dossiers SET state = 'en_instruction' WHERE state = 'depose' AND complement_demande = 1;
-UPDATE dossiers SET state = 'decide' WHERE state IN ('accepte', 'refuse');
 UPDATE purged_dossier_stats SET state = 'decide' WHERE state IN ('accepte', 'refuse');
-UPDATE dossiers SET decision_motivation = NULL WHERE state = 'decide';
-ALTER TABLE dossiers DROP COLUMN decision_amount_cents;
-ALTER TABLE dossiers DROP COLUMN decision_period_start;
-ALTER TABLE dossiers DROP COLUMN decision_period_end;
-ALTER TABLE dossiers RENAME COLUMN decision_motivation TO closing_reason;
 
-DROP INDEX IF EXISTS dossiers_decided_order_idx;
+-- The dossiers table is rebuilt (SQLite cannot change a CHECK constraint in place): the states change,
+-- the decision columns go (decisions are per right), `decision_motivation` becomes `closing_reason`, and
+-- new columns arrive. Migrations run with foreign keys off (guichet_db::pool), so dropping the old table
+-- cascades nothing; `foreign_key_check` runs after them.
+CREATE TABLE dossiers_new (
+    id TEXT PRIMARY KEY NOT NULL,
+    number TEXT UNIQUE,
+    procedure TEXT NOT NULL,
+    service_code TEXT NOT NULL,
+    form_version_id TEXT NOT NULL REFERENCES form_versions (id),
+    owner_id TEXT NOT NULL REFERENCES users (id),
+    state TEXT NOT NULL CHECK (state IN ('brouillon', 'depose', 'en_instruction', 'decide', 'sans_suite')),
+    complement_demande BOOLEAN NOT NULL DEFAULT FALSE,
+    answers TEXT NOT NULL,
+    pending_answers TEXT,
+    current_step TEXT,
+    applicant_name TEXT NOT NULL DEFAULT '',
+    deposited_at TIMESTAMP,
+    due_at TIMESTAMP,
+    clock_paused_at TIMESTAMP,
+    assigned_to TEXT REFERENCES users (id),
+    decided_at TIMESTAMP,
+    closing_reason TEXT,
+    lock_version INTEGER NOT NULL DEFAULT 0,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    search_key TEXT NOT NULL DEFAULT '',
+    -- The usager answered a complement; cleared by the instructor's next action.
+    complement_recu BOOLEAN NOT NULL DEFAULT FALSE,
+    -- Where the instruction stands within en_instruction (APA complet, evaluation…).
+    stage TEXT,
+    -- APA: the day the dossier was recorded complete (the 2-month clock starts, CASF L232-14).
+    complete_at TIMESTAMP,
+    -- The implicit decision recorded at the due date without an explicit one.
+    implicit_at TIMESTAMP
+);
+INSERT INTO dossiers_new (id, number, procedure, service_code, form_version_id, owner_id, state,
+                          complement_demande, answers, pending_answers, current_step, applicant_name,
+                          deposited_at, due_at, clock_paused_at, assigned_to, decided_at, closing_reason,
+                          lock_version, created_at, updated_at, search_key)
+SELECT id, number, procedure, service_code, form_version_id, owner_id,
+       CASE WHEN state IN ('accepte', 'refuse') THEN 'decide'
+            -- A complement awaited no longer sends the dossier back to « déposé ».
+            WHEN state = 'depose' AND complement_demande THEN 'en_instruction'
+            ELSE state END,
+       complement_demande, answers, pending_answers, current_step, applicant_name,
+       deposited_at, due_at, clock_paused_at, assigned_to, decided_at,
+       CASE WHEN state = 'sans_suite' THEN decision_motivation END,
+       lock_version, created_at, updated_at, search_key
+FROM dossiers;
+DROP TABLE dossiers;
+ALTER TABLE dossiers_new RENAME TO dossiers;
+
+CREATE INDEX dossiers_owner_idx ON dossiers (owner_id, updated_at);
+CREATE INDEX dossiers_assigned_idx ON dossiers (assigned_to, state);
+CREATE INDEX dossiers_applicant_idx ON dossiers (applicant_name);
+CREATE INDEX dossiers_tab_order_idx ON dossiers (
+    state, (due_at IS NULL), due_at, id, complement_demande, service_code, procedure, assigned_to, search_key
+);
 CREATE INDEX dossiers_decided_order_idx ON dossiers (
     (due_at IS NULL), due_at, id, service_code, procedure, assigned_to, search_key, complement_demande
 ) WHERE state IN ('decide', 'sans_suite');
+
+CREATE TRIGGER dossiers_counted_insert AFTER INSERT ON dossiers
+WHEN NEW.state <> 'brouillon'
+BEGIN
+    INSERT INTO queue_counts (service_code, procedure, state, complement_demande, n)
+    VALUES (NEW.service_code, NEW.procedure, NEW.state, NEW.complement_demande, 1)
+    ON CONFLICT (service_code, procedure, state, complement_demande) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER dossiers_counted_delete AFTER DELETE ON dossiers
+WHEN OLD.state <> 'brouillon'
+BEGIN
+    UPDATE queue_counts SET n = n - 1
+    WHERE service_code = OLD.service_code AND procedure = OLD.procedure AND state = OLD.state
+      AND complement_demande = OLD.complement_demande;
+END;
+
+CREATE TRIGGER dossiers_counted_update AFTER UPDATE OF service_code, procedure, state, complement_demande ON dossiers
+WHEN (OLD.service_code, OLD.procedure, OLD.state, OLD.complement_demande)
+    IS NOT (NEW.service_code, NEW.procedure, NEW.state, NEW.complement_demande)
+BEGIN
+    UPDATE queue_counts SET n = n - 1
+    WHERE OLD.state <> 'brouillon'
+      AND service_code = OLD.service_code AND procedure = OLD.procedure AND state = OLD.state
+      AND complement_demande = OLD.complement_demande;
+    INSERT INTO queue_counts (service_code, procedure, state, complement_demande, n)
+    SELECT NEW.service_code, NEW.procedure, NEW.state, NEW.complement_demande, 1
+    WHERE NEW.state <> 'brouillon'
+    ON CONFLICT (service_code, procedure, state, complement_demande) DO UPDATE SET n = n + 1;
+END;
+
+-- The counters, recounted under the new states.
+DELETE FROM queue_counts;
+INSERT INTO queue_counts (service_code, procedure, state, complement_demande, n)
+SELECT service_code, procedure, state, complement_demande, count(*)
+FROM dossiers WHERE state <> 'brouillon'
+GROUP BY service_code, procedure, state, complement_demande;

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpRequest, HttpResponse, web};
 use guichet_dossiers::State;
-use guichet_dossiers::store::{self, Deposit, Dossier, NewDraft};
+use guichet_dossiers::store::{self, Dossier, NewDraft};
 use guichet_forms::{Answers, FieldError, FileRef, FormDefinition};
 use serde_json::Value;
 
@@ -23,8 +23,6 @@ use crate::templates::{
 };
 use crate::uploads::Received;
 use guichet_usecases::deadlines::{self as procedures, today};
-
-pub use guichet_usecases::error::OWN_DOSSIER;
 
 /// Why a health document is refused to someone outside the instructing service.
 pub const HEALTH_DOCUMENT: &str = "Ce document contient des données de santé : seuls les agents du service qui instruit ce dossier peuvent l’ouvrir.";
@@ -826,11 +824,18 @@ async fn render_own(
             words: guichet_usecases::decisions::plain_words(r),
             granted: r.outcome == Some(guichet_dossiers::rights::Outcome::Accord),
             // The motivation reaches the usager with the decision, never before.
-            motivation: if decided { r.motivation.clone().unwrap_or_default() } else { String::new() },
+            motivation: if decided {
+                r.motivation.clone().unwrap_or_default()
+            } else {
+                String::new()
+            },
         })
         .collect();
     let outcome = decided.then(|| {
-        format!("Votre demande est {}", guichet_dossiers::rights::outcome_words(&raw_rights))
+        format!(
+            "Votre demande est {}",
+            guichet_dossiers::rights::outcome_words(&raw_rights)
+        )
     });
     let dossier_id = d.id.clone();
     render(

@@ -430,7 +430,14 @@ fn simulated_amount(def: &FormDefinition, d: &Dossier) -> (Option<Euros>, String
             });
             (amount, note)
         }
-        Err(e) => (None, format!("Pas d’estimation automatique : {e}")),
+        // The simulator's own message names its inputs (« missing field `gir` »): not for an instructor.
+        Err(e) => {
+            tracing::debug!(error = %e, "No estimate from the dossier's answers");
+            (
+                None,
+                "Pas d’estimation automatique avec les seules réponses du dossier (pour l’APA, le GIR n’est connu qu’après l’évaluation à domicile) : saisissez le montant décidé.".to_owned(),
+            )
+        }
     }
 }
 
@@ -526,7 +533,8 @@ async fn render_dossier(
         .collect();
     let visible_ids = l.def.visible_field_ids(
         &answers,
-        d.deposited_at.map_or_else(guichet_usecases::deadlines::today, |t| t.date()),
+        d.deposited_at
+            .map_or_else(guichet_usecases::deadlines::today, |t| t.date()),
     );
     let file_fields: Vec<(String, String)> = l
         .def
@@ -644,7 +652,15 @@ async fn render_dossier(
                     .ok()
                     .and_then(|p| p.get("text").and_then(Value::as_str).map(str::to_owned))
                     .unwrap_or_default();
-                (fr_date(e.created_at), label_of(e), if private_mail { HEALTH_MAIL.to_owned() } else { text })
+                (
+                    fr_date(e.created_at),
+                    label_of(e),
+                    if private_mail {
+                        HEALTH_MAIL.to_owned()
+                    } else {
+                        text
+                    },
+                )
             })
             .collect(),
         rights: rights
@@ -663,17 +679,23 @@ async fn render_dossier(
                     unit: r.unit.label().trim().to_owned(),
                     has_rate: spec.is_some_and(|s| s.rate),
                     amount_prefill: if spec.is_some_and(|s| s.simulated) {
-                        amount.map(|a| format!("{},{:02}", a.cents() / 100, a.cents() % 100)).unwrap_or_default()
+                        amount
+                            .map(|a| format!("{},{:02}", a.cents() / 100, a.cents() % 100))
+                            .unwrap_or_default()
                     } else {
                         String::new()
                     },
                     end_prefill: spec
                         .and_then(|s| s.default_years)
-                        .and_then(|y| guichet_usecases::deadlines::today().checked_add_months(chrono::Months::new(12 * y)))
+                        .and_then(|y| {
+                            guichet_usecases::deadlines::today()
+                                .checked_add_months(chrono::Months::new(12 * y))
+                        })
                         .and_then(|e| e.pred_opt())
                         .map(|e| e.format("%Y-%m-%d").to_string())
                         .unwrap_or_default(),
                     motivation: r.motivation.clone().unwrap_or_default(),
+                    keys: crate::templates::RightKeys::new(&r.code),
                 }
             })
             .collect(),
@@ -709,13 +731,6 @@ fn version_of(form: &FormData) -> WebResult<i32> {
     form.get("version")
         .parse()
         .map_err(|_| WebError::BadRequest("version".into()))
-}
-
-fn parse_day(s: &str) -> Option<chrono::NaiveDateTime> {
-    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .ok()
-        .or_else(|| chrono::NaiveDate::parse_from_str(s.trim(), "%d/%m/%Y").ok())
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
 }
 
 /// Reads the action form into a command, or the French errors to show.
@@ -782,7 +797,15 @@ async fn refused_or(
         }
         WebError::Refused(why) => {
             let fresh = load(state, l.staff.0, &id).await?;
-            render_dossier(req, state, fresh, vec![("actions".into(), why)], submitted, StatusCode::CONFLICT).await
+            render_dossier(
+                req,
+                state,
+                fresh,
+                vec![("actions".into(), why)],
+                submitted,
+                StatusCode::CONFLICT,
+            )
+            .await
         }
         other => Err(other),
     }
@@ -823,11 +846,24 @@ pub async fn act(
     let cmd = match command_from(&action, &form, &l.def) {
         Ok(c) => c,
         Err(errors) => {
-            return render_dossier(&req, &state, l, errors, typed.into_iter().collect(), StatusCode::UNPROCESSABLE_ENTITY).await;
+            return render_dossier(
+                &req,
+                &state,
+                l,
+                errors,
+                typed.into_iter().collect(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
     };
     let version = version_of(&form)?;
-    let (staff, def, links, did) = (l.staff.cases(), l.def.clone(), state.links(), l.dossier.id.clone());
+    let (staff, def, links, did) = (
+        l.staff.cases(),
+        l.def.clone(),
+        state.links(),
+        l.dossier.id.clone(),
+    );
     let result = run_case(&state, move |c| {
         guichet_usecases::instruction::act(c, &links, &staff, &def, &did, version, &cmd)
     })
@@ -839,7 +875,15 @@ pub async fn act(
             Ok(see_other(&format!("/instruction/dossiers/{}", d.id)))
         }
         Ok(Err(errors)) => {
-            render_dossier(&req, &state, l, errors, typed.into_iter().collect(), StatusCode::UNPROCESSABLE_ENTITY).await
+            render_dossier(
+                &req,
+                &state,
+                l,
+                errors,
+                typed.into_iter().collect(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => {
             let typed: Vec<(&str, String)> = Vec::new();
@@ -873,13 +917,19 @@ pub async fn decide_right(
         .map(|k| (format!("{prefix}.{k}"), form.get(k).to_owned()))
         .collect();
     let mut errors = Vec::new();
-    let outcome = form.get("decision").parse::<guichet_dossiers::rights::Outcome>().ok();
+    let outcome = form
+        .get("decision")
+        .parse::<guichet_dossiers::rights::Outcome>()
+        .ok();
     let amount = match form.get("montant").trim() {
         "" => None,
         t => match Euros::parse(t) {
             Ok(a) if a.cents() >= 0 => Some(a),
             _ => {
-                errors.push((format!("{prefix}-montant"), "Saisissez un montant en euros, par exemple 1 201,61".to_owned()));
+                errors.push((
+                    format!("{prefix}-montant"),
+                    "Saisissez un montant en euros, par exemple 1 201,61".to_owned(),
+                ));
                 None
             }
         },
@@ -887,7 +937,10 @@ pub async fn decide_right(
     let mut date = |key: &str, what: &str| match form.get(key).trim() {
         "" => None,
         t => parse_date(t).or_else(|| {
-            errors.push((format!("{prefix}-{key}"), format!("La date de {what} doit être une date réelle, par exemple 31/12/2028")));
+            errors.push((
+                format!("{prefix}-{key}"),
+                format!("La date de {what} doit être une date réelle, par exemple 31/12/2028"),
+            ));
             None
         }),
     };
@@ -897,7 +950,10 @@ pub async fn decide_right(
         t => t.parse::<guichet_dossiers::rights::Rate>().ok(),
     };
     if form.get("confirmation") != "oui" {
-        errors.push((format!("{prefix}-confirmation"), "Cochez la case pour confirmer cette décision : elle ne pourra plus être modifiée".to_owned()));
+        errors.push((
+            format!("{prefix}-confirmation"),
+            "Cochez la case pour confirmer cette décision : elle ne pourra plus être modifiée".to_owned(),
+        ));
     }
     if !errors.is_empty() {
         return render_dossier(&req, &state, l, errors, typed, StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -912,7 +968,12 @@ pub async fn decide_right(
         session_id: None,
     };
     let version = version_of(&form)?;
-    let (staff, def, links, did) = (l.staff.cases(), l.def.clone(), state.links(), l.dossier.id.clone());
+    let (staff, def, links, did) = (
+        l.staff.cases(),
+        l.def.clone(),
+        state.links(),
+        l.dossier.id.clone(),
+    );
     let result = run_case(&state, move |c| {
         guichet_usecases::instruction::decide_right(c, &links, &staff, &def, &did, version, &code, &input)
     })
@@ -922,7 +983,9 @@ pub async fn decide_right(
             state.delivery.wake();
             Ok(see_other(&format!("/instruction/dossiers/{}#droits", d.id)))
         }
-        Ok(Err(errors)) => render_dossier(&req, &state, l, errors, typed, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Ok(Err(errors)) => {
+            render_dossier(&req, &state, l, errors, typed, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Err(e) => refused_or(&req, &state, l, e, &[]).await,
     }
 }
@@ -939,9 +1002,23 @@ pub async fn add_right(
     let version = version_of(&form)?;
     let code = form.get("droit").to_owned();
     let (staff, def, did) = (l.staff.cases(), l.def.clone(), l.dossier.id.clone());
-    match run_case(&state, move |c| guichet_usecases::instruction::add_right(c, &staff, &def, &did, version, &code)).await {
+    match run_case(&state, move |c| {
+        guichet_usecases::instruction::add_right(c, &staff, &def, &did, version, &code)
+    })
+    .await
+    {
         Ok(Ok(d)) => Ok(see_other(&format!("/instruction/dossiers/{}#droits", d.id))),
-        Ok(Err(errors)) => render_dossier(&req, &state, l, errors, Default::default(), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Ok(Err(errors)) => {
+            render_dossier(
+                &req,
+                &state,
+                l,
+                errors,
+                Default::default(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(e) => refused_or(&req, &state, l, e, &[]).await,
     }
 }
@@ -958,7 +1035,12 @@ pub async fn withdraw_right(
     let l = load(&state, u, &id).await?;
     let version = version_of(&form)?;
     let reason = form.get("motif").to_owned();
-    let (staff, def, links, did) = (l.staff.cases(), l.def.clone(), state.links(), l.dossier.id.clone());
+    let (staff, def, links, did) = (
+        l.staff.cases(),
+        l.def.clone(),
+        state.links(),
+        l.dossier.id.clone(),
+    );
     match run_case(&state, move |c| {
         guichet_usecases::instruction::withdraw_right(c, &links, &staff, &def, &did, version, &code, &reason)
     })
@@ -968,7 +1050,17 @@ pub async fn withdraw_right(
             state.delivery.wake();
             Ok(see_other(&format!("/instruction/dossiers/{}#droits", d.id)))
         }
-        Ok(Err(errors)) => render_dossier(&req, &state, l, errors, Default::default(), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Ok(Err(errors)) => {
+            render_dossier(
+                &req,
+                &state,
+                l,
+                errors,
+                Default::default(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(e) => refused_or(&req, &state, l, e, &[]).await,
     }
 }
@@ -990,7 +1082,17 @@ pub async fn assign(
     .await
     {
         Ok(Ok(d)) => Ok(see_other(&format!("/instruction/dossiers/{}", d.id))),
-        Ok(Err(errors)) => render_dossier(&req, &state, l, errors, Default::default(), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Ok(Err(errors)) => {
+            render_dossier(
+                &req,
+                &state,
+                l,
+                errors,
+                Default::default(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(e) => refused_or(&req, &state, l, e, &[]).await,
     }
 }
@@ -1005,9 +1107,26 @@ pub async fn add_note(
     let l = load(&state, u, &path).await?;
     let text = form.get("note").to_owned();
     let (staff, did) = (l.staff.cases(), l.dossier.id.clone());
-    match run_case(&state, move |c| guichet_usecases::instruction::add_note(c, &staff, &did, &text)).await? {
-        Ok(()) => Ok(see_other(&format!("/instruction/dossiers/{}#notes", l.dossier.id))),
-        Err(errors) => render_dossier(&req, &state, l, errors, Default::default(), StatusCode::UNPROCESSABLE_ENTITY).await,
+    match run_case(&state, move |c| {
+        guichet_usecases::instruction::add_note(c, &staff, &did, &text)
+    })
+    .await?
+    {
+        Ok(()) => Ok(see_other(&format!(
+            "/instruction/dossiers/{}#notes",
+            l.dossier.id
+        ))),
+        Err(errors) => {
+            render_dossier(
+                &req,
+                &state,
+                l,
+                errors,
+                Default::default(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }
 
