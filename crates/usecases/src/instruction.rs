@@ -159,6 +159,10 @@ pub struct DecisionForm {
     pub rate: Option<Rate>,
     pub motivation: String,
     pub session_id: Option<String>,
+    /// The person ticked « Je confirme cette décision » (a decision cannot be undone).
+    pub confirmed: bool,
+    /// What the edge could not read (an amount or a date typed wrong), reported with the rest.
+    pub unreadable: Vec<Invalid>,
 }
 
 /// Checks a decision against what its right needs, and names each problem by field (`{prefix}-motivation`).
@@ -168,7 +172,13 @@ pub fn check_decision(
     form: &DecisionForm,
     prefix: &str,
 ) -> Result<RightDecision> {
-    let mut errors = Vec::new();
+    // One message per field: what the edge could not read says more than « missing ».
+    fn push(errors: &mut Vec<Invalid>, e: Invalid) {
+        if !errors.iter().any(|x| x.field == e.field) {
+            errors.push(e);
+        }
+    }
+    let mut errors = form.unreadable.clone();
     let spec = def.right(&right.code);
     let outcome = form.outcome.unwrap_or_else(|| {
         errors.push(Invalid::new(
@@ -179,41 +189,65 @@ pub fn check_decision(
     });
     if form.motivation.trim().is_empty() {
         // CRPA L211-2: a refusal is motivated; a grant is too, so the letter says on what it rests.
-        errors.push(Invalid::new(
-            format!("{prefix}-motivation"),
-            format!("Saisissez la motivation de la décision pour « {} »", right.label),
-        ));
+        push(
+            &mut errors,
+            Invalid::new(
+                format!("{prefix}-motivation"),
+                format!("Saisissez la motivation de la décision pour « {} »", right.label),
+            ),
+        );
     }
     let granted = outcome == Outcome::Accord;
     if granted && right.unit != Unit::None && form.amount.is_none() {
-        errors.push(Invalid::new(
-            format!("{prefix}-montant"),
-            format!(
-                "Saisissez le montant accordé pour « {} », par exemple 1 201,61",
-                right.label
+        push(
+            &mut errors,
+            Invalid::new(
+                format!("{prefix}-montant"),
+                format!(
+                    "Saisissez le montant accordé pour « {} », par exemple 1 201,61",
+                    right.label
+                ),
             ),
-        ));
+        );
     }
     if granted && form.period_start.is_none() {
-        errors.push(Invalid::new(
-            format!("{prefix}-debut"),
-            format!("Saisissez la date de début du droit « {} »", right.label),
-        ));
+        push(
+            &mut errors,
+            Invalid::new(
+                format!("{prefix}-debut"),
+                format!("Saisissez la date de début du droit « {} »", right.label),
+            ),
+        );
     }
     if let (Some(s), Some(e)) = (form.period_start, form.period_end)
         && e < s
     {
-        errors.push(Invalid::new(
-            format!("{prefix}-fin"),
-            "La date de fin doit être après la date de début",
-        ));
+        push(
+            &mut errors,
+            Invalid::new(
+                format!("{prefix}-fin"),
+                "La date de fin doit être après la date de début",
+            ),
+        );
     }
     let wants_rate = spec.is_some_and(|s| s.rate);
     if wants_rate && outcome != Outcome::SansObjet && form.rate.is_none() {
-        errors.push(Invalid::new(
-            format!("{prefix}-taux"),
-            format!("Choisissez le taux d’incapacité retenu pour « {} »", right.label),
-        ));
+        push(
+            &mut errors,
+            Invalid::new(
+                format!("{prefix}-taux"),
+                format!("Choisissez le taux d’incapacité retenu pour « {} »", right.label),
+            ),
+        );
+    }
+    if !form.confirmed {
+        push(
+            &mut errors,
+            Invalid::new(
+                format!("{prefix}-confirmation"),
+                "Cochez la case pour confirmer cette décision : elle ne pourra plus être modifiée",
+            ),
+        );
     }
     if !errors.is_empty() {
         return Err(CaseError::Invalid(errors));

@@ -833,7 +833,7 @@ async fn render_own(
         .collect();
     let outcome = decided.then(|| {
         format!(
-            "Votre demande est {}",
+            "votre demande est {}",
             guichet_dossiers::rights::outcome_words(&raw_rights)
         )
     });
@@ -863,7 +863,18 @@ async fn render_own(
             timeline: events
                 .iter()
                 .filter(|e| e.kind != guichet_dossiers::access::READ_KIND)
-                .map(|e| (french_datetime(e.created_at), event_label(&e.kind).to_owned()))
+                .map(|e| {
+                    // A right's event names the right: « Décision prise sur un droit : Allocation… ».
+                    let label = serde_json::from_str::<Value>(&e.payload)
+                        .ok()
+                        .and_then(|p| p.get("label").and_then(Value::as_str).map(str::to_owned))
+                        .filter(|_| e.kind.starts_with("right_"));
+                    let text = match label {
+                        Some(l) => format!("{} : {l}", event_label(&e.kind)),
+                        None => event_label(&e.kind).to_owned(),
+                    };
+                    (french_datetime(e.created_at), text)
+                })
                 .collect(),
             complement: complement.map(|c| {
                 let mut items = c.documents;

@@ -382,6 +382,11 @@ fn event_text(kind: &str, payload: &str, private: bool) -> String {
         "amend" => "Demande modifiée par l’usager",
         "accept" => "Demande acceptée",
         "refuse" => "Demande refusée",
+        "right_decided" => "Décision sur un droit",
+        "right_added" => "Droit ajouté",
+        "right_withdrawn" => "Droit retiré",
+        "right_proposed" => "Proposition sur un droit",
+        "decide" => "Décision rendue",
         "close" => "Classée sans suite",
         "reopen" => "Dossier rouvert",
         "message" => "Message",
@@ -391,6 +396,17 @@ fn event_text(kind: &str, payload: &str, private: bool) -> String {
         guichet_dossiers::scans::INFECTED_KIND => "Document supprimé : un virus a été détecté",
         _ => "Événement",
     };
+    if kind.starts_with("right_") {
+        let label = p.get("label").and_then(Value::as_str).unwrap_or("");
+        let outcome = p
+            .get("outcome")
+            .or_else(|| p.get("proposal"))
+            .and_then(Value::as_str)
+            .and_then(|o| o.parse::<guichet_dossiers::rights::Outcome>().ok())
+            .map(|o| format!(" ({})", o.label().to_lowercase()))
+            .unwrap_or_default();
+        return format!("{base} : {label}{outcome}");
+    }
     let detail = p
         .get("text")
         .or_else(|| p.get("reason"))
@@ -692,7 +708,7 @@ async fn render_dossier(
                                 .checked_add_months(chrono::Months::new(12 * y))
                         })
                         .and_then(|e| e.pred_opt())
-                        .map(|e| e.format("%Y-%m-%d").to_string())
+                        .map(|e| e.format("%d/%m/%Y").to_string())
                         .unwrap_or_default(),
                     motivation: r.motivation.clone().unwrap_or_default(),
                     keys: crate::templates::RightKeys::new(&r.code),
@@ -719,7 +735,7 @@ async fn render_dossier(
             .map(|a| format!("{},{:02}", a.cents() / 100, a.cents() % 100))
             .unwrap_or_default(),
         simulation_note,
-        today: chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string(),
+        today: chrono::Utc::now().date_naive().format("%d/%m/%Y").to_string(),
         submitted,
     };
     render(status, &page)
@@ -911,7 +927,15 @@ pub async fn decide_right(
     let (id, code) = path.into_inner();
     let l = load(&state, u, &id).await?;
     let prefix = format!("droit-{code}");
-    let keys = ["decision", "montant", "debut", "fin", "taux", "motivation"];
+    let keys = [
+        "decision",
+        "montant",
+        "debut",
+        "fin",
+        "taux",
+        "motivation",
+        "confirmation",
+    ];
     let typed: std::collections::HashMap<String, String> = keys
         .iter()
         .map(|k| (format!("{prefix}.{k}"), form.get(k).to_owned()))
@@ -949,15 +973,6 @@ pub async fn decide_right(
         "" => None,
         t => t.parse::<guichet_dossiers::rights::Rate>().ok(),
     };
-    if form.get("confirmation") != "oui" {
-        errors.push((
-            format!("{prefix}-confirmation"),
-            "Cochez la case pour confirmer cette décision : elle ne pourra plus être modifiée".to_owned(),
-        ));
-    }
-    if !errors.is_empty() {
-        return render_dossier(&req, &state, l, errors, typed, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
     let input = guichet_usecases::instruction::DecisionForm {
         outcome,
         amount,
@@ -966,6 +981,11 @@ pub async fn decide_right(
         rate,
         motivation: form.get("motivation").to_owned(),
         session_id: None,
+        confirmed: form.get("confirmation") == "oui",
+        unreadable: errors
+            .into_iter()
+            .map(|(f, m)| guichet_usecases::Invalid::new(f, m))
+            .collect(),
     };
     let version = version_of(&form)?;
     let (staff, def, links, did) = (
