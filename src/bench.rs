@@ -288,7 +288,7 @@ fn micro(args: &BenchArgs, forms_dir: &Path) -> Result<()> {
 
     // PDFs (the first render parses the fonts, excluded).
     let receipt = pdf_fixtures::typical_receipt();
-    let decision = pdf_fixtures::granted_decision();
+    let decision = pdf_fixtures::mdph_decision();
     guichet_documents::render_receipt(&receipt)?;
     let n = if q { 30 } else { 300 };
     report(

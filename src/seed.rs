@@ -379,6 +379,8 @@ struct Template {
     family_fields: Vec<String>,
     /// Share of the mix when seeding every procedure.
     weight: f64,
+    /// The rights the template's answers request.
+    rights: Vec<guichet_dossiers::rights::NewRight>,
 }
 
 fn file(name: &str, content_type: &str, size: u64, date: Option<NaiveDate>) -> Value {
@@ -477,6 +479,7 @@ fn templates(procedures: &Procedures, wanted: &str, today: NaiveDate) -> Result<
         out.push(Template {
             given_fields: name_fields(&proc.def, "given-name"),
             family_fields: name_fields(&proc.def, "family-name"),
+            rights: guichet_usecases::instruction::requested(&proc.def, &base),
             proc: proc.clone(),
             base,
             weight,
@@ -536,14 +539,27 @@ struct GenDossier {
     clock_paused_at: Option<NaiveDateTime>,
     assigned_to: Option<String>,
     decided_at: Option<NaiveDateTime>,
-    decision_amount_cents: Option<i64>,
-    decision_period_start: Option<NaiveDateTime>,
-    decision_period_end: Option<NaiveDateTime>,
-    decision_motivation: Option<String>,
+    closing_reason: Option<String>,
     lock_version: i32,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     search_key: String,
+    complement_recu: bool,
+    rights: Vec<GenRight>,
+}
+
+/// One right of a generated dossier, decided or not.
+struct GenRight {
+    code: String,
+    label: String,
+    authority: &'static str,
+    unit: &'static str,
+    outcome: Option<&'static str>,
+    amount_cents: Option<i64>,
+    period_start: Option<NaiveDate>,
+    period_end: Option<NaiveDate>,
+    motivation: Option<String>,
+    decided_at: Option<NaiveDateTime>,
 }
 
 struct GenEvent {
@@ -635,10 +651,9 @@ fn generate(
             clock_paused_at: None,
             assigned_to: None,
             decided_at: None,
-            decision_amount_cents: None,
-            decision_period_start: None,
-            decision_period_end: None,
-            decision_motivation: None,
+            closing_reason: None,
+            complement_recu: false,
+            rights: Vec::new(),
             lock_version: 1,
             created_at: created,
             updated_at: created,
@@ -666,17 +681,18 @@ fn generate(
         Deposited,
         Taken,
         Complement,
-        Decided(State),
+        /// Granted (`Some(true)`), refused (`Some(false)`) or closed without follow-up (`None`).
+        Decided(Option<bool>),
     }
     let r = rng.f64();
     let decided = |rng: &mut Rng| {
         let d = rng.f64();
         Fate::Decided(if d < 0.65 {
-            State::Accepte
+            Some(true)
         } else if d < 0.90 {
-            State::Refuse
+            Some(false)
         } else {
-            State::SansSuite
+            None
         })
     };
     let fate = if age_days > 120 {
@@ -732,10 +748,24 @@ fn generate(
         clock_paused_at: None,
         assigned_to: None,
         decided_at: None,
-        decision_amount_cents: None,
-        decision_period_start: None,
-        decision_period_end: None,
-        decision_motivation: None,
+        closing_reason: None,
+        complement_recu: false,
+        rights: t
+            .rights
+            .iter()
+            .map(|r| GenRight {
+                code: r.code.clone(),
+                label: r.label.clone(),
+                authority: r.authority.as_str(),
+                unit: r.unit.as_str(),
+                outcome: None,
+                amount_cents: None,
+                period_start: None,
+                period_end: None,
+                motivation: None,
+                decided_at: None,
+            })
+            .collect(),
         lock_version: 1,
         created_at: created,
         updated_at: deposited,
@@ -762,17 +792,16 @@ fn generate(
             "message": "Merci d’envoyer un justificatif de domicile récent."
         })
         .to_string();
-        // A complete complement cycle for some of the dossiers that went on.
+        // A complete complement cycle for some of the dossiers that went on: it stays with its instructor.
         if fate != Fate::Complement && rng.f64() < 0.15 {
             let asked = between(at, (at + Duration::days(20)).min(now), rng.f64());
             let answered = between(asked, (asked + Duration::days(20)).min(now), rng.f64());
-            let retaken = between(answered, (answered + Duration::days(5)).min(now), rng.f64());
             ev.push(event(
                 &id,
                 Some(&instructor),
                 Action::AskComplement.as_str(),
                 Some(State::EnInstruction),
-                Some(State::Depose),
+                Some(State::EnInstruction),
                 &complement_json,
                 asked,
             ));
@@ -780,22 +809,14 @@ fn generate(
                 &id,
                 Some(&owner_id),
                 Action::AnswerComplement.as_str(),
-                Some(State::Depose),
-                Some(State::Depose),
+                Some(State::EnInstruction),
+                Some(State::EnInstruction),
                 "{}",
                 answered,
             ));
-            ev.push(event(
-                &id,
-                Some(&instructor),
-                Action::Take.as_str(),
-                Some(State::Depose),
-                Some(State::EnInstruction),
-                "{}",
-                retaken,
-            ));
             d.due_at = d.due_at.map(|due| due + (answered - asked));
-            at = retaken;
+            d.complement_recu = true;
+            at = answered;
         }
         match fate {
             Fate::Complement => {
@@ -805,59 +826,78 @@ fn generate(
                     Some(&instructor),
                     Action::AskComplement.as_str(),
                     Some(State::EnInstruction),
-                    Some(State::Depose),
+                    Some(State::EnInstruction),
                     &complement_json,
                     asked,
                 ));
-                d.state = State::Depose.as_str();
                 d.complement_demande = true;
                 d.clock_paused_at = Some(asked);
             }
-            Fate::Decided(state) => {
+            Fate::Decided(granted) => {
                 let when = between(
                     at,
                     (at + Duration::days(10 + rng.below(110) as i64)).min(now),
                     rng.f64(),
                 );
-                let (kind, payload) = match state {
-                    State::Accepte | State::Refuse => {
-                        let motivation = if state == State::Accepte {
-                            *rng.pick(MOTIVATIONS_ACCEPT)
-                        } else {
-                            *rng.pick(MOTIVATIONS_REFUSE)
-                        };
-                        let amount = (state == State::Accepte && d.procedure != "mdph")
-                            .then(|| i64::try_from(5_000 + rng.below(180_000)).unwrap_or(10_000));
-                        d.decision_amount_cents = amount;
-                        d.decision_motivation = Some(motivation.to_owned());
-                        if amount.is_some() {
-                            d.decision_period_start = Some(when);
-                            d.decision_period_end =
-                                Some(when + Duration::days(365 * (1 + rng.below(5) as i64)));
+                d.complement_recu = false;
+                match granted {
+                    Some(granted) => {
+                        for r in &mut d.rights {
+                            // A mix, as the CDAPH decides: most rights follow the dossier's fate.
+                            let accord = if rng.f64() < 0.85 { granted } else { !granted };
+                            let motivation = if accord {
+                                *rng.pick(MOTIVATIONS_ACCEPT)
+                            } else {
+                                *rng.pick(MOTIVATIONS_REFUSE)
+                            };
+                            r.outcome = Some(if accord { "accord" } else { "refus" });
+                            r.motivation = Some(motivation.to_owned());
+                            r.decided_at = Some(when);
+                            if accord {
+                                r.period_start = Some(when.date());
+                                r.period_end =
+                                    Some(when.date() + Duration::days(365 * (1 + rng.below(5) as i64)));
+                                if r.unit != "none" {
+                                    r.amount_cents =
+                                        Some(i64::try_from(5_000 + rng.below(180_000)).unwrap_or(10_000));
+                                }
+                            }
+                            ev.push(event(
+                                &id,
+                                Some(&instructor),
+                                "right_decided",
+                                None,
+                                None,
+                                &json!({ "code": r.code, "label": r.label, "outcome": r.outcome, "amount_cents": r.amount_cents }).to_string(),
+                                when,
+                            ));
                         }
-                        let kind = if state == State::Accepte {
-                            Action::Accept
-                        } else {
-                            Action::Refuse
-                        };
-                        (kind, json!({ "amount_cents": amount, "motivation": motivation }))
+                        ev.push(event(
+                            &id,
+                            Some(&instructor),
+                            Action::Decide.as_str(),
+                            Some(State::EnInstruction),
+                            Some(State::Decide),
+                            "null",
+                            when,
+                        ));
+                        d.state = State::Decide.as_str();
                     }
-                    _ => {
+                    None => {
                         let reason = *rng.pick(REASONS_CLOSE);
-                        d.decision_motivation = Some(reason.to_owned());
-                        (Action::Close, json!({ "reason": reason }))
+                        d.closing_reason = Some(reason.to_owned());
+                        ev.push(event(
+                            &id,
+                            Some(&instructor),
+                            Action::Close.as_str(),
+                            Some(State::EnInstruction),
+                            Some(State::SansSuite),
+                            &json!({ "reason": reason }).to_string(),
+                            when,
+                        ));
+                        d.state = State::SansSuite.as_str();
                     }
-                };
-                ev.push(event(
-                    &id,
-                    Some(&instructor),
-                    kind.as_str(),
-                    Some(State::EnInstruction),
-                    Some(state),
-                    &payload.to_string(),
-                    when,
-                ));
-                d.state = state.as_str();
+                }
                 d.decided_at = Some(when);
             }
             _ => {}
@@ -1003,10 +1043,8 @@ fn insert_dossiers(conn: &mut AnyConnection, batch: &[GenDossier]) -> QueryResul
                     dossiers::clock_paused_at.eq(d.clock_paused_at),
                     dossiers::assigned_to.eq(&d.assigned_to),
                     dossiers::decided_at.eq(d.decided_at),
-                    dossiers::decision_amount_cents.eq(d.decision_amount_cents),
-                    dossiers::decision_period_start.eq(d.decision_period_start),
-                    dossiers::decision_period_end.eq(d.decision_period_end),
-                    dossiers::decision_motivation.eq(&d.decision_motivation),
+                    dossiers::closing_reason.eq(&d.closing_reason),
+                    dossiers::complement_recu.eq(d.complement_recu),
                     dossiers::lock_version.eq(d.lock_version),
                     dossiers::created_at.eq(d.created_at),
                     dossiers::updated_at.eq(d.updated_at),
@@ -1018,6 +1056,43 @@ fn insert_dossiers(conn: &mut AnyConnection, batch: &[GenDossier]) -> QueryResul
     on_backend!(conn, |c| diesel::insert_into(dossiers::table)
         .values(&rows)
         .execute(c))
+}
+
+fn insert_rights(conn: &mut AnyConnection, batch: &[GenDossier]) -> QueryResult<usize> {
+    use guichet_db::schema::dossier_rights as r;
+    let rows: Vec<_> = batch
+        .iter()
+        .flat_map(|d| {
+            d.rights.iter().enumerate().map(move |(i, g)| {
+                (
+                    (
+                        r::id.eq(new_id()),
+                        r::dossier_id.eq(&d.id),
+                        r::code.eq(&g.code),
+                        r::label.eq(&g.label),
+                        r::position.eq(i32::try_from(i).unwrap_or(0)),
+                        r::origin.eq("demande"),
+                        r::authority.eq(g.authority),
+                        r::unit.eq(g.unit),
+                    ),
+                    (
+                        r::outcome.eq(g.outcome),
+                        r::amount_cents.eq(g.amount_cents),
+                        r::period_start.eq(g.period_start),
+                        r::period_end.eq(g.period_end),
+                        r::motivation.eq(&g.motivation),
+                        r::decided_at.eq(g.decided_at),
+                    ),
+                )
+            })
+        })
+        .collect();
+    let mut n = 0;
+    // 14 columns: 2 000 rows stay under SQLite's 32 766 bound parameters.
+    for chunk in rows.chunks(2000) {
+        n += on_backend!(conn, |c| diesel::insert_into(r::table).values(chunk).execute(c))?;
+    }
+    Ok(n)
 }
 
 fn insert_events(conn: &mut AnyConnection, events: &[GenEvent]) -> QueryResult<usize> {
@@ -1134,6 +1209,7 @@ pub fn seed(conn: &mut AnyConnection, procedures: &Procedures, args: &SeedArgs) 
         let seqs = &ctx.sequences;
         guichet_db::write_transaction(conn, |conn| {
             insert_dossiers(conn, &rows)?;
+            insert_rights(conn, &rows)?;
             insert_events(conn, &events)?;
             save_sequences(conn, seqs)
         })?;

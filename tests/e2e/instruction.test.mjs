@@ -7,12 +7,14 @@
 // logs out here, and the usager is the shared demo usager):
 //   1. the usager files an APA request (demarches.mjs's robot);
 //   2. the instructor (APA) finds it in the queue by its number, opens it, takes it; the action forms are
-//      each sent empty once (refuse, close, complement, message: their error states);
+//      each sent empty once (a right's decision, close, complement, message: their error states);
 //   3. asks for a complement (a missing document and a message): email to the usager;
 //   4. the usager sees the request on the dossier page, adds a document on the documents step and sends
 //      the complement;
-//   5. the instructor finds the dossier back in "À traiter", takes it again, sends "Accepter" without a
-//      motivation (error state), then accepts with an amount and a motivation: email to the usager;
+//   5. the instructor finds the dossier still with them, « En instruction », flagged « complément reçu »
+//      (never a second take); sends the APA right's decision without a motivation (error state), then grants
+//      it with an amount, a period, a motivation and the confirmation box; the other rights the answers
+//      requested are decided too: the dossier is decided, email to the usager;
 //   6. the usager sees the decision and downloads the letter (PDF);
 //   7. messages both ways, with an attachment each (and each side's empty-message error state).
 // Then the queue's tabs, a filtered view, the statistics, the open data, and the administration page
@@ -65,15 +67,15 @@ const PAGES_BACKOFFICE = [
   'instruction-dossier-depose-details-ouverts',
   'instruction-dossier-en-instruction', // taken: every action form
   'instruction-dossier-en-instruction-details-ouverts',
-  'instruction-dossier-en-instruction-details-fermes',
-  'instruction-dossier-refuser-erreurs', // each action sent empty
+  'instruction-dossier-droit-erreurs', // each action sent empty
   'instruction-dossier-classer-erreurs',
   'instruction-dossier-complement-erreurs',
   'instruction-dossier-message-erreurs',
   'instruction-dossier-complement', // complement asked
   'instruction-dossier-complement-details-ouverts',
-  'instruction-dossier-accepter-erreurs', // "Accepter" without a motivation
-  'instruction-dossier-accepte', // decided
+  'instruction-dossier-complement-recu', // the complement answered, back with its instructor
+  'instruction-dossier-decision-erreurs', // a right's decision without a motivation
+  'instruction-dossier-decide', // decided
   'instruction-dossier-messages', // decided, messages both ways with attachments
   'instruction-statistiques',
   'donnees', // open data (public)
@@ -191,6 +193,24 @@ async function openAction(page, action) {
   assert.ok(await details.evaluate((d) => d.open), `the "${action}" action did not open`);
 }
 
+/** Opens the `<details>` holding the decision form of the right `code`. */
+async function openRight(page, code) {
+  const details = page.locator(`main details:has(> form[action$="/droits/${code}/decision"])`);
+  if (!(await details.evaluate((d) => d.open))) await details.locator('> summary').click();
+  assert.ok(await details.evaluate((d) => d.open), `the decision form of "${code}" did not open`);
+}
+
+/** Sends the decision form of the right `code` as it is; returns the response. */
+async function sendRight(page, code) {
+  return clickAndWait(page, `main form[action$="/droits/${code}/decision"] button[type=submit]`);
+}
+
+/** The codes of the rights whose decision form is on the page. */
+const openRights = (page) =>
+  page.locator('main form[action*="/droits/"][action$="/decision"]').evaluateAll((fs) =>
+    fs.map((f) => f.getAttribute('action').replace(/^.*\/droits\/([^/]+)\/decision$/, '$1')),
+  );
+
 /** Sends the action form `action` as it is; returns the response. */
 async function sendAction(page, action) {
   return clickAndWait(page, `main form[action$="/actions/${action}"] button[type=submit]`);
@@ -235,7 +255,9 @@ const USAGER = ACCOUNTS.usager.email;
 /** The states as the summary list says them (crates/dossiers/src/lifecycle.rs, State::label). */
 const DEPOSE = 'Envoyé : en attente de prise en charge';
 const EN_INSTRUCTION = 'En cours d’examen';
-const ACCEPTE = 'Accepté';
+const COMPLEMENT_DEMANDE = 'En instruction : complément demandé, en attente de l’usager';
+const COMPLEMENT_RECU = 'En instruction : complément reçu';
+const DECIDE = 'Décision rendue';
 const AMOUNT = '1 201,61';
 
 describe('back office: the instructor journey', () => {
@@ -267,14 +289,25 @@ describe('back office: the instructor journey', () => {
       assert.equal(r.status(), 200);
       assert.equal(path(i), back);
       assert.equal(await summaryValue(i, 'État'), EN_INSTRUCTION);
-      for (const action of ['complement', 'accepter', 'refuser', 'classer']) {
+      for (const action of ['complement', 'classer']) {
         assert.equal(await i.locator(`main form[action$="/actions/${action}"]`).count(), 1, `no "${action}" form on the dossier in instruction`);
       }
+      assert.ok((await openRights(i)).includes('apa_domicile'), 'no decision form for the APA right');
       await checkPage(t, i, { name: 'instruction-dossier-en-instruction', label: 'back-office dossier, in instruction (action forms closed)', details: true });
 
       // Each action form sent empty: its error state.
+      await visit(i, back);
+      await openRight(i, 'apa_domicile');
+      r = await sendRight(i, 'apa_domicile');
+      assert.equal(r.status(), 422, `an empty decision answered ${r.status()}`);
+      assert.equal(await summaryValue(i, 'État'), EN_INSTRUCTION);
+      await checkPage(t, i, {
+        kind: 'errors',
+        fields: ['droit-apa_domicile-decision', 'droit-apa_domicile-motivation', 'droit-apa_domicile-confirmation'],
+        name: 'instruction-dossier-droit-erreurs',
+        label: 'back-office dossier, a decision sent empty',
+      });
       for (const [action, fields, what] of [
-        ['refuser', ['refuser-motivation'], 'refuse without a motivation'],
         ['classer', ['classer-motif'], 'close without a reason'],
         ['complement', ['complement-pieces'], 'ask for a complement without anything'],
       ]) {
@@ -293,7 +326,7 @@ describe('back office: the instructor journey', () => {
       // ---- 3. Asks for a complement: a missing document and a message.
       await visit(i, back);
       await openAction(i, 'complement');
-      const missing = await i.locator('#piece-0').getAttribute('value');
+      const missing = (await i.locator('label[for="piece-0"]').innerText()).trim();
       assert.ok(missing, 'no missing document to tick');
       await i.check('#piece-0');
       const request = 'Merci d’envoyer aussi le verso de votre pièce d’identité.';
@@ -302,7 +335,7 @@ describe('back office: the instructor journey', () => {
       r = await sendAction(i, 'complement');
       assert.equal(r.status(), 200, `asking for a complement answered ${r.status()}: ${(await errorMessages(i)).join(' | ')}`);
       assert.equal(path(i), back);
-      assert.equal(await summaryValue(i, 'État'), DEPOSE, 'a complement asked for puts the dossier back to « envoyé »');
+      assert.equal(await summaryValue(i, 'État'), COMPLEMENT_DEMANDE, 'a complement asked for keeps the dossier en instruction');
       assert.match(await i.locator('main .encart').innerText(), new RegExp(missing));
       let mail = await emailMatching(USAGER, since, /compl[ée]t/i);
       assert.match(mail.text, new RegExp(number), 'the complement email does not give the dossier number');
@@ -342,37 +375,59 @@ describe('back office: the instructor journey', () => {
       assert.equal(path(u), `/dossiers/${dossier}`);
       assert.equal(await u.locator('main #complement').count(), 0, 'the complement request is still shown after sending it');
 
-      // ---- 5. The instructor finds it back in "À traiter", takes it, accepts it.
-      assert.deepEqual(await searchQueue(i, 'À traiter', number), [back], 'the completed dossier is not back in "À traiter"');
-      await clickAndWait(i, `main table a[href="${back}"]`);
-      assert.match(await i.locator('main').innerText(), /piece-identite-verso\.png/, 'the instructor does not see the added document');
-      r = await clickAndWait(i, 'main form[action$="/actions/prendre"] button[type=submit]');
-      assert.equal(r.status(), 200);
-      assert.equal(await summaryValue(i, 'État'), EN_INSTRUCTION);
-      await openAction(i, 'accepter');
-      await i.fill('#accepter-motivation', '');
-      r = await sendAction(i, 'accepter');
-      assert.equal(r.status(), 422, `accepting without a motivation answered ${r.status()}`);
-      await checkPage(t, i, { kind: 'errors', fields: ['accepter-motivation'], name: 'instruction-dossier-accepter-erreurs', label: 'back-office dossier, accept without a motivation' });
+      // ---- 5. The dossier is still the instructor's, en instruction, flagged: no second take (review bug 3).
+      assert.deepEqual(await searchQueue(i, 'En instruction', number), [back], 'the completed dossier is not « En instruction »');
+      assert.deepEqual(await searchQueue(i, 'À traiter', number), [], 'the completed dossier went back to « À traiter »');
       await visit(i, back);
-      await openAction(i, 'accepter');
-      await i.fill('#accepter-montant', AMOUNT);
-      await i.fill('#accepter-motivation', 'Plan d’aide accepté : 30 heures d’aide à domicile par mois.');
+      assert.match(await i.locator('main').innerText(), /piece-identite-verso\.png/, 'the instructor does not see the added document');
+      assert.equal(await summaryValue(i, 'État'), COMPLEMENT_RECU);
+      assert.equal(await i.locator('main form[action$="/actions/prendre"]').count(), 0, 'a second « take » is offered');
+      assert.doesNotMatch(await summaryValue(i, 'Affecté à'), /^Agent$/, 'bug 12: « Affecté à : Agent »');
+      await checkPage(t, i, { name: 'instruction-dossier-complement-recu', label: 'back-office dossier, complement received' });
+      await visit(i, back);
+      await openRight(i, 'apa_domicile');
+      await i.check('#droit-apa_domicile-accord');
+      await i.fill('#droit-apa_domicile-montant', AMOUNT);
+      await i.check('#droit-apa_domicile-confirmation');
+      r = await sendRight(i, 'apa_domicile');
+      assert.equal(r.status(), 422, `granting without a motivation answered ${r.status()}`);
+      assert.equal(await i.locator('#droit-apa_domicile-montant').inputValue(), AMOUNT, 'the amount typed was lost');
+      assert.doesNotMatch(await i.locator('main').innerText(), /missing field/, 'bug 4: a developer error on the page');
+      await checkPage(t, i, { kind: 'errors', fields: ['droit-apa_domicile-motivation'], name: 'instruction-dossier-decision-erreurs', label: 'back-office dossier, a decision without a motivation' });
+      await visit(i, back);
+      await openRight(i, 'apa_domicile');
+      await i.check('#droit-apa_domicile-accord');
+      await i.fill('#droit-apa_domicile-montant', AMOUNT);
+      await i.fill('#droit-apa_domicile-debut', '01/12/2026');
+      await i.fill('#droit-apa_domicile-fin', '31/12/2028');
+      await i.fill('#droit-apa_domicile-motivation', 'Plan d’aide accepté : 30 heures d’aide à domicile par mois.');
+      await i.check('#droit-apa_domicile-confirmation');
       since = Date.now();
-      r = await sendAction(i, 'accepter');
-      assert.equal(r.status(), 200, `accepting answered ${r.status()}: ${(await errorMessages(i)).join(' | ')}`);
+      r = await sendRight(i, 'apa_domicile');
+      assert.equal(r.status(), 200, `granting answered ${r.status()}: ${(await errorMessages(i)).join(' | ')}`);
+      // The other rights the answers asked (a CMI on the APA form): decided without object.
+      for (const code of await openRights(i)) {
+        await openRight(i, code);
+        await i.check(`#droit-${code}-sans_objet`);
+        await i.fill(`#droit-${code}-motivation`, 'Carte déjà détenue.');
+        await i.check(`#droit-${code}-confirmation`);
+        r = await sendRight(i, code);
+        assert.equal(r.status(), 200, `deciding ${code} answered ${r.status()}: ${(await errorMessages(i)).join(' | ')}`);
+      }
       assert.equal(path(i), back);
-      assert.equal(await summaryValue(i, 'État'), ACCEPTE);
-      mail = await emailMatching(USAGER, since, /accept/i);
+      assert.equal(await summaryValue(i, 'État'), DECIDE);
+      mail = await emailMatching(USAGER, since, /décision/i);
       assert.match(mail.text, new RegExp(number), 'the decision email does not give the dossier number');
       assert.match(mail.text, new RegExp(`/dossiers/${dossier}`), 'the decision email does not link to the dossier');
-      await checkPage(t, i, { name: 'instruction-dossier-accepte', label: 'back-office dossier, accepted', details: true });
-      assert.deepEqual(await searchQueue(i, 'Traités', number), [back], 'the accepted dossier is not in "Traités"');
+      await checkPage(t, i, { name: 'instruction-dossier-decide', label: 'back-office dossier, decided', details: true });
+      assert.deepEqual(await searchQueue(i, 'Traités', number), [back], 'the decided dossier is not in "Traités"');
 
       // ---- 6. The usager sees the decision and downloads the letter.
       await visit(u, `/dossiers/${dossier}`);
       const decision = await u.locator('main').innerText();
-      assert.match(decision, /Décision/);
+      assert.match(decision, /Décision : votre demande est accordée/);
+      assert.match(decision, /Accordée : 1[\s\u00a0\u202f]201,61[\s\u00a0]€ par mois du 1er décembre 2026 au 31 décembre 2028/);
+      assert.doesNotMatch(decision, /Réponse attendue/, 'a decided dossier still shows « Réponse attendue »');
       assert.match(decision, new RegExp(AMOUNT.replace(' ', '[\\s\\u00a0\\u202f]')), `the usager does not see the amount ${AMOUNT}`);
       await checkPage(t, u, { name: 'dossier-decision', label: 'usager: dossier with a decision' });
       await visit(u, `/dossiers/${dossier}`);

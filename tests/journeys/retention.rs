@@ -4,8 +4,9 @@
 use chrono::{Months, NaiveDateTime};
 use diesel::prelude::*;
 use guichet_db::schema::{dossier_events, dossiers, outbox, purge_log, purged_dossier_stats};
-use guichet_dossiers::instruction::{self, Command, DecisionInput, NewAttachment};
+use guichet_dossiers::instruction::{self, Command, NewAttachment};
 use guichet_dossiers::retention::{Policy, PurgeKind};
+use guichet_dossiers::rights::{self, Outcome, RightDecision};
 use guichet_dossiers::store::{self, NewDraft};
 use guichet_dossiers::{Actor, State, stats};
 use guichet_test_support::{Backend, TestApp, on_both_backends};
@@ -253,21 +254,21 @@ async fn decided_dossiers_past_retention_are_purged_with_their_files(backend: Ba
             )?;
             instruction::add_note(c, &old, &agent.id, "note interne")?;
             let d = store::find(c, &old)?.unwrap();
-            let decision = DecisionInput {
+            let decision = RightDecision {
+                outcome: Outcome::Accord,
                 amount: Some(Euros::from_cents(45_000)),
                 period_start: None,
                 period_end: None,
+                rate: None,
                 motivation: "Plan d’aide accordé.".into(),
+                legal_basis: "CASF L232-1".into(),
+                session_id: None,
             };
-            let d = instruction::act(
-                c,
-                &old,
-                d.lock_version,
-                Actor::Instructeur,
-                &agent.id,
-                &Command::Accept(decision),
-                None,
-            )?;
+            let mut d = d;
+            for r in rights::of(c, &old)? {
+                d = rights::decide(c, &old, d.lock_version, &agent.id, &r.code, &decision, None)?;
+            }
+            assert_eq!(d.state, State::Decide);
             Ok::<_, guichet_dossiers::DossierError>(d.decided_at.unwrap())
         })
         .await
@@ -291,7 +292,7 @@ async fn decided_dossiers_past_retention_are_purged_with_their_files(backend: Ba
     let p = &r.outcome.purged[0];
     assert_eq!(
         (p.kind, p.state, p.number.as_deref()),
-        (PurgeKind::Decided, State::Accepte, Some(old_number.as_str()))
+        (PurgeKind::Decided, State::Decide, Some(old_number.as_str()))
     );
     let mut gone = r.outcome.unreferenced_files.clone();
     gone.sort();
@@ -350,7 +351,7 @@ async fn decided_dossiers_past_retention_are_purged_with_their_files(backend: Ba
     assert_eq!(log[0].1.as_deref(), Some(old_number.as_str()));
     assert_eq!(stats_rows.len(), 1);
     assert_eq!(stats_rows[0].0, "apa");
-    assert_eq!(stats_rows[0].1, "accepte");
+    assert_eq!(stats_rows[0].1, "decide");
     assert_eq!(stats_rows[0].3.as_deref(), Some("100 à 499 €"));
     assert_eq!(
         stats_after, stats_before,

@@ -93,7 +93,7 @@ async fn seeded_dossiers_are_valid_numbered_and_listed(backend: Backend) {
     for r in &rows {
         *by_state.entry(r.3.as_str()).or_default() += 1;
     }
-    for state in ["depose", "en_instruction", "accepte", "refuse"] {
+    for state in ["depose", "en_instruction", "decide", "sans_suite"] {
         assert!(
             by_state.get(state).copied().unwrap_or(0) > 0,
             "no {state}: {by_state:?}"
@@ -161,7 +161,7 @@ async fn seeded_dossiers_are_valid_numbered_and_listed(backend: Backend) {
         if procedure != "amethyste" {
             assert!(due.is_some(), "{procedure} without a due date");
         }
-        if ["accepte", "refuse", "sans_suite"].contains(&state.as_str()) {
+        if ["decide", "sans_suite"].contains(&state.as_str()) {
             assert!(
                 decided.unwrap() > deposited.unwrap(),
                 "{id} decided before deposit"
@@ -170,6 +170,28 @@ async fn seeded_dossiers_are_valid_numbered_and_listed(backend: Backend) {
         }
     }
     assert!(names.len() > N / 3, "names not varied: {}", names.len());
+    // Every decided dossier has a decision on each of its rights; no other dossier has one.
+    let rights: Vec<(String, Option<String>)> = app
+        .pool
+        .run(|c| {
+            use guichet_db::schema::dossier_rights as r;
+            r::table
+                .select((r::dossier_id, r::outcome))
+                .load(c)
+                .map_err(guichet_db::DbError::from)
+        })
+        .await
+        .unwrap();
+    let state_of: HashMap<&str, &str> = rows.iter().map(|r| (r.0.as_str(), r.3.as_str())).collect();
+    assert!(!rights.is_empty());
+    for (dossier, outcome) in &rights {
+        let state = state_of.get(dossier.as_str()).copied().unwrap_or("");
+        assert_eq!(
+            outcome.is_some(),
+            state == "decide",
+            "{dossier} ({state}): {outcome:?}"
+        );
+    }
 
     // The queue lists them for an instructor of the service.
     let first = app
@@ -195,7 +217,7 @@ async fn seeded_dossiers_are_valid_numbered_and_listed(backend: Backend) {
         .run(|c| {
             dossiers::table
                 .filter(dossiers::service_code.eq("mdph"))
-                .filter(dossiers::state.eq_any(["accepte", "refuse", "sans_suite"]))
+                .filter(dossiers::state.eq_any(["decide", "sans_suite"]))
                 .select(dossiers::number.assume_not_null())
                 .load(c)
                 .map_err(guichet_db::DbError::from)

@@ -96,7 +96,10 @@ impl AnyConnection {
     fn run_sqlite_migrations(&mut self) -> Result<usize> {
         // One IMMEDIATE transaction around every migration: the file's write lock makes a second process
         // wait (a long busy_timeout, migrations may take a while), then find nothing left to apply.
-        self.batch_execute("PRAGMA busy_timeout = 60000;")?;
+        // Foreign keys off while migrating (SQLite ignores the pragma inside a transaction): rebuilding a
+        // table (the only way to change a CHECK constraint) drops it, and with foreign keys on that drop
+        // would first delete every row referencing it, cascading to their events. Checked again below.
+        self.batch_execute("PRAGMA busy_timeout = 60000; PRAGMA foreign_keys = OFF;")?;
         let applied = crate::write_transaction(self, |conn| match conn {
             AnyConnection::Sqlite(c) => c
                 .run_pending_migrations(SQLITE_MIGRATIONS)
@@ -104,8 +107,24 @@ impl AnyConnection {
                 .map_err(|e| MigrationFailed(e.to_string())),
             AnyConnection::Postgresql(_) => Ok(0),
         });
-        self.batch_execute("PRAGMA busy_timeout = 5000;")?;
-        applied.map_err(|e| DbError::Migration(e.0))
+        self.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;")?;
+        let applied = applied.map_err(|e| DbError::Migration(e.0))?;
+        if applied > 0 {
+            #[derive(diesel::QueryableByName)]
+            struct Violation {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                table: String,
+            }
+            let broken: Vec<Violation> = diesel::sql_query("PRAGMA foreign_key_check").load(self)?;
+            if let Some(v) = broken.first() {
+                return Err(DbError::Migration(format!(
+                    "{} row(s) break a foreign key after the migrations (first in {})",
+                    broken.len(),
+                    v.table
+                )));
+            }
+        }
+        Ok(applied)
     }
 }
 

@@ -90,14 +90,15 @@ diesel::table! {
         clock_paused_at -> Nullable<Timestamp>,
         assigned_to -> Nullable<Text>,
         decided_at -> Nullable<Timestamp>,
-        decision_amount_cents -> Nullable<BigInt>,
-        decision_period_start -> Nullable<Timestamp>,
-        decision_period_end -> Nullable<Timestamp>,
-        decision_motivation -> Nullable<Text>,
+        closing_reason -> Nullable<Text>,
         lock_version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         search_key -> Text,
+        complement_recu -> Bool,
+        stage -> Nullable<Text>,
+        complete_at -> Nullable<Timestamp>,
+        implicit_at -> Nullable<Timestamp>,
     }
 }
 
@@ -266,4 +267,52 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_relatives,
     file_refs,
     file_scans,
+    dossier_rights,
+    document_reviews,
 );
+
+diesel::table! {
+    dossier_rights (id) {
+        id -> Text,
+        dossier_id -> Text,
+        code -> Text,
+        label -> Text,
+        position -> Integer,
+        origin -> Text,
+        authority -> Text,
+        unit -> Text,
+        added_by -> Nullable<Text>,
+        withdrawn_at -> Nullable<Timestamp>,
+        withdrawn_reason -> Nullable<Text>,
+        proposal -> Nullable<Text>,
+        proposal_note -> Nullable<Text>,
+        proposed_by -> Nullable<Text>,
+        proposed_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+        amount_cents -> Nullable<BigInt>,
+        period_start -> Nullable<Date>,
+        period_end -> Nullable<Date>,
+        rate -> Nullable<Text>,
+        motivation -> Nullable<Text>,
+        legal_basis -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        session_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    document_reviews (dossier_id, file_id) {
+        dossier_id -> Text,
+        file_id -> Text,
+        field -> Text,
+        verdict -> Text,
+        reason -> Nullable<Text>,
+        comment -> Nullable<Text>,
+        reviewed_by -> Text,
+        reviewed_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(dossier_rights -> dossiers (dossier_id));
+diesel::joinable!(document_reviews -> dossiers (dossier_id));

@@ -1,4 +1,5 @@
-//! Rendering time of a typical receipt (40 answers) and a decision letter.
+//! Rendering time of a typical receipt (40 answers) and a decision letter (an MDPH letter with four
+//! rights, two pages).
 //!
 //! `cargo run --release -p guichet_documents --example bench [iterations]`
 //!
@@ -24,7 +25,7 @@ fn main() {
 
     let receipt = common::typical_receipt();
     let answers: usize = receipt.sections.iter().map(|s| s.answers.len()).sum();
-    let decision = common::granted_decision();
+    let decision = common::mdph_decision();
 
     // The first render pays for parsing the two embedded fonts (once per process).
     let start = Instant::now();

@@ -5,9 +5,18 @@
 //! Every line is its own text object placed with an absolute text matrix, and lines are emitted
 //! in reading order, so text extraction (and screen readers working from it) reads the letter
 //! top to bottom.
+//!
+//! A composer made with [`Composer::tagged`] also records a structure tree: text written between
+//! [`Composer::begin`] and [`Composer::end`] is marked content (`/P <</MCID n>> BDC … EMC`) owned by
+//! one structure element (a heading or a paragraph), and everything else (footers, panels, rules)
+//! is marked as an artifact, so assistive technology reads the elements and skips the decoration.
+//! `pdf.rs` writes the tree itself: printpdf has marked-content operators but no structure tree.
+
+use std::collections::BTreeMap;
 
 use printpdf::{
-    Color, Line, LinePoint, Op, PaintMode, PdfFontHandle, PdfPage, Point, Pt, Rect, Rgb, TextItem, TextMatrix,
+    Color, DictItem, Line, LinePoint, Op, PaintMode, PdfFontHandle, PdfPage, Point, Pt, Rect, Rgb, TextItem,
+    TextMatrix,
 };
 
 use crate::fonts::{Fonts, Weight};
@@ -21,6 +30,8 @@ const MARGIN_TOP: f32 = 56.69;
 /// Room for the footer under the text block.
 const MARGIN_BOTTOM: f32 = 54.0;
 const FOOTER_Y: f32 = 30.0;
+/// Padding inside a grey panel.
+const PANEL_PAD: f32 = 8.0;
 pub(crate) const TEXT_WIDTH: f32 = PAGE_WIDTH - 2.0 * MARGIN_X;
 
 // Greys chosen for contrast on white (and on the panel grey): MUTED is about 7:1, above the
@@ -110,6 +121,33 @@ impl Style {
     };
 }
 
+/// The standard structure types (ISO 32000-1, 14.8.4.3) letters use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tag {
+    P,
+    H1,
+    H2,
+    H3,
+}
+
+impl Tag {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Tag::P => "P",
+            Tag::H1 => "H1",
+            Tag::H2 => "H2",
+            Tag::H3 => "H3",
+        }
+    }
+}
+
+/// One structure element and the marked-content sequences it owns, as (page index, MCID).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Element {
+    pub(crate) tag: Tag,
+    pub(crate) kids: Vec<(usize, i64)>,
+}
+
 /// Splits `text` into lines no wider than `max_width`, as measured by `measure`.
 ///
 /// Hard line breaks (`\n`) are kept; runs of spaces collapse to one; a word wider than the whole
@@ -180,6 +218,15 @@ pub(crate) struct Composer {
     y: f32,
     /// Printed at the bottom of every page, followed by "page n sur N".
     footer: String,
+    /// `page` (receipt, unchanged) or `Page` (letters: « Page 1 sur 2 »).
+    page_word: &'static str,
+    /// Whether to mark content and record [`Element`]s.
+    tagged: bool,
+    elements: Vec<Element>,
+    /// The element receiving text, if any; text outside any element is an artifact.
+    open: Option<usize>,
+    /// Next marked-content id on the current page (MCIDs are numbered per page).
+    next_mcid: i64,
 }
 
 impl Composer {
@@ -190,7 +237,94 @@ impl Composer {
             ops: Vec::with_capacity(256),
             y: PAGE_HEIGHT - MARGIN_TOP,
             footer,
+            page_word: "page",
+            tagged: false,
+            elements: Vec::new(),
+            open: None,
+            next_mcid: 0,
         }
+    }
+
+    /// A composer for a tagged letter: structure elements are recorded and the footer reads
+    /// « Page n sur N ».
+    pub(crate) fn tagged(fonts: &'static Fonts, footer: String) -> Self {
+        Composer {
+            page_word: "Page",
+            tagged: true,
+            ..Composer::new(fonts, footer)
+        }
+    }
+
+    /// Starts a structure element: the text written until [`Composer::end`] belongs to it.
+    /// Does nothing on an untagged composer.
+    pub(crate) fn begin(&mut self, tag: Tag) {
+        if self.tagged {
+            self.elements.push(Element {
+                tag,
+                kids: Vec::new(),
+            });
+            self.open = Some(self.elements.len() - 1);
+        }
+    }
+
+    /// Closes the element [`Composer::begin`] opened.
+    pub(crate) fn end(&mut self) {
+        self.open = None;
+    }
+
+    /// `text` wrapped to the text block from `indent` and written as one structure element.
+    pub(crate) fn block(&mut self, tag: Tag, text: &str, style: Style, indent: f32) {
+        self.begin(tag);
+        self.paragraph(text, style, indent);
+        self.end();
+    }
+
+    /// Opens a marked-content sequence around the next drawing, when tagged: owned by the open
+    /// element, or an artifact. Returns whether one was opened, to be closed with `EMC`.
+    fn mark(&mut self) -> bool {
+        if !self.tagged {
+            return false;
+        }
+        match self.open.and_then(|i| self.elements.get_mut(i)) {
+            Some(element) => {
+                let mcid = self.next_mcid;
+                self.next_mcid += 1;
+                element.kids.push((self.pages.len(), mcid));
+                let tag = element.tag.name().to_owned();
+                self.ops.push(Op::BeginMarkedContentWithProperties {
+                    tag,
+                    properties: DictItem::Dict {
+                        map: BTreeMap::from([("MCID".to_owned(), DictItem::Int(mcid))]),
+                    },
+                });
+            }
+            None => self.ops.push(Op::BeginMarkedContent {
+                tag: "Artifact".to_owned(),
+            }),
+        }
+        true
+    }
+
+    fn unmark(&mut self, marked: bool) {
+        if marked {
+            self.ops.push(Op::EndMarkedContent);
+        }
+    }
+
+    /// Top of the next line, in points from the bottom of the page.
+    pub(crate) fn y(&self) -> f32 {
+        self.y
+    }
+
+    /// Puts the cursor at `y` (points from the bottom of the page), up or down.
+    pub(crate) fn set_y(&mut self, y: f32) {
+        self.y = y;
+    }
+
+    /// Puts the cursor `from_top` points below the top edge, up or down: for blocks placed at a
+    /// fixed spot of the first page (the address under an envelope window).
+    pub(crate) fn jump_to(&mut self, from_top: f32) {
+        self.y = PAGE_HEIGHT - from_top;
     }
 
     /// Width of `text` in `style`.
@@ -221,6 +355,7 @@ impl Composer {
         let ops = std::mem::replace(&mut self.ops, Vec::with_capacity(256));
         self.pages.push(ops);
         self.y = PAGE_HEIGHT - MARGIN_TOP;
+        self.next_mcid = 0;
     }
 
     /// Vertical space. A gap never pushes text to a new page by itself: at the foot of a page it is
@@ -229,15 +364,11 @@ impl Composer {
         self.y -= height.min(self.room().max(0.0));
     }
 
-    /// Moves the cursor down to `y` (points from the top of the page) if it is still above it.
-    pub(crate) fn down_to(&mut self, from_top: f32) {
-        self.y = self.y.min(PAGE_HEIGHT - from_top);
-    }
-
     /// One line of text with its baseline at (`x`, `y`), without moving the cursor.
     fn put(&mut self, text: &str, style: Style, x: f32, y: f32) {
         let face = self.fonts.face(style.weight);
         let text = face.printable(text);
+        let marked = self.mark();
         self.ops.push(Op::StartTextSection);
         self.ops.push(Op::SetFillColor {
             col: Color::Rgb(if style.muted { MUTED } else { INK }),
@@ -253,15 +384,22 @@ impl Composer {
             items: vec![TextItem::Text(text.into_owned())],
         });
         self.ops.push(Op::EndTextSection);
+        self.unmark(marked);
     }
 
     /// Writes already-wrapped `lines` at `x`, breaking pages between lines.
     pub(crate) fn lines(&mut self, lines: &[String], style: Style, x: f32) {
-        for line in lines {
+        for (i, line) in lines.iter().enumerate() {
             self.keep(style.leading);
             if !line.is_empty() {
                 let baseline = self.y - style.size;
-                self.put(line, style, x, baseline);
+                if self.tagged && i + 1 < lines.len() {
+                    // Wrapping ate the space between this line and the next; text read from the
+                    // structure tree (not by position) would glue the two words without it.
+                    self.put(&format!("{line} "), style, x, baseline);
+                } else {
+                    self.put(line, style, x, baseline);
+                }
             }
             self.y -= style.leading;
         }
@@ -297,6 +435,8 @@ impl Composer {
     pub(crate) fn rule(&mut self) {
         self.keep(8.0);
         let y = self.y - 3.0;
+        let open = self.open.take();
+        let marked = self.mark();
         self.ops.push(Op::SetOutlineColor {
             col: Color::Rgb(RULE),
         });
@@ -322,28 +462,29 @@ impl Composer {
                 is_closed: false,
             },
         });
+        self.unmark(marked);
+        self.open = open;
         self.y -= 8.0;
     }
 
     /// A grey panel behind `rows` (each already wrapped, with its style), kept on one page:
     /// the important facts of a document (the answer date, the amount) stand out at a glance.
     pub(crate) fn panel(&mut self, rows: &[(Vec<String>, Style)]) {
-        const PAD: f32 = 8.0;
-        let height: f32 = rows
-            .iter()
-            .map(|(lines, s)| s.leading * lines.len() as f32)
-            .sum::<f32>()
-            + 2.0 * PAD;
+        let height = Self::panel_height(rows);
         if height > PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM {
             // Taller than a page (absurdly long input): a background cannot span pages, so the
             // text flows without it rather than running off the sheet.
             for (lines, style) in rows {
+                self.begin(Tag::P);
                 self.lines(lines, *style, MARGIN_X);
+                self.end();
             }
             return;
         }
         self.keep(height);
         let top = self.y;
+        self.end();
+        let marked = self.mark();
         self.ops.push(Op::SetFillColor {
             col: Color::Rgb(PANEL),
         });
@@ -357,11 +498,23 @@ impl Composer {
                 winding_order: None,
             },
         });
-        self.y -= PAD;
+        self.unmark(marked);
+        self.y -= PANEL_PAD;
         for (lines, style) in rows {
-            self.lines(lines, *style, MARGIN_X + PAD);
+            // Each row is a paragraph of its own for assistive technology.
+            self.begin(Tag::P);
+            self.lines(lines, *style, MARGIN_X + PANEL_PAD);
+            self.end();
         }
         self.y = top - height;
+    }
+
+    /// Height [`Composer::panel`] takes for `rows`, to keep a heading with its panel.
+    pub(crate) fn panel_height(rows: &[(Vec<String>, Style)]) -> f32 {
+        rows.iter()
+            .map(|(lines, s)| s.leading * lines.len() as f32)
+            .sum::<f32>()
+            + 2.0 * PANEL_PAD
     }
 
     /// A list item: a bullet, then `text` wrapped with a hanging indent.
@@ -393,18 +546,21 @@ impl Composer {
     }
 
     /// Text width available inside a panel.
-    pub(crate) const PANEL_TEXT_WIDTH: f32 = TEXT_WIDTH - 16.0;
+    pub(crate) const PANEL_TEXT_WIDTH: f32 = TEXT_WIDTH - 2.0 * PANEL_PAD;
 
-    /// Closes the last page and stamps every page with the footer and its number.
-    pub(crate) fn finish(mut self) -> Vec<PdfPage> {
+    /// Closes the last page and stamps every page with the footer and its number. Also gives the
+    /// structure elements recorded (none on an untagged composer).
+    pub(crate) fn finish(mut self) -> (Vec<PdfPage>, Vec<Element>) {
         self.new_page();
+        self.end();
         let total = self.pages.len();
         let pages = std::mem::take(&mut self.pages);
-        pages
+        let page_word = self.page_word;
+        let pages = pages
             .into_iter()
             .enumerate()
             .map(|(i, mut ops)| {
-                let footer = format!("{} · page {} sur {}", self.footer, i + 1, total);
+                let footer = format!("{} · {page_word} {} sur {}", self.footer, i + 1, total);
                 std::mem::swap(&mut self.ops, &mut ops);
                 self.put(&footer, Style::FOOTER, MARGIN_X, FOOTER_Y);
                 std::mem::swap(&mut self.ops, &mut ops);
@@ -414,7 +570,8 @@ impl Composer {
                     ops,
                 )
             })
-            .collect()
+            .collect();
+        (pages, std::mem::take(&mut self.elements))
     }
 }
 

@@ -1,22 +1,31 @@
 #![doc = include_str!("../README.md")]
 
+mod attestation;
 mod decision;
 mod fonts;
 pub mod french;
 mod layout;
+mod letter;
 mod pdf;
 mod receipt;
 
+pub use attestation::{Attestation, ImplicitKind, attestation_text, render_attestation};
 pub use decision::{
-    AmountFrequency, Appeal, Court, Decision, Outcome, Recipient, Signature, render_decision,
+    AppealRoute, Decision, Recipient, RightDecision, RightOutcome, Signature, decision_text, render_decision,
 };
 pub use layout::wrap_text;
+pub use letter::{LetterSection, LetterText};
 pub use receipt::{Answer, ExpectedAnswer, Receipt, Silence, SummarySection, render_receipt};
 
-/// What failed while rendering a document. None of these depend on the input: they mean the
-/// build or the embedded fonts are broken, so callers log them and answer with a server error.
+/// What failed while rendering a document. [`DocumentError::Font`] and [`DocumentError::Pdf`] do not
+/// depend on the input: the build or the embedded fonts are broken. [`DocumentError::Incomplete`]
+/// means the caller's data lacks something the law requires of a letter (a signatory, an appeal
+/// route, the reasons for a refusal); the letter is not printed, and the data must be fixed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DocumentError {
+    /// The letter would miss a legally required mention; the text says which.
+    #[error("lettre incomplète : {0}")]
+    Incomplete(String),
     /// An embedded font could not be parsed.
     #[error("police de caractères inutilisable : {0}")]
     Font(String),
@@ -31,9 +40,12 @@ pub struct Letterhead {
     /// `Département de la Seine-Saint-Denis`.
     pub name: String,
     /// The service handling the procedure, e.g. `Direction de l’autonomie`; `None` to leave it out.
+    #[serde(default)]
     pub service: Option<String>,
     /// Postal address, one line each: `Hôtel du Département`, `93006 Bobigny Cedex`.
+    #[serde(default)]
     pub address_lines: Vec<String>,
-    /// How to reach the service (telephone, web site), one line each; may be empty.
+    /// How to reach the service (telephone, e-mail, web site), one line each; may be empty.
+    #[serde(default)]
     pub contact_lines: Vec<String>,
 }

@@ -1,13 +1,16 @@
 //! Turning laid-out pages into PDF bytes: fonts, document information, catalogue entries for
-//! accessibility, compression.
+//! accessibility, the structure tree of tagged documents, compression.
 
 use chrono::NaiveDateTime;
 use printpdf::{
     FontId, OffsetDateTime, PdfDocument, PdfFont, PdfPage, PdfParseErrorSeverity, PdfSaveOptions,
 };
 
+use lopdf::{Dictionary, Object, ObjectId};
+
 use crate::DocumentError;
 use crate::fonts::{Fonts, Weight};
+use crate::layout::Element;
 
 /// Fixed resource names, so pages can refer to the faces before the document exists
 /// (printpdf's `add_font` would invent random ones). printpdf also uses the id as the subset tag
@@ -29,7 +32,15 @@ pub(crate) struct Meta<'a> {
     pub(crate) date: NaiveDateTime,
 }
 
-pub(crate) fn save(fonts: &Fonts, pages: Vec<PdfPage>, meta: &Meta<'_>) -> Result<Vec<u8>, DocumentError> {
+/// Writes the document. With `structure` (from a tagged composer) the file is a tagged PDF: the
+/// structure tree, `/MarkInfo`, `/StructParents` and tab order on each page, and XMP metadata
+/// with the title and language, which PDF/UA asks for besides the document information.
+pub(crate) fn save(
+    fonts: &Fonts,
+    pages: Vec<PdfPage>,
+    structure: Option<&[Element]>,
+    meta: &Meta<'_>,
+) -> Result<Vec<u8>, DocumentError> {
     let mut doc = PdfDocument::new(meta.title);
     for weight in [Weight::Regular, Weight::Bold] {
         doc.resources
@@ -76,6 +87,11 @@ pub(crate) fn save(fonts: &Fonts, pages: Vec<PdfPage>, meta: &Meta<'_>) -> Resul
         lopdf::Dictionary::from_iter(vec![("DisplayDocTitle", lopdf::Object::Boolean(true))]),
     );
 
+    if let Some(elements) = structure {
+        write_structure(&mut lo, root, elements)?;
+        write_xmp(&mut lo, root, meta)?;
+    }
+
     // printpdf fills /GTS_PDFXVersion even for plain documents, which makes readers report PDF/X
     // conformance this file does not have; empty keys only add noise.
     if let Ok(info_id) = lo.trailer.get(b"Info").and_then(lopdf::Object::as_reference)
@@ -91,6 +107,157 @@ pub(crate) fn save(fonts: &Fonts, pages: Vec<PdfPage>, meta: &Meta<'_>) -> Resul
     lo.save_to(&mut bytes)
         .map_err(|e| DocumentError::Pdf(e.to_string()))?;
     Ok(bytes)
+}
+
+/// The structure tree (ISO 32000-1, 14.7 and 14.8): a `Document` element holding the headings and
+/// paragraphs in reading order, each pointing at its marked-content sequences by page and MCID,
+/// and the parent tree that maps every MCID back to its element.
+fn write_structure(
+    lo: &mut lopdf::Document,
+    root: ObjectId,
+    elements: &[Element],
+) -> Result<(), DocumentError> {
+    let pages: Vec<ObjectId> = lo.get_pages().into_values().collect();
+    let page_ref = |index: usize| {
+        pages
+            .get(index)
+            .copied()
+            .ok_or_else(|| DocumentError::Pdf(format!("structure element on missing page {index}")))
+    };
+    let tree_id = lo.new_object_id();
+    let document_id = lo.new_object_id();
+    // Per page: the element owning each MCID, by MCID.
+    let mut parents: Vec<Vec<Object>> = vec![Vec::new(); pages.len()];
+    let mut children = Vec::new();
+    for element in elements.iter().filter(|e| !e.kids.is_empty()) {
+        let id = lo.new_object_id();
+        let mut kids = Vec::with_capacity(element.kids.len());
+        for &(page, mcid) in &element.kids {
+            kids.push(Object::Dictionary(Dictionary::from_iter(vec![
+                ("Type", Object::Name(b"MCR".to_vec())),
+                ("Pg", Object::Reference(page_ref(page)?)),
+                ("MCID", Object::Integer(mcid)),
+            ])));
+            let slot = usize::try_from(mcid).map_err(|e| DocumentError::Pdf(e.to_string()))?;
+            let owners = parents
+                .get_mut(page)
+                .ok_or_else(|| DocumentError::Pdf(format!("marked content on missing page {page}")))?;
+            if owners.len() <= slot {
+                owners.resize(slot + 1, Object::Null);
+            }
+            owners[slot] = Object::Reference(id);
+        }
+        let first_page = page_ref(element.kids[0].0)?;
+        lo.objects.insert(
+            id,
+            Object::Dictionary(Dictionary::from_iter(vec![
+                ("Type", Object::Name(b"StructElem".to_vec())),
+                ("S", Object::Name(element.tag.name().as_bytes().to_vec())),
+                ("P", Object::Reference(document_id)),
+                ("Pg", Object::Reference(first_page)),
+                ("K", Object::Array(kids)),
+            ])),
+        );
+        children.push(Object::Reference(id));
+    }
+    lo.objects.insert(
+        document_id,
+        Object::Dictionary(Dictionary::from_iter(vec![
+            ("Type", Object::Name(b"StructElem".to_vec())),
+            ("S", Object::Name(b"Document".to_vec())),
+            ("P", Object::Reference(tree_id)),
+            ("K", Object::Array(children)),
+        ])),
+    );
+
+    let mut nums = Vec::with_capacity(2 * pages.len());
+    for (index, (page_id, owners)) in pages.iter().zip(parents).enumerate() {
+        let key = i64::try_from(index).map_err(|e| DocumentError::Pdf(e.to_string()))?;
+        let owners_id = lo.add_object(Object::Array(owners));
+        nums.push(Object::Integer(key));
+        nums.push(Object::Reference(owners_id));
+        let page = lo
+            .get_object_mut(*page_id)
+            .and_then(Object::as_dict_mut)
+            .map_err(pdf_error)?;
+        page.set("StructParents", Object::Integer(key));
+        // Tab order follows the structure (PDF/UA 7.18.3).
+        page.set("Tabs", Object::Name(b"S".to_vec()));
+    }
+    let next_key = i64::try_from(pages.len()).map_err(|e| DocumentError::Pdf(e.to_string()))?;
+    lo.objects.insert(
+        tree_id,
+        Object::Dictionary(Dictionary::from_iter(vec![
+            ("Type", Object::Name(b"StructTreeRoot".to_vec())),
+            ("K", Object::Reference(document_id)),
+            (
+                "ParentTree",
+                Object::Dictionary(Dictionary::from_iter(vec![("Nums", Object::Array(nums))])),
+            ),
+            ("ParentTreeNextKey", Object::Integer(next_key)),
+        ])),
+    );
+    let catalog = lo
+        .get_object_mut(root)
+        .and_then(Object::as_dict_mut)
+        .map_err(pdf_error)?;
+    catalog.set("StructTreeRoot", Object::Reference(tree_id));
+    catalog.set(
+        "MarkInfo",
+        Dictionary::from_iter(vec![("Marked", Object::Boolean(true))]),
+    );
+    Ok(())
+}
+
+/// XMP metadata with the title, author, subject and language (PDF/UA 7.1 wants `dc:title` there).
+/// Left uncompressed, as XMP readers that scan files for packets expect.
+fn write_xmp(lo: &mut lopdf::Document, root: ObjectId, meta: &Meta<'_>) -> Result<(), DocumentError> {
+    let xmp = format!(
+        "<?xpacket begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n\
+         <x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n\
+         <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n\
+         <rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" \
+         xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\">\n\
+         <dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">{title}</rdf:li></rdf:Alt></dc:title>\n\
+         <dc:creator><rdf:Seq><rdf:li>{author}</rdf:li></rdf:Seq></dc:creator>\n\
+         <dc:description><rdf:Alt><rdf:li xml:lang=\"x-default\">{subject}</rdf:li></rdf:Alt></dc:description>\n\
+         <dc:language><rdf:Bag><rdf:li>fr-FR</rdf:li></rdf:Bag></dc:language>\n\
+         <pdf:Producer>Guichet (printpdf)</pdf:Producer>\n\
+         </rdf:Description>\n</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>",
+        title = xml_escape(meta.title),
+        author = xml_escape(meta.author),
+        subject = xml_escape(meta.subject),
+    );
+    let mut stream = lopdf::Stream::new(
+        Dictionary::from_iter(vec![
+            ("Type", Object::Name(b"Metadata".to_vec())),
+            ("Subtype", Object::Name(b"XML".to_vec())),
+        ]),
+        xmp.into_bytes(),
+    );
+    stream.allows_compression = false;
+    let id = lo.add_object(Object::Stream(stream));
+    let catalog = lo
+        .get_object_mut(root)
+        .and_then(Object::as_dict_mut)
+        .map_err(pdf_error)?;
+    catalog.set("Metadata", Object::Reference(id));
+    Ok(())
+}
+
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn pdf_error(e: lopdf::Error) -> DocumentError {

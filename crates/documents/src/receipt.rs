@@ -204,9 +204,12 @@ pub fn render_receipt(receipt: &Receipt) -> Result<Vec<u8>, DocumentError> {
     );
 
     let title = format!("Récépissé de dépôt {number} – {}", receipt.procedure_title);
+    // The receipt stays untagged for now: its layout predates the structure tree (see README).
+    let (pages, _) = c.finish();
     pdf::save(
         fonts,
-        c.finish(),
+        pages,
+        None,
         &pdf::Meta {
             title: &title,
             author: &receipt.letterhead.name,

@@ -18,11 +18,23 @@ fn dump_samples_when_asked() {
         guichet_documents::render_receipt(&common::receipt(6, 12)).unwrap(),
     );
     write(
-        "decision-granted.pdf",
-        guichet_documents::render_decision(&common::granted_decision()).unwrap(),
+        "decision-mdph.pdf",
+        guichet_documents::render_decision(&common::mdph_decision()).unwrap(),
     );
     write(
-        "decision-refused.pdf",
-        guichet_documents::render_decision(&common::refused_decision()).unwrap(),
+        "decision-representative.pdf",
+        guichet_documents::render_decision(&common::representative_decision()).unwrap(),
+    );
+    write(
+        "decision-apa.pdf",
+        guichet_documents::render_decision(&common::apa_decision()).unwrap(),
+    );
+    write(
+        "attestation-acceptance.pdf",
+        guichet_documents::render_attestation(&common::acceptance_attestation()).unwrap(),
+    );
+    write(
+        "attestation-apa.pdf",
+        guichet_documents::render_attestation(&common::apa_attestation()).unwrap(),
     );
 }

@@ -6,70 +6,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod poppler;
 
-use std::io::Write;
-use std::process::Command;
-
-use guichet_documents::{Outcome, render_decision, render_receipt};
-
-/// Runs `tool args… file.pdf -`-style commands on `pdf`; `None` when the tool is missing outside CI.
-fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> Option<String> {
-    let mut file = tempfile::Builder::new().suffix(".pdf").tempfile().unwrap();
-    file.write_all(pdf).unwrap();
-    file.flush().unwrap();
-    let output = match Command::new(tool)
-        .args(args)
-        .arg(file.path())
-        .args(tool_tail(tool))
-        .output()
-    {
-        Ok(output) => output,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if std::env::var_os("CI").is_some() {
-                panic!("`{tool}` is missing: install poppler-utils (apt-get install poppler-utils)");
-            }
-            // Straight to stderr: libtest captures `eprintln!`, and a skip must be visible.
-            let _ = writeln!(
-                std::io::stderr(),
-                "note: `{tool}` not found, PDF content not checked (install poppler-utils)"
-            );
-            return None;
-        }
-        Err(e) => panic!("running {tool}: {e}"),
-    };
-    assert!(
-        output.status.success(),
-        "{tool} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    Some(String::from_utf8(output.stdout).unwrap())
-}
-
-fn tool_tail(tool: &str) -> &'static [&'static str] {
-    if tool == "pdftotext" { &["-"] } else { &[] }
-}
-
-fn pdftotext(pdf: &[u8]) -> Option<String> {
-    poppler("pdftotext", &["-enc", "UTF-8"], pdf)
-}
-
-/// Whitespace (including the no-break spaces of French typography) collapsed to single spaces, so
-/// assertions do not depend on where lines were wrapped.
-fn flat(text: &str) -> String {
-    text.split(|c: char| c.is_whitespace() || c == '\u{202f}' || c == '\u{a0}')
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn page_count(pdf: &[u8]) -> Option<usize> {
-    let info = poppler("pdfinfo", &[], pdf)?;
-    let line = info
-        .lines()
-        .find(|l| l.starts_with("Pages:"))
-        .expect("pdfinfo prints Pages");
-    Some(line.trim_start_matches("Pages:").trim().parse().unwrap())
-}
+use guichet_documents::{render_decision, render_receipt};
+use poppler::{assert_words_inside_margins, flat, page_count, pdftotext, poppler};
 
 #[test]
 fn receipt_shows_number_applicant_with_accents_sections_documents_and_due_date() {
@@ -157,84 +97,6 @@ fn a_long_summary_runs_onto_three_pages_without_losing_the_last_answer() {
 }
 
 #[test]
-fn granted_decision_states_amount_in_french_period_motivation_and_appeals() {
-    let pdf = render_decision(&common::granted_decision()).unwrap();
-    let Some(text) = pdftotext(&pdf) else { return };
-    let text = flat(&text);
-    // The amount as `Euros`' French Display writes it (poppler turns its no-break spaces into spaces).
-    let amount = flat(&guichet_types::Euros::from_cents(168_230).to_string());
-    assert_eq!(amount, "1 682,30 €");
-    assert!(
-        text.contains(&format!("Montant accordé : {amount} par mois")),
-        "amount missing in:\n{text}"
-    );
-    for expected in [
-        "Mme Hélène Dupré-Lefèvre",
-        "93100 Montreuil",
-        "Bobigny, le 15 décembre 2026",
-        "Dossier n° APA-2026-000123",
-        "Décision : votre demande est accordée.",
-        "Montant accordé : 1 682,30 € par mois",
-        "Période : du 1er janvier 2027 au 31 décembre 2028",
-        "Motifs de la décision",
-        "classe votre perte d’autonomie en GIR 2.",
-        "la téléassistance et un accueil de jour une fois par semaine",
-        "Voies et délais de recours",
-        "recours administratif préalable",
-        "président du conseil départemental",
-        "tribunal administratif",
-        "La directrice de l’autonomie",
-        "Claire Martin",
-    ] {
-        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
-    }
-}
-
-#[test]
-fn a_typical_letter_fits_on_one_page_and_a_forty_answer_receipt_on_three() {
-    // Guards against layout changes that spread documents out; a letter on one sheet is also
-    // what a window envelope and a scanner at a France Services desk expect.
-    let Some(letter) = page_count(&render_decision(&common::granted_decision()).unwrap()) else {
-        return;
-    };
-    assert_eq!(letter, 1);
-    let receipt = page_count(&render_receipt(&common::typical_receipt()).unwrap()).unwrap();
-    assert!(receipt <= 3, "{receipt} pages");
-}
-
-#[test]
-fn a_refusal_has_no_amount_or_period_but_its_reasons_and_appeals() {
-    let pdf = render_decision(&common::refused_decision()).unwrap();
-    let Some(text) = pdftotext(&pdf) else { return };
-    let text = flat(&text);
-    assert!(text.contains("Décision : votre demande est refusée."), "{text}");
-    assert!(
-        text.contains("ne relève pas de l’allocation personnalisée d’autonomie"),
-        "{text}"
-    );
-    assert!(text.contains("recours"), "{text}");
-    assert!(!text.contains("Montant"), "{text}");
-    assert!(!text.contains('€'), "{text}");
-    assert!(!text.contains("Période"), "{text}");
-}
-
-#[test]
-fn a_closed_dossier_says_so_and_mdph_letters_point_to_the_cdaph_and_the_pole_social() {
-    let mut decision = common::refused_decision();
-    decision.outcome = Outcome::ClosedWithoutFollowUp;
-    decision.appeal = guichet_documents::Appeal::for_procedure("mdph");
-    let pdf = render_decision(&decision).unwrap();
-    let Some(text) = pdftotext(&pdf) else { return };
-    let text = flat(&text);
-    assert!(
-        text.contains("Décision : votre demande est classée sans suite."),
-        "{text}"
-    );
-    assert!(text.contains("CDAPH"), "{text}");
-    assert!(text.contains("pôle social du tribunal judiciaire"), "{text}");
-}
-
-#[test]
 fn documents_carry_a_title_french_language_and_subset_embedded_fonts() {
     let pdf = render_receipt(&common::typical_receipt()).unwrap();
     // The catalogue is not compressed, so /Lang is visible in the raw bytes.
@@ -291,6 +153,21 @@ fn empty_lists_get_a_sentence_rather_than_a_blank() {
 }
 
 #[test]
+fn receipts_stay_untagged_with_their_lowercase_footer() {
+    // The receipt is not part of the letter rework: same layout, same footer, no structure tree.
+    let pdf = render_receipt(&common::receipt(1, 2)).unwrap();
+    let Some(info) = poppler("pdfinfo", &[], &pdf) else {
+        return;
+    };
+    assert!(info.contains("Tagged:          no"), "{info}");
+    let text = flat(&pdftotext(&pdf).unwrap());
+    assert!(
+        text.contains("Récépissé de dépôt APA-2026-000123 · page 1 sur 1"),
+        "{text}"
+    );
+}
+
+#[test]
 fn documents_render_concurrently_from_the_shared_fonts() {
     // The web crate renders from blocking-pool threads; the parsed fonts are shared by all of them.
     let handles: Vec<_> = (0..4)
@@ -299,7 +176,7 @@ fn documents_render_concurrently_from_the_shared_fonts() {
                 if i % 2 == 0 {
                     render_receipt(&common::receipt(3, 5)).unwrap()
                 } else {
-                    render_decision(&common::granted_decision()).unwrap()
+                    render_decision(&common::mdph_decision()).unwrap()
                 }
             })
         })
@@ -307,24 +184,26 @@ fn documents_render_concurrently_from_the_shared_fonts() {
     let pdfs: Vec<Vec<u8>> = handles.into_iter().map(|h| h.join().unwrap()).collect();
     let Some(text) = pdftotext(&pdfs[0]) else { return };
     assert!(flat(&text).contains("APA-2026-000123"));
-    assert!(flat(&pdftotext(&pdfs[1]).unwrap()).contains("Montant accordé"));
+    assert!(flat(&pdftotext(&pdfs[1]).unwrap()).contains("Montant : 1 033,32 € par mois"));
 }
 
 #[test]
 fn absurdly_long_inputs_still_render_every_word_inside_the_page() {
-    let mut decision = common::refused_decision();
-    decision.motivation = "Motif très détaillé. ".repeat(700) + "Fin des motifs.";
-    decision.appeal.court = "Tribunal. ".repeat(500) + "Fin des recours.";
+    let mut decision = common::mdph_decision();
+    decision.rights[2].motivation = "Motif très détaillé. ".repeat(700) + "Fin des motifs.";
+    decision.appeals[1].court = "Tribunal. ".repeat(500) + "Fin des recours.";
     decision.recipient.name = "Nom-sans-espace-".repeat(20);
+    decision.rights[0].label = "Libellé-interminable-".repeat(30);
     let pdf = render_decision(&decision).unwrap();
     let mut receipt = common::receipt(1, 1);
     receipt.expected_answer.as_mut().unwrap().silence =
         guichet_documents::Silence::Other("Silence. ".repeat(900) + "Fin.");
     let receipt_pdf = render_receipt(&receipt).unwrap();
-    let Some(text) = pdftotext(&pdf) else { return };
+    let Some(text) = poppler::body_text(&pdf) else {
+        return;
+    };
     assert_words_inside_margins(&pdf);
     assert_words_inside_margins(&receipt_pdf);
-    let text = flat(&text);
     assert!(
         text.contains("Fin des motifs.") && text.contains("Fin des recours."),
         "{text}"
@@ -340,27 +219,7 @@ fn typical_documents_keep_every_word_inside_the_margins() {
         return;
     }
     assert_words_inside_margins(&receipt);
-    assert_words_inside_margins(&render_decision(&common::granted_decision()).unwrap());
-}
-
-/// Every word's box, from `pdftotext -bbox`, lies within the 20 mm side margins and on the page.
-fn assert_words_inside_margins(pdf: &[u8]) {
-    let html = poppler("pdftotext", &["-bbox"], pdf).unwrap();
-    let attr = |line: &str, name: &str| -> f32 {
-        let start = line.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
-        line[start..].split('"').next().unwrap().parse().unwrap()
-    };
-    let mut words = 0;
-    for line in html.lines().filter(|l| l.trim_start().starts_with("<word")) {
-        words += 1;
-        let (x_min, x_max) = (attr(line, "xMin"), attr(line, "xMax"));
-        let (y_min, y_max) = (attr(line, "yMin"), attr(line, "yMax"));
-        // 56.69 pt margins, with some rounding slack.
-        assert!(
-            x_min >= 56.0 && x_max <= 595.28 - 56.0,
-            "outside the side margins: {line}"
-        );
-        assert!(y_min >= 0.0 && y_max <= 841.89, "off the page: {line}");
-    }
-    assert!(words > 0);
+    assert_words_inside_margins(&render_decision(&common::mdph_decision()).unwrap());
+    assert_words_inside_margins(&render_decision(&common::representative_decision()).unwrap());
+    assert_words_inside_margins(&guichet_documents::render_attestation(&common::apa_attestation()).unwrap());
 }

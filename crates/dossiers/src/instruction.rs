@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use guichet_db::outbox::{self, NewEmail};
 use guichet_db::schema::{attachments, dossiers, messages, queue_counts};
 use guichet_db::{AnyConnection, new_id, now};
-use guichet_types::{DossierNumber, Euros};
+use guichet_types::DossierNumber;
 use serde_json::{Value, json};
 
 use crate::lifecycle::{self, Action, Actor, State};
@@ -112,12 +112,12 @@ fn filtered(f: &QueueFilter, tab: Option<Tab>) -> Boxed<'_> {
     }
     q = match tab {
         None => q,
-        Some(Tab::ATraiter) => q
-            .filter(dossiers::state.eq(State::Depose.as_str()))
+        Some(Tab::ATraiter) => q.filter(dossiers::state.eq(State::Depose.as_str())),
+        Some(Tab::EnInstruction) => q
+            .filter(dossiers::state.eq(State::EnInstruction.as_str()))
             .filter(dossiers::complement_demande.eq(false)),
-        Some(Tab::EnInstruction) => q.filter(dossiers::state.eq(State::EnInstruction.as_str())),
         Some(Tab::ComplementDemande) => q
-            .filter(dossiers::state.eq(State::Depose.as_str()))
+            .filter(dossiers::state.eq(State::EnInstruction.as_str()))
             .filter(dossiers::complement_demande.eq(true)),
         // Literal, not bound: SQLite uses a partial index only when the query repeats the index's
         // condition, constants included (`dossiers_decided_order_idx`, migration 000005); with bound
@@ -163,6 +163,10 @@ pub struct QueueItem {
     pub deposited_at: Option<NaiveDateTime>,
     pub due_at: Option<NaiveDateTime>,
     pub assigned_to: Option<String>,
+    pub complement_demande: bool,
+    pub complement_recu: bool,
+    /// Since when a complement is awaited (the clock is paused).
+    pub clock_paused_at: Option<NaiveDateTime>,
 }
 
 impl QueueItem {
@@ -186,6 +190,9 @@ struct ItemRow {
     deposited_at: Option<NaiveDateTime>,
     due_at: Option<NaiveDateTime>,
     assigned_to: Option<String>,
+    complement_demande: bool,
+    complement_recu: bool,
+    clock_paused_at: Option<NaiveDateTime>,
 }
 
 impl TryFrom<ItemRow> for QueueItem {
@@ -200,6 +207,9 @@ impl TryFrom<ItemRow> for QueueItem {
             deposited_at: r.deposited_at,
             due_at: r.due_at,
             assigned_to: r.assigned_to,
+            complement_demande: r.complement_demande,
+            complement_recu: r.complement_recu,
+            clock_paused_at: r.clock_paused_at,
         })
     }
 }
@@ -397,8 +407,8 @@ fn sum_by_tab(rows: impl IntoIterator<Item = (String, bool, i64)>) -> Result<Vec
     let mut sums = [0i64; 4];
     for (state, complement, n) in rows {
         let tab = match state.parse::<State>()? {
-            State::Depose if complement => Tab::ComplementDemande,
             State::Depose => Tab::ATraiter,
+            State::EnInstruction if complement => Tab::ComplementDemande,
             State::EnInstruction => Tab::EnInstruction,
             s if s.is_decided() => Tab::Traites,
             _ => continue,
@@ -418,7 +428,7 @@ fn sum_by_tab(rows: impl IntoIterator<Item = (String, bool, i64)>) -> Result<Vec
 const SEARCH_COUNT_LIMIT: i64 = 20_000;
 
 /// The "traités" tab, written as the partial indexes' condition (both migrations) spell it.
-const DECIDED_SQL: &str = "state IN ('accepte', 'refuse', 'sans_suite')";
+const DECIDED_SQL: &str = "state IN ('decide', 'sans_suite')";
 
 /// Filtered tab counts above this are shown as "plus de 1 000". At 10 000 the four capped counts of a
 /// search by a common name took 38 ms at 1 000 000 dossiers on PostgreSQL.
@@ -433,16 +443,10 @@ pub struct Complement {
     pub documents: Vec<String>,
     /// Labels of answers to correct or complete.
     pub answers: Vec<String>,
+    /// Ids of the fields asked (documents and answers): the usager's focused page shows only these.
+    #[serde(default)]
+    pub fields: Vec<String>,
     pub message: String,
-}
-
-/// A decision's content.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecisionInput {
-    pub amount: Option<Euros>,
-    pub period_start: Option<NaiveDateTime>,
-    pub period_end: Option<NaiveDateTime>,
-    pub motivation: String,
 }
 
 /// What an instructor (or admin) does to a dossier.
@@ -450,8 +454,6 @@ pub struct DecisionInput {
 pub enum Command {
     Take,
     AskComplement(Complement),
-    Accept(DecisionInput),
-    Refuse(DecisionInput),
     Close { reason: String },
     Reopen { reason: String },
 }
@@ -461,8 +463,6 @@ impl Command {
         match self {
             Command::Take => Action::Take,
             Command::AskComplement(_) => Action::AskComplement,
-            Command::Accept(_) => Action::Accept,
-            Command::Refuse(_) => Action::Refuse,
             Command::Close { .. } => Action::Close,
             Command::Reopen { .. } => Action::Reopen,
         }
@@ -497,6 +497,8 @@ pub fn act(
             .set((
                 dossiers::state.eq(to.state.as_str()),
                 dossiers::complement_demande.eq(to.complement_demande),
+                // The instructor has seen the complement once they act again.
+                dossiers::complement_recu.eq(false),
                 dossiers::lock_version.eq(expected_version + 1),
                 dossiers::updated_at.eq(t),
             ))
@@ -521,24 +523,11 @@ pub fn act(
                     .execute(conn)?;
                 serde_json::to_value(c).unwrap_or(Value::Null)
             }
-            Command::Accept(dec) | Command::Refuse(dec) => {
-                diesel::update(row)
-                    .set((
-                        dossiers::decided_at.eq(Some(t)),
-                        dossiers::decision_amount_cents.eq(dec.amount.map(Euros::cents)),
-                        dossiers::decision_period_start.eq(dec.period_start),
-                        dossiers::decision_period_end.eq(dec.period_end),
-                        dossiers::decision_motivation.eq(Some(&dec.motivation)),
-                    ))
-                    .execute(conn)?;
-                json!({ "amount_cents": dec.amount.map(Euros::cents), "motivation": dec.motivation })
-            }
             Command::Close { reason } => {
                 diesel::update(row)
                     .set((
                         dossiers::decided_at.eq(Some(t)),
-                        dossiers::decision_amount_cents.eq(None::<i64>),
-                        dossiers::decision_motivation.eq(Some(reason)),
+                        dossiers::closing_reason.eq(Some(reason)),
                         dossiers::clock_paused_at.eq(None::<NaiveDateTime>),
                     ))
                     .execute(conn)?;
@@ -548,13 +537,12 @@ pub fn act(
                 diesel::update(row)
                     .set((
                         dossiers::decided_at.eq(None::<NaiveDateTime>),
-                        dossiers::decision_amount_cents.eq(None::<i64>),
-                        dossiers::decision_period_start.eq(None::<NaiveDateTime>),
-                        dossiers::decision_period_end.eq(None::<NaiveDateTime>),
-                        dossiers::decision_motivation.eq(None::<String>),
+                        dossiers::closing_reason.eq(None::<String>),
                     ))
                     .execute(conn)?;
-                json!({ "reason": reason })
+                // The rights are decided again; the events keep what was decided before.
+                let cleared = crate::rights::clear_decisions(conn, id)?;
+                json!({ "reason": reason, "cleared": cleared })
             }
         };
         insert_event(
@@ -615,16 +603,28 @@ pub fn assign(
     })
 }
 
+/// The usager's re-sent answers, validated by the caller.
+#[derive(Debug, Clone)]
+pub struct Resubmission {
+    pub answers: Value,
+    pub applicant_name: String,
+    /// What changed, for the instructor (`{"changes": [{field, label, before, after}], "new_files": [...]}`).
+    pub payload: Value,
+    /// The rights the new answers request (added ones are inserted; none is removed automatically).
+    pub rights: Vec<crate::rights::NewRight>,
+}
+
 /// The usager sends the answers and documents asked for (or amends a dossier not yet taken): the pending
-/// answers, already validated by the caller, replace the dossier's; a complement restarts the clock.
+/// answers, already validated by the caller, replace the dossier's; a complement restarts the clock and
+/// the dossier stays with its instructor, flagged « complément reçu ».
 pub fn resubmit(
     conn: &mut AnyConnection,
     id: &str,
     owner_id: &str,
-    answers: &Value,
-    applicant_name: &str,
+    input: &Resubmission,
     email: Option<&NewEmail>,
 ) -> Result<Dossier> {
+    let (answers, applicant_name) = (&input.answers, input.applicant_name.as_str());
     let d = store::find(conn, id)?
         .filter(|d| d.owner_id == owner_id)
         .ok_or(DossierError::NotFound)?;
@@ -654,6 +654,7 @@ pub fn resubmit(
             dossiers::applicant_name.eq(applicant_name),
             dossiers::search_key.eq(store::search_key(applicant_name, d.number.as_ref())),
             dossiers::complement_demande.eq(to.complement_demande),
+            dossiers::complement_recu.eq(complement || d.complement_recu),
             dossiers::due_at.eq(due_at),
             dossiers::clock_paused_at.eq(None::<NaiveDateTime>),
             dossiers::lock_version.eq(d.lock_version + 1),
@@ -675,9 +676,10 @@ pub fn resubmit(
             kind,
             Some(d.state),
             Some(to.state),
-            &Value::Null,
+            &input.payload,
             true,
         )?;
+        crate::rights::add_missing(conn, id, &input.rights)?;
         if let Some(e) = email {
             outbox::enqueue(conn, e)?;
         }
@@ -831,8 +833,8 @@ mod tests {
             );
         }
         for up in [
-            include_str!("../../../migrations/sqlite/2026-11-23-000005_search_trigram/up.sql"),
-            include_str!("../../../migrations/postgres/2026-11-23-000004_queue_order_index/up.sql"),
+            include_str!("../../../migrations/sqlite/2026-12-02-000010_rights/up.sql"),
+            include_str!("../../../migrations/postgres/2026-12-02-000010_rights/up.sql"),
         ] {
             assert!(up.contains(&format!("WHERE {DECIDED_SQL}")), "{up}");
         }

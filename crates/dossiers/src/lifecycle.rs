@@ -1,10 +1,14 @@
 //! The dossier state machine, as one table of pure code.
 //!
 //! ```text
-//! brouillon ──deposit──▶ depose ──take──▶ en_instruction ──accept/refuse/close──▶ accepte | refuse | sans_suite
-//!                          ▲                 │    ▲                                       │
-//!                          └──ask complement─┘    └───────────── reopen (with reason) ────┘
+//! brouillon ──deposit──▶ depose ──take──▶ en_instruction ──(last right decided)──▶ decide
+//!                          │               │  ▲    ▲                                 │
+//!                          │ close   ask   │  │    └──────── reopen (admin, reason) ──┤
+//!                          ▼     complement▼  │answer                                ▼
+//!                      sans_suite ◀─close─ en_instruction + complement_demande    sans_suite
 //! ```
+//! A complement asked keeps the dossier en instruction with its instructor: answering it never sends it
+//! back to the « à traiter » pile (review 2026-12, bug 3).
 
 use std::fmt;
 use std::str::FromStr;
@@ -17,18 +21,17 @@ pub enum State {
     Brouillon,
     Depose,
     EnInstruction,
-    Accepte,
-    Refuse,
+    /// Every right has its decision; the outcome is read from the rights.
+    Decide,
     SansSuite,
 }
 
 impl State {
-    pub const ALL: [State; 6] = [
+    pub const ALL: [State; 5] = [
         State::Brouillon,
         State::Depose,
         State::EnInstruction,
-        State::Accepte,
-        State::Refuse,
+        State::Decide,
         State::SansSuite,
     ];
 
@@ -37,8 +40,7 @@ impl State {
             State::Brouillon => "brouillon",
             State::Depose => "depose",
             State::EnInstruction => "en_instruction",
-            State::Accepte => "accepte",
-            State::Refuse => "refuse",
+            State::Decide => "decide",
             State::SansSuite => "sans_suite",
         }
     }
@@ -49,14 +51,13 @@ impl State {
             State::Brouillon => "Brouillon : pas encore envoyé",
             State::Depose => "Envoyé : en attente de prise en charge",
             State::EnInstruction => "En cours d’examen",
-            State::Accepte => "Accepté",
-            State::Refuse => "Refusé",
+            State::Decide => "Décision rendue",
             State::SansSuite => "Classé sans suite",
         }
     }
 
     pub const fn is_decided(self) -> bool {
-        matches!(self, State::Accepte | State::Refuse | State::SansSuite)
+        matches!(self, State::Decide | State::SansSuite)
     }
 }
 
@@ -100,8 +101,8 @@ pub enum Action {
     Take,
     /// An instructor asks for missing documents or answers.
     AskComplement,
-    Accept,
-    Refuse,
+    /// The decision of the dossier's last undecided right makes the dossier decided.
+    Decide,
     /// Closed without follow-up (withdrawn, duplicate, unreachable applicant…).
     Close,
     /// An administrator reopens a decided dossier, with a reason.
@@ -109,13 +110,12 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 7] = [
         Action::Deposit,
         Action::AnswerComplement,
         Action::Take,
         Action::AskComplement,
-        Action::Accept,
-        Action::Refuse,
+        Action::Decide,
         Action::Close,
         Action::Reopen,
     ];
@@ -126,8 +126,7 @@ impl Action {
             Action::AnswerComplement => "answer_complement",
             Action::Take => "take",
             Action::AskComplement => "ask_complement",
-            Action::Accept => "accept",
-            Action::Refuse => "refuse",
+            Action::Decide => "decide",
             Action::Close => "close",
             Action::Reopen => "reopen",
         }
@@ -171,7 +170,7 @@ pub fn transition(from: Position, action: Action, actor: Actor) -> Result<Positi
     let staff = matches!(actor, Actor::Instructeur | Actor::Admin);
     let allowed_actor = match action {
         A::Deposit | A::AnswerComplement => actor == Actor::Owner,
-        A::Take | A::AskComplement | A::Accept | A::Refuse | A::Close => staff,
+        A::Take | A::AskComplement | A::Decide | A::Close => staff,
         A::Reopen => actor == Actor::Admin,
     };
     if !allowed_actor {
@@ -179,16 +178,19 @@ pub fn transition(from: Position, action: Action, actor: Actor) -> Result<Positi
     }
     let to = match (from.state, action) {
         (S::Brouillon, A::Deposit) => Position::new(S::Depose, false),
-        (S::Depose, A::AnswerComplement) if from.complement_demande => Position::new(S::Depose, false),
-        (S::Depose, A::AnswerComplement) => return Err(TransitionError::NoComplementRequested),
-        (S::Depose, A::Take) if from.complement_demande => return Err(TransitionError::AwaitingComplement),
+        (S::EnInstruction, A::AnswerComplement) if from.complement_demande => {
+            Position::new(S::EnInstruction, false)
+        }
+        (S::EnInstruction, A::AnswerComplement) => return Err(TransitionError::NoComplementRequested),
         (S::Depose, A::Take) => Position::new(S::EnInstruction, false),
-        (S::EnInstruction, A::AskComplement) => Position::new(S::Depose, true),
-        (S::EnInstruction, A::Accept) => Position::new(S::Accepte, false),
-        (S::EnInstruction, A::Refuse) => Position::new(S::Refuse, false),
+        (S::EnInstruction, A::AskComplement | A::Decide) if from.complement_demande => {
+            return Err(TransitionError::AwaitingComplement);
+        }
+        (S::EnInstruction, A::AskComplement) => Position::new(S::EnInstruction, true),
+        (S::EnInstruction, A::Decide) => Position::new(S::Decide, false),
         // A deposited dossier can be closed too (withdrawal, duplicate), even while awaiting a complement.
         (S::EnInstruction | S::Depose, A::Close) => Position::new(S::SansSuite, false),
-        (S::Accepte | S::Refuse | S::SansSuite, A::Reopen) => Position::new(S::EnInstruction, false),
+        (S::Decide | S::SansSuite, A::Reopen) => Position::new(S::EnInstruction, false),
         (state, _) => return Err(TransitionError::NotAllowedInState(state)),
     };
     Ok(to)
@@ -207,20 +209,33 @@ mod tests {
         use State as S;
         let mut v = vec![
             (S::Brouillon, false, A::Deposit, R::Owner, S::Depose, false),
-            (S::Depose, true, A::AnswerComplement, R::Owner, S::Depose, false),
+            (
+                S::EnInstruction,
+                true,
+                A::AnswerComplement,
+                R::Owner,
+                S::EnInstruction,
+                false,
+            ),
         ];
         for staff in [R::Instructeur, R::Admin] {
             v.extend([
                 (S::Depose, false, A::Take, staff, S::EnInstruction, false),
-                (S::EnInstruction, false, A::AskComplement, staff, S::Depose, true),
-                (S::EnInstruction, false, A::Accept, staff, S::Accepte, false),
-                (S::EnInstruction, false, A::Refuse, staff, S::Refuse, false),
+                (
+                    S::EnInstruction,
+                    false,
+                    A::AskComplement,
+                    staff,
+                    S::EnInstruction,
+                    true,
+                ),
+                (S::EnInstruction, false, A::Decide, staff, S::Decide, false),
                 (S::EnInstruction, false, A::Close, staff, S::SansSuite, false),
+                (S::EnInstruction, true, A::Close, staff, S::SansSuite, false),
                 (S::Depose, false, A::Close, staff, S::SansSuite, false),
-                (S::Depose, true, A::Close, staff, S::SansSuite, false),
             ]);
         }
-        for decided in [S::Accepte, S::Refuse, S::SansSuite] {
+        for decided in [S::Decide, S::SansSuite] {
             v.push((decided, false, A::Reopen, R::Admin, S::EnInstruction, false));
         }
         v
@@ -232,8 +247,8 @@ mod tests {
         let mut checked = 0;
         for state in State::ALL {
             for flag in [false, true] {
-                if flag && state != State::Depose {
-                    continue; // the flag only exists on deposited dossiers
+                if flag && state != State::EnInstruction {
+                    continue; // the flag only exists on dossiers en instruction
                 }
                 for action in Action::ALL {
                     for actor in ACTORS {
@@ -250,21 +265,21 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 7 * 8 * 4);
+        assert_eq!(checked, 6 * 7 * 4);
     }
 
     #[test]
     fn refusals_say_why_in_french() {
         let e = transition(
-            Position::new(State::Depose, true),
-            Action::Take,
+            Position::new(State::EnInstruction, true),
+            Action::Decide,
             Actor::Instructeur,
         )
         .unwrap_err();
         assert_eq!(e, TransitionError::AwaitingComplement);
         let e = transition(
             Position::new(State::Brouillon, false),
-            Action::Accept,
+            Action::Decide,
             Actor::Instructeur,
         )
         .unwrap_err();
@@ -274,13 +289,13 @@ mod tests {
         );
         let e = transition(
             Position::new(State::EnInstruction, false),
-            Action::Accept,
+            Action::Decide,
             Actor::Owner,
         )
         .unwrap_err();
         assert_eq!(e, TransitionError::NotAllowedForActor);
         let e = transition(
-            Position::new(State::Accepte, false),
+            Position::new(State::Decide, false),
             Action::Reopen,
             Actor::Instructeur,
         )

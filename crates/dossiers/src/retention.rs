@@ -169,11 +169,7 @@ fn candidates(
     policies: &[Policy],
     now: NaiveDateTime,
 ) -> Result<Vec<(Policy, Candidate)>> {
-    let decided = [
-        State::Accepte.as_str(),
-        State::Refuse.as_str(),
-        State::SansSuite.as_str(),
-    ];
+    let decided = [State::Decide.as_str(), State::SansSuite.as_str()];
     let mut out = Vec::new();
     for p in policies {
         // A draft enters the scan once it is due for its warning, a month before its expiry.
@@ -416,7 +412,6 @@ struct Doomed {
     pending_answers: Option<String>,
     deposited_at: Option<NaiveDateTime>,
     decided_at: Option<NaiveDateTime>,
-    decision_amount_cents: Option<i64>,
     updated_at: NaiveDateTime,
     service_code: String,
 }
@@ -441,7 +436,6 @@ fn purge(
             pending_answers: pending,
             deposited_at,
             decided_at,
-            decision_amount_cents: amount,
             updated_at: now_updated,
             service_code: service,
         }) = row
@@ -463,6 +457,11 @@ fn purge(
             .load(conn)?;
         shas.extend(attached);
         if p.kind == PurgeKind::Decided {
+            // The largest amount granted on one right stands for the dossier in the anonymous bands.
+            let amount: Option<i64> = guichet_db::schema::dossier_rights::table
+                .filter(guichet_db::schema::dossier_rights::dossier_id.eq(&p.dossier_id))
+                .select(diesel::dsl::max(guichet_db::schema::dossier_rights::amount_cents))
+                .first(conn)?;
             diesel::insert_into(purged_dossier_stats::table)
                 .values((
                     purged_dossier_stats::id.eq(new_id()),

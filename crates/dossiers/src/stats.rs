@@ -68,7 +68,7 @@ pub fn decision_times(
 ) -> Result<Vec<(NaiveDateTime, NaiveDateTime)>> {
     let mut q = dossiers::table
         .filter(dossiers::procedure.eq(procedure))
-        .filter(dossiers::state.eq_any([State::Accepte.as_str(), State::Refuse.as_str()]))
+        .filter(dossiers::state.eq(State::Decide.as_str()))
         .select((dossiers::deposited_at, dossiers::decided_at))
         .into_boxed();
     if let Some(s) = services {
@@ -81,7 +81,7 @@ pub fn decision_times(
     // that month after the same delay, which is all the delay figures read.
     let mut purged = purged_dossier_stats::table
         .filter(purged_dossier_stats::procedure.eq(procedure))
-        .filter(purged_dossier_stats::state.eq_any([State::Accepte.as_str(), State::Refuse.as_str()]))
+        .filter(purged_dossier_stats::state.eq(State::Decide.as_str()))
         .select((
             purged_dossier_stats::decision_month,
             purged_dossier_stats::decision_delay_seconds,

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use guichet_db::outbox::{self, NewEmail};
 use guichet_db::schema::{dossier_events, dossier_sequences, dossiers, form_versions};
 use guichet_db::{AnyConnection, DbError, new_id, now};
-use guichet_types::{DossierNumber, Euros};
+use guichet_types::DossierNumber;
 use serde_json::Value;
 
 use crate::lifecycle::{self, Action, Actor, Position, State, TransitionError};
@@ -59,15 +59,16 @@ pub(crate) struct Row {
     clock_paused_at: Option<NaiveDateTime>,
     assigned_to: Option<String>,
     decided_at: Option<NaiveDateTime>,
-    decision_amount_cents: Option<i64>,
-    decision_period_start: Option<NaiveDateTime>,
-    decision_period_end: Option<NaiveDateTime>,
-    decision_motivation: Option<String>,
+    closing_reason: Option<String>,
     lock_version: i32,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     #[diesel(column_name = search_key)]
     _search_key: String,
+    complement_recu: bool,
+    stage: Option<String>,
+    complete_at: Option<NaiveDateTime>,
+    implicit_at: Option<NaiveDateTime>,
 }
 
 /// A dossier (or a draft, before deposit).
@@ -91,11 +92,18 @@ pub struct Dossier {
     pub due_at: Option<NaiveDateTime>,
     pub clock_paused_at: Option<NaiveDateTime>,
     pub assigned_to: Option<String>,
+    /// When the dossier entered `decide` or `sans_suite`.
     pub decided_at: Option<NaiveDateTime>,
-    pub decision_amount: Option<Euros>,
-    pub decision_period_start: Option<NaiveDateTime>,
-    pub decision_period_end: Option<NaiveDateTime>,
-    pub decision_motivation: Option<String>,
+    /// Why it was closed without follow-up (the decisions themselves are per right: `rights`).
+    pub closing_reason: Option<String>,
+    /// The usager answered a complement request; cleared by the instructor's next action.
+    pub complement_recu: bool,
+    /// Where the instruction stands within `en_instruction` (APA `complet`, `evaluation`…).
+    pub stage: Option<String>,
+    /// APA: the day the dossier was recorded complete (the legal clock starts).
+    pub complete_at: Option<NaiveDateTime>,
+    /// The implicit decision recorded at the due date without an explicit one.
+    pub implicit_at: Option<NaiveDateTime>,
     pub lock_version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -122,7 +130,6 @@ impl TryFrom<Row> for Dossier {
             state: r.state.parse()?,
             answers: json(&r.answers)?,
             pending_answers: r.pending_answers.as_deref().map(json).transpose()?,
-            decision_amount: r.decision_amount_cents.map(Euros::from_cents),
             id: r.id,
             procedure: r.procedure,
             service_code: r.service_code,
@@ -136,9 +143,11 @@ impl TryFrom<Row> for Dossier {
             clock_paused_at: r.clock_paused_at,
             assigned_to: r.assigned_to,
             decided_at: r.decided_at,
-            decision_period_start: r.decision_period_start,
-            decision_period_end: r.decision_period_end,
-            decision_motivation: r.decision_motivation,
+            closing_reason: r.closing_reason,
+            complement_recu: r.complement_recu,
+            stage: r.stage,
+            complete_at: r.complete_at,
+            implicit_at: r.implicit_at,
             lock_version: r.lock_version,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -329,14 +338,16 @@ pub fn save_answers(
                     dossiers::updated_at.eq(t),
                 ))
                 .execute(conn)?,
-            State::Depose => diesel::update(target)
-                .set((
-                    dossiers::pending_answers.eq(Some(answers.to_string())),
-                    dossiers::current_step.eq(current_step),
-                    dossiers::lock_version.eq(d.lock_version + 1),
-                    dossiers::updated_at.eq(t),
-                ))
-                .execute(conn)?,
+            State::Depose | State::EnInstruction if d.state == State::Depose || d.complement_demande => {
+                diesel::update(target)
+                    .set((
+                        dossiers::pending_answers.eq(Some(answers.to_string())),
+                        dossiers::current_step.eq(current_step),
+                        dossiers::lock_version.eq(d.lock_version + 1),
+                        dossiers::updated_at.eq(t),
+                    ))
+                    .execute(conn)?
+            }
             other => return Err(TransitionError::NotAllowedInState(other).into()),
         };
         if updated == 0 {
@@ -373,6 +384,8 @@ pub struct Deposit {
     /// Number prefix, e.g. `APA`.
     pub prefix: String,
     pub due_at: Option<NaiveDateTime>,
+    /// The rights the answers request, recorded with the deposit.
+    pub rights: Vec<crate::rights::NewRight>,
     /// The receipt email, queued in the same transaction.
     pub email: Option<NewEmail>,
 }
@@ -441,6 +454,7 @@ fn try_deposit(conn: &mut AnyConnection, id: &str, owner_id: &str, input: &Depos
             &serde_json::json!({ "number": number.to_string() }),
             true,
         )?;
+        crate::rights::add_missing(conn, id, &input.rights)?;
         if let Some(email) = &input.email {
             let mut email = email.clone();
             email.subject = email.subject.replace("{number}", &number.to_string());

@@ -126,7 +126,13 @@ const MONTHS: [&str; 12] = [
 /// `27 mars 1950`.
 pub fn french_date(d: NaiveDate) -> String {
     let month = MONTHS.get(d.month0() as usize).copied().unwrap_or_default();
-    format!("{} {} {}", d.day(), month, d.year())
+    // The first of the month is written as an ordinal: « 1er décembre 2026 ».
+    let day = if d.day() == 1 {
+        "1er".to_owned()
+    } else {
+        d.day().to_string()
+    };
+    format!("{day} {month} {}", d.year())
 }
 
 /// `1 250,50` (narrow no-break spaces as thousands separator are avoided: plain spaces read well everywhere).

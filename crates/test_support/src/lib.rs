@@ -307,6 +307,7 @@ impl TestApp {
                     &format!("{public_url}/dossiers/{}", draft.id),
                 );
                 let deposit = guichet_dossiers::store::Deposit {
+                    rights: guichet_usecases::instruction::requested(&proc.def, &answers),
                     answers: serde_json::Value::Object(answers),
                     applicant_name: "Jeanne Marie Durand".into(),
                     prefix: proc.prefix.clone(),

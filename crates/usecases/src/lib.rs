@@ -6,3 +6,7 @@ pub mod error;
 
 pub use catalogue::{Procedure, Procedures};
 pub use error::{CaseError, Invalid, Result};
+pub mod decisions;
+pub mod filing;
+pub mod instruction;
+pub mod letters;

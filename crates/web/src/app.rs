@@ -29,6 +29,15 @@ pub struct AppState {
     pub delivery: DeliveryHandle,
 }
 
+impl AppState {
+    /// Where the use cases' emails point.
+    pub fn links(&self) -> guichet_usecases::instruction::Links {
+        guichet_usecases::instruction::Links {
+            public_url: self.settings.public_url.clone(),
+        }
+    }
+}
+
 /// `HEAD` is answered wherever `GET` is (monitoring probes use it): routed as a `GET`, and the HTTP layer,
 /// which saw the request's own method, sends the headers without the body.
 async fn head_as_get(

@@ -41,6 +41,15 @@ pub struct Config {
     pub mail_from: String,
     /// The département's name, shown in the header and in documents.
     pub departement: String,
+    /// Its postal address, one line each, on letters and receipts.
+    pub departement_address: Vec<String>,
+    pub departement_phone: Option<String>,
+    pub departement_email: Option<String>,
+    /// Where letters are signed (`Bobigny`): the place and date line.
+    pub letters_place: String,
+    /// Who signs letters, and as what.
+    pub letters_signatory: Option<String>,
+    pub letters_signatory_title: Option<String>,
     /// How long a login lasts, in hours.
     pub session_hours: i64,
     /// HTTP worker threads; 0 means one per core.
@@ -118,6 +127,16 @@ impl Default for Config {
             log_format: LogFormat::Text,
             mail_from: "Guichet <ne-pas-repondre@guichet.localhost>".into(),
             departement: "Département de démonstration".into(),
+            departement_address: vec![
+                "Hôtel du Département".into(),
+                "1 esplanade de la Démonstration".into(),
+                "99000 Démoville".into(),
+            ],
+            departement_phone: Some("01 00 00 00 00".into()),
+            departement_email: Some("contact@demo.guichet.test".into()),
+            letters_place: "Démoville".into(),
+            letters_signatory: Some("Camille Martin".into()),
+            letters_signatory_title: Some("Directrice de l’autonomie".into()),
             session_hours: 8,
             workers: 0,
             forms_dir: PathBuf::from("forms"),

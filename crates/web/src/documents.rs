@@ -146,55 +146,31 @@ pub fn receipt(
     guichet_documents::render_receipt(&receipt).map_err(|e| WebError::Internal(e.to_string()))
 }
 
-/// The decision letter of a decided dossier.
-pub fn decision(state: &AppState, d: &Dossier, def: &FormDefinition) -> WebResult<Vec<u8>> {
-    use guichet_documents::{AmountFrequency, Appeal, Decision, Outcome, Recipient, Signature};
-    use guichet_dossiers::State;
-    let number = d.number.clone().ok_or(WebError::NotFound)?;
-    let outcome = match d.state {
-        State::Accepte => Outcome::Granted {
-            amount: d.decision_amount,
-            // Améthyste is an annual price; the other aids are monthly allowances.
-            frequency: if d.procedure == "amethyste" {
-                AmountFrequency::Yearly
-            } else {
-                AmountFrequency::Monthly
-            },
-            start: d
-                .decision_period_start
-                .or(d.decided_at)
-                .map_or_else(today, |t| t.date()),
-            end: d.decision_period_end.map(|t| t.date()),
-        },
-        State::Refuse => Outcome::Refused,
-        State::SansSuite => Outcome::ClosedWithoutFollowUp,
-        _ => return Err(WebError::NotFound),
-    };
-    let letter = Decision {
-        letterhead: letterhead(state, def),
-        recipient: Recipient {
-            name: d.applicant_name.clone(),
-            address_lines: Vec::new(),
-        },
-        dossier_number: number,
-        place: String::new(),
-        date: d.decided_at.map_or_else(today, |t| t.date()),
-        procedure_title: def.title().to_owned(),
-        outcome,
-        motivation: d.decision_motivation.clone().unwrap_or_default(),
-        appeal: Appeal::for_procedure(&d.procedure),
-        signature: Signature {
-            on_behalf: Some(format!(
-                "Pour le président du conseil départemental ({})",
-                state.settings.config.departement
-            )),
-            title: def
-                .definition()
-                .service
-                .clone()
-                .unwrap_or_else(|| "Le service instructeur".to_owned()),
-            name: None,
-        },
-    };
+/// The département's identity as configured (letters, receipts, pages).
+pub fn identity(state: &AppState) -> guichet_usecases::letters::Identity {
+    let c = &state.settings.config;
+    guichet_usecases::letters::Identity {
+        name: c.departement.clone(),
+        address_lines: c.departement_address.clone(),
+        phone: c.departement_phone.clone(),
+        email: c.departement_email.clone(),
+        web_site: Some(state.settings.public_url.clone()),
+        place: c.letters_place.clone(),
+        signatory_name: c.letters_signatory.clone(),
+        signatory_title: c.letters_signatory_title.clone(),
+    }
+}
+
+/// The decision letter of a decided dossier: one section per right.
+pub fn decision(
+    state: &AppState,
+    d: &Dossier,
+    def: &FormDefinition,
+    rights: &[guichet_dossiers::rights::Right],
+) -> WebResult<Vec<u8>> {
+    if !d.state.is_decided() {
+        return Err(WebError::NotFound);
+    }
+    let letter = guichet_usecases::letters::decision(&identity(state), def, d, rights)?;
     guichet_documents::render_decision(&letter).map_err(|e| WebError::Internal(e.to_string()))
 }

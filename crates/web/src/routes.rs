@@ -73,6 +73,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             post().to(instruction::act),
         )
         .route(
+            "/instruction/dossiers/{id}/droits/{code}/decision",
+            post().to(instruction::decide_right),
+        )
+        .route(
+            "/instruction/dossiers/{id}/droits/{code}/retirer",
+            post().to(instruction::withdraw_right),
+        )
+        .route(
+            "/instruction/dossiers/{id}/droits",
+            post().to(instruction::add_right),
+        )
+        .route(
             "/instruction/dossiers/{id}/affecter",
             post().to(instruction::assign),
         )

@@ -372,6 +372,16 @@ pub struct MyDossiersPage {
     pub procedures: Vec<(String, String)>,
 }
 
+/// A right of a dossier as a page shows it.
+#[derive(Debug, Clone)]
+pub struct RightLine {
+    pub label: String,
+    /// « Accordée : 1 223,67 € par mois du … au … ».
+    pub words: String,
+    pub granted: bool,
+    pub motivation: String,
+}
+
 #[derive(Template)]
 #[template(path = "dossier.html")]
 pub struct DossierPage {
@@ -394,8 +404,12 @@ pub struct DossierPage {
     pub errors: Vec<(String, String)>,
     /// The message being written, kept when it was refused.
     pub draft: String,
-    /// (state, amount, motivation)
-    pub decision: Option<(String, Option<String>, String)>,
+    /// Each right requested, with its decision in plain words.
+    pub rights: Vec<RightLine>,
+    /// « Votre demande est partiellement accordée », once decided.
+    pub outcome: Option<String>,
+    /// Why it was closed without follow-up.
+    pub closing_reason: Option<String>,
     /// (when, who) opened the health data.
     /// (when, who, what) of each traced read of health data.
     pub reads: Vec<(String, String, String)>,
@@ -451,6 +465,8 @@ pub struct InstructionDossierPage {
     pub complement: Option<(Vec<String>, String)>,
     pub deposited: String,
     pub due: String,
+    /// Since when the clock is paused (complement awaited).
+    pub paused: Option<String>,
     pub assigned: String,
     pub sections: Vec<SummaryBlock>,
     pub documents: Vec<(String, String)>,
@@ -459,19 +475,91 @@ pub struct InstructionDossierPage {
     pub messages: Vec<crate::handlers::messages::MessageView>,
     /// (user id, name, selected)
     pub members: Vec<(String, String, bool)>,
+    /// (when, who, text) of each private note.
+    pub notes: Vec<(String, String, String)>,
+    pub rights: Vec<RightPanel>,
+    /// Rights of the procedure not on the dossier: (code, label).
+    pub addable: Vec<(String, String)>,
     pub can_take: bool,
     pub can_decide: bool,
+    pub can_ask: bool,
     pub can_close: bool,
     pub can_reopen: bool,
     pub decided: bool,
     pub has_decision_letter: bool,
-    pub file_fields: Vec<String>,
-    pub answer_labels: Vec<String>,
+    /// (field id, label) of the documents the answers make relevant.
+    pub file_fields: Vec<(String, String)>,
+    /// (field id, label) of the answers.
+    pub answer_fields: Vec<(String, String)>,
     pub amount_prefill: String,
     pub simulation_note: String,
     pub today: String,
     /// What was typed in a form sent back with an error, by `action.field` (or `message`).
     pub submitted: std::collections::HashMap<String, String>,
+}
+
+/// One right in the back office, with what its decision form needs.
+#[derive(Debug, Clone)]
+pub struct RightPanel {
+    pub code: String,
+    pub label: String,
+    pub authority: String,
+    pub words: String,
+    pub open: bool,
+    pub granted: bool,
+    pub added: bool,
+    pub has_amount: bool,
+    pub unit: String,
+    pub has_rate: bool,
+    pub amount_prefill: String,
+    pub end_prefill: String,
+    pub motivation: String,
+    pub keys: RightKeys,
+}
+
+/// The keys of a right's form fields and typed values (`droit-aah-motivation`, `droit-aah.motivation`),
+/// computed once so the template's macros borrow them.
+#[derive(Debug, Clone)]
+pub struct RightKeys {
+    pub confirmation: String,
+    pub debut: String,
+    pub decision: String,
+    pub fin: String,
+    pub montant: String,
+    pub motivation: String,
+    pub prefix: String,
+    pub retirer_motif: String,
+    pub retirer_prefix: String,
+    pub taux: String,
+    pub typed_confirmation: String,
+    pub typed_debut: String,
+    pub typed_decision: String,
+    pub typed_fin: String,
+    pub typed_montant: String,
+    pub typed_motivation: String,
+}
+
+impl RightKeys {
+    pub fn new(code: &str) -> RightKeys {
+        RightKeys {
+            confirmation: format!("droit-{code}-confirmation"),
+            debut: format!("droit-{code}-debut"),
+            decision: format!("droit-{code}-decision"),
+            fin: format!("droit-{code}-fin"),
+            montant: format!("droit-{code}-montant"),
+            motivation: format!("droit-{code}-motivation"),
+            prefix: format!("droit-{code}-"),
+            retirer_motif: format!("retirer-{code}-motif"),
+            retirer_prefix: format!("retirer-{code}-"),
+            taux: format!("droit-{code}-taux"),
+            typed_confirmation: format!("droit-{code}.confirmation"),
+            typed_debut: format!("droit-{code}.debut"),
+            typed_decision: format!("droit-{code}.decision"),
+            typed_fin: format!("droit-{code}.fin"),
+            typed_montant: format!("droit-{code}.montant"),
+            typed_motivation: format!("droit-{code}.motivation"),
+        }
+    }
 }
 
 impl InstructionDossierPage {
@@ -489,8 +577,8 @@ pub struct StatsRow {
     pub procedure: String,
     pub deposes: i64,
     pub en_instruction: i64,
-    pub acceptes: i64,
-    pub refuses: i64,
+    /// Decided (the outcome of each right is in the rights).
+    pub decides: i64,
     pub sans_suite: i64,
     pub median: String,
     pub p90: String,

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpRequest, HttpResponse, web};
 use guichet_dossiers::State;
-use guichet_dossiers::store::{self, Deposit, Dossier, NewDraft};
+use guichet_dossiers::store::{self, Dossier, NewDraft};
 use guichet_forms::{Answers, FieldError, FileRef, FormDefinition};
 use serde_json::Value;
 
@@ -24,8 +24,6 @@ use crate::templates::{
 use crate::uploads::Received;
 use guichet_usecases::deadlines::{self as procedures, today};
 
-pub use guichet_usecases::error::OWN_DOSSIER;
-
 /// Why a health document is refused to someone outside the instructing service.
 pub const HEALTH_DOCUMENT: &str = "Ce document contient des données de santé : seuls les agents du service qui instruit ce dossier peuvent l’ouvrir.";
 
@@ -33,30 +31,7 @@ fn answers_of(v: &Value) -> Answers {
     v.as_object().cloned().unwrap_or_default()
 }
 
-/// The usager's name as typed in the definition's name fields (autocomplete given-name / family-name).
-fn applicant_name(def: &FormDefinition, answers: &Answers) -> String {
-    let mut given = None;
-    let mut family = None;
-    for step in def.steps() {
-        for f in &step.fields {
-            let value = answers
-                .get(&f.id)
-                .and_then(Value::as_str)
-                .map(str::trim)
-                .filter(|s| !s.is_empty());
-            match (f.autocomplete.as_deref(), value) {
-                (Some("given-name"), Some(v)) if given.is_none() => given = Some(v.to_owned()),
-                (Some("family-name"), Some(v)) if family.is_none() => family = Some(v.to_owned()),
-                _ => {}
-            }
-        }
-    }
-    match (given, family) {
-        (Some(g), Some(f)) => format!("{g} {f}"),
-        (Some(x), None) | (None, Some(x)) => x,
-        (None, None) => String::new(),
-    }
-}
+use guichet_usecases::filing::applicant_name;
 
 fn french_datetime(t: chrono::NaiveDateTime) -> String {
     guichet_forms::french_date(t.date())
@@ -174,7 +149,7 @@ async fn load_draft(state: &web::Data<AppState>, user: &SessionUser, id: &str) -
         State::Brouillon => {}
         // After deposit, the usager may still amend (until the dossier is taken) or answer a complement
         // request; changes are kept apart until sent.
-        State::Depose => {
+        State::Depose | State::EnInstruction if d.state == State::Depose || d.complement_demande => {
             let answers = answers_of(d.pending_answers.as_ref().unwrap_or(&d.answers));
             return Ok(Draft {
                 dossier: d,
@@ -633,7 +608,7 @@ fn check_page(req: &HttpRequest, u: &SessionUser, draft: &Draft, errors: Vec<Fie
         sections: draft.def.summary(&answers, today()),
         dossier_id: id.clone(),
         editable: true,
-        resubmit: draft.dossier.state == State::Depose,
+        resubmit: draft.dossier.state != State::Brouillon,
         complement: draft.dossier.complement_demande,
     }
 }
@@ -686,28 +661,20 @@ pub async fn deposit(
     let proc = state
         .procedures
         .get(&draft.dossier.procedure)
-        .ok_or(WebError::NotFound)?;
-    let now = guichet_db::now();
-    let due = procedures::due_date(&draft.def, now);
-    let link = format!("{}/dossiers/{}", state.settings.public_url, draft.dossier.id);
-    let email = guichet_notify::emails::dossier_deposited(
-        &u.user.email,
-        draft.def.title(),
-        due.map(|d| guichet_forms::french_date(d.date())).as_deref(),
-        procedures::silence_sentence(&draft.def),
-        &link,
+        .ok_or(WebError::NotFound)?
+        .clone();
+    let (links, def, dossier, email) = (
+        state.links(),
+        draft.def.clone(),
+        draft.dossier.clone(),
+        u.user.email.clone(),
     );
-    let input = Deposit {
-        answers: Value::Object(answers.clone()),
-        applicant_name: applicant_name(&draft.def, &answers),
-        prefix: proc.prefix.clone(),
-        due_at: due,
-        email: Some(email),
-    };
-    let (id, owner) = (draft.dossier.id.clone(), u.user.id.clone());
     let d = state
         .pool
-        .run(move |c| store::deposit(c, &id, &owner, &input).map_err(WebError::from))
+        .run(move |c| {
+            guichet_usecases::filing::deposit(c, &links, &proc, &def, &dossier, &email, answers)
+                .map_err(WebError::from)
+        })
         .await?;
     state.delivery.wake();
     tracing::info!(dossier.id = %d.id, dossier.number = ?d.number.as_ref().map(ToString::to_string), "Dossier deposited");
@@ -759,8 +726,10 @@ pub async fn my_dossiers(
                     .number
                     .as_ref()
                     .map_or_else(|| "—".to_owned(), ToString::to_string),
-                state: d.state.label().to_owned(),
-                due: d.due_at.map_or_else(|| "—".to_owned(), french_datetime),
+                state: guichet_usecases::decisions::usager_state(d).to_owned(),
+                due: guichet_usecases::deadlines::effective_due(d, guichet_db::now())
+                    .filter(|_| !d.state.is_decided())
+                    .map_or_else(|| "—".to_owned(), french_datetime),
             }
         })
         .collect();
@@ -786,6 +755,10 @@ fn event_label(kind: &str) -> &'static str {
         "answer_complement" => "Complément envoyé",
         "accept" => "Demande acceptée",
         "refuse" => "Demande refusée",
+        "right_decided" => "Décision prise sur un droit",
+        "right_added" => "Droit ajouté à la demande par le service",
+        "right_withdrawn" => "Droit retiré de la demande par le service",
+        "decide" => "Décision rendue",
         "close" => "Dossier classé sans suite",
         "reopen" => "Dossier rouvert",
         "amend" => "Demande modifiée",
@@ -826,6 +799,7 @@ async fn render_own(
             let messages = guichet_dossiers::instruction::messages_of(c, &id)?;
             let files = guichet_dossiers::instruction::attachments_of(c, &id)?;
             let complement = guichet_dossiers::instruction::pending_complement(c, &dd)?;
+            let rights = guichet_dossiers::rights::of(c, &dd.id)?;
             let mut readers = Vec::new();
             for r in guichet_dossiers::access::traced_reads(c, &id)? {
                 // Named as they were when they read (older traces: by today's name).
@@ -837,14 +811,30 @@ async fn render_own(
                 };
                 readers.push((french_datetime(r.at), name, r.what));
             }
-            Ok::<_, WebError>((events, (messages, files), complement, readers))
+            Ok::<_, WebError>((events, (messages, files), (complement, rights), readers))
         })
         .await?;
-    let decision = d.state.is_decided().then(|| {
-        (
-            d.state.label().to_owned(),
-            d.decision_amount.map(|a| a.to_string()),
-            d.decision_motivation.clone().unwrap_or_default(),
+    let (complement, raw_rights) = complement;
+    let decided = d.state == State::Decide;
+    let rights: Vec<crate::templates::RightLine> = raw_rights
+        .iter()
+        .filter(|r| r.withdrawn_at.is_none() || decided)
+        .map(|r| crate::templates::RightLine {
+            label: r.label.clone(),
+            words: guichet_usecases::decisions::plain_words(r),
+            granted: r.outcome == Some(guichet_dossiers::rights::Outcome::Accord),
+            // The motivation reaches the usager with the decision, never before.
+            motivation: if decided {
+                r.motivation.clone().unwrap_or_default()
+            } else {
+                String::new()
+            },
+        })
+        .collect();
+    let outcome = decided.then(|| {
+        format!(
+            "votre demande est {}",
+            guichet_dossiers::rights::outcome_words(&raw_rights)
         )
     });
     let dossier_id = d.id.clone();
@@ -859,9 +849,13 @@ async fn render_own(
                 || "Pas encore attribué (brouillon)".to_owned(),
                 ToString::to_string,
             ),
-            state: d.state.label().to_owned(),
+            state: guichet_usecases::decisions::usager_state(&d).to_owned(),
             deposited: d.deposited_at.map(french_datetime).unwrap_or_default(),
-            due: d.due_at.map(french_datetime).unwrap_or_default(),
+            // Once decided, no « réponse attendue »; while a complement is awaited the date moves on.
+            due: guichet_usecases::deadlines::effective_due(&d, guichet_db::now())
+                .filter(|_| !d.state.is_decided())
+                .map(french_datetime)
+                .unwrap_or_default(),
             is_draft: d.state == State::Brouillon,
             continue_href: first_page(&def, &d),
             has_receipt: d.number.is_some(),
@@ -869,14 +863,25 @@ async fn render_own(
             timeline: events
                 .iter()
                 .filter(|e| e.kind != guichet_dossiers::access::READ_KIND)
-                .map(|e| (french_datetime(e.created_at), event_label(&e.kind).to_owned()))
+                .map(|e| {
+                    // A right's event names the right: « Décision prise sur un droit : Allocation… ».
+                    let label = serde_json::from_str::<Value>(&e.payload)
+                        .ok()
+                        .and_then(|p| p.get("label").and_then(Value::as_str).map(str::to_owned))
+                        .filter(|_| e.kind.starts_with("right_"));
+                    let text = match label {
+                        Some(l) => format!("{} : {l}", event_label(&e.kind)),
+                        None => event_label(&e.kind).to_owned(),
+                    };
+                    (french_datetime(e.created_at), text)
+                })
                 .collect(),
             complement: complement.map(|c| {
                 let mut items = c.documents;
                 items.extend(c.answers);
                 (items, c.message)
             }),
-            can_edit: d.state == State::Depose,
+            can_edit: d.state == State::Depose && !d.complement_demande,
             edit_href: if def.has_task_list() {
                 format!("/dossiers/{}/taches", d.id)
             } else {
@@ -895,7 +900,10 @@ async fn render_own(
                 |a| format!("/dossiers/{dossier_id}/pieces-jointes/{a}"),
             ),
             can_write: d.state != State::Brouillon,
-            decision,
+            rights,
+            outcome,
+            closing_reason: (d.state == State::SansSuite)
+                .then(|| d.closing_reason.clone().unwrap_or_default()),
             reads,
         },
     )
@@ -951,7 +959,7 @@ pub async fn resubmit(
     _csrf: CsrfForm,
 ) -> WebResult<HttpResponse> {
     let draft = load_draft(&state, &u, &path).await?;
-    if draft.dossier.state != State::Depose {
+    if draft.dossier.state == State::Brouillon {
         return Err(WebError::Refused(
             "Cette demande n’a pas encore été envoyée : utilisez « Envoyer ma demande ».".into(),
         ));
@@ -965,14 +973,11 @@ pub async fn resubmit(
             );
         }
     };
-    let name = applicant_name(&draft.def, &answers);
-    let (id, owner) = (draft.dossier.id.clone(), u.user.id.clone());
-    let answers = Value::Object(answers);
+    let (def, dossier) = (draft.def.clone(), draft.dossier.clone());
     state
         .pool
         .run(move |c| {
-            guichet_dossiers::instruction::resubmit(c, &id, &owner, &answers, &name, None)
-                .map_err(WebError::from)
+            guichet_usecases::filing::resubmit(c, &def, &dossier, answers, today()).map_err(WebError::from)
         })
         .await?;
     Ok(see_other(&format!("/dossiers/{}", draft.dossier.id)))
@@ -1039,7 +1044,12 @@ pub async fn decision_pdf(
     path: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let (d, def) = load_own(&state, &u, &path).await?;
-    let pdf = crate::documents::decision(&state, &d, &def)?;
+    let did = d.id.clone();
+    let rights = state
+        .pool
+        .run(move |c| guichet_dossiers::rights::of(c, &did).map_err(WebError::from))
+        .await?;
+    let pdf = crate::documents::decision(&state, &d, &def, &rights)?;
     let number = d.number.as_ref().map(ToString::to_string).unwrap_or_default();
     Ok(pdf_response(pdf, &format!("decision-{number}.pdf")))
 }

@@ -4,10 +4,8 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use guichet_dossiers::access::{self, Refusal, SensitiveRead, Standing, Viewer};
-use guichet_dossiers::instruction::{
-    self, Command, Complement, Count, Cursor, DecisionInput, QueueFilter, QueueItem, Tab,
-};
+use guichet_dossiers::access::{self, SensitiveRead, Standing, Viewer};
+use guichet_dossiers::instruction::{self, Command, Complement, Count, Cursor, QueueFilter, QueueItem, Tab};
 use guichet_dossiers::store::{self, Dossier};
 use guichet_dossiers::{Actor, State};
 use guichet_forms::FormDefinition;
@@ -20,7 +18,7 @@ use crate::app::AppState;
 use crate::error::{WebError, WebResult};
 use crate::form::{CsrfForm, FormData};
 use crate::session::{CurrentUser, SessionUser};
-use crate::templates::{InstructionDossierPage, Layout, QueuePage, QueueRow, SummaryBlock};
+use crate::templates::{InstructionDossierPage, Layout, QueuePage, QueueRow, RightPanel, SummaryBlock};
 
 /// An instructor or an administrator; anyone else gets 403.
 pub struct Staff(pub SessionUser);
@@ -40,6 +38,14 @@ impl Staff {
             None
         } else {
             Some(self.0.services.iter().map(|s| s.code.clone()).collect())
+        }
+    }
+
+    /// The same person, for the use cases.
+    fn cases(&self) -> guichet_usecases::instruction::Staff {
+        guichet_usecases::instruction::Staff {
+            viewer: self.0.viewer(),
+            actor: self.actor(),
         }
     }
 
@@ -337,38 +343,26 @@ impl Loaded {
 
 async fn load(state: &web::Data<AppState>, u: SessionUser, id: &str) -> WebResult<Loaded> {
     let staff = Staff::from(u)?;
+    let cases_staff = staff.cases();
     let id = id.to_owned();
     let st = state.clone();
-    let (dossier, def) = state
+    let (dossier, standing, def) = state
         .pool
         .run(move |c| {
-            let d = store::find(c, &id)?
-                .filter(|d| d.state != State::Brouillon)
-                .ok_or(WebError::NotFound)?;
+            let (d, standing) = guichet_usecases::instruction::visible(c, &cases_staff, &id)?;
             let def = st.procedures.definition_of_version(c, &d.form_version_id)?;
-            Ok::<_, WebError>((d, def))
+            Ok::<_, WebError>((d, standing, def))
         })
         .await?;
-    // Outside the instructor's services, a dossier does not exist; one's own is refused.
-    let viewer = staff.0.viewer();
-    let standing = access::back_office(&viewer, &dossier).map_err(|r| match r {
-        Refusal::NotVisible => WebError::NotFound,
-        Refusal::OwnDossier => WebError::Denied(super::demarches::OWN_DOSSIER),
-        Refusal::Relative => WebError::Denied(RELATIVE),
-    })?;
     Ok(Loaded {
         actor: staff.actor(),
+        viewer: staff.0.viewer(),
         staff,
-        viewer,
         standing,
         dossier,
         def,
     })
 }
-
-/// Why the back office refuses a member of staff the request of a relative (or their own, filed by
-/// someone else).
-const RELATIVE: &str = "Cette demande vous concerne, vous ou un proche que vous avez déclaré dans « Mon compte » : vous ne pouvez ni la consulter ni l’instruire. Un ou une collègue du service s’en charge.";
 
 /// Shown instead of a message of a health procedure to staff outside the instructing service.
 const HEALTH_MAIL: &str =
@@ -388,6 +382,11 @@ fn event_text(kind: &str, payload: &str, private: bool) -> String {
         "amend" => "Demande modifiée par l’usager",
         "accept" => "Demande acceptée",
         "refuse" => "Demande refusée",
+        "right_decided" => "Décision sur un droit",
+        "right_added" => "Droit ajouté",
+        "right_withdrawn" => "Droit retiré",
+        "right_proposed" => "Proposition sur un droit",
+        "decide" => "Décision rendue",
         "close" => "Classée sans suite",
         "reopen" => "Dossier rouvert",
         "message" => "Message",
@@ -397,6 +396,17 @@ fn event_text(kind: &str, payload: &str, private: bool) -> String {
         guichet_dossiers::scans::INFECTED_KIND => "Document supprimé : un virus a été détecté",
         _ => "Événement",
     };
+    if kind.starts_with("right_") {
+        let label = p.get("label").and_then(Value::as_str).unwrap_or("");
+        let outcome = p
+            .get("outcome")
+            .or_else(|| p.get("proposal"))
+            .and_then(Value::as_str)
+            .and_then(|o| o.parse::<guichet_dossiers::rights::Outcome>().ok())
+            .map(|o| format!(" ({})", o.label().to_lowercase()))
+            .unwrap_or_default();
+        return format!("{base} : {label}{outcome}");
+    }
     let detail = p
         .get("text")
         .or_else(|| p.get("reason"))
@@ -436,7 +446,14 @@ fn simulated_amount(def: &FormDefinition, d: &Dossier) -> (Option<Euros>, String
             });
             (amount, note)
         }
-        Err(e) => (None, format!("Pas d’estimation automatique : {e}")),
+        // The simulator's own message names its inputs (« missing field `gir` »): not for an instructor.
+        Err(e) => {
+            tracing::debug!(error = %e, "No estimate from the dossier's answers");
+            (
+                None,
+                "Pas d’estimation automatique avec les seules réponses du dossier (pour l’APA, le GIR n’est connu qu’après l’évaluation à domicile) : saisissez le montant décidé.".to_owned(),
+            )
+        }
     }
 }
 
@@ -475,7 +492,7 @@ async fn render_dossier(
     let service = d.service_code.clone();
     let dd = d.clone();
     let (viewer, standing) = (l.viewer.clone(), l.standing);
-    let (events, (messages, files), members, complement) = state
+    let (events, (messages, files), members, (complement, rights)) = state
         .pool
         .run(move |c| {
             if has_sensitive {
@@ -489,7 +506,8 @@ async fn render_dossier(
                 None => Vec::new(),
             };
             let complement = instruction::pending_complement(c, &dd)?;
-            Ok::<_, WebError>((events, (messages, files), members, complement))
+            let rights = guichet_dossiers::rights::of(c, &dd.id)?;
+            Ok::<_, WebError>((events, (messages, files), members, (complement, rights)))
         })
         .await?;
     let name_of = |uid: &Option<String>| {
@@ -501,10 +519,11 @@ async fn render_dossier(
                     .map(|m| m.display_name.clone())
             })
             .unwrap_or_else(|| {
-                if uid.as_deref() == Some(d.owner_id.as_str()) {
-                    "Usager".into()
-                } else {
-                    "Agent".into()
+                match uid.as_deref() {
+                    Some(u) if u == d.owner_id => "Usager".into(),
+                    Some(_) => "Agent".into(),
+                    // Bug 12 of the review: an unassigned dossier said « Affecté à : Agent ».
+                    None => "Personne".into(),
                 }
             })
     };
@@ -528,19 +547,26 @@ async fn render_dossier(
             (href, f.name)
         })
         .collect();
-    let file_fields: Vec<String> = l
+    let visible_ids = l.def.visible_field_ids(
+        &answers,
+        d.deposited_at
+            .map_or_else(guichet_usecases::deadlines::today, |t| t.date()),
+    );
+    let file_fields: Vec<(String, String)> = l
         .def
         .steps()
         .iter()
         .flat_map(|s| s.fields.iter())
         .filter(|f| f.kind == guichet_forms::FieldType::File)
-        .map(|f| f.label.clone())
+        // Only the documents the answers make relevant (no « titre de séjour » for a French national).
+        .filter(|f| visible_ids.contains(&f.id))
+        .map(|f| (f.id.clone(), f.label.clone()))
         .collect();
-    let answer_labels: Vec<String> = summary
+    let answer_fields: Vec<(String, String)> = summary
         .iter()
         .flat_map(|s| s.rows.iter())
         .filter(|r| !r.sensitive || sees_sensitive)
-        .map(|r| r.label.clone())
+        .map(|r| (r.field.clone(), r.label.clone()))
         .collect();
     let page = InstructionDossierPage {
         layout: Layout::new(
@@ -558,7 +584,7 @@ async fn render_dossier(
         procedure: l.def.title().to_owned(),
         form_version: l.def.version().to_owned(),
         applicant: d.applicant_name.clone(),
-        state: d.state.label().to_owned(),
+        state: guichet_usecases::decisions::staff_state(d).to_owned(),
         complement: complement.map(|c: Complement| {
             let mut items = c.documents;
             items.extend(c.answers);
@@ -571,7 +597,12 @@ async fn render_dossier(
             (items, message)
         }),
         deposited: d.deposited_at.map(fr_date).unwrap_or_default(),
-        due: d.due_at.map(fr_date).unwrap_or_default(),
+        // While a complement is awaited the legal clock is paused: the date moves with the wait.
+        due: guichet_usecases::deadlines::effective_due(d, guichet_db::now())
+            .filter(|_| !d.state.is_decided())
+            .map(fr_date)
+            .unwrap_or_default(),
+        paused: d.clock_paused_at.map(fr_date),
         assigned: name_of(&d.assigned_to),
         sections: summary
             .into_iter()
@@ -629,19 +660,82 @@ async fn render_dossier(
                 )
             })
             .collect(),
-        can_take: d.state == State::Depose && !d.complement_demande,
-        can_decide: d.state == State::EnInstruction,
+        notes: events
+            .iter()
+            .filter(|e| e.kind == "note")
+            .map(|e| {
+                let text = serde_json::from_str::<Value>(&e.payload)
+                    .ok()
+                    .and_then(|p| p.get("text").and_then(Value::as_str).map(str::to_owned))
+                    .unwrap_or_default();
+                (
+                    fr_date(e.created_at),
+                    label_of(e),
+                    if private_mail {
+                        HEALTH_MAIL.to_owned()
+                    } else {
+                        text
+                    },
+                )
+            })
+            .collect(),
+        rights: rights
+            .iter()
+            .map(|r| {
+                let spec = l.def.right(&r.code);
+                RightPanel {
+                    code: r.code.clone(),
+                    label: r.label.clone(),
+                    authority: r.authority.label().to_owned(),
+                    words: guichet_usecases::decisions::plain_words(r),
+                    open: r.is_open(),
+                    granted: r.outcome == Some(guichet_dossiers::rights::Outcome::Accord),
+                    added: r.added_by_instructor,
+                    has_amount: r.unit != guichet_dossiers::rights::Unit::None,
+                    unit: r.unit.label().trim().to_owned(),
+                    has_rate: spec.is_some_and(|s| s.rate),
+                    amount_prefill: if spec.is_some_and(|s| s.simulated) {
+                        amount
+                            .map(|a| format!("{},{:02}", a.cents() / 100, a.cents() % 100))
+                            .unwrap_or_default()
+                    } else {
+                        String::new()
+                    },
+                    end_prefill: spec
+                        .and_then(|s| s.default_years)
+                        .and_then(|y| {
+                            guichet_usecases::deadlines::today()
+                                .checked_add_months(chrono::Months::new(12 * y))
+                        })
+                        .and_then(|e| e.pred_opt())
+                        .map(|e| e.format("%d/%m/%Y").to_string())
+                        .unwrap_or_default(),
+                    motivation: r.motivation.clone().unwrap_or_default(),
+                    keys: crate::templates::RightKeys::new(&r.code),
+                }
+            })
+            .collect(),
+        addable: l
+            .def
+            .rights()
+            .iter()
+            .filter(|s| !rights.iter().any(|r| r.code == s.id && r.withdrawn_at.is_none()))
+            .map(|s| (s.id.clone(), s.label.clone()))
+            .collect(),
+        can_take: d.state == State::Depose,
+        can_decide: d.state == State::EnInstruction && !d.complement_demande,
+        can_ask: d.state == State::EnInstruction && !d.complement_demande,
         can_close: matches!(d.state, State::Depose | State::EnInstruction),
         can_reopen: d.state.is_decided() && l.actor == Actor::Admin,
         decided: d.state.is_decided(),
-        has_decision_letter: matches!(d.state, State::Accepte | State::Refuse | State::SansSuite),
+        has_decision_letter: d.state.is_decided(),
         file_fields,
-        answer_labels,
+        answer_fields,
         amount_prefill: amount
             .map(|a| format!("{},{:02}", a.cents() / 100, a.cents() % 100))
             .unwrap_or_default(),
         simulation_note,
-        today: chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string(),
+        today: chrono::Utc::now().date_naive().format("%d/%m/%Y").to_string(),
         submitted,
     };
     render(status, &page)
@@ -655,82 +749,27 @@ fn version_of(form: &FormData) -> WebResult<i32> {
         .map_err(|_| WebError::BadRequest("version".into()))
 }
 
-fn parse_day(s: &str) -> Option<chrono::NaiveDateTime> {
-    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .ok()
-        .or_else(|| chrono::NaiveDate::parse_from_str(s.trim(), "%d/%m/%Y").ok())
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-}
-
 /// Reads the action form into a command, or the French errors to show.
-fn command_from(action: &str, form: &FormData) -> Result<Command, Vec<(String, String)>> {
+fn command_from(
+    action: &str,
+    form: &FormData,
+    def: &FormDefinition,
+) -> Result<Command, Vec<(String, String)>> {
     let text = |k: &str| form.get(k).trim().to_owned();
     let mut errors = Vec::new();
     let cmd = match action {
         "prendre" => Command::Take,
         "complement" => {
-            let c = Complement {
-                documents: form.all("pieces").to_vec(),
-                answers: form.all("reponses").to_vec(),
+            // Checkboxes carry field ids; the request keeps their labels for the usager and the email.
+            let label = |id: &String| def.field(id).map_or_else(|| id.clone(), |f| f.label.clone());
+            let documents: Vec<String> = form.all("pieces").to_vec();
+            let answers: Vec<String> = form.all("reponses").to_vec();
+            Command::AskComplement(Complement {
+                documents: documents.iter().map(label).collect(),
+                answers: answers.iter().map(label).collect(),
+                fields: documents.into_iter().chain(answers).collect(),
                 message: text("message"),
-            };
-            if c.documents.is_empty() && c.answers.is_empty() && c.message.is_empty() {
-                errors.push((
-                    "complement-pieces".into(),
-                    "Choisissez au moins un document ou une réponse à compléter, ou écrivez un message"
-                        .into(),
-                ));
-            }
-            Command::AskComplement(c)
-        }
-        "accepter" | "refuser" => {
-            let motivation = text("motivation");
-            if motivation.is_empty() {
-                errors.push((
-                    format!("{action}-motivation"),
-                    "Saisissez la motivation de la décision".into(),
-                ));
-            }
-            let amount = if action == "accepter" && !text("montant").is_empty() {
-                match Euros::parse(&text("montant")) {
-                    Ok(a) if a.cents() >= 0 => Some(a),
-                    _ => {
-                        errors.push((
-                            "accepter-montant".into(),
-                            "Saisissez un montant en euros, par exemple 1 201,61".into(),
-                        ));
-                        None
-                    }
-                }
-            } else {
-                None
-            };
-            let (start, end) = (parse_day(&text("debut")), parse_day(&text("fin")));
-            if action == "accepter" && !text("debut").is_empty() && start.is_none() {
-                errors.push((
-                    "accepter-debut".into(),
-                    "La date de début doit être une date réelle, par exemple 2026-12-01".into(),
-                ));
-            }
-            if let (Some(s), Some(e)) = (start, end)
-                && e < s
-            {
-                errors.push((
-                    "accepter-fin".into(),
-                    "La date de fin doit être après la date de début".into(),
-                ));
-            }
-            let dec = DecisionInput {
-                amount,
-                period_start: start,
-                period_end: end,
-                motivation,
-            };
-            if action == "accepter" {
-                Command::Accept(dec)
-            } else {
-                Command::Refuse(dec)
-            }
+            })
         }
         "classer" => {
             let reason = text("motif");
@@ -757,50 +796,49 @@ fn command_from(action: &str, form: &FormData) -> Result<Command, Vec<(String, S
     if errors.is_empty() { Ok(cmd) } else { Err(errors) }
 }
 
-fn email_for(
-    state: &AppState,
-    owner_email: &str,
-    d: &Dossier,
-    def: &FormDefinition,
-    cmd: &Command,
-) -> Option<guichet_db::outbox::NewEmail> {
-    let number = d.number.as_ref().map(ToString::to_string).unwrap_or_default();
-    let link = format!("{}/dossiers/{}", state.settings.public_url, d.id);
-    match cmd {
-        Command::Take | Command::Reopen { .. } => None,
-        Command::AskComplement(c) => {
-            let mut items = c.documents.clone();
-            items.extend(c.answers.iter().cloned());
-            Some(guichet_notify::emails::complement_requested(
-                owner_email,
-                &number,
-                def.title(),
-                &items,
-                &c.message,
-                &link,
-            ))
+/// Errors of a use case shown on the dossier page, with what was typed; anything else goes up.
+async fn refused_or(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    l: Loaded,
+    err: WebError,
+    fields: &[(&str, String)],
+) -> WebResult<HttpResponse> {
+    let submitted = fields.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+    let id = l.dossier.id.clone();
+    match err {
+        WebError::Conflict => {
+            let fresh = load(state, l.staff.0, &id).await?;
+            render_dossier(req, state, fresh, vec![("actions".into(), "Le dossier a été modifié par quelqu’un d’autre entre-temps : voici son état actuel. Refaites votre action si elle a encore lieu d’être.".into())], submitted, StatusCode::CONFLICT).await
         }
-        Command::Accept(_) => Some(guichet_notify::emails::decision(
-            owner_email,
-            &number,
-            def.title(),
-            "acceptée",
-            &link,
-        )),
-        Command::Refuse(_) => Some(guichet_notify::emails::decision(
-            owner_email,
-            &number,
-            def.title(),
-            "refusée",
-            &link,
-        )),
-        Command::Close { .. } => Some(guichet_notify::emails::decision(
-            owner_email,
-            &number,
-            def.title(),
-            "classée sans suite",
-            &link,
-        )),
+        WebError::Refused(why) => {
+            let fresh = load(state, l.staff.0, &id).await?;
+            render_dossier(
+                req,
+                state,
+                fresh,
+                vec![("actions".into(), why)],
+                submitted,
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        other => Err(other),
+    }
+}
+
+/// Runs a use case; its field errors come back on the page with what was typed.
+async fn run_case<T: Send + 'static>(
+    state: &web::Data<AppState>,
+    f: impl FnOnce(&mut guichet_db::AnyConnection) -> guichet_usecases::Result<T> + Send + 'static,
+) -> WebResult<Result<T, Vec<(String, String)>>> {
+    let r = state.pool.run(move |c| Ok::<_, WebError>(f(c))).await?;
+    match r {
+        Ok(v) => Ok(Ok(v)),
+        Err(guichet_usecases::CaseError::Invalid(list)) => {
+            Ok(Err(list.into_iter().map(|i| (i.field, i.message)).collect()))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -813,81 +851,242 @@ pub async fn act(
 ) -> WebResult<HttpResponse> {
     let (id, action) = path.into_inner();
     let l = load(&state, u, &id).await?;
-    let cmd = match command_from(&action, &form) {
+    let typed: Vec<(&str, String)> = ["motif", "message"]
+        .iter()
+        .map(|k| (*k, form.get(k).to_owned()))
+        .collect();
+    let typed: Vec<(String, String)> = typed
+        .into_iter()
+        .map(|(k, v)| (format!("{action}.{k}"), v))
+        .collect();
+    let cmd = match command_from(&action, &form, &l.def) {
         Ok(c) => c,
         Err(errors) => {
-            // Nothing typed is lost: the form comes back with its values.
-            let submitted = ["montant", "debut", "fin", "motivation", "motif", "message"]
-                .iter()
-                .map(|k| (format!("{action}.{k}"), form.get(k).to_owned()))
-                .collect();
             return render_dossier(
                 &req,
                 &state,
                 l,
                 errors,
-                submitted,
+                typed.into_iter().collect(),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await;
         }
     };
     let version = version_of(&form)?;
-    let (actor, actor_id) = (l.actor, l.staff.0.user.id.clone());
-    let owner = l.dossier.owner_id.clone();
-    let st = state.clone();
-    let (d, def) = (l.dossier.clone(), l.def.clone());
-    let result = state
-        .pool
-        .run(move |c| {
-            let owner = guichet_accounts::users::find(c, &owner)?.ok_or(WebError::NotFound)?;
-            let email = email_for(&st, &owner.email, &d, &def, &cmd);
-            Ok::<_, WebError>(instruction::act(
-                c,
-                &d.id,
-                version,
-                actor,
-                &actor_id,
-                &cmd,
-                email.as_ref(),
-            ))
-        })
-        .await?;
+    let (staff, def, links, did) = (
+        l.staff.cases(),
+        l.def.clone(),
+        state.links(),
+        l.dossier.id.clone(),
+    );
+    let result = run_case(&state, move |c| {
+        guichet_usecases::instruction::act(c, &links, &staff, &def, &did, version, &cmd)
+    })
+    .await;
     match result {
-        Ok(d) => {
+        Ok(Ok(d)) => {
             state.delivery.wake();
             tracing::info!(dossier.id = %d.id, action = %action, "Instruction action");
             Ok(see_other(&format!("/instruction/dossiers/{}", d.id)))
         }
-        Err(guichet_dossiers::DossierError::Conflict) => {
-            let fresh = load(&state, l.staff.0, &id).await?;
+        Ok(Err(errors)) => {
             render_dossier(
                 &req,
                 &state,
-                fresh,
-                vec![("actions".into(), "Le dossier a été modifié par quelqu’un d’autre entre-temps : voici son état actuel. Refaites votre action si elle a encore lieu d’être.".into())],
-                Default::default(),
-                StatusCode::CONFLICT,
+                l,
+                errors,
+                typed.into_iter().collect(),
+                StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
-        Err(guichet_dossiers::DossierError::Transition(t)) => {
-            let fresh = load(&state, l.staff.0, &id).await?;
+        Err(e) => {
+            let typed: Vec<(&str, String)> = Vec::new();
+            refused_or(&req, &state, l, e, &typed).await
+        }
+    }
+}
+
+/// Reads a French date (`31/12/2028`, or the ISO form date inputs send).
+fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
+    let s = s.trim();
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .or_else(|| chrono::NaiveDate::parse_from_str(s, "%d/%m/%Y").ok())
+}
+
+/// The decision on one right: parsed here, checked against the right's needs by the use case.
+pub async fn decide_right(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<(String, String)>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    let (id, code) = path.into_inner();
+    let l = load(&state, u, &id).await?;
+    let prefix = format!("droit-{code}");
+    let keys = [
+        "decision",
+        "montant",
+        "debut",
+        "fin",
+        "taux",
+        "motivation",
+        "confirmation",
+    ];
+    let typed: std::collections::HashMap<String, String> = keys
+        .iter()
+        .map(|k| (format!("{prefix}.{k}"), form.get(k).to_owned()))
+        .collect();
+    let mut errors = Vec::new();
+    let outcome = form
+        .get("decision")
+        .parse::<guichet_dossiers::rights::Outcome>()
+        .ok();
+    let amount = match form.get("montant").trim() {
+        "" => None,
+        t => match Euros::parse(t) {
+            Ok(a) if a.cents() >= 0 => Some(a),
+            _ => {
+                errors.push((
+                    format!("{prefix}-montant"),
+                    "Saisissez un montant en euros, par exemple 1 201,61".to_owned(),
+                ));
+                None
+            }
+        },
+    };
+    let mut date = |key: &str, what: &str| match form.get(key).trim() {
+        "" => None,
+        t => parse_date(t).or_else(|| {
+            errors.push((
+                format!("{prefix}-{key}"),
+                format!("La date de {what} doit être une date réelle, par exemple 31/12/2028"),
+            ));
+            None
+        }),
+    };
+    let (start, end) = (date("debut", "début"), date("fin", "fin"));
+    let rate = match form.get("taux") {
+        "" => None,
+        t => t.parse::<guichet_dossiers::rights::Rate>().ok(),
+    };
+    let input = guichet_usecases::instruction::DecisionForm {
+        outcome,
+        amount,
+        period_start: start,
+        period_end: end,
+        rate,
+        motivation: form.get("motivation").to_owned(),
+        session_id: None,
+        confirmed: form.get("confirmation") == "oui",
+        unreadable: errors
+            .into_iter()
+            .map(|(f, m)| guichet_usecases::Invalid::new(f, m))
+            .collect(),
+    };
+    let version = version_of(&form)?;
+    let (staff, def, links, did) = (
+        l.staff.cases(),
+        l.def.clone(),
+        state.links(),
+        l.dossier.id.clone(),
+    );
+    let result = run_case(&state, move |c| {
+        guichet_usecases::instruction::decide_right(c, &links, &staff, &def, &did, version, &code, &input)
+    })
+    .await;
+    match result {
+        Ok(Ok(d)) => {
+            state.delivery.wake();
+            Ok(see_other(&format!("/instruction/dossiers/{}#droits", d.id)))
+        }
+        Ok(Err(errors)) => {
+            render_dossier(&req, &state, l, errors, typed, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => refused_or(&req, &state, l, e, &[]).await,
+    }
+}
+
+/// An instructor adds one of the procedure's rights to the dossier.
+pub async fn add_right(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    let l = load(&state, u, &path).await?;
+    let version = version_of(&form)?;
+    let code = form.get("droit").to_owned();
+    let (staff, def, did) = (l.staff.cases(), l.def.clone(), l.dossier.id.clone());
+    match run_case(&state, move |c| {
+        guichet_usecases::instruction::add_right(c, &staff, &def, &did, version, &code)
+    })
+    .await
+    {
+        Ok(Ok(d)) => Ok(see_other(&format!("/instruction/dossiers/{}#droits", d.id))),
+        Ok(Err(errors)) => {
             render_dossier(
                 &req,
                 &state,
-                fresh,
-                vec![("actions".into(), t.to_string())],
+                l,
+                errors,
                 Default::default(),
-                StatusCode::CONFLICT,
+                StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
-        Err(e) => Err(e.into()),
+        Err(e) => refused_or(&req, &state, l, e, &[]).await,
+    }
+}
+
+/// An instructor withdraws a right recorded by mistake, with a reason.
+pub async fn withdraw_right(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<(String, String)>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    let (id, code) = path.into_inner();
+    let l = load(&state, u, &id).await?;
+    let version = version_of(&form)?;
+    let reason = form.get("motif").to_owned();
+    let (staff, def, links, did) = (
+        l.staff.cases(),
+        l.def.clone(),
+        state.links(),
+        l.dossier.id.clone(),
+    );
+    match run_case(&state, move |c| {
+        guichet_usecases::instruction::withdraw_right(c, &links, &staff, &def, &did, version, &code, &reason)
+    })
+    .await
+    {
+        Ok(Ok(d)) => {
+            state.delivery.wake();
+            Ok(see_other(&format!("/instruction/dossiers/{}#droits", d.id)))
+        }
+        Ok(Err(errors)) => {
+            render_dossier(
+                &req,
+                &state,
+                l,
+                errors,
+                Default::default(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => refused_or(&req, &state, l, e, &[]).await,
     }
 }
 
 pub async fn assign(
+    req: HttpRequest,
     state: web::Data<AppState>,
     CurrentUser(u): CurrentUser,
     path: web::Path<String>,
@@ -896,48 +1095,59 @@ pub async fn assign(
     let l = load(&state, u, &path).await?;
     let version = version_of(&form)?;
     let assignee = Some(form.get("agent").to_owned()).filter(|a| !a.is_empty());
-    let (id, actor, service) = (
-        l.dossier.id.clone(),
-        l.staff.0.user.id.clone(),
-        l.dossier.service_code.clone(),
-    );
-    state
-        .pool
-        .run(move |c| {
-            // Only a member of the dossier's service can be assigned.
-            if let Some(a) = &assignee {
-                let ok = guichet_accounts::services::of_user(c, a)?
-                    .iter()
-                    .any(|s| s.code == service);
-                if !ok {
-                    return Err(WebError::BadRequest("assignee outside the service".into()));
-                }
-            }
-            instruction::assign(c, &id, version, &actor, assignee.as_deref()).map_err(WebError::from)
-        })
-        .await?;
-    Ok(see_other(&format!("/instruction/dossiers/{}", l.dossier.id)))
+    let (staff, did) = (l.staff.cases(), l.dossier.id.clone());
+    match run_case(&state, move |c| {
+        guichet_usecases::instruction::assign(c, &staff, &did, version, assignee.as_deref())
+    })
+    .await
+    {
+        Ok(Ok(d)) => Ok(see_other(&format!("/instruction/dossiers/{}", d.id))),
+        Ok(Err(errors)) => {
+            render_dossier(
+                &req,
+                &state,
+                l,
+                errors,
+                Default::default(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => refused_or(&req, &state, l, e, &[]).await,
+    }
 }
 
 pub async fn add_note(
+    req: HttpRequest,
     state: web::Data<AppState>,
     CurrentUser(u): CurrentUser,
     path: web::Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> WebResult<HttpResponse> {
     let l = load(&state, u, &path).await?;
-    let text: String = form.get("note").trim().chars().take(5000).collect();
-    if !text.is_empty() {
-        let (id, author) = (l.dossier.id.clone(), l.staff.0.user.id.clone());
-        state
-            .pool
-            .run(move |c| instruction::add_note(c, &id, &author, &text).map_err(WebError::from))
-            .await?;
+    let text = form.get("note").to_owned();
+    let (staff, did) = (l.staff.cases(), l.dossier.id.clone());
+    match run_case(&state, move |c| {
+        guichet_usecases::instruction::add_note(c, &staff, &did, &text)
+    })
+    .await?
+    {
+        Ok(()) => Ok(see_other(&format!(
+            "/instruction/dossiers/{}#notes",
+            l.dossier.id
+        ))),
+        Err(errors) => {
+            render_dossier(
+                &req,
+                &state,
+                l,
+                errors,
+                Default::default(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
-    Ok(see_other(&format!(
-        "/instruction/dossiers/{}#notes",
-        l.dossier.id
-    )))
 }
 
 pub async fn send_message(
@@ -1077,7 +1287,12 @@ pub async fn decision_pdf(
         }
         l.trace(&state, SensitiveRead::Decision).await?;
     }
-    let pdf = crate::documents::decision(&state, &l.dossier, &l.def)?;
+    let did = l.dossier.id.clone();
+    let rights = state
+        .pool
+        .run(move |c| guichet_dossiers::rights::of(c, &did).map_err(WebError::from))
+        .await?;
+    let pdf = crate::documents::decision(&state, &l.dossier, &l.def, &rights)?;
     let number = l
         .dossier
         .number

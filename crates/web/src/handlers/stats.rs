@@ -60,8 +60,7 @@ pub async fn statistics(
         match st {
             State::Depose => row.deposes += n,
             State::EnInstruction => row.en_instruction += n,
-            State::Accepte => row.acceptes += n,
-            State::Refuse => row.refuses += n,
+            State::Decide => row.decides += n,
             State::SansSuite => row.sans_suite += n,
             State::Brouillon => {}
         }

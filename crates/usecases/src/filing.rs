@@ -1,0 +1,146 @@
+//! What a usager does with a request: deposit it, and re-send it (amendments before it is taken, or the
+//! complement asked). The answers arrive validated as a whole by the caller's form engine call.
+
+use guichet_db::AnyConnection;
+use guichet_dossiers::instruction::{self, Resubmission};
+use guichet_dossiers::store::{self, Deposit, Dossier};
+use guichet_forms::{Answers, FormDefinition};
+use serde_json::{Value, json};
+
+use crate::catalogue::Procedure;
+use crate::deadlines;
+use crate::error::Result;
+use crate::instruction::{Links, requested};
+
+/// The usager's name as typed in the definition's name fields (autocomplete given-name / family-name).
+pub fn applicant_name(def: &FormDefinition, answers: &Answers) -> String {
+    let mut given = None;
+    let mut family = None;
+    for step in def.steps() {
+        for f in &step.fields {
+            let value = answers
+                .get(&f.id)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty());
+            match (f.autocomplete.as_deref(), value) {
+                (Some("given-name"), Some(v)) if given.is_none() => given = Some(v.to_owned()),
+                (Some("family-name"), Some(v)) if family.is_none() => family = Some(v.to_owned()),
+                _ => {}
+            }
+        }
+    }
+    match (given, family) {
+        (Some(g), Some(f)) => format!("{g} {f}"),
+        (Some(x), None) | (None, Some(x)) => x,
+        (None, None) => String::new(),
+    }
+}
+
+/// Deposits a draft whose answers passed the whole-form validation: number, due date, requested rights,
+/// receipt email, all in one transaction.
+pub fn deposit(
+    conn: &mut AnyConnection,
+    links: &Links,
+    proc: &Procedure,
+    def: &FormDefinition,
+    draft: &Dossier,
+    owner_email: &str,
+    answers: Answers,
+) -> Result<Dossier> {
+    let now = guichet_db::now();
+    let due = deadlines::due_date(def, now);
+    let email = guichet_notify::emails::dossier_deposited(
+        owner_email,
+        def.title(),
+        due.map(|d| guichet_forms::french_date(d.date())).as_deref(),
+        deadlines::silence_sentence(def),
+        &links.dossier(draft),
+    );
+    let input = Deposit {
+        applicant_name: applicant_name(def, &answers),
+        rights: requested(def, &answers),
+        answers: Value::Object(answers),
+        prefix: proc.prefix.clone(),
+        due_at: due,
+        email: Some(email),
+    };
+    Ok(store::deposit(conn, &draft.id, &draft.owner_id, &input)?)
+}
+
+/// What changed between two versions of the answers, for the instructor: each changed answer before →
+/// after (by label, with the definition's display), and the files that are new.
+pub fn changes(def: &FormDefinition, before: &Answers, after: &Answers, on: chrono::NaiveDate) -> Value {
+    let show = |answers: &Answers| -> std::collections::HashMap<String, (String, String)> {
+        def.summary(answers, on)
+            .into_iter()
+            .flat_map(|s| s.rows)
+            .map(|r| (r.field.clone(), (r.label, r.value)))
+            .collect()
+    };
+    let (old, new) = (show(before), show(after));
+    let mut list = Vec::new();
+    for step in def.steps() {
+        for f in &step.fields {
+            if f.kind == guichet_forms::FieldType::File {
+                continue;
+            }
+            let (o, n) = (old.get(&f.id), new.get(&f.id));
+            let (ov, nv) = (
+                o.map(|x| x.1.as_str()).unwrap_or(""),
+                n.map(|x| x.1.as_str()).unwrap_or(""),
+            );
+            if ov != nv {
+                let label = n.or(o).map_or_else(|| f.label.clone(), |x| x.0.clone());
+                list.push(json!({ "field": f.id, "label": label, "before": ov, "after": nv }));
+            }
+        }
+    }
+    let old_files: std::collections::HashSet<String> = file_ids(before);
+    let new_files: Vec<String> = file_ids(after)
+        .into_iter()
+        .filter(|id| !old_files.contains(id))
+        .collect();
+    json!({ "changes": list, "new_files": new_files })
+}
+
+fn file_ids(answers: &Answers) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    fn walk(v: &Value, out: &mut std::collections::HashSet<String>) {
+        match v {
+            Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            Value::Object(m) => {
+                if let (Some(Value::String(id)), Some(Value::String(_))) =
+                    (m.get("id"), m.get("sha256").or(m.get("name")))
+                {
+                    out.insert(id.clone());
+                }
+                m.values().for_each(|i| walk(i, out));
+            }
+            _ => {}
+        }
+    }
+    for v in answers.values() {
+        walk(v, &mut out);
+    }
+    out
+}
+
+/// Re-sends a deposited dossier: the amendments (before it is taken) or the complement asked. A complement
+/// answered keeps the dossier with its instructor, flagged « complément reçu », with what changed.
+pub fn resubmit(
+    conn: &mut AnyConnection,
+    def: &FormDefinition,
+    d: &Dossier,
+    answers: Answers,
+    on: chrono::NaiveDate,
+) -> Result<Dossier> {
+    let before = d.answers.as_object().cloned().unwrap_or_default();
+    let input = Resubmission {
+        payload: changes(def, &before, &answers, on),
+        applicant_name: applicant_name(def, &answers),
+        rights: requested(def, &answers),
+        answers: Value::Object(answers),
+    };
+    Ok(instruction::resubmit(conn, &d.id, &d.owner_id, &input, None)?)
+}

@@ -1,0 +1,164 @@
+//! The letters a dossier produces, built from its rights and its definition's legal content (appeal
+//! routes, parties) and the département's identity: the PDF and the HTML rendering read the same text.
+
+use guichet_documents::{
+    AppealRoute, Decision, Letterhead, Recipient, RightDecision, RightOutcome, Signature,
+};
+use guichet_dossiers::Dossier;
+use guichet_dossiers::rights::{Authority, Outcome, Right};
+use guichet_forms::FormDefinition;
+
+use crate::error::{CaseError, Result};
+
+/// Who the département is, on every letter, receipt and page footer.
+#[derive(Debug, Clone, Default)]
+pub struct Identity {
+    /// `Département de la Seine-Saint-Denis`.
+    pub name: String,
+    pub address_lines: Vec<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub web_site: Option<String>,
+    /// Where letters are signed: `Bobigny`.
+    pub place: String,
+    /// Who signs, and as what.
+    pub signatory_name: Option<String>,
+    pub signatory_title: Option<String>,
+}
+
+impl Identity {
+    pub fn letterhead(&self, service: Option<String>) -> Letterhead {
+        let mut contact = Vec::new();
+        if let Some(p) = &self.phone {
+            contact.push(format!("Téléphone : {p}"));
+        }
+        if let Some(e) = &self.email {
+            contact.push(format!("Courriel : {e}"));
+        }
+        if let Some(w) = &self.web_site {
+            contact.push(w.clone());
+        }
+        Letterhead {
+            name: self.name.clone(),
+            service,
+            address_lines: self.address_lines.clone(),
+            contact_lines: contact,
+        }
+    }
+}
+
+fn recipient(p: &guichet_forms::Party) -> Recipient {
+    Recipient {
+        name: p.name.clone(),
+        address_lines: p.address_lines.clone(),
+        civility: p.civility.clone(),
+        quality: None,
+    }
+}
+
+/// The decision letter of a decided dossier: one section per right, the appeal routes of those rights,
+/// addressed to the legal representative when there is one (copy to the beneficiary).
+pub fn decision(
+    identity: &Identity,
+    def: &FormDefinition,
+    d: &Dossier,
+    rights: &[Right],
+) -> Result<Decision> {
+    let number = d.number.clone().ok_or(CaseError::NotFound)?;
+    let answers = d.answers.as_object().cloned().unwrap_or_default();
+    let parties = def.parties_of(&answers);
+    let beneficiary = parties.as_ref().map_or_else(
+        || Recipient {
+            name: d.applicant_name.clone(),
+            address_lines: Vec::new(),
+            civility: None,
+            quality: None,
+        },
+        |p| recipient(&p.beneficiary),
+    );
+    let (to, copy_to) = match parties.as_ref().and_then(|p| p.representative.as_ref()) {
+        Some(rep) => {
+            let mut r = recipient(rep);
+            r.quality = Some(match &rep.quality {
+                Some(q) => format!("en qualité de {q} de {}", beneficiary.name),
+                None => format!("pour {}", beneficiary.name),
+            });
+            (r, Some(beneficiary.clone()))
+        }
+        None => (beneficiary.clone(), None),
+    };
+    let decided: Vec<&Right> = rights.iter().filter(|r| r.withdrawn_at.is_none()).collect();
+    let mut appeals: Vec<AppealRoute> = Vec::new();
+    let mut sections = Vec::new();
+    for r in &decided {
+        let spec = def.right(&r.code);
+        let appeal_id = spec.map(|s| s.appeal.clone()).unwrap_or_default();
+        if !appeals.iter().any(|a| a.id == appeal_id)
+            && let Some(a) = def.appeal(&appeal_id)
+        {
+            appeals.push(AppealRoute {
+                id: a.id.clone(),
+                applies_to: String::new(),
+                administrative: a.administrative.clone(),
+                court: a.court.clone(),
+                reference: a.reference.clone(),
+            });
+        }
+        sections.push(RightDecision {
+            label: r.label.clone(),
+            outcome: match r.outcome {
+                Some(Outcome::Accord) => RightOutcome::Accord,
+                Some(Outcome::Refus) => RightOutcome::Refus,
+                Some(Outcome::SansObjet) | None => RightOutcome::SansObjet,
+            },
+            amount: r.amount,
+            unit_suffix: r.unit.label().to_owned(),
+            start: r.period_start,
+            end: r.period_end,
+            rate: r.rate.map(|t| format!("Taux d’incapacité : {}", t.label())),
+            motivation: r.motivation.clone().unwrap_or_default(),
+            legal_basis: r
+                .legal_basis
+                .clone()
+                .or_else(|| spec.map(|s| s.legal_basis.clone()))
+                .unwrap_or_default(),
+            authority: r.authority.label().to_owned(),
+            appeal: appeal_id,
+        });
+    }
+    let cdaph = decided.iter().any(|r| r.authority == Authority::Cdaph);
+    let president = decided.iter().any(|r| r.authority == Authority::PresidentCd);
+    let authority_sentence = match (cdaph, president) {
+        (true, true) => "La Commission des droits et de l’autonomie des personnes handicapées (CDAPH) et le président du conseil départemental, chacun pour ce qui le concerne, ont pris les décisions suivantes.".to_owned(),
+        (true, false) => "La Commission des droits et de l’autonomie des personnes handicapées (CDAPH) a pris les décisions suivantes.".to_owned(),
+        _ if decided.len() > 1 => "Le président du conseil départemental a pris les décisions suivantes.".to_owned(),
+        _ => "Le président du conseil départemental a pris la décision suivante.".to_owned(),
+    };
+    Ok(Decision {
+        letterhead: identity.letterhead(def.definition().service.clone()),
+        recipient: to,
+        copy_to,
+        beneficiary_name: beneficiary.name.clone(),
+        dossier_number: number,
+        place: identity.place.clone(),
+        date: d.decided_at.map_or_else(crate::deadlines::today, |t| t.date()),
+        procedure_title: def.title().to_owned(),
+        authority_sentence,
+        rights: sections,
+        general_motivation: d.closing_reason.clone().filter(|s| !s.is_empty()),
+        appeals,
+        signature: Signature {
+            on_behalf: Some(if cdaph && !president {
+                "Pour la présidente ou le président de la CDAPH".to_owned()
+            } else {
+                format!("Pour le président du conseil départemental ({})", identity.name)
+            }),
+            title: identity
+                .signatory_title
+                .clone()
+                .or_else(|| def.definition().service.clone())
+                .unwrap_or_else(|| "Le service instructeur".to_owned()),
+            name: identity.signatory_name.clone(),
+        },
+    })
+}
