@@ -204,6 +204,20 @@ async fn deposit_take_complement_answer_accept(backend: Backend) {
             && page.contains("illisible")
             && page.contains("Compléter mon dossier")
     );
+    // « Compléter mon dossier » leads to a page listing only what was asked, not the whole form again.
+    let asked = usager.get_html(&format!("/dossiers/{id}/complement")).await;
+    assert!(
+        asked.contains("Ajouter le document : Pièce d’identité")
+            && asked.contains("À faire")
+            && asked.contains("La copie est illisible.")
+            && !asked.contains("Avis d’imposition"),
+        "{asked}"
+    );
+    assert!(page.contains(&format!("/dossiers/{id}/complement")), "{page}");
+    assert!(
+        page.contains("Action requise : votre dossier est incomplet"),
+        "{page}"
+    );
     let step = format!("/dossiers/{id}/etapes/pieces");
     let html = usager.get_html(&step).await;
     let token = guichet_test_support::csrf_token(&html).unwrap();
@@ -239,6 +253,8 @@ async fn deposit_take_complement_answer_accept(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    let asked = usager.get_html(&format!("/dossiers/{id}/complement")).await;
+    assert!(asked.contains("Fait") && !asked.contains("À faire"), "{asked}");
     // Not visible to the instructor before it is sent.
     assert!(
         !agent
@@ -264,6 +280,11 @@ async fn deposit_take_complement_answer_accept(backend: Backend) {
     let page = agent.get_html(&format!("/instruction/dossiers/{id}")).await;
     assert!(page.contains("cni-lisible.pdf"), "{page}");
     assert!(page.contains("complément reçu"), "{page}");
+    assert!(
+        page.contains("Complément reçu : ce qui a changé")
+            && page.contains("nouveau document « cni-lisible.pdf »"),
+        "new documents are marked new: {page}"
+    );
     assert!(!page.contains("Prendre en charge ce dossier"), "{page}");
     let own = usager.get_html(&format!("/dossiers/{id}")).await;
     assert!(
@@ -375,6 +396,12 @@ async fn deposit_take_complement_answer_accept(backend: Backend) {
             && !page.contains("Réponse attendue"),
         "{page}"
     );
+    // The letter's text is on the page too, for screen readers.
+    assert!(
+        page.contains("Lire le courrier de décision sur cette page")
+            && page.contains("Voies et délais de recours"),
+        "{page}"
+    );
     let r = usager.get(&format!("/dossiers/{id}/decision.pdf")).await;
     assert_eq!(r.status(), StatusCode::OK);
     if let Some(text) = pdftotext(&r.bytes().await.unwrap()) {
@@ -391,6 +418,182 @@ async fn deposit_take_complement_answer_accept(backend: Backend) {
     ] {
         assert!(page.contains(e), "{e}");
     }
+}
+
+/// Reviews a document through its form on the dossier page.
+async fn review(b: &Browser<'_>, id: &str, file: &str, avis: &str) -> reqwest::Response {
+    let page = format!("/instruction/dossiers/{id}");
+    b.post_form(
+        &page,
+        &format!("/instruction/dossiers/{id}/pieces/{file}/avis"),
+        &[("avis", avis)],
+    )
+    .await
+}
+
+async fn documents_are_reviewed_and_only_missing_or_rejected_ones_are_asked(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("famille@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    app.create_user("agent.apa@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
+    let (id, _) = app.deposit("famille@exemple.fr", "apa", apa_answers()).await;
+    let agent = Browser::new(&app);
+    agent.login("agent.apa@departement.fr", PASSWORD).await;
+    assert_eq!(
+        act(&agent, &id, "prendre", &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // The identity card is unreadable, the tax notice fine.
+    assert_eq!(
+        review(&agent, &id, "sha256-1", "illisible").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        review(&agent, &id, "sha256-2", "accepte").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // A file the dossier does not hold, or no verdict: refused.
+    assert_eq!(
+        review(&agent, &id, "sha256-999", "accepte").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        review(&agent, &id, "sha256-3", "peut-etre").await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let page = agent.get_html(&format!("/instruction/dossiers/{id}")).await;
+    assert!(
+        page.contains("Rejeté : illisible") && page.contains("Accepté"),
+        "{page}"
+    );
+    // The complement form: the rejected one ticked with its reason, the accepted one not offered.
+    let form_start = page.find("Documents manquants").unwrap();
+    let form = &page[form_start..];
+    assert!(form.contains("value=\"piece_identite\" checked"), "{form}");
+    assert!(form.contains("Pièce d’identité (illisible)"), "{form}");
+    assert!(
+        !form.contains("value=\"avis_imposition\""),
+        "an accepted document is offered again"
+    );
+    // Asking it anyway (a stale form) is refused in French.
+    let r = act(&agent, &id, "complement", &[("pieces", "avis_imposition")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("a déjà été accepté"));
+    // The usager never sees the review.
+    let usager = Browser::new(&app);
+    usager.login("famille@exemple.fr", PASSWORD).await;
+    let own = usager.get_html(&format!("/dossiers/{id}")).await;
+    assert!(!own.contains("illisible") && !own.contains("Rejeté"), "{own}");
+    // The review is traced in the back office's history.
+    assert!(
+        agent
+            .get_html(&format!("/instruction/dossiers/{id}"))
+            .await
+            .contains("Avis sur un document")
+    );
+}
+
+async fn a_complement_awaited_moves_the_due_date_on_both_sides(backend: Backend) {
+    use diesel::prelude::*;
+    use guichet_db::schema::dossiers as t;
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("famille@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    app.create_user("agent.apa@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
+    let (id, number) = app.deposit("famille@exemple.fr", "apa", apa_answers()).await;
+    let agent = Browser::new(&app);
+    agent.login("agent.apa@departement.fr", PASSWORD).await;
+    assert_eq!(
+        act(&agent, &id, "prendre", &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let r = act(
+        &agent,
+        &id,
+        "complement",
+        &[("pieces", "rib"), ("message", "RIB illisible.")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The request was made ten days ago: the clock has been paused since.
+    let i2 = id.clone();
+    let due = app
+        .pool
+        .run(move |c| {
+            let ago = guichet_db::now() - chrono::Duration::days(10);
+            diesel::update(t::table.find(&i2))
+                .set(t::clock_paused_at.eq(Some(ago)))
+                .execute(c)?;
+            t::table
+                .find(&i2)
+                .select(t::due_at)
+                .first::<Option<chrono::NaiveDateTime>>(c)
+                .map_err(guichet_db::DbError::from)
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let moved = guichet_forms::french_date((due + chrono::Duration::days(10)).date());
+    let stored = guichet_forms::french_date(due.date());
+    let usager = Browser::new(&app);
+    usager.login("famille@exemple.fr", PASSWORD).await;
+    let own = usager.get_html(&format!("/dossiers/{id}")).await;
+    assert!(
+        own.contains(&moved) && !own.contains(&stored),
+        "usager: {moved} expected: {own}"
+    );
+    let back = agent.get_html(&format!("/instruction/dossiers/{id}")).await;
+    assert!(
+        back.contains(&moved) && back.contains("délai suspendu depuis le"),
+        "back office: {back}"
+    );
+    let queue = agent.get_html("/instruction?onglet=complement-demande").await;
+    assert!(
+        queue.contains(&number) && queue.contains(&moved),
+        "queue: {queue}"
+    );
+    assert!(queue.contains("Complément demandé le"), "the date asked: {queue}");
+    // Answered: the stored due date moves by the wait, and the dossier stays with its instructor.
+    let r = usager
+        .post_form(
+            &format!("/dossiers/{id}/complement"),
+            &format!("/dossiers/{id}/renvoyer"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let i3 = id.clone();
+    let (new_due, state, assigned, paused) = app
+        .pool
+        .run(move |c| {
+            t::table
+                .find(&i3)
+                .select((t::due_at, t::state, t::assigned_to, t::clock_paused_at))
+                .first::<(
+                    Option<chrono::NaiveDateTime>,
+                    String,
+                    Option<String>,
+                    Option<chrono::NaiveDateTime>,
+                )>(c)
+                .map_err(guichet_db::DbError::from)
+        })
+        .await
+        .unwrap();
+    let shift = new_due.unwrap() - due;
+    assert!(
+        shift >= chrono::Duration::days(10)
+            && shift < chrono::Duration::days(10) + chrono::Duration::minutes(5),
+        "{shift}"
+    );
+    assert_eq!(state, "en_instruction");
+    assert!(assigned.is_some() && paused.is_none());
+    assert_eq!(apa_tabs(&app).await, [0, 1, 0, 0]);
 }
 
 async fn two_instructors_cannot_both_win(backend: Backend) {
@@ -955,6 +1158,8 @@ async fn messages_with_attachments_go_both_ways(backend: Backend) {
 on_both_backends!(
     messages_with_attachments_go_both_ways,
     deposit_take_complement_answer_accept,
+    documents_are_reviewed_and_only_missing_or_rejected_ones_are_asked,
+    a_complement_awaited_moves_the_due_date_on_both_sides,
     two_instructors_cannot_both_win,
     authorization_matrix,
     statistics_and_open_data,

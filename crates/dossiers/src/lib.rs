@@ -5,6 +5,7 @@ pub mod files;
 pub mod instruction;
 pub mod lifecycle;
 pub mod retention;
+pub mod reviews;
 pub mod rights;
 pub mod scans;
 pub mod stats;

@@ -19,7 +19,16 @@ pub fn due_date(def: &FormDefinition, from: NaiveDateTime) -> Option<NaiveDateTi
 /// The due date as it stands at `now`: while a complement is awaited the clock is paused (CRPA L114-5,
 /// CASF R232-23 for APA), so the date shown moves by the time already spent waiting.
 pub fn effective_due(d: &Dossier, now: NaiveDateTime) -> Option<NaiveDateTime> {
-    match (d.due_at, d.clock_paused_at) {
+    moved_due(d.due_at, d.clock_paused_at, now)
+}
+
+/// The same from the two dates (a queue row carries them without the whole dossier).
+pub fn moved_due(
+    due_at: Option<NaiveDateTime>,
+    paused_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> Option<NaiveDateTime> {
+    match (due_at, paused_at) {
         (Some(due), Some(paused)) if now > paused => Some(due + (now - paused)),
         (due, _) => due,
     }

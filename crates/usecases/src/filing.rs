@@ -105,25 +105,10 @@ pub fn changes(def: &FormDefinition, before: &Answers, after: &Answers, on: chro
 }
 
 fn file_ids(answers: &Answers) -> std::collections::HashSet<String> {
-    let mut out = std::collections::HashSet::new();
-    fn walk(v: &Value, out: &mut std::collections::HashSet<String>) {
-        match v {
-            Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
-            Value::Object(m) => {
-                if let (Some(Value::String(id)), Some(Value::String(_))) =
-                    (m.get("id"), m.get("sha256").or(m.get("name")))
-                {
-                    out.insert(id.clone());
-                }
-                m.values().for_each(|i| walk(i, out));
-            }
-            _ => {}
-        }
-    }
-    for v in answers.values() {
-        walk(v, &mut out);
-    }
-    out
+    crate::files::files_of(&Value::Object(answers.clone()))
+        .into_iter()
+        .map(|f| f.id)
+        .collect()
 }
 
 /// Re-sends a deposited dossier: the amendments (before it is taken) or the complement asked. A complement

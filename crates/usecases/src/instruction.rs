@@ -136,6 +136,11 @@ pub fn act(
                 "Saisissez la raison de la réouverture",
             )]));
         }
+        Command::AskComplement(c) => {
+            let reviews = guichet_dossiers::reviews::of(conn, &d.id)?;
+            let on = d.deposited_at.map_or_else(crate::deadlines::today, |t| t.date());
+            crate::complement::check_request(def, &d, &reviews, c, on)?;
+        }
         _ => {}
     }
     Ok(instruction::act(

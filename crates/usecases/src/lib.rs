@@ -6,7 +6,9 @@ pub mod error;
 
 pub use catalogue::{Procedure, Procedures};
 pub use error::{CaseError, Invalid, Result};
+pub mod complement;
 pub mod decisions;
+pub mod files;
 pub mod filing;
 pub mod instruction;
 pub mod letters;

@@ -6,7 +6,6 @@ use guichet_documents::{Answer, ExpectedAnswer, Letterhead, Receipt, Silence, Su
 use guichet_dossiers::Dossier;
 use guichet_forms::{FileRef, FormDefinition};
 use guichet_types::DossierNumber;
-use serde_json::Value;
 
 use crate::app::AppState;
 use crate::error::{WebError, WebResult};
@@ -21,45 +20,8 @@ pub fn letterhead(state: &AppState, def: &FormDefinition) -> Letterhead {
     }
 }
 
-/// Every file the answers reference (top-level file fields and files inside repeating groups).
-pub fn files_of(answers: &Value) -> Vec<FileRef> {
-    files_with_fields(answers).into_iter().map(|(_, f)| f).collect()
-}
+pub use guichet_usecases::files::{files_of, files_with_fields, referenced_file};
 
-/// Every file the answers reference, with the id of the field that holds it (whose definition says
-/// whether it is health data).
-pub fn files_with_fields(answers: &Value) -> Vec<(String, FileRef)> {
-    let mut out = Vec::new();
-    let mut visit = |field: &str, v: &Value| {
-        if let Value::Array(items) = v {
-            for item in items {
-                if let Ok(f) = serde_json::from_value::<FileRef>(item.clone()) {
-                    out.push((field.to_owned(), f));
-                }
-            }
-        }
-    };
-    if let Value::Object(map) = answers {
-        for (k, v) in map {
-            visit(k, v);
-            if let Value::Array(items) = v {
-                for item in items.iter().filter_map(Value::as_object) {
-                    for (sk, sub) in item {
-                        visit(sk, sub);
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
-/// A file the answers reference, with its field; `None` for any other digest (ids reveal nothing).
-pub fn referenced_file(answers: &Value, sha: &str) -> Option<(String, FileRef)> {
-    files_with_fields(answers).into_iter().find(|(_, f)| f.id == sha)
-}
-
-/// True when the field holding a file is flagged as health data.
 pub fn is_sensitive_file(def: &FormDefinition, field: &str) -> bool {
     def.field(field).is_some_and(|f| f.sensitive)
 }

@@ -45,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/dossiers/{id}/etapes/{step}", get().to(demarches::show_step))
         .route("/dossiers/{id}/etapes/{step}", post().to(demarches::submit_step))
         .route("/dossiers/{id}/verifier", get().to(demarches::show_check))
+        .route("/dossiers/{id}/complement", get().to(demarches::show_complement))
         .route("/dossiers/{id}/deposer", post().to(demarches::deposit))
         .route("/dossiers/{id}/renvoyer", post().to(demarches::resubmit))
         .route("/dossiers/{id}/messages", post().to(demarches::send_message))
@@ -79,6 +80,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/instruction/dossiers/{id}/droits/{code}/retirer",
             post().to(instruction::withdraw_right),
+        )
+        .route(
+            "/instruction/dossiers/{id}/pieces/{file}/avis",
+            post().to(instruction::review_document),
         )
         .route(
             "/instruction/dossiers/{id}/droits",

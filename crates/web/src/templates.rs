@@ -343,6 +343,26 @@ pub struct CheckPage {
     pub complement: bool,
 }
 
+/// One item a complement request asks for.
+#[derive(Debug, Clone)]
+pub struct AskedLine {
+    pub label: String,
+    pub href: String,
+    pub action: &'static str,
+    pub done: bool,
+}
+
+#[derive(Template)]
+#[template(path = "complement.html")]
+pub struct ComplementPage {
+    pub layout: Layout,
+    pub dossier_id: String,
+    pub message: String,
+    pub items: Vec<AskedLine>,
+    pub labels_only: Vec<String>,
+    pub done: usize,
+}
+
 #[derive(Template)]
 #[template(path = "confirmation.html")]
 pub struct ConfirmationPage {
@@ -408,6 +428,8 @@ pub struct DossierPage {
     pub rights: Vec<RightLine>,
     /// « Votre demande est partiellement accordée », once decided.
     pub outcome: Option<String>,
+    /// The decision letter's text, as on the PDF.
+    pub letter: Option<guichet_documents::LetterText>,
     /// Why it was closed without follow-up.
     pub closing_reason: Option<String>,
     /// (when, who) opened the health data.
@@ -469,7 +491,10 @@ pub struct InstructionDossierPage {
     pub paused: Option<String>,
     pub assigned: String,
     pub sections: Vec<SummaryBlock>,
-    pub documents: Vec<(String, String)>,
+    pub documents: Vec<DocumentLine>,
+    /// What the last complement changed: (label, before, after).
+    pub changes: Vec<(String, String, String)>,
+    pub has_new_documents: bool,
     /// (when, who, what, internal)
     pub timeline: Vec<(String, String, String, bool)>,
     pub messages: Vec<crate::handlers::messages::MessageView>,
@@ -487,8 +512,8 @@ pub struct InstructionDossierPage {
     pub can_reopen: bool,
     pub decided: bool,
     pub has_decision_letter: bool,
-    /// (field id, label) of the documents the answers make relevant.
-    pub file_fields: Vec<(String, String)>,
+    /// (field id, label with its status, ticked) of the documents a complement may ask.
+    pub file_fields: Vec<(String, String, bool)>,
     /// (field id, label) of the answers.
     pub answer_fields: Vec<(String, String)>,
     pub amount_prefill: String,
@@ -496,6 +521,20 @@ pub struct InstructionDossierPage {
     pub today: String,
     /// What was typed in a form sent back with an error, by `action.field` (or `message`).
     pub submitted: std::collections::HashMap<String, String>,
+}
+
+/// One document received, with its review.
+#[derive(Debug, Clone)]
+pub struct DocumentLine {
+    pub href: String,
+    pub name: String,
+    pub field_label: String,
+    pub is_new: bool,
+    pub status: String,
+    /// The review's code, to select it in the form.
+    pub current: String,
+    pub review_action: String,
+    pub select_id: String,
 }
 
 /// One right in the back office, with what its decision form needs.

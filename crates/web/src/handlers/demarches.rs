@@ -18,8 +18,8 @@ use crate::form::CsrfForm;
 use crate::session::{CurrentUser, MaybeUser, SessionUser};
 use crate::submission::{Submission, read_submission};
 use crate::templates::{
-    CheckPage, ConfirmationPage, DossierPage, DossierRow, Layout, MyDossiersPage, StartPage, StepPage,
-    TasksPage, UiField,
+    CheckPage, ComplementPage, ConfirmationPage, DossierPage, DossierRow, Layout, MyDossiersPage, StartPage,
+    StepPage, TasksPage, UiField,
 };
 use crate::uploads::Received;
 use guichet_usecases::deadlines::{self as procedures, today};
@@ -213,8 +213,10 @@ pub struct StepQuery {
     retour: String,
 }
 
+/// Where a step sent from a summary page goes back to: the check-your-answers page, or the complement
+/// page that lists only what the service asked for.
 fn retour(q: &str) -> Option<String> {
-    (q == "verifier").then(|| "verifier".to_owned())
+    matches!(q, "verifier" | "complement").then(|| q.to_owned())
 }
 
 fn step_page(
@@ -230,7 +232,7 @@ fn step_page(
     let view = def.step_view(step_id, answers, errors, today())?;
     let id = &draft.dossier.id;
     let back = match (&retour, &view.previous_step) {
-        (Some(_), _) => format!("/dossiers/{id}/verifier"),
+        (Some(r), _) => format!("/dossiers/{id}/{r}"),
         (None, Some(prev)) => format!("/dossiers/{id}/etapes/{prev}"),
         (None, None) if def.has_task_list() => format!("/dossiers/{id}/taches"),
         (None, None) => format!("/demarches/{}", def.id()),
@@ -434,12 +436,12 @@ fn held_notice(sub: &Submission, answers: &Answers) -> Option<String> {
 }
 
 /// The page after a successful step.
-fn after_step(def: &FormDefinition, id: &str, next: Option<&str>, back_to_check: bool) -> String {
-    match (back_to_check, next) {
-        (true, _) => format!("/dossiers/{id}/verifier"),
-        (false, Some(next)) => format!("/dossiers/{id}/etapes/{next}"),
-        (false, None) if def.has_task_list() => format!("/dossiers/{id}/taches"),
-        (false, None) => format!("/dossiers/{id}/verifier"),
+fn after_step(def: &FormDefinition, id: &str, next: Option<&str>, back_to: Option<&str>) -> String {
+    match (back_to, next) {
+        (Some(r), _) => format!("/dossiers/{id}/{r}"),
+        (None, Some(next)) => format!("/dossiers/{id}/etapes/{next}"),
+        (None, None) if def.has_task_list() => format!("/dossiers/{id}/taches"),
+        (None, None) => format!("/dossiers/{id}/verifier"),
     }
 }
 
@@ -543,7 +545,7 @@ pub async fn submit_step(
         &def,
         &id,
         outcome.next_step.as_deref(),
-        retour.is_some(),
+        retour.as_deref(),
     )))
 }
 
@@ -611,6 +613,59 @@ fn check_page(req: &HttpRequest, u: &SessionUser, draft: &Draft, errors: Vec<Fie
         resubmit: draft.dossier.state != State::Brouillon,
         complement: draft.dossier.complement_demande,
     }
+}
+
+/// The complement asked, on one page: only the documents and answers the service asked for, each with a
+/// link to change it and whether it is done, then the button that sends them.
+pub async fn show_complement(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    let draft = load_draft(&state, &u, &path).await?;
+    if !draft.dossier.complement_demande {
+        return Ok(see_other(&format!("/dossiers/{}", draft.dossier.id)));
+    }
+    let dd = draft.dossier.clone();
+    let complement = state
+        .pool
+        .run(move |c| guichet_dossiers::instruction::pending_complement(c, &dd).map_err(WebError::from))
+        .await?
+        .unwrap_or_default();
+    let pending = Value::Object(draft.answers.clone());
+    let items = guichet_usecases::complement::asked_items(&draft.def, &draft.dossier, &complement, &pending);
+    let id = draft.dossier.id.clone();
+    ok(&ComplementPage {
+        layout: Layout::new(&req, Some(&u), "Compléter votre dossier"),
+        dossier_id: id.clone(),
+        message: complement.message.clone(),
+        // Requests made before the fields were recorded only have labels: show them as they are.
+        labels_only: if items.is_empty() {
+            complement
+                .documents
+                .iter()
+                .chain(&complement.answers)
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        },
+        done: items.iter().filter(|i| i.done).count(),
+        items: items
+            .into_iter()
+            .map(|i| crate::templates::AskedLine {
+                href: format!("/dossiers/{id}/etapes/{}?retour=complement#{}", i.step, i.field),
+                action: if i.is_document {
+                    "Ajouter le document"
+                } else {
+                    "Modifier la réponse"
+                },
+                label: i.label,
+                done: i.done,
+            })
+            .collect(),
+    })
 }
 
 pub async fn show_check(
@@ -831,6 +886,14 @@ async fn render_own(
             },
         })
         .collect();
+    // The letter's text, readable on the page (a PDF is not accessible to every screen reader).
+    let letter = if decided {
+        guichet_usecases::letters::decision(&crate::documents::identity(state), &def, &d, &raw_rights)
+            .ok()
+            .map(|l| guichet_documents::decision_text(&l))
+    } else {
+        None
+    };
     let outcome = decided.then(|| {
         format!(
             "votre demande est {}",
@@ -882,7 +945,10 @@ async fn render_own(
                 (items, c.message)
             }),
             can_edit: d.state == State::Depose && !d.complement_demande,
-            edit_href: if def.has_task_list() {
+            // A complement is answered on its own page, listing only what was asked.
+            edit_href: if d.complement_demande {
+                format!("/dossiers/{}/complement", d.id)
+            } else if def.has_task_list() {
                 format!("/dossiers/{}/taches", d.id)
             } else {
                 format!("/dossiers/{}/verifier", d.id)
@@ -902,6 +968,7 @@ async fn render_own(
             can_write: d.state != State::Brouillon,
             rights,
             outcome,
+            letter,
             closing_reason: (d.state == State::SansSuite)
                 .then(|| d.closing_reason.clone().unwrap_or_default()),
             reads,

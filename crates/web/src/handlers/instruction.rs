@@ -18,7 +18,9 @@ use crate::app::AppState;
 use crate::error::{WebError, WebResult};
 use crate::form::{CsrfForm, FormData};
 use crate::session::{CurrentUser, SessionUser};
-use crate::templates::{InstructionDossierPage, Layout, QueuePage, QueueRow, RightPanel, SummaryBlock};
+use crate::templates::{
+    DocumentLine, InstructionDossierPage, Layout, QueuePage, QueueRow, RightPanel, SummaryBlock,
+};
 
 /// An instructor or an administrator; anyone else gets 403.
 pub struct Staff(pub SessionUser);
@@ -205,9 +207,22 @@ pub async fn queue(
                     .get(&d.procedure)
                     .map_or_else(|| d.procedure.clone(), |p| p.def.title().to_owned()),
                 deposited: d.deposited_at.map(fr_date).unwrap_or_default(),
-                due: d.due_at.map(fr_date).unwrap_or_else(|| "—".into()),
-                overdue: d.due_at.is_some_and(|due| due < now) && !d.state.is_decided(),
-                state: d.state.label().to_owned(),
+                // While a complement is awaited the clock is paused: the date moves with the wait.
+                due: guichet_usecases::deadlines::moved_due(d.due_at, d.clock_paused_at, now)
+                    .filter(|_| !d.state.is_decided())
+                    .map(fr_date)
+                    .unwrap_or_else(|| "—".into()),
+                overdue: guichet_usecases::deadlines::moved_due(d.due_at, d.clock_paused_at, now)
+                    .is_some_and(|due| due < now)
+                    && !d.state.is_decided(),
+                state: match (d.complement_demande, d.complement_recu, d.clock_paused_at) {
+                    (true, _, Some(asked)) => {
+                        format!("Complément demandé le {} (délai suspendu)", fr_date(asked))
+                    }
+                    (true, _, None) => "Complément demandé".to_owned(),
+                    (false, true, _) => "Complément reçu".to_owned(),
+                    _ => d.state.label().to_owned(),
+                },
                 assigned: d.assigned_to.as_deref() == Some(staff.0.user.id.as_str()),
             })
             .collect(),
@@ -383,6 +398,7 @@ fn event_text(kind: &str, payload: &str, private: bool) -> String {
         "accept" => "Demande acceptée",
         "refuse" => "Demande refusée",
         "right_decided" => "Décision sur un droit",
+        "document_reviewed" => "Avis sur un document",
         "right_added" => "Droit ajouté",
         "right_withdrawn" => "Droit retiré",
         "right_proposed" => "Proposition sur un droit",
@@ -492,7 +508,7 @@ async fn render_dossier(
     let service = d.service_code.clone();
     let dd = d.clone();
     let (viewer, standing) = (l.viewer.clone(), l.standing);
-    let (events, (messages, files), members, (complement, rights)) = state
+    let (events, (messages, files), members, (complement, rights, reviews)) = state
         .pool
         .run(move |c| {
             if has_sensitive {
@@ -507,7 +523,8 @@ async fn render_dossier(
             };
             let complement = instruction::pending_complement(c, &dd)?;
             let rights = guichet_dossiers::rights::of(c, &dd.id)?;
-            Ok::<_, WebError>((events, (messages, files), members, (complement, rights)))
+            let reviews = guichet_dossiers::reviews::of(c, &dd.id)?;
+            Ok::<_, WebError>((events, (messages, files), members, (complement, rights, reviews)))
         })
         .await?;
     let name_of = |uid: &Option<String>| {
@@ -536,7 +553,16 @@ async fn render_dossier(
     };
     let (amount, simulation_note) = simulated_amount(&l.def, d);
     // A health document outside the service is listed without its link (the download refuses it too).
-    let documents: Vec<(String, String)> = crate::documents::files_with_fields(&d.answers)
+    let on = d
+        .deposited_at
+        .map_or_else(guichet_usecases::deadlines::today, |t| t.date());
+    let (changes, new_files) = if d.complement_recu {
+        guichet_usecases::complement::last_changes(&events)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    // A health document outside the service is listed without its link (the download refuses it too).
+    let documents: Vec<DocumentLine> = crate::documents::files_with_fields(&d.answers)
         .into_iter()
         .map(|(field, f)| {
             let href = if sees_sensitive || !crate::documents::is_sensitive_file(&l.def, &field) {
@@ -544,28 +570,55 @@ async fn render_dossier(
             } else {
                 String::new()
             };
-            (href, f.name)
+            let review = reviews.iter().find(|r| r.file_id == f.id);
+            DocumentLine {
+                href,
+                review_action: format!("/instruction/dossiers/{}/pieces/{}/avis", d.id, f.id),
+                select_id: format!(
+                    "avis-{}",
+                    f.id.chars()
+                        .filter(char::is_ascii_alphanumeric)
+                        .collect::<String>()
+                ),
+                field_label: l
+                    .def
+                    .field(&field)
+                    .map_or_else(|| field.clone(), |x| x.label.clone()),
+                is_new: new_files.contains(&f.id),
+                status: match review.map(|r| r.verdict) {
+                    None => "À vérifier".to_owned(),
+                    Some(guichet_dossiers::reviews::Verdict::Accepted) => "Accepté".to_owned(),
+                    Some(guichet_dossiers::reviews::Verdict::Rejected(r)) => {
+                        format!("Rejeté : {}", r.label())
+                    }
+                },
+                current: match review.map(|r| r.verdict) {
+                    None => String::new(),
+                    Some(guichet_dossiers::reviews::Verdict::Accepted) => "accepte".to_owned(),
+                    Some(guichet_dossiers::reviews::Verdict::Rejected(r)) => r.as_str().to_owned(),
+                },
+                name: f.name,
+            }
         })
         .collect();
-    let visible_ids = l.def.visible_field_ids(
-        &answers,
-        d.deposited_at
-            .map_or_else(guichet_usecases::deadlines::today, |t| t.date()),
-    );
-    let file_fields: Vec<(String, String)> = l
-        .def
-        .steps()
-        .iter()
-        .flat_map(|s| s.fields.iter())
-        .filter(|f| f.kind == guichet_forms::FieldType::File)
-        // Only the documents the answers make relevant (no « titre de séjour » for a French national).
-        .filter(|f| visible_ids.contains(&f.id))
-        .map(|f| (f.id.clone(), f.label.clone()))
-        .collect();
+    // Only the documents the answers make relevant (no « titre de séjour » for a French national), never
+    // one already accepted; the missing and rejected ones come ticked.
+    let file_fields: Vec<(String, String, bool)> =
+        guichet_usecases::complement::documents(&l.def, d, &reviews, on)
+            .into_iter()
+            .filter(guichet_usecases::complement::DocumentItem::askable)
+            .map(|i| (i.field.clone(), i.label_with_reason(), i.ticked()))
+            .collect();
     let answer_fields: Vec<(String, String)> = summary
         .iter()
         .flat_map(|s| s.rows.iter())
         .filter(|r| !r.sensitive || sees_sensitive)
+        // Documents are asked in their own list, with their review.
+        .filter(|r| {
+            l.def
+                .field(&r.field)
+                .is_none_or(|f| f.kind != guichet_forms::FieldType::File)
+        })
         .map(|r| (r.field.clone(), r.label.clone()))
         .collect();
     let page = InstructionDossierPage {
@@ -731,6 +784,8 @@ async fn render_dossier(
         has_decision_letter: d.state.is_decided(),
         file_fields,
         answer_fields,
+        changes,
+        has_new_documents: !new_files.is_empty(),
         amount_prefill: amount
             .map(|a| format!("{},{:02}", a.cents() / 100, a.cents() % 100))
             .unwrap_or_default(),
@@ -1005,6 +1060,64 @@ pub async fn decide_right(
         }
         Ok(Err(errors)) => {
             render_dossier(&req, &state, l, errors, typed, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => refused_or(&req, &state, l, e, &[]).await,
+    }
+}
+
+/// The instructor's review of one document: accepted, or rejected with a reason.
+pub async fn review_document(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<(String, String)>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    use guichet_dossiers::reviews::{Reason, Verdict};
+    let (id, file) = path.into_inner();
+    let l = load(&state, u, &id).await?;
+    let verdict = match form.get("avis") {
+        "accepte" => Verdict::Accepted,
+        other => match Reason::parse(other) {
+            Some(r) => Verdict::Rejected(r),
+            None => {
+                let errors = vec![(
+                    "documents".to_owned(),
+                    "Choisissez un avis sur le document : accepté, ou la raison du rejet".to_owned(),
+                )];
+                return render_dossier(
+                    &req,
+                    &state,
+                    l,
+                    errors,
+                    Default::default(),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
+            }
+        },
+    };
+    let comment = form.get("commentaire").to_owned();
+    let (staff, did) = (l.staff.cases(), l.dossier.id.clone());
+    match run_case(&state, move |c| {
+        guichet_usecases::complement::review_document(c, &staff, &did, &file, verdict, Some(&comment))
+    })
+    .await
+    {
+        Ok(Ok(())) => Ok(see_other(&format!(
+            "/instruction/dossiers/{}#documents",
+            l.dossier.id
+        ))),
+        Ok(Err(errors)) => {
+            render_dossier(
+                &req,
+                &state,
+                l,
+                errors,
+                Default::default(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => refused_or(&req, &state, l, e, &[]).await,
     }
