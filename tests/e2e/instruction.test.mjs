@@ -44,7 +44,7 @@ import {
   visit,
   waitForEmail,
 } from './lib.mjs';
-import { CONTINUE, clickAndWait, errorMessages, fileBytes, walkProcedure } from './demarches.mjs';
+import { clickAndWait, errorMessages, fileBytes, walkProcedure } from './demarches.mjs';
 
 /**
  * The pages this file checks, by name (also the screenshots' names): the back office in each state, its
@@ -83,6 +83,7 @@ const PAGES_BACKOFFICE = [
   'admin-agent-erreurs',
   'admin-service-erreurs',
   'dossier-complement', // the usager's dossier: a complement asked
+  'dossier-complement-demande', // the page listing only what was asked
   'dossier-decision', // a decision
   'dossier-message', // a message with an attachment from the service
   'dossier-message-erreurs', // an empty message
@@ -354,10 +355,11 @@ describe('back office: the instructor journey', () => {
       await checkPage(t, u, { name: 'dossier-complement', label: 'usager: dossier with a complement request' });
       await visit(u, `/dossiers/${dossier}`);
       await clickAndWait(u, 'main #complement a.bouton');
-      assert.match(path(u), /\/(verifier|taches)$/, `"Compléter mon dossier" led to ${u.url()}`);
-      await visit(u, `/dossiers/${dossier}/verifier`);
-      const modify = await u.locator('main .recap__action a[href*="/etapes/pieces"]').first().getAttribute('href');
-      await visit(u, modify.replace(/#.*$/, ''));
+      assert.equal(path(u), `/dossiers/${dossier}/complement`, `"Compléter mon dossier" led to ${u.url()}`);
+      assert.match(await u.locator('main').innerText(), /À faire/);
+      await checkPage(t, u, { name: 'dossier-complement-demande', label: 'usager: only what the service asked' });
+      await visit(u, `/dossiers/${dossier}/complement`);
+      await clickAndWait(u, 'main ol.taches a');
       assert.equal(path(u), `/dossiers/${dossier}/etapes/pieces`);
       const before = await u.locator('main .fichiers__element').count();
       await u.locator('#piece_identite').setInputFiles(file('piece-identite-verso.png', 'image/png'));
@@ -365,9 +367,10 @@ describe('back office: the instructor journey', () => {
       assert.equal(r.status(), 200, `adding the document answered ${r.status()}: ${(await errorMessages(u)).join(' | ')}`);
       assert.equal(await u.locator('main .fichiers__element').count(), before + 1, 'the document was not added');
       assert.match(await u.locator('main').innerText(), /piece-identite-verso\.png/);
-      r = await clickAndWait(u, CONTINUE);
+      r = await clickAndWait(u, 'main button[name=action][value=continuer]');
       assert.equal(r.status(), 200);
-      assert.equal(path(u), `/dossiers/${dossier}/verifier`);
+      assert.equal(path(u), `/dossiers/${dossier}/complement`, 'the step did not come back to the complement page');
+      assert.match(await u.locator('main').innerText(), /Fait/);
       const send = u.locator('main form[action$="/renvoyer"] button[type=submit]');
       assert.equal((await send.innerText()).trim(), 'Envoyer les compléments');
       r = await clickAndWait(u, 'main form[action$="/renvoyer"] button[type=submit]');
