@@ -4,7 +4,7 @@ use guichet_test_support::{Backend, Browser, SmtpServer, TestApp, hidden_value, 
 use guichet_types::Role;
 use reqwest::StatusCode;
 use secrecy::SecretString;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const PASSWORD: &str = "une phrase de passe solide";
 
@@ -407,6 +407,20 @@ async fn deposit_take_complement_answer_accept(backend: Backend) {
     if let Some(text) = pdftotext(&r.bytes().await.unwrap()) {
         assert!(text.contains("201,61") && text.contains(&number), "{text}");
         assert!(text.to_lowercase().contains("recours"), "{text}");
+        // Review bug 5: the addressee has a postal address and the place line a place.
+        assert!(
+            text.contains("12 rue de la République") && text.contains("93200 Saint-Denis"),
+            "postal address: {text}"
+        );
+        assert!(text.contains("Démoville, le "), "place and date: {text}");
+        assert!(
+            !text.lines().any(|l| l.trim_start().starts_with(", le")),
+            "{text}"
+        );
+        assert!(
+            text.contains("Madame,") && text.contains("Camille Martin"),
+            "civility and signatory: {text}"
+        );
     }
     // The timeline shows every step to both sides; the complement paused the clock.
     let page = usager.get_html(&format!("/dossiers/{id}")).await;
@@ -594,6 +608,82 @@ async fn a_complement_awaited_moves_the_due_date_on_both_sides(backend: Backend)
     assert_eq!(state, "en_instruction");
     assert!(assigned.is_some() && paused.is_none());
     assert_eq!(apa_tabs(&app).await, [0, 1, 0, 0]);
+}
+
+/// A request made by a legal representative: the letter goes to them, with their quality, and a copy to
+/// the beneficiary; an unassigned dossier says « Personne »; private notes are listed (review bugs 12, 13).
+async fn the_letter_goes_to_the_representative_with_a_copy(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("famille@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    app.create_user("agent.apa@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
+    let mut answers = apa_answers();
+    answers["mesure_protection"] = json!("tutelle");
+    answers["representant_nom"] = json!("Association tutélaire du 93");
+    answers["representant_adresse"] = json!("5 avenue Jean Jaurès\n93100 Montreuil");
+    answers["representant_telephone"] = json!("0148000001");
+    answers["jugement_protection"] = json!([{ "id": "sha256-9", "name": "jugement.pdf", "size": 90000, "content_type": "application/pdf" }]);
+    let (id, _) = app.deposit("famille@exemple.fr", "apa", answers).await;
+    let agent = Browser::new(&app);
+    agent.login("agent.apa@departement.fr", PASSWORD).await;
+    let page = agent.get_html(&format!("/instruction/dossiers/{id}")).await;
+    assert!(
+        page.contains("<dt>Affecté à</dt><dd>Personne</dd>"),
+        "bug 12: {page}"
+    );
+    let r = agent
+        .post_form(
+            &format!("/instruction/dossiers/{id}"),
+            &format!("/instruction/dossiers/{id}/notes"),
+            &[("note", "Fille très présente, appeler le matin.")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = agent.get_html(&format!("/instruction/dossiers/{id}")).await;
+    let notes = &page[page.find("Notes internes").unwrap()..];
+    assert!(
+        notes.contains("Fille très présente, appeler le matin."),
+        "bug 13: {notes}"
+    );
+    assert_eq!(
+        act(&agent, &id, "prendre", &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    for code in open_rights(&app, &id).await {
+        let r = decide(
+            &agent,
+            &id,
+            &code,
+            &[
+                ("decision", "refus"),
+                ("taux", "lt50"),
+                ("motivation", "GIR 5 : pas de droit à l’APA (CASF L232-2)."),
+                ("confirmation", "oui"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    }
+    let r = agent
+        .get(&format!("/instruction/dossiers/{id}/decision.pdf"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    if let Some(text) = pdftotext(&r.bytes().await.unwrap()) {
+        assert!(text.contains("Association tutélaire du 93"), "{text}");
+        assert!(
+            text.contains("5 avenue Jean Jaurès") && text.contains("93100 Montreuil"),
+            "{text}"
+        );
+        assert!(text.contains("en qualité de"), "quality: {text}");
+        assert!(
+            text.contains("Copie") && text.contains("12 rue de la République"),
+            "copy: {text}"
+        );
+        assert!(text.contains("Décision : refus"), "{text}");
+    }
 }
 
 async fn two_instructors_cannot_both_win(backend: Backend) {
@@ -1160,6 +1250,7 @@ on_both_backends!(
     deposit_take_complement_answer_accept,
     documents_are_reviewed_and_only_missing_or_rejected_ones_are_asked,
     a_complement_awaited_moves_the_due_date_on_both_sides,
+    the_letter_goes_to_the_representative_with_a_copy,
     two_instructors_cannot_both_win,
     authorization_matrix,
     statistics_and_open_data,
