@@ -686,6 +686,126 @@ async fn the_letter_goes_to_the_representative_with_a_copy(backend: Backend) {
     }
 }
 
+/// The instructor corrects the rights a request asks: adds one the équipe found fitting, withdraws one
+/// recorded by mistake (with a reason, traced for both sides); the last one cannot be withdrawn.
+async fn an_instructor_adds_and_withdraws_a_right_with_a_trace(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("famille@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    app.create_user(
+        "agent.mdph@departement.fr",
+        PASSWORD,
+        Role::Instructeur,
+        &["mdph"],
+    )
+    .await;
+    let mut answers: Value = serde_json::from_str(include_str!(
+        "../../crates/forms/tests/fixtures/mdph_complete.json"
+    ))
+    .unwrap();
+    answers["droits_adulte"] = json!(["aah"]);
+    let (id, _) = app.deposit("famille@exemple.fr", "mdph", answers).await;
+    assert_eq!(
+        open_rights(&app, &id).await,
+        ["aah"],
+        "the answers request the AAH only"
+    );
+    let agent = Browser::new(&app);
+    agent.login("agent.mdph@departement.fr", PASSWORD).await;
+    assert_eq!(
+        act(&agent, &id, "prendre", &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let page = format!("/instruction/dossiers/{id}");
+    let version = |html: &str| hidden_value(html, "version").unwrap();
+    // Add the RQTH.
+    let html = agent.get_html(&page).await;
+    let v = version(&html);
+    let r = agent
+        .post_form(
+            &page,
+            &format!("{page}/droits"),
+            &[("version", v.as_str()), ("droit", "rqth")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(open_rights(&app, &id).await, ["aah", "rqth"]);
+    // A right the procedure does not have: a French error, nothing added.
+    let html = agent.get_html(&page).await;
+    let v = version(&html);
+    let r = agent
+        .post_form(
+            &page,
+            &format!("{page}/droits"),
+            &[("version", v.as_str()), ("droit", "inconnu")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Withdraw the AAH: a reason is needed.
+    let html = agent.get_html(&page).await;
+    let v = version(&html);
+    let r = agent
+        .post_form(
+            &page,
+            &format!("{page}/droits/aah/retirer"),
+            &[("version", v.as_str()), ("motif", " ")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = agent
+        .post_form(
+            &page,
+            &format!("{page}/droits/aah/retirer"),
+            &[
+                ("version", v.as_str()),
+                ("motif", "Demande faite par erreur, confirmé par téléphone."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(open_rights(&app, &id).await, ["rqth"]);
+    // The last right cannot be withdrawn: the dossier would be closed instead.
+    let html = agent.get_html(&page).await;
+    let v = version(&html);
+    let r = agent
+        .post_form(
+            &page,
+            &format!("{page}/droits/rqth/retirer"),
+            &[("version", v.as_str()), ("motif", "Plus de demande.")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("classez le dossier sans suite"));
+    // Both sides see the corrections.
+    let html = agent.get_html(&page).await;
+    assert!(
+        html.contains("Droit ajouté : Reconnaissance") && html.contains("Droit retiré : Allocation"),
+        "{html}"
+    );
+    let usager = Browser::new(&app);
+    usager.login("famille@exemple.fr", PASSWORD).await;
+    let own = usager.get_html(&format!("/dossiers/{id}")).await;
+    assert!(own.contains("Droit ajouté à la demande par le service"), "{own}");
+    assert!(own.contains("Droit retiré de la demande par le service"), "{own}");
+    // Deciding the remaining right decides the dossier: the withdrawn one does not wait.
+    let r = decide(
+        &agent,
+        &id,
+        "rqth",
+        &[
+            ("decision", "accord"),
+            ("debut", "01/01/2027"),
+            ("motivation", "Capacités de travail réduites."),
+            ("confirmation", "oui"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    assert!(agent.get_html(&page).await.contains("Décision rendue"));
+}
+
 async fn two_instructors_cannot_both_win(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
@@ -1251,6 +1371,7 @@ on_both_backends!(
     documents_are_reviewed_and_only_missing_or_rejected_ones_are_asked,
     a_complement_awaited_moves_the_due_date_on_both_sides,
     the_letter_goes_to_the_representative_with_a_copy,
+    an_instructor_adds_and_withdraws_a_right_with_a_trace,
     two_instructors_cannot_both_win,
     authorization_matrix,
     statistics_and_open_data,
