@@ -365,6 +365,7 @@ pub fn add_dossier(
             ))
             .execute(conn)?;
         claim_stage(conn, &d, expected_version, STAGE_COMMISSION)?;
+        bump(conn, &s)?;
         insert_event(
             conn,
             dossier_id,
@@ -417,6 +418,7 @@ pub fn remove_dossier(
             return Err(DossierError::NotFound);
         }
         claim_stage(conn, &d, expected_version, STAGE_EVALUATION)?;
+        bump(conn, &s)?;
         insert_event(
             conn,
             dossier_id,
@@ -429,6 +431,39 @@ pub fn remove_dossier(
         )?;
         store::find(conn, dossier_id)?.ok_or(DossierError::NotFound)
     })
+}
+
+/// A change of the agenda changes the sitting: its entry, read before, must not mark it held.
+fn bump(conn: &mut AnyConnection, s: &Session) -> Result<()> {
+    diesel::update(commission_sessions::table.find(&s.id))
+        .set(commission_sessions::lock_version.eq(commission_sessions::lock_version + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Dossiers of a service that may be put on a sitting's agenda, as far as their stage tells (the use case
+/// checks their proposals): en instruction, no complement awaited, evaluated, on no sitting not yet held.
+/// The oldest deposits first, at most `limit`.
+pub fn candidates(conn: &mut AnyConnection, service_code: &str, limit: i64) -> Result<Vec<Dossier>> {
+    let pending: Vec<String> = commission_dossiers::table
+        .inner_join(commission_sessions::table)
+        .filter(commission_sessions::held_at.is_null())
+        .filter(commission_sessions::service_code.eq(service_code))
+        .select(commission_dossiers::dossier_id)
+        .load(conn)?;
+    dossiers::table
+        .filter(dossiers::service_code.eq(service_code))
+        .filter(dossiers::state.eq(State::EnInstruction.as_str()))
+        .filter(dossiers::complement_demande.eq(false))
+        .filter(dossiers::stage.eq_any([STAGE_EVALUATION, STAGE_COMMISSION]))
+        .filter(dossiers::id.ne_all(pending))
+        .order((dossiers::deposited_at.asc(), dossiers::id.asc()))
+        .limit(limit)
+        .select(store::Row::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Dossier::try_from)
+        .collect()
 }
 
 /// Marks the sitting held (once its last decision is recorded), guarded by the version read.
