@@ -321,9 +321,7 @@ pub fn propose(
 
 /// The sitting not yet held where the dossier is listed, if any.
 pub fn pending_session_of(conn: &mut AnyConnection, dossier_id: &str) -> Result<Option<Session>> {
-    Ok(sessions_of(conn, dossier_id)?
-        .into_iter()
-        .find(|s| !s.is_held()))
+    Ok(sessions_of(conn, dossier_id)?.into_iter().find(|s| !s.is_held()))
 }
 
 /// True when a held sitting examined the dossier (its assessment is given: the président du conseil

@@ -452,12 +452,11 @@ pub fn propose_with(
     })
 }
 
-/// The amount and rate band proposed for each right of a dossier that has a proposal: (code, amount,
-/// rate).
-pub fn proposed_terms(
-    conn: &mut AnyConnection,
-    dossier_id: &str,
-) -> Result<Vec<(String, Option<Euros>, Option<Rate>)>> {
+/// A proposal's terms: (right code, amount, rate band).
+pub type ProposedTerms = (String, Option<Euros>, Option<Rate>);
+
+/// The amount and rate band proposed for each right of a dossier that has a proposal.
+pub fn proposed_terms(conn: &mut AnyConnection, dossier_id: &str) -> Result<Vec<ProposedTerms>> {
     let rows: Vec<(String, Option<i64>, Option<String>)> = dossier_rights::table
         .filter(dossier_rights::dossier_id.eq(dossier_id))
         .filter(dossier_rights::proposal.is_not_null())

@@ -54,7 +54,9 @@ pub fn services_of(staff: &Staff, procedures: &Procedures) -> Vec<String> {
 /// Where the dossier stands, for the back office: « Recevable : … », or nothing before.
 pub fn stage_label(stage: Option<&str>) -> Option<&'static str> {
     match stage? {
-        sittings::STAGE_RECEVABLE => Some("Recevable : en attente de l’évaluation de l’équipe pluridisciplinaire"),
+        sittings::STAGE_RECEVABLE => {
+            Some("Recevable : en attente de l’évaluation de l’équipe pluridisciplinaire")
+        }
         sittings::STAGE_EVALUATION => Some("Évaluation par l’équipe pluridisciplinaire"),
         sittings::STAGE_COMMISSION => Some("Présentée à la commission des droits et de l’autonomie (CDAPH)"),
         _ => None,
@@ -110,7 +112,12 @@ pub fn mark_recevable(
     if d.stage.is_some() {
         return Err(refused("La demande est déjà déclarée recevable."));
     }
-    Ok(sittings::mark_recevable(conn, &d.id, expected_version, staff.id())?)
+    Ok(sittings::mark_recevable(
+        conn,
+        &d.id,
+        expected_version,
+        staff.id(),
+    )?)
 }
 
 /// A proposal as typed, before the right's own rules are applied.
@@ -288,7 +295,10 @@ pub fn create_session(
         form.service_code.clone()
     };
     if !services.contains(&service) {
-        push(Invalid::new("seance-service", "Choisissez le service dont la séance examine les dossiers"));
+        push(Invalid::new(
+            "seance-service",
+            "Choisissez le service dont la séance examine les dossiers",
+        ));
     }
     let today = crate::deadlines::today();
     match form.date {
@@ -307,7 +317,10 @@ pub fn create_session(
     }
     let place: String = form.place.trim().chars().take(200).collect();
     if place.is_empty() {
-        push(Invalid::new("seance-lieu", "Saisissez le lieu de la séance, par exemple Bobigny"));
+        push(Invalid::new(
+            "seance-lieu",
+            "Saisissez le lieu de la séance, par exemple Bobigny",
+        ));
     }
     if form.formation.is_none() {
         push(Invalid::new(
@@ -368,7 +381,7 @@ pub struct SittingDossier {
     pub def: Arc<FormDefinition>,
     pub rights: Vec<Right>,
     /// The proposed amount and rate of each proposed right: (code, amount, rate).
-    pub terms: Vec<(String, Option<Euros>, Option<Rate>)>,
+    pub terms: Vec<rights::ProposedTerms>,
     /// Why this person may not enter its decisions (their own request, a relative's), if so.
     pub barred: Option<String>,
 }
@@ -482,11 +495,7 @@ fn not_ready(conn: &mut AnyConnection, d: &Dossier, rights: &[Right]) -> Result<
 }
 
 /// The dossiers of the sitting's service ready for its agenda (every open right proposed).
-pub fn ready_dossiers(
-    conn: &mut AnyConnection,
-    staff: &Staff,
-    s: &Session,
-) -> Result<Vec<Dossier>> {
+pub fn ready_dossiers(conn: &mut AnyConnection, staff: &Staff, s: &Session) -> Result<Vec<Dossier>> {
     let mut out = Vec::new();
     for d in sittings::candidates(conn, &s.service_code, 200)? {
         if staff.viewer.conflicts_with(&d.applicant_name) || d.owner_id == staff.id() {
@@ -768,6 +777,180 @@ pub fn sittings_of_rights(conn: &mut AnyConnection, rights: &[Right]) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDateTime;
+
+    fn mdph() -> FormDefinition {
+        match FormDefinition::from_toml(include_str!("../../../forms/mdph.toml"), "mdph.toml") {
+            Ok(d) => d,
+            Err(e) => panic!("mdph.toml: {e:?}"),
+        }
+    }
+
+    fn right(def: &FormDefinition, code: &str) -> Right {
+        let spec = def.right(code).map(crate::instruction::new_right);
+        let spec = spec.unwrap_or_else(|| panic!("no right {code}"));
+        Right {
+            id: code.into(),
+            dossier_id: "d".into(),
+            code: code.into(),
+            label: spec.label,
+            position: 0,
+            added_by_instructor: false,
+            authority: spec.authority,
+            unit: spec.unit,
+            withdrawn_at: None,
+            withdrawn_reason: None,
+            proposal: None,
+            proposal_note: None,
+            proposed_at: None,
+            outcome: None,
+            amount: None,
+            period_start: None,
+            period_end: None,
+            rate: None,
+            motivation: None,
+            legal_basis: None,
+            decided_by: None,
+            decided_at: None,
+            session_id: None,
+        }
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    fn sitting(id: &str, date: NaiveDate) -> Session {
+        Session {
+            id: id.into(),
+            service_code: "mdph".into(),
+            date,
+            place: "Bobigny".into(),
+            formation: Formation::Pleniere,
+            label: String::new(),
+            created_by: String::new(),
+            created_at: NaiveDateTime::default(),
+            held_at: None,
+            lock_version: 0,
+        }
+    }
+
+    fn fields(e: CaseError) -> Vec<String> {
+        match e {
+            CaseError::Invalid(list) => list.into_iter().map(|i| i.field).collect(),
+            other => panic!("expected field errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_proposal_needs_what_its_decision_will_need() {
+        let def = mdph();
+        let aah = right(&def, "aah");
+        let empty = check_proposal(&def, &aah, &ProposalForm::default(), "p").err();
+        assert_eq!(
+            empty.map(fields).unwrap_or_default(),
+            ["p-decision", "p-note"],
+            "no outcome, no note; amount and rate wait for the outcome"
+        );
+        let granted = ProposalForm {
+            outcome: Some(Outcome::Accord),
+            note: "Taux d’au moins 80 %.".into(),
+            ..ProposalForm::default()
+        };
+        let e = check_proposal(&def, &aah, &granted, "p").err();
+        assert_eq!(e.map(fields).unwrap_or_default(), ["p-montant", "p-taux"]);
+        let full = ProposalForm {
+            amount: Some(Euros::from_cents(103_332)),
+            rate: Some(Rate::Ge80),
+            ..granted.clone()
+        };
+        let p = check_proposal(&def, &aah, &full, "p").ok();
+        assert_eq!(
+            p.as_ref().and_then(|p| p.amount),
+            Some(Euros::from_cents(103_332))
+        );
+        // A refusal proposes no amount, whatever was typed; a right without rate keeps none.
+        let refused = ProposalForm {
+            outcome: Some(Outcome::Refus),
+            ..full
+        };
+        let p = check_proposal(&def, &aah, &refused, "p").ok();
+        assert_eq!(
+            p.as_ref().map(|p| (p.amount, p.rate)),
+            Some((None, Some(Rate::Ge80)))
+        );
+        let rqth = right(&def, "rqth");
+        let p = check_proposal(&def, &rqth, &refused, "p").ok();
+        assert_eq!(p.map(|p| p.rate), Some(None));
+    }
+
+    #[test]
+    fn the_letter_names_the_sitting_and_bears_its_date_when_it_took_every_decision() {
+        let def = mdph();
+        let mut aah = right(&def, "aah");
+        aah.outcome = Some(Outcome::Accord);
+        aah.session_id = Some("s1".into());
+        let mut rqth = right(&def, "rqth");
+        rqth.outcome = Some(Outcome::Refus);
+        rqth.session_id = Some("s1".into());
+        let d = Dossier {
+            id: "d".into(),
+            number: DossierNumber::parse("MDPH-2026-000001").ok(),
+            procedure: "mdph".into(),
+            service_code: "mdph".into(),
+            form_version_id: String::new(),
+            owner_id: String::new(),
+            state: State::Decide,
+            complement_demande: false,
+            answers: serde_json::Value::Null,
+            pending_answers: None,
+            current_step: None,
+            applicant_name: "Karim Bernard".into(),
+            deposited_at: None,
+            due_at: None,
+            clock_paused_at: None,
+            assigned_to: None,
+            decided_at: day(2027, 1, 20).and_hms_opt(10, 0, 0),
+            closing_reason: None,
+            complement_recu: false,
+            stage: None,
+            complete_at: None,
+            implicit_at: None,
+            lock_version: 3,
+            created_at: NaiveDateTime::default(),
+            updated_at: NaiveDateTime::default(),
+        };
+        let identity = crate::letters::Identity::default();
+        let sittings = [sitting("s1", day(2027, 1, 12)), sitting("other", day(2027, 1, 5))];
+        let letter =
+            crate::letters::decision_at_sittings(&identity, &def, &d, &[aah.clone(), rqth], &sittings);
+        let letter = letter.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            letter.date,
+            day(2027, 1, 12),
+            "the sitting's date, not the entry's"
+        );
+        assert!(
+            letter.authority_sentence.starts_with(
+                "La Commission des droits et de l’autonomie des personnes handicapées (CDAPH), réunie le 12 janvier 2027, a pris"
+            ),
+            "{}",
+            letter.authority_sentence
+        );
+        // The CMI signed later by the président: the letter is dated that day, both authorities named.
+        let mut cmi = right(&def, "cmi_invalidite");
+        cmi.outcome = Some(Outcome::Refus);
+        let letter = crate::letters::decision_at_sittings(&identity, &def, &d, &[aah, cmi], &sittings);
+        let letter = letter.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(letter.date, day(2027, 1, 20));
+        assert!(
+            letter
+                .authority_sentence
+                .contains("réunie le 12 janvier 2027, et le président du conseil départemental"),
+            "{}",
+            letter.authority_sentence
+        );
+    }
 
     #[test]
     fn a_sitting_is_titled_by_formation_date_place_and_label() {

@@ -1,10 +1,10 @@
 //! The letters a dossier produces, built from its rights and its definition's legal content (appeal
 //! routes, parties) and the département's identity: the PDF and the HTML rendering read the same text.
 
+use chrono::NaiveDate;
 use guichet_documents::{
     AppealRoute, Decision, Letterhead, Recipient, RightDecision, RightOutcome, Signature,
 };
-use chrono::NaiveDate;
 use guichet_dossiers::Dossier;
 use guichet_dossiers::commission::Session;
 use guichet_dossiers::rights::{Authority, Outcome, Right};
@@ -146,7 +146,11 @@ pub fn decision_at_sittings(
     // The sittings that took these decisions, by date: « réunie le 12 janvier 2027 ».
     let mut met: Vec<NaiveDate> = sittings
         .iter()
-        .filter(|s| decided.iter().any(|r| r.session_id.as_deref() == Some(s.id.as_str())))
+        .filter(|s| {
+            decided
+                .iter()
+                .any(|r| r.session_id.as_deref() == Some(s.id.as_str()))
+        })
         .map(|s| s.date)
         .collect();
     met.sort();
@@ -161,9 +165,13 @@ pub fn decision_at_sittings(
         )
     };
     let authority_sentence = match (cdaph, president) {
-        (true, true) => format!("{cdaph_name} et le président du conseil départemental, chacun pour ce qui le concerne, ont pris les décisions suivantes."),
+        (true, true) => format!(
+            "{cdaph_name} et le président du conseil départemental, chacun pour ce qui le concerne, ont pris les décisions suivantes."
+        ),
         (true, false) => format!("{cdaph_name} a pris les décisions suivantes."),
-        _ if decided.len() > 1 => "Le président du conseil départemental a pris les décisions suivantes.".to_owned(),
+        _ if decided.len() > 1 => {
+            "Le président du conseil départemental a pris les décisions suivantes.".to_owned()
+        }
         _ => "Le président du conseil départemental a pris la décision suivante.".to_owned(),
     };
     Ok(Decision {
@@ -175,7 +183,13 @@ pub fn decision_at_sittings(
         place: identity.place.clone(),
         // The CDAPH decides at its sitting: a letter of its decisions only bears the sitting's date.
         date: match met.last() {
-            Some(day) if decided.iter().all(|r| r.outcome.is_none() || r.session_id.is_some()) => *day,
+            Some(day)
+                if decided
+                    .iter()
+                    .all(|r| r.outcome.is_none() || r.session_id.is_some()) =>
+            {
+                *day
+            }
             _ => d.decided_at.map_or_else(crate::deadlines::today, |t| t.date()),
         },
         procedure_title: def.title().to_owned(),

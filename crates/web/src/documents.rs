@@ -173,7 +173,6 @@ pub fn decision_at_sittings(
     if !d.state.is_decided() {
         return Err(WebError::NotFound);
     }
-    let letter =
-        guichet_usecases::letters::decision_at_sittings(&identity(state), def, d, rights, sittings)?;
+    let letter = guichet_usecases::letters::decision_at_sittings(&identity(state), def, d, rights, sittings)?;
     guichet_documents::render_decision(&letter).map_err(|e| WebError::Internal(e.to_string()))
 }

@@ -8,9 +8,9 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use guichet_dossiers::State;
 use guichet_dossiers::commission::{Formation, Session};
 use guichet_dossiers::rights::{Authority, Outcome, Rate, Right, Unit};
-use guichet_dossiers::State;
 use guichet_forms::french_date;
 use guichet_types::Euros;
 use guichet_usecases::commission::{self as cases, SittingDossier};
@@ -85,7 +85,9 @@ fn date_of(form: &FormData, key: &str, what: &str, errors: &mut Vec<Invalid>) ->
         t => parse_date(t).or_else(|| {
             errors.push(Invalid::new(
                 key,
-                format!("La date de {what} doit être une date réelle au format jj/mm/aaaa, par exemple 31/12/2028"),
+                format!(
+                    "La date de {what} doit être une date réelle au format jj/mm/aaaa, par exemple 31/12/2028"
+                ),
             ));
             None
         }),
@@ -202,7 +204,10 @@ pub(super) async fn panel(
     let working = d.state == State::EnInstruction;
     let can_propose = working
         && match d.stage.as_deref() {
-            Some(guichet_dossiers::commission::STAGE_RECEVABLE | guichet_dossiers::commission::STAGE_EVALUATION) => true,
+            Some(
+                guichet_dossiers::commission::STAGE_RECEVABLE
+                | guichet_dossiers::commission::STAGE_EVALUATION,
+            ) => true,
             Some(guichet_dossiers::commission::STAGE_COMMISSION) => !pending_sitting,
             _ => false,
         };
@@ -290,7 +295,15 @@ pub async fn mark_recevable(
     {
         Ok(Ok(d)) => Ok(see_other(&format!("/instruction/dossiers/{}#droits", d.id))),
         Ok(Err(errors)) => {
-            render_dossier(&req, &state, l, errors, HashMap::new(), StatusCode::UNPROCESSABLE_ENTITY).await
+            render_dossier(
+                &req,
+                &state,
+                l,
+                errors,
+                HashMap::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => refused_or(&req, &state, l, e, &[]).await,
     }
@@ -430,7 +443,15 @@ pub async fn list(
     CurrentUser(u): CurrentUser,
 ) -> WebResult<HttpResponse> {
     let staff = Staff::from(u)?;
-    sessions_page(&req, &state, staff, Vec::new(), &FormData::default(), StatusCode::OK).await
+    sessions_page(
+        &req,
+        &state,
+        staff,
+        Vec::new(),
+        &FormData::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn create(
@@ -470,7 +491,15 @@ pub async fn create(
             Ok(see_other(&format!("/instruction/commissions/{}", s.id)))
         }
         Err(errors) => {
-            sessions_page(&req, &state, staff, errors, &form, StatusCode::UNPROCESSABLE_ENTITY).await
+            sessions_page(
+                &req,
+                &state,
+                staff,
+                errors,
+                &form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
@@ -533,16 +562,27 @@ pub struct SessionQuery {
     enregistres: String,
 }
 
+/// What a sitting's page shows back: the errors of a refused form, a notice, the number typed.
+#[derive(Default)]
+struct Shown {
+    errors: Vec<(String, String)>,
+    notice: String,
+    typed_number: String,
+}
+
 async fn session_page(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     staff: Staff,
     id: &str,
-    errors: Vec<(String, String)>,
-    notice: String,
-    typed_number: String,
+    shown: Shown,
     status: StatusCode,
 ) -> WebResult<HttpResponse> {
+    let Shown {
+        errors,
+        notice,
+        typed_number,
+    } = shown;
     let (cases_staff, st, sid) = (staff.cases(), state.clone(), id.to_owned());
     let (s, agenda, ready) = state
         .pool
@@ -616,7 +656,10 @@ async fn session_page(
                     } else {
                         guichet_usecases::decisions::staff_state(d).to_owned()
                     },
-                    removable: !s.is_held() && !decided_here && line.barred.is_none() && d.state == State::EnInstruction,
+                    removable: !s.is_held()
+                        && !decided_here
+                        && line.barred.is_none()
+                        && d.state == State::EnInstruction,
                 }
             })
             .collect(),
@@ -651,7 +694,18 @@ pub async fn show(
         Ok(1) => "Les décisions d’un dossier ont été enregistrées.".to_owned(),
         Ok(n) => format!("Les décisions de {n} dossiers ont été enregistrées."),
     };
-    session_page(&req, &state, staff, &path, Vec::new(), notice, String::new(), StatusCode::OK).await
+    session_page(
+        &req,
+        &state,
+        staff,
+        &path,
+        Shown {
+            notice,
+            ..Shown::default()
+        },
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// Puts dossiers on the agenda.
@@ -671,9 +725,23 @@ pub async fn add(
     })
     .await
     {
-        Ok(Ok(_)) => Ok(see_other(&format!("/instruction/commissions/{path}#ordre-du-jour"))),
+        Ok(Ok(_)) => Ok(see_other(&format!(
+            "/instruction/commissions/{path}#ordre-du-jour"
+        ))),
         Ok(Err(errors)) => {
-            session_page(&req, &state, staff, &path, errors, String::new(), typed, StatusCode::UNPROCESSABLE_ENTITY).await
+            session_page(
+                &req,
+                &state,
+                staff,
+                &path,
+                Shown {
+                    errors,
+                    typed_number: typed,
+                    ..Shown::default()
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(WebError::Refused(why)) => {
             session_page(
@@ -681,9 +749,11 @@ pub async fn add(
                 &state,
                 staff,
                 &path,
-                vec![("ajouter-dossiers".into(), why)],
-                String::new(),
-                typed,
+                Shown {
+                    errors: vec![("ajouter-dossiers".into(), why)],
+                    typed_number: typed,
+                    ..Shown::default()
+                },
                 StatusCode::CONFLICT,
             )
             .await
@@ -709,15 +779,50 @@ pub async fn remove(
     })
     .await
     {
-        Ok(Ok(_)) => Ok(see_other(&format!("/instruction/commissions/{sid}#ordre-du-jour"))),
+        Ok(Ok(_)) => Ok(see_other(&format!(
+            "/instruction/commissions/{sid}#ordre-du-jour"
+        ))),
         Ok(Err(errors)) => {
-            session_page(&req, &state, staff, &sid, errors, String::new(), String::new(), StatusCode::UNPROCESSABLE_ENTITY).await
+            session_page(
+                &req,
+                &state,
+                staff,
+                &sid,
+                Shown {
+                    errors,
+                    ..Shown::default()
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(WebError::Refused(why)) => {
-            session_page(&req, &state, staff, &sid, vec![("ordre-du-jour".into(), why)], String::new(), String::new(), StatusCode::CONFLICT).await
+            session_page(
+                &req,
+                &state,
+                staff,
+                &sid,
+                Shown {
+                    errors: vec![("ordre-du-jour".into(), why)],
+                    ..Shown::default()
+                },
+                StatusCode::CONFLICT,
+            )
+            .await
         }
         Err(WebError::Conflict) => {
-            session_page(&req, &state, staff, &sid, vec![("ordre-du-jour".into(), CaseError::Conflict.to_string())], String::new(), String::new(), StatusCode::CONFLICT).await
+            session_page(
+                &req,
+                &state,
+                staff,
+                &sid,
+                Shown {
+                    errors: vec![("ordre-du-jour".into(), CaseError::Conflict.to_string())],
+                    ..Shown::default()
+                },
+                StatusCode::CONFLICT,
+            )
+            .await
         }
         Err(e) => Err(e),
     }
@@ -785,11 +890,7 @@ pub struct EntryPage {
     pub notice: String,
 }
 
-fn entry_dossier(
-    s: &Session,
-    line: &SittingDossier,
-    typed: &HashMap<String, String>,
-) -> EntryDossier {
+fn entry_dossier(s: &Session, line: &SittingDossier, typed: &HashMap<String, String>) -> EntryDossier {
     let d = &line.dossier;
     let number = d.number.as_ref().map(ToString::to_string).unwrap_or_default();
     let pending = line.pending() && line.barred.is_none();
@@ -818,14 +919,21 @@ fn entry_dossier(
                         &format!("{p}-decision"),
                         r.proposal.map(|o| o.as_str().to_owned()).unwrap_or_default(),
                     ),
-                    amount: val(&format!("{p}-montant"), amount.map(money_input).unwrap_or_default()),
+                    amount: val(
+                        &format!("{p}-montant"),
+                        amount.map(money_input).unwrap_or_default(),
+                    ),
                     start: val(
                         &format!("{p}-debut"),
                         if granted { day_input(start) } else { String::new() },
                     ),
                     end: val(
                         &format!("{p}-fin"),
-                        if granted { end.map(day_input).unwrap_or_default() } else { String::new() },
+                        if granted {
+                            end.map(day_input).unwrap_or_default()
+                        } else {
+                            String::new()
+                        },
                     ),
                     rate: val(
                         &format!("{p}-taux"),
@@ -864,9 +972,7 @@ fn entry_dossier(
         status: match &line.barred {
             Some(m) => m.clone(),
             None if pending => String::new(),
-            None if d.state == State::EnInstruction => {
-                "Décisions de la commission enregistrées".to_owned()
-            }
+            None if d.state == State::EnInstruction => "Décisions de la commission enregistrées".to_owned(),
             None => guichet_usecases::decisions::staff_state(d).to_owned(),
         },
         rights,
@@ -927,7 +1033,17 @@ pub async fn show_entry(
     path: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let staff = Staff::from(u)?;
-    entry_page(&req, &state, staff, &path, Vec::new(), HashMap::new(), String::new(), StatusCode::OK).await
+    entry_page(
+        &req,
+        &state,
+        staff,
+        &path,
+        Vec::new(),
+        HashMap::new(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// Reads the entry screen: one [`cases::DossierEntry`] per dossier line sent.
@@ -940,7 +1056,12 @@ fn entries_from(form: &FormData) -> Vec<cases::DossierEntry> {
         for code in form.all(&format!("{key}-droits")) {
             let p = cases::line_prefix(dossier_id, code);
             let mut unreadable = Vec::new();
-            let amount = amount_of(form, &format!("{p}-montant"), &mut unreadable, format!("{p}-montant"));
+            let amount = amount_of(
+                form,
+                &format!("{p}-montant"),
+                &mut unreadable,
+                format!("{p}-montant"),
+            );
             let start = date_of(form, &format!("{p}-debut"), "début", &mut unreadable);
             let end = date_of(form, &format!("{p}-fin"), "fin", &mut unreadable);
             rights.push((
@@ -999,7 +1120,10 @@ pub async fn record(
         let mut numbers = numbers;
         for (id, _) in &out.errors {
             if let Some(d) = guichet_dossiers::store::find(c, id)? {
-                numbers.insert(id.clone(), d.number.as_ref().map(ToString::to_string).unwrap_or_default());
+                numbers.insert(
+                    id.clone(),
+                    d.number.as_ref().map(ToString::to_string).unwrap_or_default(),
+                );
             }
         }
         Ok((out, numbers))
@@ -1041,10 +1165,30 @@ pub async fn record(
                 1 => "Les décisions d’un dossier sans erreur ont été enregistrées ; corrigez les lignes signalées.".to_owned(),
                 n => format!("Les décisions de {n} dossiers sans erreur ont été enregistrées ; corrigez les lignes signalées."),
             };
-            entry_page(&req, &state, staff, &path, errors, typed, notice, StatusCode::UNPROCESSABLE_ENTITY).await
+            entry_page(
+                &req,
+                &state,
+                staff,
+                &path,
+                errors,
+                typed,
+                notice,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Ok(Err(errors)) => {
-            entry_page(&req, &state, staff, &path, errors, typed, String::new(), StatusCode::UNPROCESSABLE_ENTITY).await
+            entry_page(
+                &req,
+                &state,
+                staff,
+                &path,
+                errors,
+                typed,
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(WebError::Refused(why)) => {
             entry_page(
@@ -1064,9 +1208,6 @@ pub async fn record(
 }
 
 /// The sittings that decided a dossier's rights, for its letter.
-pub fn letter_sittings(
-    c: &mut guichet_db::AnyConnection,
-    rights: &[Right],
-) -> WebResult<Vec<Session>> {
+pub fn letter_sittings(c: &mut guichet_db::AnyConnection, rights: &[Right]) -> WebResult<Vec<Session>> {
     Ok(cases::sittings_of_rights(c, rights)?)
 }
