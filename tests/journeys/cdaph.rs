@@ -360,7 +360,7 @@ async fn an_mdph_request_goes_through_the_cdaph_and_the_president(backend: Backe
     let day = guichet_forms::french_date(today());
     assert!(
         own.contains(&format!(
-            "Votre demande sera examinée par la commission des droits et de l’autonomie des personnes handicapées (CDAPH) le {day} à Bobigny"
+            "Votre demande sera examinée par la commission des droits et de l’autonomie des personnes handicapées (CDAPH) le {day} (lieu : Bobigny). Vous pouvez demander à la commission de vous écouter"
         )),
         "{own}"
     );

@@ -63,10 +63,10 @@ pub fn stage_label(stage: Option<&str>) -> Option<&'static str> {
     }
 }
 
-/// « Séance plénière du 12 janvier 2027 à Bobigny (Adultes) ».
+/// « Séance plénière du 12 janvier 2027 – Bobigny (Adultes) ».
 pub fn session_title(s: &Session) -> String {
     let mut t = format!(
-        "Séance {} du {} à {}",
+        "Séance {} du {} – {}",
         s.formation.label(),
         french_date(s.date),
         s.place
@@ -297,7 +297,7 @@ pub fn create_session(
     if !services.contains(&service) {
         push(Invalid::new(
             "seance-service",
-            "Choisissez le service dont la séance examine les dossiers",
+            "Choisissez la démarche dont la séance examine les dossiers",
         ));
     }
     let today = crate::deadlines::today();
@@ -966,12 +966,12 @@ mod tests {
             held_at: None,
             lock_version: 0,
         };
-        assert_eq!(session_title(&s), "Séance plénière du 12 janvier 2027 à Bobigny");
+        assert_eq!(session_title(&s), "Séance plénière du 12 janvier 2027 – Bobigny");
         s.formation = Formation::Restreinte;
         s.label = "Adultes".into();
         assert_eq!(
             session_title(&s),
-            "Séance restreinte du 12 janvier 2027 à Bobigny (Adultes)"
+            "Séance restreinte du 12 janvier 2027 – Bobigny (Adultes)"
         );
     }
 

@@ -112,9 +112,9 @@ pub fn with_detail(text: String, kind: &str, payload: &str, for_usager: bool) ->
         // CASF L241-7: the person may be heard by the commission, assisted or represented (the notice of
         // the date and place, R241-30 (!) not re-read on Légifrance).
         (ADDED_KIND, true) => format!(
-            "{text} le {date} à {place}. Vous pouvez demander à être entendu par la commission, accompagné ou représenté par la personne de votre choix : écrivez-nous par la messagerie de ce dossier."
+            "{text} le {date} (lieu : {place}). Vous pouvez demander à la commission de vous écouter ; une personne de votre choix peut vous accompagner ou vous représenter. Écrivez-nous par la messagerie de ce dossier."
         ),
-        (ADDED_KIND, false) => format!("{text} du {date} à {place}"),
+        (ADDED_KIND, false) => format!("{text} du {date} (lieu : {place})"),
         (_, true) => format!("{text} le {date} : une nouvelle date vous sera indiquée."),
         _ => format!("{text} du {date}"),
     }
