@@ -3,6 +3,7 @@
 
 mod accounts;
 mod bad_input;
+mod cdaph;
 mod cli;
 mod concurrency;
 mod email;

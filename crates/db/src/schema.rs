@@ -269,6 +269,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     file_scans,
     dossier_rights,
     document_reviews,
+    // --- commission (migration 2026-12-02-000030)
+    commission_sessions,
+    commission_dossiers,
 );
 
 diesel::table! {
@@ -298,6 +301,9 @@ diesel::table! {
         decided_by -> Nullable<Text>,
         decided_at -> Nullable<Timestamp>,
         session_id -> Nullable<Text>,
+        // --- commission (migration 2026-12-02-000030)
+        proposal_amount_cents -> Nullable<BigInt>,
+        proposal_rate -> Nullable<Text>,
     }
 }
 
@@ -316,3 +322,35 @@ diesel::table! {
 
 diesel::joinable!(dossier_rights -> dossiers (dossier_id));
 diesel::joinable!(document_reviews -> dossiers (dossier_id));
+
+// --- commission (migration 2026-12-02-000030): CDAPH sittings and the dossiers presented at each.
+diesel::table! {
+    /// A dated sitting of the CDAPH for one service (CASF L241-5).
+    commission_sessions (id) {
+        id -> Text,
+        service_code -> Text,
+        session_date -> Date,
+        place -> Text,
+        formation -> Text,
+        label -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        held_at -> Nullable<Timestamp>,
+        held_by -> Nullable<Text>,
+        lock_version -> Integer,
+    }
+}
+
+diesel::table! {
+    /// The dossiers presented at a sitting, in agenda order.
+    commission_dossiers (session_id, dossier_id) {
+        session_id -> Text,
+        dossier_id -> Text,
+        position -> Integer,
+        added_by -> Text,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(commission_dossiers -> commission_sessions (session_id));
+diesel::joinable!(commission_dossiers -> dossiers (dossier_id));

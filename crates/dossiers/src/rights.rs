@@ -387,6 +387,36 @@ pub fn propose(
     proposal: Outcome,
     note: &str,
 ) -> Result<Dossier> {
+    let p = Proposal {
+        outcome: proposal,
+        note: note.to_owned(),
+        amount: None,
+        rate: None,
+    };
+    propose_with(conn, dossier_id, expected_version, actor_id, code, &p)
+}
+
+/// A proposal with the terms it proposes: the rate band and the amount prefill the decision the authority
+/// takes (the CDAPH decides on the basis of the équipe pluridisciplinaire's evaluation, CASF L146-8 and
+/// L241-6 I). Stored in `proposal_amount_cents` and `proposal_rate` (migration 2026-12-02-000030).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposal {
+    pub outcome: Outcome,
+    /// The proposed motivation, written for the usager: it prefills the decision's.
+    pub note: String,
+    pub amount: Option<Euros>,
+    pub rate: Option<Rate>,
+}
+
+/// Records a proposal with its terms (a new one replaces the previous).
+pub fn propose_with(
+    conn: &mut AnyConnection,
+    dossier_id: &str,
+    expected_version: i32,
+    actor_id: &str,
+    code: &str,
+    proposal: &Proposal,
+) -> Result<Dossier> {
     guichet_db::write_transaction(conn, |conn| {
         let d = store::find(conn, dossier_id)?.ok_or(DossierError::NotFound)?;
         staff_may_change(&d, actor_id, expected_version)?;
@@ -394,12 +424,16 @@ pub fn propose(
             .into_iter()
             .find(|r| r.code == code && r.is_open())
             .ok_or(DossierError::NotFound)?;
+        let granted = proposal.outcome == Outcome::Accord;
         diesel::update(dossier_rights::table.find(&r.id))
             .set((
-                dossier_rights::proposal.eq(Some(proposal.as_str())),
-                dossier_rights::proposal_note.eq(Some(note)),
+                dossier_rights::proposal.eq(Some(proposal.outcome.as_str())),
+                dossier_rights::proposal_note.eq(Some(&proposal.note)),
                 dossier_rights::proposed_by.eq(Some(actor_id)),
                 dossier_rights::proposed_at.eq(Some(now())),
+                dossier_rights::proposal_amount_cents
+                    .eq(proposal.amount.filter(|_| granted).map(Euros::cents)),
+                dossier_rights::proposal_rate.eq(proposal.rate.map(Rate::as_str)),
             ))
             .execute(conn)?;
         claim(conn, &d, expected_version)?;
@@ -411,11 +445,36 @@ pub fn propose(
             "right_proposed",
             None,
             None,
-            &json!({ "code": code, "label": r.label, "proposal": proposal.as_str() }),
+            &json!({ "code": code, "label": r.label, "proposal": proposal.outcome.as_str() }),
             false,
         )?;
         store::find(conn, dossier_id)?.ok_or(DossierError::NotFound)
     })
+}
+
+/// A proposal's terms: (right code, amount, rate band).
+pub type ProposedTerms = (String, Option<Euros>, Option<Rate>);
+
+/// The amount and rate band proposed for each right of a dossier that has a proposal.
+pub fn proposed_terms(conn: &mut AnyConnection, dossier_id: &str) -> Result<Vec<ProposedTerms>> {
+    let rows: Vec<(String, Option<i64>, Option<String>)> = dossier_rights::table
+        .filter(dossier_rights::dossier_id.eq(dossier_id))
+        .filter(dossier_rights::proposal.is_not_null())
+        .select((
+            dossier_rights::code,
+            dossier_rights::proposal_amount_cents,
+            dossier_rights::proposal_rate,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(code, cents, rate)| {
+            Ok((
+                code,
+                cents.map(Euros::from_cents),
+                rate.as_deref().map(str::parse).transpose()?,
+            ))
+        })
+        .collect()
 }
 
 /// The decision on one right, as the authority took it.

@@ -67,7 +67,7 @@ fn owner_email(conn: &mut AnyConnection, d: &Dossier) -> Result<String> {
 }
 
 /// The decision email, queued when the dossier's last right is decided.
-fn decision_email(
+pub(crate) fn decision_email(
     conn: &mut AnyConnection,
     links: &Links,
     d: &Dossier,
@@ -286,6 +286,8 @@ pub fn decide_right(
         .into_iter()
         .find(|r| r.code == code && r.is_open())
         .ok_or(CaseError::NotFound)?;
+    // --- commission: a CDAPH right is decided at a sitting, a CMI after its assessment (CASF L241-3).
+    crate::commission::may_decide_alone(conn, def, &d, &right)?;
     let decision = check_decision(def, &right, form, &format!("droit-{code}"))?;
     let email = decision_email(conn, links, &d, def)?;
     Ok(rights::decide(

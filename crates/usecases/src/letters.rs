@@ -1,12 +1,14 @@
 //! The letters a dossier produces, built from its rights and its definition's legal content (appeal
 //! routes, parties) and the département's identity: the PDF and the HTML rendering read the same text.
 
+use chrono::NaiveDate;
 use guichet_documents::{
     AppealRoute, Decision, Letterhead, Recipient, RightDecision, RightOutcome, Signature,
 };
 use guichet_dossiers::Dossier;
+use guichet_dossiers::commission::Session;
 use guichet_dossiers::rights::{Authority, Outcome, Right};
-use guichet_forms::FormDefinition;
+use guichet_forms::{FormDefinition, french_date};
 
 use crate::error::{CaseError, Result};
 
@@ -63,6 +65,19 @@ pub fn decision(
     def: &FormDefinition,
     d: &Dossier,
     rights: &[Right],
+) -> Result<Decision> {
+    decision_at_sittings(identity, def, d, rights, &[])
+}
+
+/// The decision letter, with the CDAPH sittings that decided its rights (`Right::session_id`;
+/// [`crate::commission::sittings_of_rights`]): the authority sentence says « réunie le … », and a letter
+/// whose every decision was taken at a sitting is dated the day of the (last) sitting.
+pub fn decision_at_sittings(
+    identity: &Identity,
+    def: &FormDefinition,
+    d: &Dossier,
+    rights: &[Right],
+    sittings: &[Session],
 ) -> Result<Decision> {
     let number = d.number.clone().ok_or(CaseError::NotFound)?;
     let answers = d.answers.as_object().cloned().unwrap_or_default();
@@ -128,10 +143,35 @@ pub fn decision(
     }
     let cdaph = decided.iter().any(|r| r.authority == Authority::Cdaph);
     let president = decided.iter().any(|r| r.authority == Authority::PresidentCd);
+    // The sittings that took these decisions, by date: « réunie le 12 janvier 2027 ».
+    let mut met: Vec<NaiveDate> = sittings
+        .iter()
+        .filter(|s| {
+            decided
+                .iter()
+                .any(|r| r.session_id.as_deref() == Some(s.id.as_str()))
+        })
+        .map(|s| s.date)
+        .collect();
+    met.sort();
+    met.dedup();
+    let cdaph_name = if met.is_empty() {
+        "La Commission des droits et de l’autonomie des personnes handicapées (CDAPH)".to_owned()
+    } else {
+        let days: Vec<String> = met.iter().map(|d| format!("le {}", french_date(*d))).collect();
+        format!(
+            "La Commission des droits et de l’autonomie des personnes handicapées (CDAPH), réunie {},",
+            days.join(" et ")
+        )
+    };
     let authority_sentence = match (cdaph, president) {
-        (true, true) => "La Commission des droits et de l’autonomie des personnes handicapées (CDAPH) et le président du conseil départemental, chacun pour ce qui le concerne, ont pris les décisions suivantes.".to_owned(),
-        (true, false) => "La Commission des droits et de l’autonomie des personnes handicapées (CDAPH) a pris les décisions suivantes.".to_owned(),
-        _ if decided.len() > 1 => "Le président du conseil départemental a pris les décisions suivantes.".to_owned(),
+        (true, true) => format!(
+            "{cdaph_name} et le président du conseil départemental, chacun pour ce qui le concerne, ont pris les décisions suivantes."
+        ),
+        (true, false) => format!("{cdaph_name} a pris les décisions suivantes."),
+        _ if decided.len() > 1 => {
+            "Le président du conseil départemental a pris les décisions suivantes.".to_owned()
+        }
         _ => "Le président du conseil départemental a pris la décision suivante.".to_owned(),
     };
     Ok(Decision {
@@ -141,7 +181,17 @@ pub fn decision(
         beneficiary_name: beneficiary.name.clone(),
         dossier_number: number,
         place: identity.place.clone(),
-        date: d.decided_at.map_or_else(crate::deadlines::today, |t| t.date()),
+        // The CDAPH decides at its sitting: a letter of its decisions only bears the sitting's date.
+        date: match met.last() {
+            Some(day)
+                if decided
+                    .iter()
+                    .all(|r| r.outcome.is_none() || r.session_id.is_some()) =>
+            {
+                *day
+            }
+            _ => d.decided_at.map_or_else(crate::deadlines::today, |t| t.date()),
+        },
         procedure_title: def.title().to_owned(),
         authority_sentence,
         rights: sections,

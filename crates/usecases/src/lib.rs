@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod catalogue;
+pub mod commission;
 pub mod deadlines;
 pub mod error;
 

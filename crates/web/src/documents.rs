@@ -123,16 +123,18 @@ pub fn identity(state: &AppState) -> guichet_usecases::letters::Identity {
     }
 }
 
-/// The decision letter of a decided dossier: one section per right.
-pub fn decision(
+/// The decision letter of a decided dossier: one section per right, with the CDAPH sittings that decided
+/// them (« réunie le … »; none for the other procedures).
+pub fn decision_at_sittings(
     state: &AppState,
     d: &Dossier,
     def: &FormDefinition,
     rights: &[guichet_dossiers::rights::Right],
+    sittings: &[guichet_dossiers::commission::Session],
 ) -> WebResult<Vec<u8>> {
     if !d.state.is_decided() {
         return Err(WebError::NotFound);
     }
-    let letter = guichet_usecases::letters::decision(&identity(state), def, d, rights)?;
+    let letter = guichet_usecases::letters::decision_at_sittings(&identity(state), def, d, rights, sittings)?;
     guichet_documents::render_decision(&letter).map_err(|e| WebError::Internal(e.to_string()))
 }

@@ -3,7 +3,7 @@
 use actix_web::web::{self, get, post};
 
 use crate::assets;
-use crate::handlers::{accounts, admin, demarches, instruction, pages, simulateurs, stats};
+use crate::handlers::{accounts, admin, commission, demarches, instruction, pages, simulateurs, stats};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(simulateurs::configure)
@@ -116,6 +116,34 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/instruction/dossiers/{id}/decision.pdf",
             get().to(instruction::decision_pdf),
+        )
+        // --- commission: MDPH stages and CDAPH sittings (handlers/commission.rs)
+        .route(
+            "/instruction/dossiers/{id}/recevable",
+            post().to(commission::mark_recevable),
+        )
+        .route(
+            "/instruction/dossiers/{id}/droits/{code}/proposition",
+            post().to(commission::propose),
+        )
+        .route("/instruction/commissions", get().to(commission::list))
+        .route("/instruction/commissions", post().to(commission::create))
+        .route("/instruction/commissions/{id}", get().to(commission::show))
+        .route(
+            "/instruction/commissions/{id}/dossiers",
+            post().to(commission::add),
+        )
+        .route(
+            "/instruction/commissions/{id}/dossiers/{dossier}/retirer",
+            post().to(commission::remove),
+        )
+        .route(
+            "/instruction/commissions/{id}/saisie",
+            get().to(commission::show_entry),
+        )
+        .route(
+            "/instruction/commissions/{id}/saisie",
+            post().to(commission::record),
         )
         .default_service(web::to(pages::not_found));
 }

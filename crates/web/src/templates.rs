@@ -23,6 +23,8 @@ pub struct NavUser {
     pub name: String,
     pub is_staff: bool,
     pub is_admin: bool,
+    /// Member of a service whose rights the CDAPH decides: « Commissions (CDAPH) » in the menu.
+    pub commissions: bool,
 }
 
 impl Layout {
@@ -42,6 +44,12 @@ impl Layout {
                 name: u.user.display_name.clone(),
                 is_staff: u.user.role != guichet_types::Role::Usager,
                 is_admin: u.user.role == guichet_types::Role::Admin,
+                // --- commission
+                commissions: u.user.role != guichet_types::Role::Usager
+                    && req.app_data::<web::Data<AppState>>().is_some_and(|s| {
+                        let codes = guichet_usecases::commission::commission_services(&s.procedures);
+                        u.services.iter().any(|sv| codes.contains(&sv.code))
+                    }),
             }),
             departement,
             css: crate::assets::css_url(),
@@ -521,6 +529,8 @@ pub struct InstructionDossierPage {
     pub today: String,
     /// What was typed in a form sent back with an error, by `action.field` (or `message`).
     pub submitted: std::collections::HashMap<String, String>,
+    /// --- commission: the MDPH stages and proposals, for procedures whose rights the CDAPH decides.
+    pub commission: Option<crate::handlers::commission::DossierPanel>,
 }
 
 /// One document received, with its review.
@@ -602,6 +612,17 @@ impl RightKeys {
 }
 
 impl InstructionDossierPage {
+    /// --- commission: the right's proposal panel (procedures whose rights the CDAPH decides).
+    pub fn proposal_of(&self, code: &str) -> Option<&crate::handlers::commission::RightProposal> {
+        self.commission.as_ref()?.rights.iter().find(|r| r.code == code)
+    }
+
+    /// --- commission: the per-right decision form is for this right now (not a CDAPH right, not a CMI
+    /// before the sitting).
+    pub fn decides_here(&self, code: &str) -> bool {
+        self.proposal_of(code).is_none_or(|p| p.gate.is_empty())
+    }
+
     /// The value typed in a refused form, else the default.
     pub fn val(&self, key: &str, default: &str) -> String {
         self.submitted

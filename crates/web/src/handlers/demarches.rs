@@ -813,6 +813,16 @@ fn event_label(kind: &str) -> &'static str {
         "right_decided" => "Décision prise sur un droit",
         "right_added" => "Droit ajouté à la demande par le service",
         "right_withdrawn" => "Droit retiré de la demande par le service",
+        // --- commission (handlers/commission.rs adds the sitting's date and place)
+        guichet_dossiers::commission::RECEVABLE_KIND => {
+            "Votre demande est complète : elle est étudiée par l’équipe pluridisciplinaire"
+        }
+        guichet_dossiers::commission::ADDED_KIND => {
+            "Votre demande sera examinée par la commission des droits et de l’autonomie des personnes handicapées (CDAPH)"
+        }
+        guichet_dossiers::commission::REMOVED_KIND => {
+            "Votre demande ne sera pas examinée à la séance de la commission prévue"
+        }
         "decide" => "Décision rendue",
         "close" => "Dossier classé sans suite",
         "reopen" => "Dossier rouvert",
@@ -936,6 +946,7 @@ async fn render_own(
                         Some(l) => format!("{} : {l}", event_label(&e.kind)),
                         None => event_label(&e.kind).to_owned(),
                     };
+                    let text = super::commission::with_detail(text, &e.kind, &e.payload, true);
                     (french_datetime(e.created_at), text)
                 })
                 .collect(),
@@ -1112,11 +1123,16 @@ pub async fn decision_pdf(
 ) -> WebResult<HttpResponse> {
     let (d, def) = load_own(&state, &u, &path).await?;
     let did = d.id.clone();
-    let rights = state
+    let (rights, sittings) = state
         .pool
-        .run(move |c| guichet_dossiers::rights::of(c, &did).map_err(WebError::from))
+        .run(move |c| {
+            let rights = guichet_dossiers::rights::of(c, &did)?;
+            // --- commission: the sittings that decided them (« réunie le … »).
+            let sittings = super::commission::letter_sittings(c, &rights)?;
+            Ok::<_, WebError>((rights, sittings))
+        })
         .await?;
-    let pdf = crate::documents::decision(&state, &d, &def, &rights)?;
+    let pdf = crate::documents::decision_at_sittings(&state, &d, &def, &rights, &sittings)?;
     let number = d.number.as_ref().map(ToString::to_string).unwrap_or_default();
     Ok(pdf_response(pdf, &format!("decision-{number}.pdf")))
 }

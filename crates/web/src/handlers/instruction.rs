@@ -26,7 +26,7 @@ use crate::templates::{
 pub struct Staff(pub SessionUser);
 
 impl Staff {
-    fn from(u: SessionUser) -> WebResult<Staff> {
+    pub(super) fn from(u: SessionUser) -> WebResult<Staff> {
         if u.is(Role::Instructeur) || u.is(Role::Admin) {
             Ok(Staff(u))
         } else {
@@ -44,7 +44,7 @@ impl Staff {
     }
 
     /// The same person, for the use cases.
-    fn cases(&self) -> guichet_usecases::instruction::Staff {
+    pub(super) fn cases(&self) -> guichet_usecases::instruction::Staff {
         guichet_usecases::instruction::Staff {
             viewer: self.0.viewer(),
             actor: self.actor(),
@@ -332,13 +332,13 @@ fn csv_cell(v: &str) -> String {
 
 // ------------------------------------------------------------------------------------ dossier page
 
-struct Loaded {
-    staff: Staff,
+pub(super) struct Loaded {
+    pub(super) staff: Staff,
     actor: Actor,
     viewer: Viewer,
     standing: Standing,
-    dossier: Dossier,
-    def: Arc<FormDefinition>,
+    pub(super) dossier: Dossier,
+    pub(super) def: Arc<FormDefinition>,
 }
 
 impl Loaded {
@@ -356,7 +356,7 @@ impl Loaded {
     }
 }
 
-async fn load(state: &web::Data<AppState>, u: SessionUser, id: &str) -> WebResult<Loaded> {
+pub(super) async fn load(state: &web::Data<AppState>, u: SessionUser, id: &str) -> WebResult<Loaded> {
     let staff = Staff::from(u)?;
     let cases_staff = staff.cases();
     let id = id.to_owned();
@@ -402,6 +402,10 @@ fn event_text(kind: &str, payload: &str, private: bool) -> String {
         "right_added" => "Droit ajouté",
         "right_withdrawn" => "Droit retiré",
         "right_proposed" => "Proposition sur un droit",
+        // --- commission (handlers/commission.rs)
+        guichet_dossiers::commission::RECEVABLE_KIND => "Demande déclarée recevable",
+        guichet_dossiers::commission::ADDED_KIND => "Inscrite à la séance de la CDAPH",
+        guichet_dossiers::commission::REMOVED_KIND => "Retirée de la séance de la CDAPH",
         "decide" => "Décision rendue",
         "close" => "Classée sans suite",
         "reopen" => "Dossier rouvert",
@@ -483,7 +487,7 @@ pub async fn show_dossier(
     render_dossier(&req, &state, l, Vec::new(), Default::default(), StatusCode::OK).await
 }
 
-async fn render_dossier(
+pub(super) async fn render_dossier(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     l: Loaded,
@@ -551,6 +555,8 @@ async fn render_dossier(
             e.actor_label.clone()
         }
     };
+    // --- commission: the MDPH stages, proposals and sittings (handlers/commission.rs).
+    let commission = super::commission::panel(state, &l, &rights, &submitted).await?;
     let (amount, simulation_note) = simulated_amount(&l.def, d);
     // A health document outside the service is listed without its link (the download refuses it too).
     let on = d
@@ -671,7 +677,12 @@ async fn render_dossier(
                 (
                     fr_date(e.created_at),
                     label_of(e),
-                    event_text(&e.kind, &e.payload, private_mail),
+                    super::commission::with_detail(
+                        event_text(&e.kind, &e.payload, private_mail),
+                        &e.kind,
+                        &e.payload,
+                        false,
+                    ),
                     !e.visible_to_usager,
                 )
             })
@@ -792,13 +803,14 @@ async fn render_dossier(
         simulation_note,
         today: chrono::Utc::now().date_naive().format("%d/%m/%Y").to_string(),
         submitted,
+        commission,
     };
     render(status, &page)
 }
 
 // ------------------------------------------------------------------------------------------ actions
 
-fn version_of(form: &FormData) -> WebResult<i32> {
+pub(super) fn version_of(form: &FormData) -> WebResult<i32> {
     form.get("version")
         .parse()
         .map_err(|_| WebError::BadRequest("version".into()))
@@ -852,7 +864,7 @@ fn command_from(
 }
 
 /// Errors of a use case shown on the dossier page, with what was typed; anything else goes up.
-async fn refused_or(
+pub(super) async fn refused_or(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     l: Loaded,
@@ -883,7 +895,7 @@ async fn refused_or(
 }
 
 /// Runs a use case; its field errors come back on the page with what was typed.
-async fn run_case<T: Send + 'static>(
+pub(super) async fn run_case<T: Send + 'static>(
     state: &web::Data<AppState>,
     f: impl FnOnce(&mut guichet_db::AnyConnection) -> guichet_usecases::Result<T> + Send + 'static,
 ) -> WebResult<Result<T, Vec<(String, String)>>> {
@@ -964,7 +976,7 @@ pub async fn act(
 }
 
 /// Reads a French date (`31/12/2028`, or the ISO form date inputs send).
-fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
+pub(super) fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
     let s = s.trim();
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .ok()
@@ -1401,11 +1413,16 @@ pub async fn decision_pdf(
         l.trace(&state, SensitiveRead::Decision).await?;
     }
     let did = l.dossier.id.clone();
-    let rights = state
+    let (rights, sittings) = state
         .pool
-        .run(move |c| guichet_dossiers::rights::of(c, &did).map_err(WebError::from))
+        .run(move |c| {
+            let rights = guichet_dossiers::rights::of(c, &did)?;
+            // --- commission: the sittings that decided them (« réunie le … »).
+            let sittings = super::commission::letter_sittings(c, &rights)?;
+            Ok::<_, WebError>((rights, sittings))
+        })
         .await?;
-    let pdf = crate::documents::decision(&state, &l.dossier, &l.def, &rights)?;
+    let pdf = crate::documents::decision_at_sittings(&state, &l.dossier, &l.def, &rights, &sittings)?;
     let number = l
         .dossier
         .number
