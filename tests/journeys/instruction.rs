@@ -789,7 +789,7 @@ async fn an_instructor_adds_and_withdraws_a_right_with_a_trace(backend: Backend)
     let own = usager.get_html(&format!("/dossiers/{id}")).await;
     assert!(own.contains("Droit ajouté à la demande par le service"), "{own}");
     assert!(own.contains("Droit retiré de la demande par le service"), "{own}");
-    // Deciding the remaining right decides the dossier: the withdrawn one does not wait.
+    // The RQTH is the CDAPH's: it is decided at a sitting (tests/journeys/cdaph.rs), not from this form.
     let r = decide(
         &agent,
         &id,
@@ -802,8 +802,14 @@ async fn an_instructor_adds_and_withdraws_a_right_with_a_trace(backend: Backend)
         ],
     )
     .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
-    assert!(agent.get_html(&page).await.contains("Décision rendue"));
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Ce droit est décidé par la CDAPH")
+    );
+    assert_eq!(open_rights(&app, &id).await, ["rqth"], "nothing was decided");
 }
 
 async fn two_instructors_cannot_both_win(backend: Backend) {
