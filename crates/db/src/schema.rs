@@ -316,3 +316,14 @@ diesel::table! {
 
 diesel::joinable!(dossier_rights -> dossiers (dossier_id));
 diesel::joinable!(document_reviews -> dossiers (dossier_id));
+
+diesel::table! {
+    /// The département's identity as data (migration 2026-12-02-000040): one row per key set, the
+    /// configuration giving the others.
+    settings (key) {
+        key -> Text,
+        value -> Text,
+        updated_by -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}

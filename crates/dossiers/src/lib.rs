@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod files;
+pub mod implicit;
 pub mod instruction;
 pub mod lifecycle;
 pub mod retention;

@@ -21,9 +21,19 @@ pub struct Identity {
     pub web_site: Option<String>,
     /// Where letters are signed: `Bobigny`.
     pub place: String,
-    /// Who signs, and as what.
+    /// Who signs, and as what, when the service has no signatory of its own.
     pub signatory_name: Option<String>,
     pub signatory_title: Option<String>,
+    /// The signatory of each service's letters, by service code (`apa`, `mdph`…): see
+    /// [`Identity::signatory_for`](crate::settings).
+    pub signatories: std::collections::BTreeMap<String, Signatory>,
+}
+
+/// Who signs a service's letters, and as what (CRPA L212-1: first name, name and quality).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Signatory {
+    pub name: Option<String>,
+    pub title: Option<String>,
 }
 
 impl Identity {
@@ -56,15 +66,9 @@ fn recipient(p: &guichet_forms::Party) -> Recipient {
     }
 }
 
-/// The decision letter of a decided dossier: one section per right, the appeal routes of those rights,
-/// addressed to the legal representative when there is one (copy to the beneficiary).
-pub fn decision(
-    identity: &Identity,
-    def: &FormDefinition,
-    d: &Dossier,
-    rights: &[Right],
-) -> Result<Decision> {
-    let number = d.number.clone().ok_or(CaseError::NotFound)?;
+/// Whom a dossier's letters go to: the legal representative when there is one (with a copy to the
+/// beneficiary), else the beneficiary; and the beneficiary, named in the letter.
+pub fn addressees(def: &FormDefinition, d: &Dossier) -> (Recipient, Option<Recipient>, Recipient) {
     let answers = d.answers.as_object().cloned().unwrap_or_default();
     let parties = def.parties_of(&answers);
     let beneficiary = parties.as_ref().map_or_else(
@@ -87,6 +91,19 @@ pub fn decision(
         }
         None => (beneficiary.clone(), None),
     };
+    (to, copy_to, beneficiary)
+}
+
+/// The decision letter of a decided dossier: one section per right, the appeal routes of those rights,
+/// addressed to the legal representative when there is one (copy to the beneficiary).
+pub fn decision(
+    identity: &Identity,
+    def: &FormDefinition,
+    d: &Dossier,
+    rights: &[Right],
+) -> Result<Decision> {
+    let number = d.number.clone().ok_or(CaseError::NotFound)?;
+    let (to, copy_to, beneficiary) = addressees(def, d);
     let decided: Vec<&Right> = rights.iter().filter(|r| r.withdrawn_at.is_none()).collect();
     let mut appeals: Vec<AppealRoute> = Vec::new();
     let mut sections = Vec::new();
@@ -127,6 +144,8 @@ pub fn decision(
         });
     }
     let cdaph = decided.iter().any(|r| r.authority == Authority::Cdaph);
+    // The service's own signatory (settings), else the département's.
+    let signatory = identity.signatory_for(&d.service_code);
     let president = decided.iter().any(|r| r.authority == Authority::PresidentCd);
     let authority_sentence = match (cdaph, president) {
         (true, true) => "La Commission des droits et de l’autonomie des personnes handicapées (CDAPH) et le président du conseil départemental, chacun pour ce qui le concerne, ont pris les décisions suivantes.".to_owned(),
@@ -153,12 +172,11 @@ pub fn decision(
             } else {
                 format!("Pour le président du conseil départemental ({})", identity.name)
             }),
-            title: identity
-                .signatory_title
-                .clone()
+            title: signatory
+                .title
                 .or_else(|| def.definition().service.clone())
                 .unwrap_or_else(|| "Le service instructeur".to_owned()),
-            name: identity.signatory_name.clone(),
+            name: signatory.name,
         },
     })
 }
