@@ -60,14 +60,7 @@ impl Implicit {
 
     /// « Décision implicite de rejet le 3 février 2027 », for the queue and the dossier pages.
     pub fn headline(&self) -> String {
-        let on = french_date(self.deemed_on);
-        match self.silence {
-            Silence::Rejet => format!("Décision implicite de rejet le {on}"),
-            Silence::Acceptation => format!("Décision implicite d’acceptation le {on}"),
-            Silence::AcceptationForfaitaire => {
-                format!("Décision implicite d’acceptation le {on} (montant forfaitaire)")
-            }
-        }
+        headline_of(self.silence, self.deemed_on)
     }
 
     /// What the instructor must know before deciding over it.
@@ -91,6 +84,18 @@ impl Implicit {
                  Décidez dès que possible : la décision fixe le montant définitif.",
                 self.amount.map(|a| format!(" de {a} par mois")).unwrap_or_default()
             ),
+        }
+    }
+}
+
+/// « Décision implicite de rejet le 3 février 2027 », « Décision implicite d’acceptation le … ».
+pub fn headline_of(silence: Silence, deemed_on: NaiveDate) -> String {
+    let on = french_date(deemed_on);
+    match silence {
+        Silence::Rejet => format!("Décision implicite de rejet le {on}"),
+        Silence::Acceptation => format!("Décision implicite d’acceptation le {on}"),
+        Silence::AcceptationForfaitaire => {
+            format!("Décision implicite d’acceptation le {on} (montant forfaitaire)")
         }
     }
 }

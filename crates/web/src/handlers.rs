@@ -1,6 +1,8 @@
 pub mod accounts;
 pub mod admin;
+pub mod admin_identity;
 pub mod demarches;
+pub mod implicit;
 pub mod instruction;
 pub mod messages;
 pub mod pages;
