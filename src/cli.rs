@@ -204,7 +204,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Seed(args) => crate::seed::run(args),
         Command::Bench(args) => crate::bench::run(args),
         Command::Purge(args) => purge(&args),
-        Command::Settings { action } => crate::settings::run(action.map(|SettingsCommand::Set { key, value }| (key, value))),
+        Command::Settings { action } => {
+            crate::settings::run(action.map(|SettingsCommand::Set { key, value }| (key, value)))
+        }
         Command::Implicit(args) => crate::settings::implicit(args.now.as_deref().map(parse_now).transpose()?),
         Command::Service(ServiceCommand::List) => {
             let pool = pool(&settings()?)?;

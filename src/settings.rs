@@ -37,7 +37,9 @@ pub fn run(set: Option<(String, String)>) -> Result<()> {
         let value = match &key {
             Key::Address => identity.address_lines.join(" | "),
             // A service without its own signatory: the default one signs.
-            Key::SignatoryName(Some(sv)) | Key::SignatoryTitle(Some(sv)) if key.value_in(&identity).is_empty() => {
+            Key::SignatoryName(Some(sv)) | Key::SignatoryTitle(Some(sv))
+                if key.value_in(&identity).is_empty() =>
+            {
                 let fallback = identity.signatory_for(sv);
                 let v = if matches!(key, Key::SignatoryName(_)) {
                     fallback.name
@@ -59,7 +61,10 @@ pub fn run(set: Option<(String, String)>) -> Result<()> {
             ),
             None => "configuration".to_owned(),
         };
-        println!("{text}\t{}\t({source})", if value.is_empty() { "—" } else { &value });
+        println!(
+            "{text}\t{}\t({source})",
+            if value.is_empty() { "—" } else { &value }
+        );
     }
     Ok(())
 }

@@ -75,12 +75,20 @@ async fn an_mdph_dossier_past_due_is_implicitly_rejected_once_and_its_reasons_ca
     };
     app.create_user("karim@exemple.fr", PASSWORD, Role::Usager, &[])
         .await;
-    app.create_user("agent.mdph@departement.fr", PASSWORD, Role::Instructeur, &["mdph"])
-        .await;
+    app.create_user(
+        "agent.mdph@departement.fr",
+        PASSWORD,
+        Role::Instructeur,
+        &["mdph"],
+    )
+    .await;
     let (id, number) = app.deposit("karim@exemple.fr", "mdph", fixture("mdph")).await;
     let due = dossier(&app, &id).await.due_at.unwrap();
 
-    assert!(sweep(&app, due - Duration::hours(1)).await.is_empty(), "not yet due");
+    assert!(
+        sweep(&app, due - Duration::hours(1)).await.is_empty(),
+        "not yet due"
+    );
     assert_eq!(sweep(&app, due + Duration::days(1)).await, vec![id.clone()]);
     // Once: a second sweep, here or in another process, records nothing.
     assert!(sweep(&app, due + Duration::days(2)).await.is_empty());
@@ -101,7 +109,11 @@ async fn an_mdph_dossier_past_due_is_implicitly_rejected_once_and_its_reasons_ca
     assert_eq!(implicit_events(&app, &id).await, 1);
     let d = dossier(&app, &id).await;
     assert_eq!(d.implicit_at, Some(due));
-    assert_eq!(d.state, guichet_dossiers::State::Depose, "the dossier stays where it was");
+    assert_eq!(
+        d.state,
+        guichet_dossiers::State::Depose,
+        "the dossier stays where it was"
+    );
 
     let mail = app.wait_for_email("karim@exemple.fr", "réputée refusée").await;
     assert!(mail.subject.contains(&number), "{mail:?}");
@@ -159,7 +171,10 @@ async fn an_mdph_dossier_past_due_is_implicitly_rejected_once_and_its_reasons_ca
         )) && !page.contains("Demander les motifs du refus</button>"),
         "{page}"
     );
-    assert!(page.contains("Motifs du refus implicite demandés"), "timeline: {page}");
+    assert!(
+        page.contains("Motifs du refus implicite demandés"),
+        "timeline: {page}"
+    );
     // Asked once.
     let r = usager
         .post_form(&dossier_page, &format!("/dossiers/{id}/motifs"), &[])
@@ -182,7 +197,10 @@ async fn an_mdph_dossier_past_due_is_implicitly_rejected_once_and_its_reasons_ca
     let queue = agent.get_html("/instruction").await;
     assert!(queue.contains(&number) && queue.contains(&headline), "{queue}");
     // An explicit decision stays possible: the dossier can be taken and its rights decided.
-    assert_eq!(act(&agent, &id, "prendre", &[]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        act(&agent, &id, "prendre", &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
     let staff = agent.get_html(&format!("/instruction/dossiers/{id}")).await;
     assert!(staff.contains("/decision\""), "decision forms: {staff}");
 }
@@ -278,11 +296,7 @@ async fn an_apa_dossier_past_due_gets_the_flat_amount_and_its_attestation(backen
     }
     // No reasons to ask of an acceptance.
     let r = usager
-        .post_form(
-            &format!("/dossiers/{id}"),
-            &format!("/dossiers/{id}/motifs"),
-            &[],
-        )
+        .post_form(&format!("/dossiers/{id}"), &format!("/dossiers/{id}/motifs"), &[])
         .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     // Another usager gets nothing.
@@ -313,13 +327,21 @@ async fn a_complement_awaited_pauses_the_clock_and_moves_the_due_date(backend: B
     };
     app.create_user("karim@exemple.fr", PASSWORD, Role::Usager, &[])
         .await;
-    app.create_user("agent.mdph@departement.fr", PASSWORD, Role::Instructeur, &["mdph"])
-        .await;
+    app.create_user(
+        "agent.mdph@departement.fr",
+        PASSWORD,
+        Role::Instructeur,
+        &["mdph"],
+    )
+    .await;
     let (id, _) = app.deposit("karim@exemple.fr", "mdph", fixture("mdph")).await;
     let due = dossier(&app, &id).await.due_at.unwrap();
     let agent = Browser::new(&app);
     agent.login("agent.mdph@departement.fr", PASSWORD).await;
-    assert_eq!(act(&agent, &id, "prendre", &[]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        act(&agent, &id, "prendre", &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
     let r = act(
         &agent,
         &id,
@@ -361,14 +383,20 @@ async fn a_complement_awaited_pauses_the_clock_and_moves_the_due_date(backend: B
         "{shift:?}"
     );
 
-    assert!(sweep(&app, due + Duration::days(10)).await.is_empty(), "within the moved date");
+    assert!(
+        sweep(&app, due + Duration::days(10)).await.is_empty(),
+        "within the moved date"
+    );
     assert_eq!(sweep(&app, due + Duration::days(21)).await, vec![id.clone()]);
     let d = dossier(&app, &id).await;
     assert_eq!(d.implicit_at, Some(moved));
     assert_eq!(d.state, guichet_dossiers::State::EnInstruction);
     let staff = agent.get_html(&format!("/instruction/dossiers/{id}")).await;
     assert!(
-        staff.contains(&format!("Décision implicite de rejet le {}", french(moved.date()))),
+        staff.contains(&format!(
+            "Décision implicite de rejet le {}",
+            french(moved.date())
+        )),
         "{staff}"
     );
 }

@@ -239,7 +239,11 @@ async fn the_admin_form_checks_saves_and_every_letter_and_page_uses_it(backend: 
     // Errors: each named in the summary, linked to its field, the typed values kept, nothing written.
     let r = post_identity(
         &admin,
-        &[("nom", ""), ("courriel", "pas-une-adresse"), ("site", "www.exemple.fr")],
+        &[
+            ("nom", ""),
+            ("courriel", "pas-une-adresse"),
+            ("site", "www.exemple.fr"),
+        ],
     )
     .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -255,11 +259,7 @@ async fn the_admin_form_checks_saves_and_every_letter_and_page_uses_it(backend: 
         assert!(html.contains(&format!("id=\"{id}-erreur\"")), "{id}");
     }
     assert!(html.contains("value=\"pas-une-adresse\""), "kept: {html}");
-    let stored = app
-        .pool
-        .run(guichet_usecases::settings::stored)
-        .await
-        .unwrap();
+    let stored = app.pool.run(guichet_usecases::settings::stored).await.unwrap();
     assert!(stored.is_empty(), "{stored:?}");
 
     // Not an administrator: refused.
@@ -307,13 +307,12 @@ async fn the_admin_form_checks_saves_and_every_letter_and_page_uses_it(backend: 
     assert!(page.contains("Identité du département enregistrée"), "{page}");
     assert!(page.contains("value=\"Nadia Kaci\""), "{page}");
     // Only what changed is stored: the place of signature still follows the configuration.
-    let stored = app
-        .pool
-        .run(guichet_usecases::settings::stored)
-        .await
-        .unwrap();
+    let stored = app.pool.run(guichet_usecases::settings::stored).await.unwrap();
     let keys: Vec<&str> = stored.iter().map(|s| s.key.as_str()).collect();
-    assert!(keys.contains(&"signataire.apa.nom") && !keys.contains(&"lieu"), "{keys:?}");
+    assert!(
+        keys.contains(&"signataire.apa.nom") && !keys.contains(&"lieu"),
+        "{keys:?}"
+    );
     assert!(stored.iter().all(|s| s.updated_by.is_some()));
 
     // The legal notice names the publisher, the accessibility statement the contact.
@@ -333,7 +332,11 @@ async fn the_admin_form_checks_saves_and_every_letter_and_page_uses_it(backend: 
         "{a11y}"
     );
     // The header too.
-    assert!(app.get_html("/").await.contains("Département de la Seine-Saint-Denis"));
+    assert!(
+        app.get_html("/")
+            .await
+            .contains("Département de la Seine-Saint-Denis")
+    );
 
     // The receipt and the decision letter: letterhead, and the APA service's own signatory.
     let (id, number) = app.deposit("famille@exemple.fr", "apa", apa_answers()).await;

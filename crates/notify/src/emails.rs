@@ -254,9 +254,15 @@ pub fn implicit_decision(
     link: &str,
 ) -> NewEmail {
     let subject = match outcome {
-        ImplicitOutcome::Rejection => format!("Dossier {number} : sans réponse, votre demande est réputée refusée"),
-        ImplicitOutcome::Acceptance => format!("Dossier {number} : sans réponse, votre demande est réputée acceptée"),
-        ImplicitOutcome::FlatAmount(_) => format!("Dossier {number} : sans réponse, l’aide vous est accordée à titre provisoire"),
+        ImplicitOutcome::Rejection => {
+            format!("Dossier {number} : sans réponse, votre demande est réputée refusée")
+        }
+        ImplicitOutcome::Acceptance => {
+            format!("Dossier {number} : sans réponse, votre demande est réputée acceptée")
+        }
+        ImplicitOutcome::FlatAmount(_) => {
+            format!("Dossier {number} : sans réponse, l’aide vous est accordée à titre provisoire")
+        }
     };
     NewEmail {
         recipient: to.to_owned(),
@@ -331,7 +337,14 @@ mod tests {
             "http://x/dossiers/1",
         );
         assert!(e.subject.contains("réputée refusée"), "{}", e.subject);
-        for words in ["au plus tard le 2 avril 2027", "refus implicite", "Demander les motifs du refus", "un mois", "R241-33", "http://x/dossiers/1"] {
+        for words in [
+            "au plus tard le 2 avril 2027",
+            "refus implicite",
+            "Demander les motifs du refus",
+            "un mois",
+            "R241-33",
+            "http://x/dossiers/1",
+        ] {
             assert!(e.body_text.contains(words), "{words}: {}", e.body_text);
         }
         assert!(!e.body_text.contains("attestation"), "{}", e.body_text);
@@ -344,7 +357,12 @@ mod tests {
             "L232-14 du code de l’action sociale et des familles",
             "http://x/dossiers/1",
         );
-        assert!(e.body_text.contains("montant forfaitaire de 1 040,17 € par mois") && e.body_text.contains("attestation"), "{}", e.body_text);
+        assert!(
+            e.body_text.contains("montant forfaitaire de 1 040,17 € par mois")
+                && e.body_text.contains("attestation"),
+            "{}",
+            e.body_text
+        );
         assert!(!e.body_text.contains("motifs"), "{}", e.body_text);
     }
 

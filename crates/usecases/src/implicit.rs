@@ -82,7 +82,9 @@ impl Implicit {
                 "Attention : sans décision au {on}, l’aide est due à titre provisoire pour un montant forfaitaire{} \
                  jusqu’à la décision explicite (article L232-14 du code de l’action sociale et des familles). \
                  Décidez dès que possible : la décision fixe le montant définitif.",
-                self.amount.map(|a| format!(" de {a} par mois")).unwrap_or_default()
+                self.amount
+                    .map(|a| format!(" de {a} par mois"))
+                    .unwrap_or_default()
             ),
         }
     }
@@ -109,8 +111,12 @@ fn silence_reference(def: &FormDefinition, silence: Silence) -> String {
         .unwrap_or_else(|| {
             match silence {
                 Silence::Rejet => "article L231-4 du code des relations entre le public et l’administration",
-                Silence::Acceptation => "article L231-1 du code des relations entre le public et l’administration",
-                Silence::AcceptationForfaitaire => "article L232-14 du code de l’action sociale et des familles",
+                Silence::Acceptation => {
+                    "article L231-1 du code des relations entre le public et l’administration"
+                }
+                Silence::AcceptationForfaitaire => {
+                    "article L232-14 du code de l’action sociale et des familles"
+                }
             }
             .to_owned()
         })
@@ -313,14 +319,7 @@ pub fn ask_motifs(
         due_on: motifs_due(today),
     };
     let payload = json!({ "asked_on": today, "due_on": request.due_on });
-    match store::request_motifs(
-        conn,
-        &d.id,
-        owner_id,
-        &motifs_text(&d, &i, today),
-        &payload,
-        None,
-    ) {
+    match store::request_motifs(conn, &d.id, owner_id, &motifs_text(&d, &i, today), &payload, None) {
         Ok(_) => {}
         // Asked twice at once: the other request was recorded.
         Err(guichet_dossiers::DossierError::Conflict) => {
@@ -417,18 +416,22 @@ mod tests {
             implicit(Silence::Rejet).headline(),
             "Décision implicite de rejet le 3 février 2027"
         );
-        assert!(implicit(Silence::Acceptation)
-            .headline()
-            .starts_with("Décision implicite d’acceptation le 3 février 2027"));
+        assert!(
+            implicit(Silence::Acceptation)
+                .headline()
+                .starts_with("Décision implicite d’acceptation le 3 février 2027")
+        );
     }
 
     #[test]
     fn the_instructor_is_warned_of_l242_1_after_an_acceptance_only() {
         assert!(implicit(Silence::Acceptation).staff_warning().contains("L242-1"));
         assert!(!implicit(Silence::Rejet).staff_warning().contains("L242-1"));
-        assert!(implicit(Silence::AcceptationForfaitaire)
-            .staff_warning()
-            .contains("L232-14"));
+        assert!(
+            implicit(Silence::AcceptationForfaitaire)
+                .staff_warning()
+                .contains("L232-14")
+        );
     }
 
     #[test]
@@ -440,7 +443,11 @@ mod tests {
 
     #[test]
     fn silences_are_stored_by_their_definition_codes() {
-        for s in [Silence::Rejet, Silence::Acceptation, Silence::AcceptationForfaitaire] {
+        for s in [
+            Silence::Rejet,
+            Silence::Acceptation,
+            Silence::AcceptationForfaitaire,
+        ] {
             let stored = serde_json::to_value(s).unwrap_or(Value::Null);
             assert_eq!(stored.as_str(), Some(silence_code(s)));
             assert_eq!(parse_silence(silence_code(s)), Some(s));

@@ -134,9 +134,9 @@ impl Key {
         }
         let set = |s: &str| Ok(Change::Set(s.to_owned()));
         match self {
-            Key::Name if v.is_empty() => {
-                Err("Saisissez le nom du département, par exemple « Département de la Seine-Saint-Denis »".into())
-            }
+            Key::Name if v.is_empty() => Err(
+                "Saisissez le nom du département, par exemple « Département de la Seine-Saint-Denis »".into(),
+            ),
             Key::Place if v.is_empty() => {
                 Err("Saisissez le lieu de signature des courriers, par exemple « Bobigny »".into())
             }
@@ -144,9 +144,10 @@ impl Key {
             Key::SignatoryName(None) if v.is_empty() => {
                 Err("Saisissez le prénom et le nom du signataire par défaut".into())
             }
-            Key::SignatoryTitle(None) if v.is_empty() => {
-                Err("Saisissez la qualité du signataire par défaut, par exemple « Directrice de l’autonomie »".into())
-            }
+            Key::SignatoryTitle(None) if v.is_empty() => Err(
+                "Saisissez la qualité du signataire par défaut, par exemple « Directrice de l’autonomie »"
+                    .into(),
+            ),
             Key::Name | Key::Place | Key::SignatoryName(None) | Key::SignatoryTitle(None) => set(v),
             // Empty: the service's letters are signed by the default signatory.
             Key::SignatoryName(Some(_)) | Key::SignatoryTitle(Some(_)) if v.is_empty() => Ok(Change::Remove),
@@ -168,9 +169,9 @@ impl Key {
             }
             // Empty: printed nowhere.
             Key::Phone | Key::Email | Key::WebSite if v.is_empty() => set(""),
-            Key::Phone => Phone::parse(v)
-                .map(|p| Change::Set(p.formatted()))
-                .map_err(|_| "Saisissez un numéro de téléphone valide, par exemple 01 43 93 93 93".to_owned()),
+            Key::Phone => Phone::parse(v).map(|p| Change::Set(p.formatted())).map_err(|_| {
+                "Saisissez un numéro de téléphone valide, par exemple 01 43 93 93 93".to_owned()
+            }),
             Key::Email => Email::parse(v)
                 .map(|e| Change::Set(e.as_str().to_owned()))
                 .map_err(|_| {

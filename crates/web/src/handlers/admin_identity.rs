@@ -41,7 +41,8 @@ fn field(key: Key, identity: &Identity, submitted: Option<&HashMap<String, Strin
     let name = key.as_text();
     let (hint, kind, autocomplete) = match &key {
         Key::Name => (
-            "Tel qu’il figure en tête des courriers, par exemple « Département de la Seine-Saint-Denis ».".to_owned(),
+            "Tel qu’il figure en tête des courriers, par exemple « Département de la Seine-Saint-Denis »."
+                .to_owned(),
             "text",
             "organization",
         ),
@@ -50,7 +51,11 @@ fn field(key: Key, identity: &Identity, submitted: Option<&HashMap<String, Strin
             "text",
             "off",
         ),
-        Key::Phone => ("Par exemple 01 43 93 93 93. Laissez vide pour ne pas l’imprimer.".to_owned(), "tel", "off"),
+        Key::Phone => (
+            "Par exemple 01 43 93 93 93. Laissez vide pour ne pas l’imprimer.".to_owned(),
+            "tel",
+            "off",
+        ),
         Key::Email => ("Laissez vide pour ne pas l’imprimer.".to_owned(), "email", "off"),
         Key::WebSite => ("Par exemple https://www.departement.fr".to_owned(), "url", "off"),
         Key::Place => (
@@ -59,9 +64,11 @@ fn field(key: Key, identity: &Identity, submitted: Option<&HashMap<String, Strin
             "off",
         ),
         Key::SignatoryName(None) | Key::SignatoryTitle(None) => (String::new(), "text", "off"),
-        Key::SignatoryName(Some(_)) | Key::SignatoryTitle(Some(_)) => {
-            ("Laissé vide : celui du signataire par défaut.".to_owned(), "text", "off")
-        }
+        Key::SignatoryName(Some(_)) | Key::SignatoryTitle(Some(_)) => (
+            "Laissé vide : celui du signataire par défaut.".to_owned(),
+            "text",
+            "off",
+        ),
     };
     let value = submitted
         .and_then(|s| s.get(&name).cloned())

@@ -164,7 +164,10 @@ pub async fn attestation_pdf(
     let a = implicit::attestation(&identity, &def, &d, &i, guichet_usecases::deadlines::today())?;
     let pdf = guichet_documents::render_attestation(&a).map_err(|e| WebError::Internal(e.to_string()))?;
     let number = d.number.as_ref().map(ToString::to_string).unwrap_or_default();
-    Ok(pdf_response(pdf, &format!("attestation-decision-implicite-{number}.pdf")))
+    Ok(pdf_response(
+        pdf,
+        &format!("attestation-decision-implicite-{number}.pdf"),
+    ))
 }
 
 /// The usager asks the reasons of the implicit rejection (one click: the text is fixed).

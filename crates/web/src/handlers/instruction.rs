@@ -394,7 +394,9 @@ fn event_text(kind: &str, payload: &str, private: bool) -> String {
         "note" => "Note interne",
         "sensitive_read" => "Consultation des données de santé",
         "form_version_changed" => "Formulaire mis à jour",
-        guichet_dossiers::implicit::DECISION_KIND => "Délai dépassé sans décision : décision implicite enregistrée",
+        guichet_dossiers::implicit::DECISION_KIND => {
+            "Délai dépassé sans décision : décision implicite enregistrée"
+        }
         guichet_dossiers::implicit::MOTIFS_KIND => "L’usager demande les motifs du refus implicite",
         guichet_dossiers::scans::INFECTED_KIND => "Document supprimé : un virus a été détecté",
         _ => "Événement",
