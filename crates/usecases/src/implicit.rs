@@ -102,12 +102,16 @@ pub fn headline_of(silence: Silence, deemed_on: NaiveDate) -> String {
     }
 }
 
-/// What silence means, as the email and the pages cite it: the definition's reference, else the rule.
-fn silence_reference(def: &FormDefinition, silence: Silence) -> String {
+/// The article that gives silence its meaning, as the email and the pages cite it: the definition's
+/// reference without its gloss (« CASF R241-33 » of « CASF R241-33 : le silence… vaut rejet »), else the
+/// general rule.
+pub fn silence_reference(def: &FormDefinition, silence: Silence) -> String {
     def.definition()
         .deadline
         .as_ref()
-        .and_then(|d| d.reference.clone())
+        .and_then(|d| d.reference.as_deref())
+        .map(|r| r.split(" : ").next().unwrap_or(r).trim().to_owned())
+        .filter(|r| !r.is_empty())
         .unwrap_or_else(|| {
             match silence {
                 Silence::Rejet => "article L231-4 du code des relations entre le public et l’administration",

@@ -65,7 +65,7 @@ fn field(key: Key, identity: &Identity, submitted: Option<&HashMap<String, Strin
         ),
         Key::SignatoryName(None) | Key::SignatoryTitle(None) => (String::new(), "text", "off"),
         Key::SignatoryName(Some(_)) | Key::SignatoryTitle(Some(_)) => (
-            "Laissé vide : celui du signataire par défaut.".to_owned(),
+            "Laissez vide pour garder celui du signataire par défaut.".to_owned(),
             "text",
             "off",
         ),

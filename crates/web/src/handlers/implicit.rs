@@ -51,13 +51,8 @@ async fn status(state: &AppState, d: &Dossier) -> WebResult<Option<Implicit>> {
         .await
 }
 
-fn reference(def: &FormDefinition) -> String {
-    def.definition()
-        .deadline
-        .as_ref()
-        .and_then(|d| d.reference.clone())
-        .map(|r| format!(" ({r})"))
-        .unwrap_or_default()
+fn reference(def: &FormDefinition, silence: Silence) -> String {
+    format!(" ({})", implicit::silence_reference(def, silence))
 }
 
 fn motifs_line(m: &implicit::MotifsRequest, who: &str) -> String {
@@ -81,7 +76,7 @@ pub async fn usager_view(
         return Ok(None);
     };
     let on = french_date(i.deemed_on);
-    let why = reference(def);
+    let why = reference(def, i.silence);
     let view = match i.silence {
         Silence::Rejet => UsagerImplicit {
             title: "Sans réponse dans le délai, votre demande est réputée refusée".into(),
