@@ -46,6 +46,28 @@ enum Command {
     Purge(PurgeArgs),
     /// Measure the platform on this machine (micro-benchmarks, HTTP under load, queue, export).
     Bench(crate::bench::BenchArgs),
+    /// Show the département's identity (letters, receipts, pages), or change one value with `set`.
+    Settings {
+        #[command(subcommand)]
+        action: Option<SettingsCommand>,
+    },
+    /// Record the implicit decisions whose due date has passed without a decision (the server does it
+    /// hourly): event and email for each.
+    Implicit(ImplicitArgs),
+}
+
+#[derive(Subcommand)]
+enum SettingsCommand {
+    /// Change one value: `guichet settings set telephone "01 43 93 93 93"`. Address lines are separated
+    /// by « | ». An empty service signatory falls back to the default one.
+    Set { key: String, value: String },
+}
+
+#[derive(Args)]
+struct ImplicitArgs {
+    /// Run as if it were this UTC date (`2030-01-01` or `2030-01-01T08:00:00`): tests, or checking ahead.
+    #[arg(long, env = "GUICHET_IMPLICIT_NOW")]
+    now: Option<String>,
 }
 
 #[derive(Args)]
@@ -115,11 +137,11 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn settings() -> Result<guichet_web::Settings> {
+pub(crate) fn settings() -> Result<guichet_web::Settings> {
     Ok(Config::load()?.resolve()?)
 }
 
-fn pool(settings: &guichet_web::Settings) -> Result<DbPool> {
+pub(crate) fn pool(settings: &guichet_web::Settings) -> Result<DbPool> {
     DbPool::connect_and_migrate(
         &settings.database_url,
         &PoolOptions {
@@ -182,6 +204,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Seed(args) => crate::seed::run(args),
         Command::Bench(args) => crate::bench::run(args),
         Command::Purge(args) => purge(&args),
+        Command::Settings { action } => {
+            crate::settings::run(action.map(|SettingsCommand::Set { key, value }| (key, value)))
+        }
+        Command::Implicit(args) => crate::settings::implicit(args.now.as_deref().map(parse_now).transpose()?),
         Command::Service(ServiceCommand::List) => {
             let pool = pool(&settings()?)?;
             for s in services::list(&mut *pool.get()?)? {

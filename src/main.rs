@@ -3,6 +3,7 @@
 mod bench;
 mod cli;
 mod seed;
+mod settings;
 mod simulate;
 
 fn main() -> std::process::ExitCode {

@@ -3,6 +3,7 @@
 pub mod outbox;
 mod pool;
 pub mod schema;
+pub mod settings;
 mod transaction;
 
 pub use pool::{

@@ -354,3 +354,13 @@ diesel::table! {
 
 diesel::joinable!(commission_dossiers -> commission_sessions (session_id));
 diesel::joinable!(commission_dossiers -> dossiers (dossier_id));
+diesel::table! {
+    /// The département's identity as data (migration 2026-12-02-000040): one row per key set, the
+    /// configuration giving the others.
+    settings (key) {
+        key -> Text,
+        value -> Text,
+        updated_by -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}

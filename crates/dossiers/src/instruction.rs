@@ -167,6 +167,8 @@ pub struct QueueItem {
     pub complement_recu: bool,
     /// Since when a complement is awaited (the clock is paused).
     pub clock_paused_at: Option<NaiveDateTime>,
+    /// The implicit decision born at the due date, if any (`implicit`).
+    pub implicit_at: Option<NaiveDateTime>,
 }
 
 impl QueueItem {
@@ -193,6 +195,7 @@ struct ItemRow {
     complement_demande: bool,
     complement_recu: bool,
     clock_paused_at: Option<NaiveDateTime>,
+    implicit_at: Option<NaiveDateTime>,
 }
 
 impl TryFrom<ItemRow> for QueueItem {
@@ -210,6 +213,7 @@ impl TryFrom<ItemRow> for QueueItem {
             complement_demande: r.complement_demande,
             complement_recu: r.complement_recu,
             clock_paused_at: r.clock_paused_at,
+            implicit_at: r.implicit_at,
         })
     }
 }

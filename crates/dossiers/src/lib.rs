@@ -3,6 +3,7 @@
 pub mod access;
 pub mod commission;
 pub mod files;
+pub mod implicit;
 pub mod instruction;
 pub mod lifecycle;
 pub mod retention;

@@ -218,6 +218,66 @@ pub fn draft_expiry_warning(
     }
 }
 
+/// What the administration's silence gave, for the implicit decision email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImplicitOutcome {
+    /// Silence is a rejection (CASF R241-33 for the MDPH, CRPA L231-4 exceptions).
+    Rejection,
+    /// Silence is an acceptance (CRPA L231-1).
+    Acceptance,
+    /// The aid is granted provisionally at a flat monthly amount, as written (`1 040,17 €`), until the
+    /// decision (APA at home, CASF L232-14).
+    FlatAmount(String),
+}
+
+#[derive(Template)]
+#[template(path = "implicit_decision.txt")]
+struct ImplicitDecision<'a> {
+    procedure: &'a str,
+    number: &'a str,
+    deemed_on: &'a str,
+    outcome: &'a ImplicitOutcome,
+    reference: &'a str,
+    link: &'a str,
+}
+
+/// The due date passed without a decision: what the silence means and what to do, in plain French.
+/// `reference` is the article that gives silence its meaning (`R241-33 du code de l’action sociale et
+/// des familles`).
+pub fn implicit_decision(
+    to: &str,
+    number: &str,
+    procedure: &str,
+    deemed_on: &str,
+    outcome: &ImplicitOutcome,
+    reference: &str,
+    link: &str,
+) -> NewEmail {
+    let subject = match outcome {
+        ImplicitOutcome::Rejection => {
+            format!("Dossier {number} : sans réponse, votre demande est réputée refusée")
+        }
+        ImplicitOutcome::Acceptance => {
+            format!("Dossier {number} : sans réponse, votre demande est réputée acceptée")
+        }
+        ImplicitOutcome::FlatAmount(_) => {
+            format!("Dossier {number} : sans réponse, l’aide vous est accordée à titre provisoire")
+        }
+    };
+    NewEmail {
+        recipient: to.to_owned(),
+        subject,
+        body_text: render(&ImplicitDecision {
+            procedure,
+            number,
+            deemed_on,
+            outcome,
+            reference,
+            link,
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,6 +323,47 @@ mod tests {
                 .contains("http://127.0.0.1:8080/mot-de-passe/nouveau?jeton=XYZ")
         );
         assert!(e.body_text.contains("1 heure"));
+    }
+
+    #[test]
+    fn the_implicit_rejection_email_says_what_silence_means_and_what_to_do() {
+        let e = implicit_decision(
+            "a@b.fr",
+            "MDPH-2026-000001",
+            "Demande à la MDPH",
+            "2 avril 2027",
+            &ImplicitOutcome::Rejection,
+            "R241-33 du code de l’action sociale et des familles",
+            "http://x/dossiers/1",
+        );
+        assert!(e.subject.contains("réputée refusée"), "{}", e.subject);
+        for words in [
+            "au plus tard le 2 avril 2027",
+            "refus implicite",
+            "Demander les motifs du refus",
+            "un mois",
+            "R241-33",
+            "http://x/dossiers/1",
+        ] {
+            assert!(e.body_text.contains(words), "{words}: {}", e.body_text);
+        }
+        assert!(!e.body_text.contains("attestation"), "{}", e.body_text);
+        let e = implicit_decision(
+            "a@b.fr",
+            "APA-2026-000001",
+            "APA",
+            "2 avril 2027",
+            &ImplicitOutcome::FlatAmount("1 040,17 €".into()),
+            "L232-14 du code de l’action sociale et des familles",
+            "http://x/dossiers/1",
+        );
+        assert!(
+            e.body_text.contains("montant forfaitaire de 1 040,17 € par mois")
+                && e.body_text.contains("attestation"),
+            "{}",
+            e.body_text
+        );
+        assert!(!e.body_text.contains("motifs"), "{}", e.body_text);
     }
 
     #[test]

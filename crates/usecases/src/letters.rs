@@ -23,9 +23,19 @@ pub struct Identity {
     pub web_site: Option<String>,
     /// Where letters are signed: `Bobigny`.
     pub place: String,
-    /// Who signs, and as what.
+    /// Who signs, and as what, when the service has no signatory of its own.
     pub signatory_name: Option<String>,
     pub signatory_title: Option<String>,
+    /// The signatory of each service's letters, by service code (`apa`, `mdph`…): see
+    /// [`Identity::signatory_for`](crate::settings).
+    pub signatories: std::collections::BTreeMap<String, Signatory>,
+}
+
+/// Who signs a service's letters, and as what (CRPA L212-1: first name, name and quality).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Signatory {
+    pub name: Option<String>,
+    pub title: Option<String>,
 }
 
 impl Identity {
@@ -58,28 +68,9 @@ fn recipient(p: &guichet_forms::Party) -> Recipient {
     }
 }
 
-/// The decision letter of a decided dossier: one section per right, the appeal routes of those rights,
-/// addressed to the legal representative when there is one (copy to the beneficiary).
-pub fn decision(
-    identity: &Identity,
-    def: &FormDefinition,
-    d: &Dossier,
-    rights: &[Right],
-) -> Result<Decision> {
-    decision_at_sittings(identity, def, d, rights, &[])
-}
-
-/// The decision letter, with the CDAPH sittings that decided its rights (`Right::session_id`;
-/// [`crate::commission::sittings_of_rights`]): the authority sentence says « réunie le … », and a letter
-/// whose every decision was taken at a sitting is dated the day of the (last) sitting.
-pub fn decision_at_sittings(
-    identity: &Identity,
-    def: &FormDefinition,
-    d: &Dossier,
-    rights: &[Right],
-    sittings: &[Session],
-) -> Result<Decision> {
-    let number = d.number.clone().ok_or(CaseError::NotFound)?;
+/// Whom a dossier's letters go to: the legal representative when there is one (with a copy to the
+/// beneficiary), else the beneficiary; and the beneficiary, named in the letter.
+pub fn addressees(def: &FormDefinition, d: &Dossier) -> (Recipient, Option<Recipient>, Recipient) {
     let answers = d.answers.as_object().cloned().unwrap_or_default();
     let parties = def.parties_of(&answers);
     let beneficiary = parties.as_ref().map_or_else(
@@ -102,6 +93,32 @@ pub fn decision_at_sittings(
         }
         None => (beneficiary.clone(), None),
     };
+    (to, copy_to, beneficiary)
+}
+
+/// The decision letter of a decided dossier: one section per right, the appeal routes of those rights,
+/// addressed to the legal representative when there is one (copy to the beneficiary).
+pub fn decision(
+    identity: &Identity,
+    def: &FormDefinition,
+    d: &Dossier,
+    rights: &[Right],
+) -> Result<Decision> {
+    decision_at_sittings(identity, def, d, rights, &[])
+}
+
+/// The decision letter, with the CDAPH sittings that decided its rights (`Right::session_id`;
+/// [`crate::commission::sittings_of_rights`]): the authority sentence says « réunie le … », and a letter
+/// whose every decision was taken at a sitting is dated the day of the (last) sitting.
+pub fn decision_at_sittings(
+    identity: &Identity,
+    def: &FormDefinition,
+    d: &Dossier,
+    rights: &[Right],
+    sittings: &[Session],
+) -> Result<Decision> {
+    let number = d.number.clone().ok_or(CaseError::NotFound)?;
+    let (to, copy_to, beneficiary) = addressees(def, d);
     let decided: Vec<&Right> = rights.iter().filter(|r| r.withdrawn_at.is_none()).collect();
     let mut appeals: Vec<AppealRoute> = Vec::new();
     let mut sections = Vec::new();
@@ -142,6 +159,8 @@ pub fn decision_at_sittings(
         });
     }
     let cdaph = decided.iter().any(|r| r.authority == Authority::Cdaph);
+    // The service's own signatory (settings), else the département's.
+    let signatory = identity.signatory_for(&d.service_code);
     let president = decided.iter().any(|r| r.authority == Authority::PresidentCd);
     // The sittings that took these decisions, by date: « réunie le 12 janvier 2027 ».
     let mut met: Vec<NaiveDate> = sittings
@@ -203,12 +222,11 @@ pub fn decision_at_sittings(
             } else {
                 format!("Pour le président du conseil départemental ({})", identity.name)
             }),
-            title: identity
-                .signatory_title
-                .clone()
+            title: signatory
+                .title
                 .or_else(|| def.definition().service.clone())
                 .unwrap_or_else(|| "Le service instructeur".to_owned()),
-            name: identity.signatory_name.clone(),
+            name: signatory.name,
         },
     })
 }

@@ -13,3 +13,6 @@ pub mod files;
 pub mod filing;
 pub mod instruction;
 pub mod letters;
+// Issue 12: the département's identity as settings, and implicit decisions at the due date.
+pub mod implicit;
+pub mod settings;

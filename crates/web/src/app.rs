@@ -27,6 +27,8 @@ pub struct AppState {
     pub keys: SessionKeys,
     pub settings: Settings,
     pub delivery: DeliveryHandle,
+    /// The département's identity (settings over the configuration), re-read every 30 s.
+    pub identity: crate::identity::IdentityCache,
 }
 
 impl AppState {
@@ -124,6 +126,9 @@ impl Application {
             chrono::Duration::hours(settings.config.session_hours),
             chrono::Duration::minutes(settings.config.session_idle_minutes),
         );
+        let identity = crate::identity::IdentityCache::new(crate::identity::defaults(&settings));
+        identity.refresh(&pool).await?;
+        crate::identity::spawn_refresh(pool.clone(), identity.clone());
         let state = AppState {
             pool,
             procedures: Arc::new(procedures),
@@ -131,7 +136,9 @@ impl Application {
             keys,
             settings,
             delivery,
+            identity,
         };
+        crate::implicit::spawn_hourly(state.clone());
 
         crate::uploads::spawn_collector(state.pool.clone(), state.files.clone());
         // Also after a switch back to `refuse`: files held before still get their scan.

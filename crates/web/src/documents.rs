@@ -11,13 +11,9 @@ use crate::app::AppState;
 use crate::error::{WebError, WebResult};
 use guichet_usecases::deadlines::today;
 
+/// The letterhead of the département's documents (its identity: settings over the configuration).
 pub fn letterhead(state: &AppState, def: &FormDefinition) -> Letterhead {
-    Letterhead {
-        name: state.settings.config.departement.clone(),
-        service: def.definition().service.clone(),
-        address_lines: Vec::new(),
-        contact_lines: vec![state.settings.public_url.clone()],
-    }
+    identity(state).letterhead(def.definition().service.clone())
 }
 
 pub use guichet_usecases::files::{files_of, files_with_fields, referenced_file};
@@ -108,19 +104,9 @@ pub fn receipt(
     guichet_documents::render_receipt(&receipt).map_err(|e| WebError::Internal(e.to_string()))
 }
 
-/// The département's identity as configured (letters, receipts, pages).
+/// The département's identity (letters, receipts, pages): the `settings` table over the configuration.
 pub fn identity(state: &AppState) -> guichet_usecases::letters::Identity {
-    let c = &state.settings.config;
-    guichet_usecases::letters::Identity {
-        name: c.departement.clone(),
-        address_lines: c.departement_address.clone(),
-        phone: c.departement_phone.clone(),
-        email: c.departement_email.clone(),
-        web_site: Some(state.settings.public_url.clone()),
-        place: c.letters_place.clone(),
-        signatory_name: c.letters_signatory.clone(),
-        signatory_title: c.letters_signatory_title.clone(),
-    }
+    state.identity.get()
 }
 
 /// The decision letter of a decided dossier: one section per right, with the CDAPH sittings that decided

@@ -1,7 +1,9 @@
 pub mod accounts;
 pub mod admin;
 pub mod commission;
+pub mod admin_identity;
 pub mod demarches;
+pub mod implicit;
 pub mod instruction;
 pub mod messages;
 pub mod pages;

@@ -9,6 +9,8 @@ mod documents;
 pub mod error;
 pub mod form;
 mod handlers;
+pub mod identity;
+pub mod implicit;
 pub mod retention;
 pub mod routes;
 pub mod session;

@@ -3,7 +3,7 @@
 use actix_web::web::{self, get, post};
 
 use crate::assets;
-use crate::handlers::{accounts, admin, commission, demarches, instruction, pages, simulateurs, stats};
+use crate::handlers::{accounts, admin, commission, demarches, implicit, instruction, pages, simulateurs, stats};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(simulateurs::configure)
@@ -55,6 +55,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/dossiers/{id}/decision.pdf", get().to(demarches::decision_pdf))
         .route("/dossiers/{id}/confirmation", get().to(demarches::confirmation))
+        .route(
+            "/dossiers/{id}/attestation-decision-implicite.pdf",
+            get().to(implicit::attestation_pdf),
+        )
+        .route("/dossiers/{id}/motifs", post().to(implicit::ask_motifs))
+        .route("/admin/identite", post().to(admin::update_identity))
         .route("/dossiers/{id}/recepisse.pdf", get().to(demarches::receipt_pdf))
         .route(
             "/dossiers/{id}/fichiers/{sha}",

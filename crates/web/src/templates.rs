@@ -31,7 +31,7 @@ impl Layout {
     pub fn new(req: &HttpRequest, user: Option<&SessionUser>, title: impl Into<String>) -> Layout {
         let departement = req
             .app_data::<web::Data<AppState>>()
-            .map_or_else(String::new, |s| s.settings.config.departement.clone());
+            .map_or_else(String::new, |s| s.identity.name());
         Layout {
             title: title.into(),
             has_errors: false,
@@ -210,12 +210,16 @@ pub struct AccountPage {
 #[template(path = "legal.html")]
 pub struct LegalPage {
     pub layout: Layout,
+    /// The publisher: the département's identity (settings).
+    pub identity: guichet_usecases::letters::Identity,
 }
 
 #[derive(Template)]
 #[template(path = "accessibility.html")]
 pub struct AccessibilityPage {
     pub layout: Layout,
+    /// Who to contact: the département's identity (settings).
+    pub identity: guichet_usecases::letters::Identity,
 }
 
 /// A field of a step, with what the template needs beyond the engine's view.
@@ -443,6 +447,10 @@ pub struct DossierPage {
     /// (when, who) opened the health data.
     /// (when, who, what) of each traced read of health data.
     pub reads: Vec<(String, String, String)>,
+    /// The implicit decision born at the due date (issue 12).
+    pub implicit: Option<crate::handlers::implicit::UsagerImplicit>,
+    /// The « Contact » block: the département's identity and the service.
+    pub contact: crate::identity::Contact,
 }
 
 #[derive(Debug, Clone)]
@@ -456,6 +464,8 @@ pub struct QueueRow {
     pub overdue: bool,
     pub state: String,
     pub assigned: bool,
+    /// « Décision implicite de rejet le … », or empty.
+    pub implicit: String,
 }
 
 #[derive(Template)]
@@ -531,6 +541,8 @@ pub struct InstructionDossierPage {
     pub submitted: std::collections::HashMap<String, String>,
     /// --- commission: the MDPH stages and proposals, for procedures whose rights the CDAPH decides.
     pub commission: Option<crate::handlers::commission::DossierPanel>,
+    /// The implicit decision born at the due date (issue 12).
+    pub implicit: Option<crate::handlers::implicit::StaffImplicit>,
 }
 
 /// One document received, with its review.
@@ -671,4 +683,8 @@ pub struct AdminPage {
     pub services: Vec<(String, String, Vec<String>)>,
     /// Adding this account needs a confirmation: (email, service code, what to know).
     pub confirm: Option<(String, String, String)>,
+    /// The form « Identité du département », by group of fields.
+    pub identity_groups: Vec<crate::handlers::admin_identity::IdentityGroup>,
+    /// The identity was just saved.
+    pub identity_saved: bool,
 }

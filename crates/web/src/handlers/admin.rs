@@ -1,4 +1,4 @@
-//! A small administration page: services and their members.
+//! A small administration page: services and their members, the département's identity.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -38,6 +38,26 @@ async fn page_with(
     confirm: Option<(String, String, String)>,
     status: StatusCode,
 ) -> WebResult<HttpResponse> {
+    page_full(req, state, u, errors, confirm, IdentityForm::default(), status).await
+}
+
+/// What the identity form shows besides the current values.
+#[derive(Debug, Default)]
+struct IdentityForm {
+    /// The values typed, by key, when they were refused.
+    submitted: Option<std::collections::HashMap<String, String>>,
+    saved: bool,
+}
+
+async fn page_full(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    u: &SessionUser,
+    errors: Vec<(String, String)>,
+    confirm: Option<(String, String, String)>,
+    identity_form: IdentityForm,
+    status: StatusCode,
+) -> WebResult<HttpResponse> {
     let list = state
         .pool
         .run(|c| {
@@ -52,6 +72,14 @@ async fn page_with(
             Ok::<_, WebError>(out)
         })
         .await?;
+    let identity_groups = super::admin_identity::groups(
+        &state.identity.get(),
+        &list
+            .iter()
+            .map(|(code, name, _)| (code.clone(), name.clone()))
+            .collect::<Vec<_>>(),
+        identity_form.submitted.as_ref(),
+    );
     render(
         status,
         &AdminPage {
@@ -59,6 +87,8 @@ async fn page_with(
             errors,
             services: list,
             confirm,
+            identity_groups,
+            identity_saved: identity_form.saved,
         },
     )
 }
@@ -69,7 +99,79 @@ pub async fn show(
     CurrentUser(u): CurrentUser,
 ) -> WebResult<HttpResponse> {
     admin(&u)?;
-    page(&req, &state, &u, Vec::new(), StatusCode::OK).await
+    let saved = req.query_string().split('&').any(|p| p == "identite=enregistree");
+    page_full(
+        &req,
+        &state,
+        &u,
+        Vec::new(),
+        None,
+        IdentityForm {
+            submitted: None,
+            saved,
+        },
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The form « Identité du département »: every field is sent; only the changed ones are written (the
+/// others keep following the configuration), all or nothing.
+pub async fn update_identity(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    use guichet_usecases::settings;
+    admin(&u)?;
+    // Compared with the freshest values: another process or the command line may have changed them.
+    let current = state.identity.refresh(&state.pool).await?;
+    let codes = state
+        .pool
+        .run(|c| settings::service_codes(c).map_err(WebError::from))
+        .await?;
+    let submitted: Vec<(String, String)> = settings::known_keys(&codes)
+        .iter()
+        .map(|k| k.as_text())
+        .filter(|k| !form.all(k).is_empty())
+        .map(|k| {
+            let v = form.get(&k).to_owned();
+            (k, v)
+        })
+        .collect();
+    let changes = settings::changed(&current, &submitted);
+    let actor = u.user.id.clone();
+    let result = state
+        .pool
+        .run(move |c| Ok::<_, WebError>(settings::update(c, Some(&actor), &changes)))
+        .await?;
+    match result {
+        Ok(_) => {
+            state.identity.refresh(&state.pool).await?;
+            Ok(see_other("/admin?identite=enregistree"))
+        }
+        Err(guichet_usecases::CaseError::Invalid(list)) => {
+            let errors = list
+                .into_iter()
+                .map(|i| (super::admin_identity::field_id(&i.field), i.message))
+                .collect();
+            page_full(
+                &req,
+                &state,
+                &u,
+                errors,
+                None,
+                IdentityForm {
+                    submitted: Some(submitted.into_iter().collect()),
+                    saved: false,
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn add_service(

@@ -123,7 +123,7 @@ struct Draft {
     notice: String,
 }
 
-async fn load_own(
+pub(crate) async fn load_own(
     state: &web::Data<AppState>,
     user: &SessionUser,
     id: &str,
@@ -830,6 +830,8 @@ fn event_label(kind: &str) -> &'static str {
         "message" => "Message",
         "sensitive_read" => "Consultation de vos données de santé par le service",
         "retention_warning" => "Message : demande non terminée bientôt supprimée",
+        guichet_dossiers::implicit::DECISION_KIND => "Délai de réponse dépassé : décision implicite",
+        guichet_dossiers::implicit::MOTIFS_KIND => "Motifs du refus implicite demandés",
         guichet_dossiers::scans::INFECTED_KIND => "Document supprimé : un virus a été détecté",
         _ => "Événement",
     }
@@ -911,9 +913,14 @@ async fn render_own(
         )
     });
     let dossier_id = d.id.clone();
+    // Issue 12: the implicit decision at the due date, and the département's contact.
+    let implicit = super::implicit::usager_view(state, &d, &def).await?;
+    let contact = crate::identity::Contact::of(&state.identity.get(), def.definition().service.clone());
     render(
         status,
         &DossierPage {
+            implicit,
+            contact,
             layout: Layout::new(req, Some(u), def.title()).with_errors(!errors.is_empty()),
             errors,
             draft,
@@ -926,7 +933,7 @@ async fn render_own(
             deposited: d.deposited_at.map(french_datetime).unwrap_or_default(),
             // Once decided, no « réponse attendue »; while a complement is awaited the date moves on.
             due: guichet_usecases::deadlines::effective_due(&d, guichet_db::now())
-                .filter(|_| !d.state.is_decided())
+                .filter(|_| !d.state.is_decided() && d.implicit_at.is_none())
                 .map(french_datetime)
                 .unwrap_or_default(),
             is_draft: d.state == State::Brouillon,

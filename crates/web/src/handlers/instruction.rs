@@ -224,6 +224,7 @@ pub async fn queue(
                     _ => d.state.label().to_owned(),
                 },
                 assigned: d.assigned_to.as_deref() == Some(staff.0.user.id.as_str()),
+                implicit: super::implicit::queue_flag(&state, &d.procedure, d.implicit_at),
             })
             .collect(),
         next,
@@ -413,6 +414,10 @@ fn event_text(kind: &str, payload: &str, private: bool) -> String {
         "note" => "Note interne",
         "sensitive_read" => "Consultation des données de santé",
         "form_version_changed" => "Formulaire mis à jour",
+        guichet_dossiers::implicit::DECISION_KIND => {
+            "Délai dépassé sans décision : décision implicite enregistrée"
+        }
+        guichet_dossiers::implicit::MOTIFS_KIND => "L’usager demande les motifs du refus implicite",
         guichet_dossiers::scans::INFECTED_KIND => "Document supprimé : un virus a été détecté",
         _ => "Événement",
     };
@@ -627,7 +632,10 @@ pub(super) async fn render_dossier(
         })
         .map(|r| (r.field.clone(), r.label.clone()))
         .collect();
+    // Issue 12: the implicit decision recorded at the due date, and what deciding over it means.
+    let implicit = super::implicit::staff_view(state, d).await?;
     let page = InstructionDossierPage {
+        implicit,
         layout: Layout::new(
             req,
             Some(&l.staff.0),

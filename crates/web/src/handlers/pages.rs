@@ -77,15 +77,21 @@ pub async fn home(req: HttpRequest, user: MaybeUser) -> WebResult<HttpResponse> 
     })
 }
 
-pub async fn legal(req: HttpRequest, user: MaybeUser) -> WebResult<HttpResponse> {
+pub async fn legal(req: HttpRequest, state: web::Data<AppState>, user: MaybeUser) -> WebResult<HttpResponse> {
     ok(&LegalPage {
         layout: Layout::new(&req, user.0.as_ref(), "Mentions légales"),
+        identity: state.identity.get(),
     })
 }
 
-pub async fn accessibility(req: HttpRequest, user: MaybeUser) -> WebResult<HttpResponse> {
+pub async fn accessibility(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: MaybeUser,
+) -> WebResult<HttpResponse> {
     ok(&AccessibilityPage {
         layout: Layout::new(&req, user.0.as_ref(), "Déclaration d’accessibilité"),
+        identity: state.identity.get(),
     })
 }
 
