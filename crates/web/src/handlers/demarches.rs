@@ -867,6 +867,7 @@ async fn render_own(
             let files = guichet_dossiers::instruction::attachments_of(c, &id)?;
             let complement = guichet_dossiers::instruction::pending_complement(c, &dd)?;
             let rights = guichet_dossiers::rights::of(c, &dd.id)?;
+            let sittings = super::commission::letter_sittings(c, &rights)?;
             let mut readers = Vec::new();
             for r in guichet_dossiers::access::traced_reads(c, &id)? {
                 // Named as they were when they read (older traces: by today's name).
@@ -878,10 +879,10 @@ async fn render_own(
                 };
                 readers.push((french_datetime(r.at), name, r.what));
             }
-            Ok::<_, WebError>((events, (messages, files), (complement, rights), readers))
+            Ok::<_, WebError>((events, (messages, files), (complement, rights, sittings), readers))
         })
         .await?;
-    let (complement, raw_rights) = complement;
+    let (complement, raw_rights, sittings) = complement;
     let decided = d.state == State::Decide;
     let rights: Vec<crate::templates::RightLine> = raw_rights
         .iter()
@@ -900,7 +901,14 @@ async fn render_own(
         .collect();
     // The letter's text, readable on the page (a PDF is not accessible to every screen reader).
     let letter = if decided {
-        guichet_usecases::letters::decision(&crate::documents::identity(state), &def, &d, &raw_rights)
+        // The same text as the PDF: with the sittings that decided the rights.
+        guichet_usecases::letters::decision_at_sittings(
+            &crate::documents::identity(state),
+            &def,
+            &d,
+            &raw_rights,
+            &sittings,
+        )
             .ok()
             .map(|l| guichet_documents::decision_text(&l))
     } else {
