@@ -1,5 +1,6 @@
 pub mod accounts;
 pub mod admin;
+pub mod apa;
 pub mod demarches;
 pub mod instruction;
 pub mod messages;

@@ -413,6 +413,8 @@ pub struct DossierPage {
     /// (when, who) opened the health data.
     /// (when, who, what) of each traced read of health data.
     pub reads: Vec<(String, String, String)>,
+    /// APA: the stages (complete dossier, visit, the plan to answer).
+    pub apa: Option<crate::handlers::apa::UsagerApa>,
 }
 
 #[derive(Debug, Clone)]
@@ -496,6 +498,8 @@ pub struct InstructionDossierPage {
     pub today: String,
     /// What was typed in a form sent back with an error, by `action.field` (or `message`).
     pub submitted: std::collections::HashMap<String, String>,
+    /// APA: the stages (complete dossier, evaluation, care plans).
+    pub apa: Option<crate::handlers::apa::ApaPanel>,
 }
 
 /// One right in the back office, with what its decision form needs.
@@ -514,6 +518,8 @@ pub struct RightPanel {
     pub amount_prefill: String,
     pub end_prefill: String,
     pub motivation: String,
+    /// What the decision's motivation starts with (APA: the GIR and the accepted plan).
+    pub motivation_prefill: String,
     pub keys: RightKeys,
 }
 

@@ -123,7 +123,7 @@ struct Draft {
     notice: String,
 }
 
-async fn load_own(
+pub(crate) async fn load_own(
     state: &web::Data<AppState>,
     user: &SessionUser,
     id: &str,
@@ -766,6 +766,7 @@ fn event_label(kind: &str) -> &'static str {
         "sensitive_read" => "Consultation de vos données de santé par le service",
         "retention_warning" => "Message : demande non terminée bientôt supprimée",
         guichet_dossiers::scans::INFECTED_KIND => "Document supprimé : un virus a été détecté",
+        k if k.starts_with("apa_") => super::apa::usager_event_label(k),
         _ => "Événement",
     }
 }
@@ -780,7 +781,7 @@ pub async fn show_dossier(
 }
 
 /// The usager's dossier page; `errors` and `draft` come back from a refused message.
-async fn render_own(
+pub(crate) async fn render_own(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     u: &SessionUser,
@@ -838,6 +839,9 @@ async fn render_own(
         )
     });
     let dossier_id = d.id.clone();
+    let apa = super::apa::usager_view(state, &def, &d).await?;
+    // APA: the two months run from the complete dossier (CASF L232-14): no date before it is recorded.
+    let clock_started = apa.as_ref().is_none_or(|a| a.clock_started);
     render(
         status,
         &DossierPage {
@@ -853,7 +857,7 @@ async fn render_own(
             deposited: d.deposited_at.map(french_datetime).unwrap_or_default(),
             // Once decided, no « réponse attendue »; while a complement is awaited the date moves on.
             due: guichet_usecases::deadlines::effective_due(&d, guichet_db::now())
-                .filter(|_| !d.state.is_decided())
+                .filter(|_| !d.state.is_decided() && clock_started)
                 .map(french_datetime)
                 .unwrap_or_default(),
             is_draft: d.state == State::Brouillon,
@@ -905,6 +909,7 @@ async fn render_own(
             closing_reason: (d.state == State::SansSuite)
                 .then(|| d.closing_reason.clone().unwrap_or_default()),
             reads,
+            apa,
         },
     )
 }
