@@ -72,7 +72,10 @@ fn grid() -> Grid {
 }
 
 /// The helps of the first proposal, as the form types them and as the simulation takes them.
-fn helps() -> (Vec<(&'static str, &'static str, &'static str, &'static str)>, Vec<Help>) {
+/// A line of the plan form: kind, label, quantity, unit price.
+type Line = (&'static str, &'static str, &'static str, &'static str);
+
+fn helps() -> (Vec<Line>, Vec<Help>) {
     let typed = vec![
         ("aide_humaine", "Aide à la toilette et aux repas", "40", "24,58"),
         ("teleassistance", "", "1", "30"),
@@ -119,7 +122,12 @@ fn field_amount(cents: i64) -> String {
 }
 
 /// Posts a form shown on `page`, with the version that page showed.
-async fn post_versioned(b: &Browser<'_>, page: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+async fn post_versioned(
+    b: &Browser<'_>,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
     let html = b.get_html(page).await;
     let version = hidden_value(&html, "version").unwrap_or_else(|| panic!("no version on {page}: {html}"));
     let mut all = vec![("version", version.as_str())];
@@ -176,7 +184,8 @@ struct Setup {
 async fn taken(backend: Backend, cmi: bool) -> Option<Setup> {
     let app = TestApp::spawn(backend).await?;
     app.create_user(USAGER, PASSWORD, Role::Usager, &[]).await;
-    app.create_user(AGENT, PASSWORD, Role::Instructeur, &["apa"]).await;
+    app.create_user(AGENT, PASSWORD, Role::Instructeur, &["apa"])
+        .await;
     let (id, number) = app.deposit(USAGER, "apa", answers(cmi)).await;
     Some(Setup { app, id, number })
 }
@@ -298,7 +307,11 @@ async fn apa_plan_accepted_then_decided_with_its_amount(backend: Backend) {
         &agent,
         &format!("/instruction/dossiers/{id}"),
         &format!("/instruction/dossiers/{id}/apa/plan"),
-        &[("lignes", "1"), ("action", "proposer"), ("aide-1-type", "portage")],
+        &[
+            ("lignes", "1"),
+            ("action", "proposer"),
+            ("aide-1-type", "portage"),
+        ],
     )
     .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
@@ -340,10 +353,7 @@ async fn apa_plan_accepted_then_decided_with_its_amount(backend: Backend) {
     let complete_at = complete_on.and_hms_opt(0, 0, 0).unwrap();
     assert_eq!(d.stage.as_deref(), Some(Stage::Complet.as_str()));
     assert_eq!(d.complete_at, Some(complete_at));
-    assert_eq!(
-        d.due_at,
-        guichet_usecases::deadlines::due_date(&def, complete_at)
-    );
+    assert_eq!(d.due_at, guichet_usecases::deadlines::due_date(&def, complete_at));
     assert_eq!(
         d.due_at.map(|t| t.date()),
         complete_on.checked_add_months(chrono::Months::new(2)),
@@ -351,7 +361,10 @@ async fn apa_plan_accepted_then_decided_with_its_amount(backend: Backend) {
     );
     let own = usager.get_html(&format!("/dossiers/{id}")).await;
     let due = guichet_forms::french_date(d.due_at.unwrap().date());
-    assert!(own.contains("Réponse attendue au plus tard le") && own.contains(&due), "{own}");
+    assert!(
+        own.contains("Réponse attendue au plus tard le") && own.contains(&due),
+        "{own}"
+    );
     assert!(!own.contains("Le délai de deux mois court"), "{own}");
 
     // The evaluation: an incomplete grid is refused field by field, with what was typed kept.
@@ -388,7 +401,10 @@ async fn apa_plan_accepted_then_decided_with_its_amount(backend: Backend) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let params = guichet_simulation::Parameters::shared().unwrap();
     let expected = aggir::compute(params, &grid()).unwrap();
-    assert!((1..=4).contains(&expected.gir), "the fixture grid opens the APA: {expected:?}");
+    assert!(
+        (1..=4).contains(&expected.gir),
+        "the fixture grid opens the APA: {expected:?}"
+    );
     let d = dossier(&app, &id).await;
     assert_eq!(d.stage.as_deref(), Some("evaluation"));
     let ev = {
@@ -402,8 +418,14 @@ async fn apa_plan_accepted_then_decided_with_its_amount(backend: Backend) {
     assert_eq!(ev.gir, expected.gir);
     assert_eq!(ev.evaluator, "Inès Martin");
     let page = agent.get_html(&format!("/instruction/dossiers/{id}")).await;
-    assert!(page.contains(&format!("<strong>GIR {}</strong>", expected.gir)), "{page}");
-    assert!(page.contains(&format!("Rang {} → GIR {}", expected.rank, expected.gir)), "the explanation: {page}");
+    assert!(
+        page.contains(&format!("<strong>GIR {}</strong>", expected.gir)),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("Rang {} → GIR {}", expected.rank, expected.gir)),
+        "the explanation: {page}"
+    );
     let limit = guichet_forms::french_date(today() + Duration::days(30));
     assert!(page.contains(&limit), "the plan's date limit: {page}");
 
@@ -412,15 +434,24 @@ async fn apa_plan_accepted_then_decided_with_its_amount(backend: Backend) {
     let r = submit_plan(&agent, &id, &plan_fields(&typed, "ajouter")).await;
     assert_eq!(r.status(), StatusCode::OK);
     let page = r.text().await.unwrap();
-    assert!(page.contains("id=\"aide-6-type\"") && !page.contains("id=\"aide-7-type\""), "{page}");
-    assert!(page.contains("value=\"Repas du midi\"") && page.contains("value=\"24,58\""), "{page}");
+    assert!(
+        page.contains("id=\"aide-6-type\"") && !page.contains("id=\"aide-7-type\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("value=\"Repas du midi\"") && page.contains("value=\"24,58\""),
+        "{page}"
+    );
     // A half-filled line says what is missing.
     let mut partial = typed.clone();
     partial.push(("", "Ménage", "", ""));
     let r = submit_plan(&agent, &id, &plan_fields(&partial, "proposer")).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.unwrap();
-    assert!(page.contains("Ligne 4 : choisissez le type d’aide") && page.contains("href=\"#aide-4-prix\""), "{page}");
+    assert!(
+        page.contains("Ligne 4 : choisissez le type d’aide") && page.contains("href=\"#aide-4-prix\""),
+        "{page}"
+    );
     assert!(plans(&app, &id).await.is_empty(), "nothing proposed");
 
     // The amounts are care_plan::evaluate_plan's, called directly with the fixture's resources.
@@ -438,7 +469,10 @@ async fn apa_plan_accepted_then_decided_with_its_amount(backend: Backend) {
     let r = submit_plan(&agent, &id, &plan_fields(&typed, "calculer")).await;
     assert_eq!(r.status(), StatusCode::OK);
     let page = r.text().await.unwrap();
-    assert!(page.contains(&Euros::from_cents(direct.apa_cents).to_string()), "{page}");
+    assert!(
+        page.contains(&Euros::from_cents(direct.apa_cents).to_string()),
+        "{page}"
+    );
     assert!(plans(&app, &id).await.is_empty(), "« Calculer » sends nothing");
     let r = submit_plan(&agent, &id, &plan_fields(&typed, "proposer")).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
@@ -447,21 +481,44 @@ async fn apa_plan_accepted_then_decided_with_its_amount(backend: Backend) {
     let p = &proposed[0];
     assert_eq!(
         (p.version, p.plan_cents, p.participation_cents, p.apa_cents, p.gir),
-        (1, direct.plan_cents, direct.participation_cents, direct.apa_cents, expected.gir)
+        (
+            1,
+            direct.plan_cents,
+            direct.participation_cents,
+            direct.apa_cents,
+            expected.gir
+        )
     );
-    assert_eq!(p.answer_by, today() + Duration::days(10), "ten days (CASF R232-7)");
+    assert_eq!(
+        p.answer_by,
+        today() + Duration::days(10),
+        "ten days (CASF R232-7)"
+    );
     assert_eq!(dossier(&app, &id).await.stage.as_deref(), Some("plan_propose"));
     let answer_by = guichet_forms::french_date(p.answer_by);
     let mail = app.wait_for_email(USAGER, "plan d’aide").await;
-    assert!(mail.subject.contains(&number) && mail.subject.contains(&answer_by), "{mail:?}");
+    assert!(
+        mail.subject.contains(&number) && mail.subject.contains(&answer_by),
+        "{mail:?}"
+    );
     for part in [
-        format!("Votre participation : {} par mois", Euros::from_cents(direct.participation_cents)),
-        format!("L’APA versée par le département : {} par mois", Euros::from_cents(direct.apa_cents)),
+        format!(
+            "Votre participation : {} par mois",
+            Euros::from_cents(direct.participation_cents)
+        ),
+        format!(
+            "L’APA versée par le département : {} par mois",
+            Euros::from_cents(direct.apa_cents)
+        ),
         answer_by.clone(),
     ] {
         assert!(mail.body.contains(&part), "{part}: {}", mail.body);
     }
-    assert!(!mail.body.contains("toilette"), "the helps stay on the platform: {}", mail.body);
+    assert!(
+        !mail.body.contains("toilette"),
+        "the helps stay on the platform: {}",
+        mail.body
+    );
 
     // The usager reads the proposal in plain words, with its three answers.
     let own = usager.get_html(&format!("/dossiers/{id}")).await;
@@ -469,7 +526,10 @@ async fn apa_plan_accepted_then_decided_with_its_amount(backend: Backend) {
         "Aide humaine : Aide à la toilette et aux repas",
         "40 heures",
         "Portage de repas : Repas du midi",
-        &format!("Total du plan d’aide : <strong>{} par mois</strong>", Euros::from_cents(direct.plan_cents)),
+        &format!(
+            "Total du plan d’aide : <strong>{} par mois</strong>",
+            Euros::from_cents(direct.plan_cents)
+        ),
         &format!(
             "Votre participation : <strong>{}</strong>, l’APA versée : <strong>{}</strong> par mois",
             Euros::from_cents(direct.participation_cents),
@@ -485,7 +545,8 @@ async fn apa_plan_accepted_then_decided_with_its_amount(backend: Backend) {
     }
 
     // Another usager cannot answer: the dossier does not exist for them.
-    app.create_user("voisin@exemple.fr", PASSWORD, Role::Usager, &[]).await;
+    app.create_user("voisin@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
     let other = Browser::new(&app);
     other.login("voisin@exemple.fr", PASSWORD).await;
     let r = other
@@ -517,7 +578,10 @@ async fn apa_plan_accepted_then_decided_with_its_amount(backend: Backend) {
     for part in [
         format!("GIR {}", expected.gir),
         format!("Plan d’aide accepté le {}", guichet_forms::french_date(today())),
-        format!("Votre participation : {} par mois", Euros::from_cents(direct.participation_cents)),
+        format!(
+            "Votre participation : {} par mois",
+            Euros::from_cents(direct.participation_cents)
+        ),
     ] {
         assert!(page.contains(&part), "{part}: {page}");
     }
@@ -552,7 +616,11 @@ async fn apa_plan_accepted_then_decided_with_its_amount(backend: Backend) {
     if let Some(text) = pdftotext(&r.bytes().await.unwrap()) {
         let cents = direct.apa_cents;
         let tail = format!("{:03},{:02}", (cents / 100) % 1000, cents % 100);
-        let tail = if cents < 100_000 { field_amount(cents) } else { tail };
+        let tail = if cents < 100_000 {
+            field_amount(cents)
+        } else {
+            tail
+        };
         assert!(text.contains(&tail), "{tail}: {text}");
         assert!(text.contains(&format!("GIR {}", expected.gir)), "{text}");
     }
@@ -591,7 +659,12 @@ async fn apa_silence_for_ten_days_refuses_the_request(backend: Backend) {
     let expire = |days: i64| {
         let (links, procedures) = (links.clone(), procedures.clone());
         app.pool.run(move |c| {
-            guichet_usecases::apa::expire_proposals(c, &links, &procedures, proposed_at + Duration::days(days))
+            guichet_usecases::apa::expire_proposals(
+                c,
+                &links,
+                &procedures,
+                proposed_at + Duration::days(days),
+            )
         })
     };
 
@@ -609,14 +682,28 @@ async fn apa_silence_for_ten_days_refuses_the_request(backend: Backend) {
     let right = apa_right(&app, &id).await;
     assert_eq!(right.outcome, Some(Outcome::Refus));
     let motivation = right.motivation.clone().unwrap_or_default();
-    assert!(motivation.contains("CASF R232-7") && motivation.contains("dix jours"), "{motivation}");
-    assert_eq!(right.decided_by, None, "no agent decided it: the platform recorded the rule");
+    assert!(
+        motivation.contains("CASF R232-7") && motivation.contains("dix jours"),
+        "{motivation}"
+    );
+    assert_eq!(
+        right.decided_by, None,
+        "no agent decided it: the platform recorded the rule"
+    );
     let d = dossier(&app, &id).await;
-    assert_eq!(d.state, guichet_dossiers::State::Decide, "its only right: the dossier is decided");
+    assert_eq!(
+        d.state,
+        guichet_dossiers::State::Decide,
+        "its only right: the dossier is decided"
+    );
     assert_eq!(d.stage.as_deref(), Some("plan_refuse"));
     let events = event_kinds(&app, &id).await;
     for kind in ["apa_plan_silence", "right_decided", "decide"] {
-        let e = events.iter().rev().find(|(k, _)| k == kind).unwrap_or_else(|| panic!("{kind}: {events:?}"));
+        let e = events
+            .iter()
+            .rev()
+            .find(|(k, _)| k == kind)
+            .unwrap_or_else(|| panic!("{kind}: {events:?}"));
         assert_eq!(e.1, None, "{kind} has no actor: {events:?}");
     }
     app.wait_for_email(USAGER, "décision").await;
@@ -647,7 +734,13 @@ async fn apa_changes_asked_then_the_definitive_plan_refused(backend: Backend) {
     usager.login(USAGER, PASSWORD).await;
 
     // Changes need their words.
-    let r = answer(&usager, &id, 1, &[("reponse", "modifications"), ("modifications", "  ")]).await;
+    let r = answer(
+        &usager,
+        &id,
+        1,
+        &[("reponse", "modifications"), ("modifications", "  ")],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.unwrap();
     assert!(
@@ -661,7 +754,10 @@ async fn apa_changes_asked_then_the_definitive_plan_refused(backend: Backend) {
         1,
         &[
             ("reponse", "modifications"),
-            ("modifications", "Je voudrais l’aide le matin plutôt que le portage de repas."),
+            (
+                "modifications",
+                "Je voudrais l’aide le matin plutôt que le portage de repas.",
+            ),
         ],
     )
     .await;
@@ -679,8 +775,13 @@ async fn apa_changes_asked_then_the_definitive_plan_refused(backend: Backend) {
             && page.contains("Proposer le plan d’aide définitif"),
         "{page}"
     );
-    let form = agent.get_html(&format!("/instruction/dossiers/{id}/apa/plan")).await;
-    assert!(form.contains("value=\"Repas du midi\"") && form.contains("value=\"24,58\""), "{form}");
+    let form = agent
+        .get_html(&format!("/instruction/dossiers/{id}/apa/plan"))
+        .await;
+    assert!(
+        form.contains("value=\"Repas du midi\"") && form.contains("value=\"24,58\""),
+        "{form}"
+    );
     let mut typed = helps().0;
     typed.truncate(2);
     typed[0].2 = "55";
@@ -689,16 +790,32 @@ async fn apa_changes_asked_then_the_definitive_plan_refused(backend: Backend) {
     let all = plans(&app, &id).await;
     assert_eq!(all.len(), 2);
     assert_eq!(all[1].version, 2);
-    assert!(all[1].plan_cents > all[0].plan_cents, "55 hours instead of 40, no meals");
+    assert!(
+        all[1].plan_cents > all[0].plan_cents,
+        "55 hours instead of 40, no meals"
+    );
     app.wait_for_email(USAGER, "plan d’aide définitif").await;
 
     // The definitive plan: accept or refuse, no more changes.
     let own = usager.get_html(&format!("/dossiers/{id}")).await;
-    assert!(own.contains("Votre plan d’aide définitif") && !own.contains("Je demande des modifications"), "{own}");
-    let r = answer(&usager, &id, 2, &[("reponse", "modifications"), ("modifications", "Encore")]).await;
+    assert!(
+        own.contains("Votre plan d’aide définitif") && !own.contains("Je demande des modifications"),
+        "{own}"
+    );
+    let r = answer(
+        &usager,
+        &id,
+        2,
+        &[("reponse", "modifications"), ("modifications", "Encore")],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let r = answer(&usager, &id, 1, &[("reponse", "accepte")]).await;
-    assert_eq!(r.status(), StatusCode::CONFLICT, "the first plan was answered already");
+    assert_eq!(
+        r.status(),
+        StatusCode::CONFLICT,
+        "the first plan was answered already"
+    );
     let r = answer(&usager, &id, 2, &[("reponse", "refuse")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let right = apa_right(&app, &id).await;
@@ -710,7 +827,11 @@ async fn apa_changes_asked_then_the_definitive_plan_refused(backend: Backend) {
     assert_eq!(right.decided_by, None);
     assert_eq!(plans(&app, &id).await[1].response, Some(Response::Refuse));
     let d = dossier(&app, &id).await;
-    assert_eq!(d.state, guichet_dossiers::State::EnInstruction, "the CMI is still to decide");
+    assert_eq!(
+        d.state,
+        guichet_dossiers::State::EnInstruction,
+        "the CMI is still to decide"
+    );
     assert_eq!(d.stage.as_deref(), Some("plan_refuse"));
     let own = usager.get_html(&format!("/dossiers/{id}")).await;
     assert!(own.contains("Vous avez refusé le plan d’aide"), "{own}");
@@ -723,25 +844,39 @@ async fn apa_stages_stay_with_the_service(backend: Backend) {
     let Some(Setup { app, id, .. }) = taken(backend, false).await else {
         return;
     };
-    app.create_user("agent.mdph@departement.fr", PASSWORD, Role::Instructeur, &["mdph"])
-        .await;
+    app.create_user(
+        "agent.mdph@departement.fr",
+        PASSWORD,
+        Role::Instructeur,
+        &["mdph"],
+    )
+    .await;
     app.create_user("admin@departement.fr", PASSWORD, Role::Admin, &[])
         .await;
     let agent = Browser::new(&app);
     agent.login(AGENT, PASSWORD).await;
     take(&agent, &id).await;
-    assert_eq!(record_complete(&agent, &id, today()).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        record_complete(&agent, &id, today()).await.status(),
+        StatusCode::SEE_OTHER
+    );
     // Another service does not see the dossier; an administrator outside the service may not open the
     // evaluation (health data).
     let mdph = Browser::new(&app);
     mdph.login("agent.mdph@departement.fr", PASSWORD).await;
-    let r = mdph.get(&format!("/instruction/dossiers/{id}/apa/evaluation")).await;
+    let r = mdph
+        .get(&format!("/instruction/dossiers/{id}/apa/evaluation"))
+        .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let admin = Browser::new(&app);
     admin.login("admin@departement.fr", PASSWORD).await;
-    let r = admin.get(&format!("/instruction/dossiers/{id}/apa/evaluation")).await;
+    let r = admin
+        .get(&format!("/instruction/dossiers/{id}/apa/evaluation"))
+        .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = agent.get(&format!("/instruction/dossiers/{id}/apa/evaluation")).await;
+    let r = agent
+        .get(&format!("/instruction/dossiers/{id}/apa/evaluation"))
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
 }
 

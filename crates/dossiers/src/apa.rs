@@ -323,7 +323,12 @@ pub fn unanswered_before(conn: &mut AnyConnection, day: NaiveDate) -> Result<Vec
 
 /// Staff changing an APA dossier: not their own, the version they saw, en instruction, no complement
 /// awaited (the dossier is not complete meanwhile), and at one of the stages the step follows.
-fn staff_may_change(d: &Dossier, actor_id: &str, expected_version: i32, from: &[Option<Stage>]) -> Result<()> {
+fn staff_may_change(
+    d: &Dossier,
+    actor_id: &str,
+    expected_version: i32,
+    from: &[Option<Stage>],
+) -> Result<()> {
     if d.owner_id == actor_id {
         return Err(DossierError::OwnDossier);
     }
@@ -509,7 +514,9 @@ pub fn propose_plan(
 pub enum Answer {
     Accept,
     /// Changes asked, in the usager's words (health details, possibly: shown to the service only).
-    Changes { comment: String },
+    Changes {
+        comment: String,
+    },
     /// Refused: the right the plan funds is deemed refused, and the dossier decided when it was its last
     /// open right (the decision email then).
     Refuse {
@@ -566,12 +573,7 @@ pub fn answer_plan(
             .find(|p| p.version == version)
             .ok_or(DossierError::NotFound)?;
         let (response, comment, stage, kind) = match answer {
-            Answer::Accept => (
-                Response::Accepte,
-                None,
-                Stage::PlanAccepte,
-                events::PLAN_ACCEPTED,
-            ),
+            Answer::Accept => (Response::Accepte, None, Stage::PlanAccepte, events::PLAN_ACCEPTED),
             Answer::Changes { comment } => (
                 Response::Modifications,
                 Some(comment.as_str()),
@@ -665,7 +667,10 @@ mod tests {
             include_str!("../../../migrations/sqlite/2026-12-02-000020_apa/up.sql"),
             include_str!("../../../migrations/postgres/2026-12-02-000020_apa/up.sql"),
         ] {
-            let list: Vec<String> = Response::ALL.iter().map(|r| format!("'{}'", r.as_str())).collect();
+            let list: Vec<String> = Response::ALL
+                .iter()
+                .map(|r| format!("'{}'", r.as_str()))
+                .collect();
             assert!(up.contains(&list.join(", ")), "{up}");
         }
     }

@@ -304,7 +304,11 @@ mod tests {
         }
         let e = care_plan_proposed("a@b.fr", "N", "P", true, amounts, "1 janvier 2027", "l");
         assert!(e.body_text.contains("plan d’aide définitif"), "{}", e.body_text);
-        assert!(!e.body_text.contains("demander des modifications"), "{}", e.body_text);
+        assert!(
+            !e.body_text.contains("demander des modifications"),
+            "{}",
+            e.body_text
+        );
     }
 
     #[test]

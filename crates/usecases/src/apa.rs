@@ -19,13 +19,13 @@ use std::collections::BTreeMap;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use guichet_db::AnyConnection;
 use guichet_db::outbox::NewEmail;
+use guichet_dossiers::State;
 use guichet_dossiers::access::{self, Standing};
 use guichet_dossiers::apa::{self, Answer, Evaluation, NewEvaluation, NewPlan, Plan, Response, Stage};
 use guichet_dossiers::rights::{self, Outcome, RightDecision};
 use guichet_dossiers::store::{self, Dossier};
-use guichet_dossiers::State;
 use guichet_forms::{ClockStart, FormDefinition, RightDef, french_date};
-use guichet_simulation::aggir::{self, Grid, GirResult, Modality};
+use guichet_simulation::aggir::{self, GirResult, Grid, Modality};
 use guichet_simulation::apa::{ApaDomicileInput, ApaResources};
 use guichet_simulation::care_plan::{self, CarePlan, CarePlanResult, Help, HelpKind};
 use guichet_simulation::{Parameters, SimulationError};
@@ -99,7 +99,10 @@ impl ApaState {
 
     /// The plan the usager accepted.
     pub fn accepted_plan(&self) -> Option<&Plan> {
-        self.plans.iter().rev().find(|p| p.response == Some(Response::Accepte))
+        self.plans
+            .iter()
+            .rev()
+            .find(|p| p.response == Some(Response::Accepte))
     }
 
     /// The GIR of the latest evaluation.
@@ -158,8 +161,7 @@ pub fn explain(e: &Evaluation) -> Result<GirResult> {
 
 /// The helps of a stored plan.
 pub fn helps_of(p: &Plan) -> Result<Vec<Help>> {
-    serde_json::from_value(p.helps.clone())
-        .map_err(|e| CaseError::Internal(format!("stored care plan: {e}")))
+    serde_json::from_value(p.helps.clone()).map_err(|e| CaseError::Internal(format!("stored care plan: {e}")))
 }
 
 /// The code a help kind is stored and sent under (`aide_humaine`).
@@ -364,7 +366,9 @@ pub fn record_evaluation(
     }
     let (grid, result) = check_evaluation(form, deadlines::today())?;
     let e = NewEvaluation {
-        visited_on: form.visited_on.ok_or_else(|| CaseError::Internal("checked".into()))?,
+        visited_on: form
+            .visited_on
+            .ok_or_else(|| CaseError::Internal("checked".into()))?,
         evaluator: form.evaluator.trim().chars().take(200).collect(),
         grid: serde_json::to_value(&grid).map_err(|e| CaseError::Internal(e.to_string()))?,
         gir: result.gir,
@@ -495,7 +499,13 @@ pub fn resources(def: &FormDefinition, d: &Dossier, on: NaiveDate) -> Result<(Ap
 }
 
 /// Costs a plan for the GIR with the dossier's resources on `on` (plan amount, participation, APA).
-pub fn evaluate(def: &FormDefinition, d: &Dossier, gir: u8, helps: &[Help], on: NaiveDate) -> Result<CarePlanResult> {
+pub fn evaluate(
+    def: &FormDefinition,
+    d: &Dossier,
+    gir: u8,
+    helps: &[Help],
+    on: NaiveDate,
+) -> Result<CarePlanResult> {
     let (res, couple) = resources(def, d, on)?;
     let plan = CarePlan {
         gir,
@@ -528,7 +538,9 @@ fn plan_allowed(state: &ApaState) -> Result<u8> {
             ));
         }
     }
-    let gir = state.gir().ok_or_else(|| CaseError::Internal("evaluation without GIR".into()))?;
+    let gir = state
+        .gir()
+        .ok_or_else(|| CaseError::Internal("evaluation without GIR".into()))?;
     if !state.gir_opens_apa() {
         return Err(CaseError::Refused(format!(
             "Avec le GIR {gir}, l’APA ne peut pas être accordée (CASF L232-2 et R232-3) : refusez le droit avec sa motivation."
@@ -653,7 +665,12 @@ fn deemed_refusal(motivation: &str) -> RightDecision {
     }
 }
 
-fn decision_email(conn: &mut AnyConnection, links: &Links, d: &Dossier, def: &FormDefinition) -> Result<NewEmail> {
+fn decision_email(
+    conn: &mut AnyConnection,
+    links: &Links,
+    d: &Dossier,
+    def: &FormDefinition,
+) -> Result<NewEmail> {
     Ok(guichet_notify::emails::decision(
         &owner_email(conn, d)?,
         &number(d),
@@ -710,8 +727,7 @@ pub fn answer_plan(
         UsagerAnswer::Accept => Answer::Accept,
         UsagerAnswer::Changes(_) if plan.version > 1 => {
             return Err(CaseError::Refused(
-                "Ce plan d’aide est la proposition définitive : vous pouvez l’accepter ou le refuser."
-                    .into(),
+                "Ce plan d’aide est la proposition définitive : vous pouvez l’accepter ou le refuser.".into(),
             ));
         }
         UsagerAnswer::Changes(text) => {
@@ -752,7 +768,12 @@ pub fn expire_proposals(
             };
             let def = procedures.definition_of_version(conn, &d.form_version_id)?;
             let email = decision_email(conn, links, &d, &def)?;
-            Ok(apa::expire(conn, &plan, &deemed_refusal(SILENCE_MOTIVATION), Some(&email))?)
+            Ok(apa::expire(
+                conn,
+                &plan,
+                &deemed_refusal(SILENCE_MOTIVATION),
+                Some(&email),
+            )?)
         })();
         match done {
             Ok(Some(d)) => {
@@ -860,9 +881,17 @@ mod tests {
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            [VISIT_FIELD, EVALUATOR_FIELD, "apa-toilette_haut", "apa-transferts"]
+            [
+                VISIT_FIELD,
+                EVALUATOR_FIELD,
+                "apa-toilette_haut",
+                "apa-transferts"
+            ]
         );
-        assert!(errors[2].message.contains("« Toilette : toilette du haut »"), "{errors:?}");
+        assert!(
+            errors[2].message.contains("« Toilette : toilette du haut »"),
+            "{errors:?}"
+        );
         assert!(errors[3].message.contains("« Transferts »"), "{errors:?}");
         assert!(errors[0].message.contains("futur"));
     }
@@ -885,7 +914,8 @@ mod tests {
         assert_eq!(helps[0].kind, HelpKind::AideHumaine);
         assert_eq!(helps[0].unit_price_cents, 2458);
         assert!((helps[0].quantity_per_month - 40.0).abs() < f64::EPSILON);
-        let Err(CaseError::Invalid(errors)) = check_helps(&[HelpRow::default(), row("", "2,555", "-3")]) else {
+        let Err(CaseError::Invalid(errors)) = check_helps(&[HelpRow::default(), row("", "2,555", "-3")])
+        else {
             panic!("a partial line must be refused");
         };
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();

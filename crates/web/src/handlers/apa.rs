@@ -8,9 +8,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use guichet_dossiers::Dossier;
+use guichet_dossiers::State;
 use guichet_dossiers::access::{self, SensitiveRead, Standing, Viewer};
 use guichet_dossiers::apa::{Plan, Response, Stage};
-use guichet_dossiers::State;
 use guichet_forms::{FormDefinition, french_date};
 use guichet_simulation::aggir;
 use guichet_simulation::care_plan::{CarePlanResult, Help, HelpKind};
@@ -76,13 +76,9 @@ fn help_lines(helps: &[Help]) -> Vec<HelpLine> {
         .map(|h| HelpLine {
             kind: h.kind.label(),
             label: h.label.clone(),
-            quantity: format!(
-                "{} {}",
-                quantity_text(h.quantity_per_month),
-                unit_words(h.kind)
-            )
-            .trim()
-            .to_owned(),
+            quantity: format!("{} {}", quantity_text(h.quantity_per_month), unit_words(h.kind))
+                .trim()
+                .to_owned(),
             unit_price: Euros::from_cents(h.unit_price_cents).to_string(),
             monthly: h
                 .monthly_cost_cents()
@@ -121,7 +117,9 @@ pub(crate) fn staff_event_label(kind: &str) -> &'static str {
         k::PLAN_ACCEPTED => "Plan d’aide accepté par l’usager",
         k::PLAN_CHANGES => "Modifications du plan d’aide demandées par l’usager",
         k::PLAN_REFUSED => "Plan d’aide refusé par l’usager (demande réputée refusée, CASF R232-7)",
-        k::PLAN_SILENCE => "Plan d’aide sans réponse dans les dix jours (demande réputée refusée, CASF R232-7)",
+        k::PLAN_SILENCE => {
+            "Plan d’aide sans réponse dans les dix jours (demande réputée refusée, CASF R232-7)"
+        }
         _ => "Événement",
     }
 }
@@ -210,10 +208,15 @@ fn plan_view(p: &Plan, sensitive: bool) -> PlanView {
     };
     let when = p.responded_at.map(day).unwrap_or_default();
     let response = match p.response {
-        None => format!("En attente de la réponse de l’usager, au plus tard le {}", french_date(p.answer_by)),
+        None => format!(
+            "En attente de la réponse de l’usager, au plus tard le {}",
+            french_date(p.answer_by)
+        ),
         Some(Response::Accepte) => format!("Acceptée par l’usager le {when}"),
         Some(Response::Modifications) => format!("Modifications demandées par l’usager le {when}"),
-        Some(Response::Refuse) => format!("Refusée par l’usager le {when} : demande réputée refusée (CASF R232-7)"),
+        Some(Response::Refuse) => {
+            format!("Refusée par l’usager le {when} : demande réputée refusée (CASF R232-7)")
+        }
         Some(Response::Silence) => format!(
             "Sans réponse au {} : demande réputée refusée (CASF R232-7)",
             french_date(p.answer_by)
@@ -265,7 +268,11 @@ pub(crate) async fn panel(
     let open = d.state == State::EnInstruction && !d.complement_demande;
     let evaluation = apa.evaluation.as_ref().map(|e| EvaluationView {
         visited: french_date(e.visited_on),
-        evaluator: if sensitive { e.evaluator.clone() } else { String::new() },
+        evaluator: if sensitive {
+            e.evaluator.clone()
+        } else {
+            String::new()
+        },
         gir: if sensitive { e.gir } else { 0 },
         opens: apa.gir_opens_apa(),
         explanation: if sensitive {
@@ -276,7 +283,9 @@ pub(crate) async fn panel(
     });
     let stage = apa.stage;
     Ok(Some(ApaPanel {
-        stage: stage.map_or("Dossier pas encore enregistré comme complet", Stage::label).to_owned(),
+        stage: stage
+            .map_or("Dossier pas encore enregistré comme complet", Stage::label)
+            .to_owned(),
         clock_started: apa.clock_started(),
         complete: apa.complete_at.map(day).unwrap_or_default(),
         can_complete: open && matches!(stage, None | Some(Stage::Complet)),
@@ -287,14 +296,13 @@ pub(crate) async fn panel(
         } else {
             String::new()
         },
-        changes: (stage == Some(Stage::PlanModifie))
-            .then(|| {
-                if sensitive {
-                    apa.changes_asked().unwrap_or_default().to_owned()
-                } else {
-                    String::new()
-                }
-            }),
+        changes: (stage == Some(Stage::PlanModifie)).then(|| {
+            if sensitive {
+                apa.changes_asked().unwrap_or_default().to_owned()
+            } else {
+                String::new()
+            }
+        }),
         final_due: apa.final_plan_due().map(french_date).unwrap_or_default(),
         plans: apa.plans.iter().map(|p| plan_view(p, sensitive)).collect(),
         can_propose: open
@@ -706,7 +714,10 @@ pub async fn show_plan(
     };
     let blank = PLAN_ROWS.saturating_sub(rows.len()).max(1);
     rows.extend(std::iter::repeat_n(HelpRow::default(), blank));
-    render(StatusCode::OK, &plan_page(&req, &l, frame, rows, Vec::new(), None))
+    render(
+        StatusCode::OK,
+        &plan_page(&req, &l, frame, rows, Vec::new(), None),
+    )
 }
 
 /// The lines sent (their count is the hidden `lignes`).
@@ -747,7 +758,10 @@ pub async fn submit_plan(
             if rows.len() < MAX_PLAN_ROWS {
                 rows.push(HelpRow::default());
             }
-            render(StatusCode::OK, &plan_page(&req, &l, frame, rows, Vec::new(), None))
+            render(
+                StatusCode::OK,
+                &plan_page(&req, &l, frame, rows, Vec::new(), None),
+            )
         }
         "calculer" => {
             let (def, d, gir, typed) = (l.def.clone(), l.dossier.clone(), frame.gir, rows.clone());
@@ -911,7 +925,14 @@ pub async fn answer_plan(
         .pool
         .run(move |c| {
             Ok::<_, WebError>(cases::answer_plan(
-                c, &links, &owner, &def, &did, version, &answer, today(),
+                c,
+                &links,
+                &owner,
+                &def,
+                &did,
+                version,
+                &answer,
+                today(),
             ))
         })
         .await?;
