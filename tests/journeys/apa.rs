@@ -381,7 +381,8 @@ async fn apa_plan_accepted_then_decided_with_its_amount(backend: Backend) {
         "href=\"#apa-evaluateur\"",
         "href=\"#apa-toilette_haut\"",
         "href=\"#apa-alerter\"",
-        "Choisissez A, B ou C pour « Toilette : toilette du haut »",
+        "Choisissez A, B ou C pour « Toilette du haut »",
+        "Choisissez A, B ou C pour « Orientation : dans le temps »",
         "id=\"apa-toilette_haut-erreur\"",
         // Kept: the date, and each modality chosen.
         &format!("value=\"{}\"", fr(today())),

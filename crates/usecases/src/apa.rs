@@ -291,6 +291,18 @@ pub fn grid_field(key: &str) -> String {
     format!("apa-{key}")
 }
 
+/// A sub-variable as the grid's messages name it: « Transferts », « Toilette du haut », « Orientation :
+/// dans le temps ».
+pub fn grid_label(v: &aggir::Variable, sub: &str) -> String {
+    if v.sub.len() == 1 {
+        v.label.to_owned()
+    } else if sub.to_lowercase().starts_with(&v.label.to_lowercase()) {
+        sub.to_owned()
+    } else {
+        format!("{} : {}", v.label, sub.to_lowercase())
+    }
+}
+
 /// The grid of a form, or each field's French error (nothing typed is lost: the caller keeps the form).
 pub fn check_evaluation(form: &EvaluationForm, today: NaiveDate) -> Result<(Grid, GirResult)> {
     let mut errors = form.unreadable.clone();
@@ -320,11 +332,7 @@ pub fn check_evaluation(form: &EvaluationForm, today: NaiveDate) -> Result<(Grid
                     aggir::set(&mut grid, key, m).map_err(|e| CaseError::Internal(e.to_string()))?;
                 }
                 _ => {
-                    let name = if v.sub.len() > 1 {
-                        format!("{} : {}", v.label, label.to_lowercase())
-                    } else {
-                        v.label.to_owned()
-                    };
+                    let name = grid_label(v, label);
                     errors.push(Invalid::new(
                         grid_field(key),
                         format!("Choisissez A, B ou C pour « {name} »"),
@@ -888,10 +896,7 @@ mod tests {
                 "apa-transferts"
             ]
         );
-        assert!(
-            errors[2].message.contains("« Toilette : toilette du haut »"),
-            "{errors:?}"
-        );
+        assert!(errors[2].message.contains("« Toilette du haut »"), "{errors:?}");
         assert!(errors[3].message.contains("« Transferts »"), "{errors:?}");
         assert!(errors[0].message.contains("futur"));
     }

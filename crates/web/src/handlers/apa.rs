@@ -153,6 +153,8 @@ pub struct PlanView {
 /// The APA stages on the back office's dossier page.
 #[derive(Debug, Clone)]
 pub struct ApaPanel {
+    /// Deposited or en instruction: the stages to come are worth saying.
+    pub active: bool,
     pub stage: String,
     pub clock_started: bool,
     pub complete: String,
@@ -165,6 +167,8 @@ pub struct ApaPanel {
     pub changes: Option<String>,
     pub final_due: String,
     pub plans: Vec<PlanView>,
+    /// Why there is no plan yet, when there is none to show.
+    pub plan_status: String,
     pub can_propose: bool,
     pub definitive: bool,
     pub accepted: bool,
@@ -191,11 +195,22 @@ impl ApaPanel {
             .unwrap_or_default()
     }
 
-    /// The note above the rights when the plan gives the amount.
+    /// The note above the rights once the evaluation is recorded (in place of the simulation's, which
+    /// cannot know the GIR).
     pub(crate) fn amount_note(&self) -> Option<String> {
-        let p = self.prefill.as_ref()?;
-        p.amount.map(|a| {
-            format!("Montant prérempli : l’APA du plan d’aide accepté par l’usager, {a} par mois. La motivation reprend le GIR et le plan.")
+        let ev = self.evaluation.as_ref().filter(|_| self.sensitive)?;
+        Some(match self.prefill.as_ref().and_then(|p| p.amount) {
+            Some(a) => format!(
+                "Montant prérempli : l’APA du plan d’aide accepté par l’usager, {a} par mois. La motivation reprend le GIR et le plan."
+            ),
+            None if !ev.opens => format!(
+                "Avec le GIR {}, l’APA ne peut pas être accordée : la motivation du refus est préremplie.",
+                ev.gir
+            ),
+            None => {
+                "Le montant et la motivation seront préremplis quand l’usager aura accepté le plan d’aide."
+                    .to_owned()
+            }
         })
     }
 }
@@ -282,7 +297,22 @@ pub(crate) async fn panel(
         },
     });
     let stage = apa.stage;
+    let active = matches!(d.state, State::Depose | State::EnInstruction);
+    let plan_status = match (&apa.evaluation, apa.plans.is_empty()) {
+        (_, false) => "",
+        (Some(_), true) if sensitive && !apa.gir_opens_apa() => {
+            "Pas de plan d’aide : avec ce GIR, l’APA ne peut pas être accordée."
+        }
+        // The date limit says it for those who read the evaluation.
+        (Some(_), true) if active && sensitive => "",
+        (Some(_), true) if active => "Plan d’aide pas encore proposé.",
+        (None, true) if active => "Après l’évaluation à domicile.",
+        (_, true) => "Pas de plan d’aide proposé.",
+    }
+    .to_owned();
     Ok(Some(ApaPanel {
+        plan_status,
+        active,
         stage: stage
             .map_or("Dossier pas encore enregistré comme complet", Stage::label)
             .to_owned(),
