@@ -371,7 +371,11 @@ async fn apa_plan_accepted_then_decided_with_its_amount(backend: Backend) {
     let r = record_evaluation(
         &agent,
         &id,
-        &evaluation_fields(&fr(today()), "", &["toilette_haut", "alerter"]),
+        &evaluation_fields(
+            &fr(today()),
+            "",
+            &["orientation_temps", "toilette_haut", "alerter"],
+        ),
     )
     .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -879,6 +883,41 @@ async fn apa_stages_stay_with_the_service(backend: Backend) {
         .get(&format!("/instruction/dossiers/{id}/apa/evaluation"))
         .await;
     assert_eq!(r.status(), StatusCode::OK);
+
+    // A person who does everything alone (all A): GIR 6, no APA. The page says so, no plan can be
+    // proposed, and the refusal's motivation is ready.
+    let mut all_a = vec![
+        ("visite".to_owned(), fr(today())),
+        ("evaluateur".to_owned(), "Inès Martin".to_owned()),
+    ];
+    for (k, _) in grid_modalities() {
+        all_a.push((format!("apa-{k}"), "A".to_owned()));
+    }
+    let r = record_evaluation(&agent, &id, &all_a).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = agent.get_html(&format!("/instruction/dossiers/{id}")).await;
+    assert!(
+        page.contains("<strong>GIR 6</strong>")
+            && page.contains("Avec le GIR 6, l’APA ne peut pas être accordée"),
+        "{page}"
+    );
+    assert!(
+        page.contains("réservée aux personnes classées dans les GIR 1 à 4"),
+        "the motivation: {page}"
+    );
+    assert!(!page.contains("Proposer le plan d’aide"), "{page}");
+    let r = agent.get(&format!("/instruction/dossiers/{id}/apa/plan")).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    // The administrator outside the service sees the stages, not the GIR.
+    let page = admin.get_html(&format!("/instruction/dossiers/{id}")).await;
+    assert!(
+        page.contains("Instruction de l’APA") && !page.contains("GIR 6"),
+        "{page}"
+    );
+    assert!(
+        page.contains("données de santé : réservé au service instructeur"),
+        "{page}"
+    );
 }
 
 on_both_backends!(
