@@ -313,9 +313,12 @@ pub(crate) async fn panel(
     Ok(Some(ApaPanel {
         plan_status,
         active,
-        stage: stage
-            .map_or("Dossier pas encore enregistré comme complet", Stage::label)
-            .to_owned(),
+        stage: match stage {
+            Some(s) => s.label(),
+            None if active => "Dossier pas encore enregistré comme complet",
+            None => "Aucune étape de l’APA enregistrée",
+        }
+        .to_owned(),
         clock_started: apa.clock_started(),
         complete: apa.complete_at.map(day).unwrap_or_default(),
         can_complete: open && matches!(stage, None | Some(Stage::Complet)),
