@@ -660,6 +660,18 @@ async fn apa_silence_for_ten_days_refuses_the_request(backend: Backend) {
     agent.login(AGENT, PASSWORD).await;
     to_proposal(&agent, &id).await;
     let proposed_at = plans(&app, &id).await[0].proposed_at;
+    // Another request with a plan, then closed without follow-up: its plan is not awaited any more.
+    let (closed, _) = app.deposit(USAGER, "apa", answers(false)).await;
+    to_proposal(&agent, &closed).await;
+    let page = format!("/instruction/dossiers/{closed}");
+    let r = post_versioned(
+        &agent,
+        &page,
+        &format!("{page}/actions/classer"),
+        &[("motif", "Demande retirée par la famille.")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (links, procedures) = (app.state.links(), app.state.procedures.clone());
     let expire = |days: i64| {
         let (links, procedures) = (links.clone(), procedures.clone());
@@ -682,6 +694,15 @@ async fn apa_silence_for_ten_days_refuses_the_request(backend: Backend) {
     // Eleven days on: the silence is recorded and the request deemed refused, once.
     assert_eq!(expire(11).await.unwrap(), vec![id.clone()]);
     assert!(expire(12).await.unwrap().is_empty(), "a plan expires once");
+    assert_eq!(
+        plans(&app, &closed).await[0].response,
+        None,
+        "the closed dossier is left alone"
+    );
+    assert_eq!(
+        dossier(&app, &closed).await.state,
+        guichet_dossiers::State::SansSuite
+    );
     let p = &plans(&app, &id).await[0];
     assert_eq!(p.response, Some(Response::Silence));
     let right = apa_right(&app, &id).await;

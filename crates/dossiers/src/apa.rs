@@ -306,11 +306,15 @@ pub fn plans_of(conn: &mut AnyConnection, dossier_id: &str) -> Result<Vec<Plan>>
         .collect()
 }
 
-/// Plans still unanswered whose last day to answer is before `day` (the ten days are over).
+/// Plans still awaited whose last day to answer is before `day` (the ten days are over). Those of dossiers
+/// that left the stage (closed, decided otherwise) are not awaited any more: the hourly task skips them.
 pub fn unanswered_before(conn: &mut AnyConnection, day: NaiveDate) -> Result<Vec<Plan>> {
     care_plans::table
+        .inner_join(dossiers::table)
         .filter(care_plans::response.is_null())
         .filter(care_plans::answer_by.lt(day))
+        .filter(dossiers::state.eq(State::EnInstruction.as_str()))
+        .filter(dossiers::stage.eq(Stage::PlanPropose.as_str()))
         .order((care_plans::answer_by.asc(), care_plans::id.asc()))
         .select(PlanRow::as_select())
         .load(conn)?
