@@ -364,3 +364,43 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+// ---- APA à domicile: the home evaluation and the care plans (migration 2026-12-02-000020_apa).
+
+diesel::table! {
+    apa_evaluations (id) {
+        id -> Text,
+        dossier_id -> Text,
+        visited_on -> Date,
+        evaluator -> Text,
+        grid -> Text,
+        gir -> Integer,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    care_plans (id) {
+        id -> Text,
+        dossier_id -> Text,
+        version -> Integer,
+        right_code -> Text,
+        helps -> Text,
+        plan_cents -> BigInt,
+        participation_cents -> BigInt,
+        apa_cents -> BigInt,
+        gir -> Integer,
+        proposed_by -> Text,
+        proposed_at -> Timestamp,
+        answer_by -> Date,
+        response -> Nullable<Text>,
+        response_comment -> Nullable<Text>,
+        responded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(apa_evaluations -> dossiers (dossier_id));
+diesel::joinable!(care_plans -> dossiers (dossier_id));
+// A list of its own (the pairs are those of these three tables only), so that it merges apart from the
+// main list above.
+diesel::allow_tables_to_appear_in_same_query!(apa_evaluations, care_plans, dossiers);

@@ -184,6 +184,8 @@ pub enum SensitiveRead {
     Attachment { name: String },
     /// The decision letter of a procedure holding health data.
     Decision,
+    /// The APA home evaluation: the AGGIR grid and the GIR.
+    Evaluation,
 }
 
 impl SensitiveRead {
@@ -194,6 +196,7 @@ impl SensitiveRead {
             SensitiveRead::File { name } => json!({ "item": "fichier", "name": name }),
             SensitiveRead::Attachment { name } => json!({ "item": "piece_jointe", "name": name }),
             SensitiveRead::Decision => json!({ "item": "decision" }),
+            SensitiveRead::Evaluation => json!({ "item": "evaluation" }),
         }
     }
 
@@ -206,6 +209,7 @@ impl SensitiveRead {
             Some("fichier") => format!("le document « {name} »"),
             Some("piece_jointe") => format!("la pièce jointe « {name} »"),
             Some("decision") => "la lettre de décision".to_owned(),
+            Some("evaluation") => "l’évaluation de votre autonomie (grille AGGIR)".to_owned(),
             _ => "votre dossier".to_owned(),
         }
     }

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod access;
+pub mod apa;
 pub mod commission;
 pub mod files;
 pub mod implicit;

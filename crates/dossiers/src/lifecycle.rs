@@ -170,7 +170,10 @@ pub fn transition(from: Position, action: Action, actor: Actor) -> Result<Positi
     let staff = matches!(actor, Actor::Instructeur | Actor::Admin);
     let allowed_actor = match action {
         A::Deposit | A::AnswerComplement => actor == Actor::Owner,
-        A::Take | A::AskComplement | A::Decide | A::Close => staff,
+        A::Take | A::AskComplement | A::Close => staff,
+        // The platform settles a dossier whose last right a rule decided (CASF R232-7: a care plan
+        // refused or left unanswered).
+        A::Decide => staff || actor == Actor::System,
         A::Reopen => actor == Actor::Admin,
     };
     if !allowed_actor {
@@ -235,6 +238,7 @@ mod tests {
                 (S::Depose, false, A::Close, staff, S::SansSuite, false),
             ]);
         }
+        v.push((S::EnInstruction, false, A::Decide, R::System, S::Decide, false));
         for decided in [S::Decide, S::SansSuite] {
             v.push((decided, false, A::Reopen, R::Admin, S::EnInstruction, false));
         }

@@ -372,7 +372,7 @@ pub fn withdraw(
             &json!({ "code": code, "label": r.label, "reason": reason }),
             true,
         )?;
-        settle(conn, &d, actor_id, email_if_decided)?;
+        settle(conn, &d, Some(actor_id), email_if_decided)?;
         store::find(conn, dossier_id)?.ok_or(DossierError::NotFound)
     })
 }
@@ -512,48 +512,88 @@ pub fn decide(
             .into_iter()
             .find(|r| r.code == code && r.is_open())
             .ok_or(DossierError::NotFound)?;
-        let granted = decision.outcome == Outcome::Accord;
-        diesel::update(dossier_rights::table.find(&r.id))
-            .set((
-                dossier_rights::outcome.eq(Some(decision.outcome.as_str())),
-                dossier_rights::amount_cents.eq(decision.amount.filter(|_| granted).map(Euros::cents)),
-                dossier_rights::period_start.eq(decision.period_start.filter(|_| granted)),
-                dossier_rights::period_end.eq(decision.period_end.filter(|_| granted)),
-                dossier_rights::rate.eq(decision.rate.map(Rate::as_str)),
-                dossier_rights::motivation.eq(Some(&decision.motivation)),
-                dossier_rights::legal_basis.eq(Some(&decision.legal_basis)),
-                dossier_rights::decided_by.eq(Some(actor_id)),
-                dossier_rights::decided_at.eq(Some(now())),
-                dossier_rights::session_id.eq(decision.session_id.as_deref()),
-            ))
-            .execute(conn)?;
+        write_decision(conn, &r, Some(actor_id), decision)?;
         claim(conn, &d, expected_version)?;
-        insert_event(
-            conn,
-            dossier_id,
-            Some(actor_id),
-            "right_decided",
-            None,
-            None,
-            &json!({
-                "code": code,
-                "label": r.label,
-                "outcome": decision.outcome.as_str(),
-                "amount_cents": decision.amount.filter(|_| granted).map(Euros::cents),
-            }),
-            true,
-        )?;
-        settle(conn, &d, actor_id, email_if_decided)?;
+        settle(conn, &d, Some(actor_id), email_if_decided)?;
         store::find(conn, dossier_id)?.ok_or(DossierError::NotFound)
     })
 }
 
-/// Moves the dossier to `decide` once no right is open (inside the caller's transaction).
-fn settle(conn: &mut AnyConnection, d: &Dossier, actor_id: &str, email: Option<&NewEmail>) -> Result<()> {
+/// A decision no person takes: the right is deemed decided by a rule, inside the caller's transaction
+/// (which has claimed the dossier's version). CASF R232-7: a care plan refused, or left ten days without
+/// an answer, makes the APA request deemed refused. `decided_by` stays empty and the events carry no
+/// actor: the platform records what the text decides. When no right is left open the dossier is decided.
+pub(crate) fn deem(
+    conn: &mut AnyConnection,
+    d: &Dossier,
+    code: &str,
+    decision: &RightDecision,
+    email_if_decided: Option<&NewEmail>,
+) -> Result<()> {
+    let r = of(conn, &d.id)?
+        .into_iter()
+        .find(|r| r.code == code && r.is_open())
+        .ok_or(DossierError::NotFound)?;
+    write_decision(conn, &r, None, decision)?;
+    settle(conn, d, None, email_if_decided)
+}
+
+/// Writes a right's decision and its event (`decided_by`: `None` for a decision deemed by a rule).
+fn write_decision(
+    conn: &mut AnyConnection,
+    r: &Right,
+    decided_by: Option<&str>,
+    decision: &RightDecision,
+) -> Result<()> {
+    let granted = decision.outcome == Outcome::Accord;
+    diesel::update(dossier_rights::table.find(&r.id))
+        .set((
+            dossier_rights::outcome.eq(Some(decision.outcome.as_str())),
+            dossier_rights::amount_cents.eq(decision.amount.filter(|_| granted).map(Euros::cents)),
+            dossier_rights::period_start.eq(decision.period_start.filter(|_| granted)),
+            dossier_rights::period_end.eq(decision.period_end.filter(|_| granted)),
+            dossier_rights::rate.eq(decision.rate.map(Rate::as_str)),
+            dossier_rights::motivation.eq(Some(&decision.motivation)),
+            dossier_rights::legal_basis.eq(Some(&decision.legal_basis)),
+            dossier_rights::decided_by.eq(decided_by),
+            dossier_rights::decided_at.eq(Some(now())),
+            dossier_rights::session_id.eq(decision.session_id.as_deref()),
+        ))
+        .execute(conn)?;
+    insert_event(
+        conn,
+        &r.dossier_id,
+        decided_by,
+        "right_decided",
+        None,
+        None,
+        &json!({
+            "code": r.code,
+            "label": r.label,
+            "outcome": decision.outcome.as_str(),
+            "amount_cents": decision.amount.filter(|_| granted).map(Euros::cents),
+        }),
+        true,
+    )
+}
+
+/// Moves the dossier to `decide` once no right is open (inside the caller's transaction). Without an
+/// actor, the platform settles it (a right deemed decided by a rule: [`deem`]).
+fn settle(
+    conn: &mut AnyConnection,
+    d: &Dossier,
+    actor_id: Option<&str>,
+    email: Option<&NewEmail>,
+) -> Result<()> {
     if of(conn, &d.id)?.iter().any(Right::is_open) {
         return Ok(());
     }
-    let to = lifecycle::transition(d.position(), Action::Decide, Actor::Instructeur)?;
+    let actor = if actor_id.is_some() {
+        Actor::Instructeur
+    } else {
+        Actor::System
+    };
+    let to = lifecycle::transition(d.position(), Action::Decide, actor)?;
     let t = now();
     diesel::update(dossiers::table.find(&d.id))
         .set((
@@ -565,7 +605,7 @@ fn settle(conn: &mut AnyConnection, d: &Dossier, actor_id: &str, email: Option<&
     insert_event(
         conn,
         &d.id,
-        Some(actor_id),
+        actor_id,
         Action::Decide.as_str(),
         Some(d.state),
         Some(to.state),

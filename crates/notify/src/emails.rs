@@ -278,9 +278,98 @@ pub fn implicit_decision(
     }
 }
 
+#[derive(Template)]
+#[template(path = "care_plan_proposed.txt")]
+struct CarePlanProposed<'a> {
+    procedure: &'a str,
+    number: &'a str,
+    definitive: bool,
+    plan: &'a str,
+    participation: &'a str,
+    apa: &'a str,
+    answer_by: &'a str,
+    link: &'a str,
+}
+
+/// The amounts of an APA care plan, as the email words them (« 1 500,00 € »).
+#[derive(Debug, Clone, Copy)]
+pub struct PlanAmounts<'a> {
+    pub plan: &'a str,
+    pub participation: &'a str,
+    pub apa: &'a str,
+}
+
+/// An APA care plan proposed (or its definitive version after changes were asked, `definitive`), with
+/// its amounts and the last day to answer (CASF R232-7: ten days; refusal or silence refuses the
+/// request). The helps themselves stay on the platform: they say what the person needs help with.
+pub fn care_plan_proposed(
+    to: &str,
+    number: &str,
+    procedure: &str,
+    definitive: bool,
+    amounts: PlanAmounts<'_>,
+    answer_by: &str,
+    link: &str,
+) -> NewEmail {
+    NewEmail {
+        recipient: to.to_owned(),
+        subject: if definitive {
+            format!("Dossier {number} : votre plan d’aide définitif, à accepter avant le {answer_by}")
+        } else {
+            format!("Dossier {number} : votre plan d’aide, à accepter avant le {answer_by}")
+        },
+        body_text: render(&CarePlanProposed {
+            procedure,
+            number,
+            definitive,
+            plan: amounts.plan,
+            participation: amounts.participation,
+            apa: amounts.apa,
+            answer_by,
+            link,
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_care_plan_email_gives_the_amounts_and_the_last_day_but_not_the_helps() {
+        let amounts = PlanAmounts {
+            plan: "1 500,00 €",
+            participation: "298,39 €",
+            apa: "1 201,61 €",
+        };
+        let e = care_plan_proposed(
+            "a@b.fr",
+            "APA-2026-000001",
+            "Demande d’APA",
+            false,
+            amounts,
+            "12 décembre 2026",
+            "http://127.0.0.1:8080/dossiers/x",
+        );
+        assert!(e.subject.contains("avant le 12 décembre 2026"), "{}", e.subject);
+        for part in [
+            "Montant du plan d’aide : 1 500,00 € par mois",
+            "Votre participation : 298,39 € par mois",
+            "L’APA versée par le département : 1 201,61 € par mois",
+            "demander des modifications",
+            "R232-7",
+            "http://127.0.0.1:8080/dossiers/x",
+        ] {
+            assert!(e.body_text.contains(part), "{part}: {}", e.body_text);
+        }
+        let e = care_plan_proposed("a@b.fr", "N", "P", true, amounts, "1 janvier 2027", "l");
+        assert!(e.body_text.contains("plan d’aide définitif"), "{}", e.body_text);
+        assert!(
+            !e.body_text.contains("demander des modifications"),
+            "{}",
+            e.body_text
+        );
+    }
 
     #[test]
     fn the_verification_email_carries_the_link_with_its_token() {

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod apa;
 pub mod catalogue;
 pub mod commission;
 pub mod deadlines;

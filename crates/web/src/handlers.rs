@@ -1,7 +1,8 @@
 pub mod accounts;
 pub mod admin;
-pub mod commission;
 pub mod admin_identity;
+pub mod apa;
+pub mod commission;
 pub mod demarches;
 pub mod implicit;
 pub mod instruction;

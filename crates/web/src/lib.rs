@@ -3,6 +3,7 @@
 pub mod api;
 pub mod app;
 pub mod assets;
+pub mod care_plans;
 pub mod config;
 pub mod csrf;
 mod documents;

@@ -3,7 +3,9 @@
 use actix_web::web::{self, get, post};
 
 use crate::assets;
-use crate::handlers::{accounts, admin, commission, demarches, implicit, instruction, pages, simulateurs, stats};
+use crate::handlers::{
+    accounts, admin, apa, commission, demarches, implicit, instruction, pages, simulateurs, stats,
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(simulateurs::configure)
@@ -65,6 +67,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/dossiers/{id}/fichiers/{sha}",
             get().to(demarches::download_file),
+        )
+        // APA stages: the usager's answer to a care plan.
+        .route(
+            "/dossiers/{id}/apa/plan/{version}/reponse",
+            post().to(apa::answer_plan),
         )
         .route("/instruction", get().to(instruction::queue))
         .route("/instruction/export.csv", get().to(instruction::export_csv))
@@ -151,5 +158,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/instruction/commissions/{id}/saisie",
             post().to(commission::record),
         )
+        // APA stages: dossier complet, home evaluation, care plan.
+        .route(
+            "/instruction/dossiers/{id}/apa/complet",
+            post().to(apa::record_complete),
+        )
+        .route(
+            "/instruction/dossiers/{id}/apa/evaluation",
+            get().to(apa::show_evaluation),
+        )
+        .route(
+            "/instruction/dossiers/{id}/apa/evaluation",
+            post().to(apa::submit_evaluation),
+        )
+        .route("/instruction/dossiers/{id}/apa/plan", get().to(apa::show_plan))
+        .route("/instruction/dossiers/{id}/apa/plan", post().to(apa::submit_plan))
         .default_service(web::to(pages::not_found));
 }

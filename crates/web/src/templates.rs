@@ -451,6 +451,8 @@ pub struct DossierPage {
     pub implicit: Option<crate::handlers::implicit::UsagerImplicit>,
     /// The « Contact » block: the département's identity and the service.
     pub contact: crate::identity::Contact,
+    /// APA: the stages (complete dossier, visit, the plan to answer).
+    pub apa: Option<crate::handlers::apa::UsagerApa>,
 }
 
 #[derive(Debug, Clone)]
@@ -543,6 +545,8 @@ pub struct InstructionDossierPage {
     pub commission: Option<crate::handlers::commission::DossierPanel>,
     /// The implicit decision born at the due date (issue 12).
     pub implicit: Option<crate::handlers::implicit::StaffImplicit>,
+    /// APA: the stages (complete dossier, evaluation, care plans).
+    pub apa: Option<crate::handlers::apa::ApaPanel>,
 }
 
 /// One document received, with its review.
@@ -575,6 +579,8 @@ pub struct RightPanel {
     pub amount_prefill: String,
     pub end_prefill: String,
     pub motivation: String,
+    /// What the decision's motivation starts with (APA: the GIR and the accepted plan).
+    pub motivation_prefill: String,
     pub keys: RightKeys,
 }
 

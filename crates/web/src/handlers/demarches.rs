@@ -833,6 +833,7 @@ fn event_label(kind: &str) -> &'static str {
         guichet_dossiers::implicit::DECISION_KIND => "Délai de réponse dépassé : décision implicite",
         guichet_dossiers::implicit::MOTIFS_KIND => "Motifs du refus implicite demandés",
         guichet_dossiers::scans::INFECTED_KIND => "Document supprimé : un virus a été détecté",
+        k if k.starts_with("apa_") => super::apa::usager_event_label(k),
         _ => "Événement",
     }
 }
@@ -847,7 +848,7 @@ pub async fn show_dossier(
 }
 
 /// The usager's dossier page; `errors` and `draft` come back from a refused message.
-async fn render_own(
+pub(crate) async fn render_own(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     u: &SessionUser,
@@ -909,8 +910,8 @@ async fn render_own(
             &raw_rights,
             &sittings,
         )
-            .ok()
-            .map(|l| guichet_documents::decision_text(&l))
+        .ok()
+        .map(|l| guichet_documents::decision_text(&l))
     } else {
         None
     };
@@ -924,6 +925,9 @@ async fn render_own(
     // Issue 12: the implicit decision at the due date, and the département's contact.
     let implicit = super::implicit::usager_view(state, &d, &def).await?;
     let contact = crate::identity::Contact::of(&state.identity.get(), def.definition().service.clone());
+    let apa = super::apa::usager_view(state, &def, &d).await?;
+    // APA: the two months run from the complete dossier (CASF L232-14): no date before it is recorded.
+    let clock_started = apa.as_ref().is_none_or(|a| a.clock_started);
     render(
         status,
         &DossierPage {
@@ -941,7 +945,7 @@ async fn render_own(
             deposited: d.deposited_at.map(french_datetime).unwrap_or_default(),
             // Once decided, no « réponse attendue »; while a complement is awaited the date moves on.
             due: guichet_usecases::deadlines::effective_due(&d, guichet_db::now())
-                .filter(|_| !d.state.is_decided() && d.implicit_at.is_none())
+                .filter(|_| !d.state.is_decided() && d.implicit_at.is_none() && clock_started)
                 .map(french_datetime)
                 .unwrap_or_default(),
             is_draft: d.state == State::Brouillon,
@@ -998,6 +1002,7 @@ async fn render_own(
             closing_reason: (d.state == State::SansSuite)
                 .then(|| d.closing_reason.clone().unwrap_or_default()),
             reads,
+            apa,
         },
     )
 }

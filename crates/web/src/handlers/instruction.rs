@@ -44,7 +44,7 @@ impl Staff {
     }
 
     /// The same person, for the use cases.
-    pub(super) fn cases(&self) -> guichet_usecases::instruction::Staff {
+    pub(crate) fn cases(&self) -> guichet_usecases::instruction::Staff {
         guichet_usecases::instruction::Staff {
             viewer: self.0.viewer(),
             actor: self.actor(),
@@ -61,7 +61,7 @@ impl Staff {
     }
 }
 
-fn fr_date(t: chrono::NaiveDateTime) -> String {
+pub(crate) fn fr_date(t: chrono::NaiveDateTime) -> String {
     guichet_forms::french_date(t.date())
 }
 
@@ -333,22 +333,22 @@ fn csv_cell(v: &str) -> String {
 
 // ------------------------------------------------------------------------------------ dossier page
 
-pub(super) struct Loaded {
-    pub(super) staff: Staff,
-    actor: Actor,
-    viewer: Viewer,
-    standing: Standing,
-    pub(super) dossier: Dossier,
-    pub(super) def: Arc<FormDefinition>,
+pub(crate) struct Loaded {
+    pub(crate) staff: Staff,
+    pub(crate) actor: Actor,
+    pub(crate) viewer: Viewer,
+    pub(crate) standing: Standing,
+    pub(crate) dossier: Dossier,
+    pub(crate) def: Arc<FormDefinition>,
 }
 
 impl Loaded {
-    fn sees_sensitive(&self) -> bool {
+    pub(crate) fn sees_sensitive(&self) -> bool {
         access::may_see_sensitive(self.standing)
     }
 
     /// Traces a read of health data (no-op for those who cannot see it).
-    async fn trace(&self, state: &AppState, item: SensitiveRead) -> WebResult<()> {
+    pub(crate) async fn trace(&self, state: &AppState, item: SensitiveRead) -> WebResult<()> {
         let (d, viewer, standing) = (self.dossier.clone(), self.viewer.clone(), self.standing);
         state
             .pool
@@ -357,7 +357,7 @@ impl Loaded {
     }
 }
 
-pub(super) async fn load(state: &web::Data<AppState>, u: SessionUser, id: &str) -> WebResult<Loaded> {
+pub(crate) async fn load(state: &web::Data<AppState>, u: SessionUser, id: &str) -> WebResult<Loaded> {
     let staff = Staff::from(u)?;
     let cases_staff = staff.cases();
     let id = id.to_owned();
@@ -419,6 +419,7 @@ fn event_text(kind: &str, payload: &str, private: bool) -> String {
         }
         guichet_dossiers::implicit::MOTIFS_KIND => "L’usager demande les motifs du refus implicite",
         guichet_dossiers::scans::INFECTED_KIND => "Document supprimé : un virus a été détecté",
+        k if k.starts_with("apa_") => super::apa::staff_event_label(k),
         _ => "Événement",
     };
     if kind.starts_with("right_") {
@@ -492,7 +493,7 @@ pub async fn show_dossier(
     render_dossier(&req, &state, l, Vec::new(), Default::default(), StatusCode::OK).await
 }
 
-pub(super) async fn render_dossier(
+pub(crate) async fn render_dossier(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     l: Loaded,
@@ -562,7 +563,11 @@ pub(super) async fn render_dossier(
     };
     // --- commission: the MDPH stages, proposals and sittings (handlers/commission.rs).
     let commission = super::commission::panel(state, &l, &rights, &submitted).await?;
-    let (amount, simulation_note) = simulated_amount(&l.def, d);
+    let (amount, mut simulation_note) = simulated_amount(&l.def, d);
+    let apa = super::apa::panel(state, &l.def, d, l.standing, &l.viewer).await?;
+    if let Some(note) = apa.as_ref().and_then(super::apa::ApaPanel::amount_note) {
+        simulation_note = note;
+    }
     // A health document outside the service is listed without its link (the download refuses it too).
     let on = d
         .deposited_at
@@ -766,13 +771,17 @@ pub(super) async fn render_dossier(
                     has_amount: r.unit != guichet_dossiers::rights::Unit::None,
                     unit: r.unit.label().trim().to_owned(),
                     has_rate: spec.is_some_and(|s| s.rate),
-                    amount_prefill: if spec.is_some_and(|s| s.simulated) {
-                        amount
+                    amount_prefill: match apa.as_ref().and_then(|a| a.amount_for(&r.code)) {
+                        Some(plan) => plan,
+                        None if spec.is_some_and(|s| s.simulated) => amount
                             .map(|a| format!("{},{:02}", a.cents() / 100, a.cents() % 100))
-                            .unwrap_or_default()
-                    } else {
-                        String::new()
+                            .unwrap_or_default(),
+                        None => String::new(),
                     },
+                    motivation_prefill: apa
+                        .as_ref()
+                        .map(|a| a.motivation_for(&r.code))
+                        .unwrap_or_default(),
                     end_prefill: spec
                         .and_then(|s| s.default_years)
                         .and_then(|y| {
@@ -812,13 +821,14 @@ pub(super) async fn render_dossier(
         today: chrono::Utc::now().date_naive().format("%d/%m/%Y").to_string(),
         submitted,
         commission,
+        apa,
     };
     render(status, &page)
 }
 
 // ------------------------------------------------------------------------------------------ actions
 
-pub(super) fn version_of(form: &FormData) -> WebResult<i32> {
+pub(crate) fn version_of(form: &FormData) -> WebResult<i32> {
     form.get("version")
         .parse()
         .map_err(|_| WebError::BadRequest("version".into()))
@@ -872,7 +882,7 @@ fn command_from(
 }
 
 /// Errors of a use case shown on the dossier page, with what was typed; anything else goes up.
-pub(super) async fn refused_or(
+pub(crate) async fn refused_or(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     l: Loaded,
@@ -903,7 +913,7 @@ pub(super) async fn refused_or(
 }
 
 /// Runs a use case; its field errors come back on the page with what was typed.
-pub(super) async fn run_case<T: Send + 'static>(
+pub(crate) async fn run_case<T: Send + 'static>(
     state: &web::Data<AppState>,
     f: impl FnOnce(&mut guichet_db::AnyConnection) -> guichet_usecases::Result<T> + Send + 'static,
 ) -> WebResult<Result<T, Vec<(String, String)>>> {
@@ -984,7 +994,7 @@ pub async fn act(
 }
 
 /// Reads a French date (`31/12/2028`, or the ISO form date inputs send).
-pub(super) fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
+pub(crate) fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
     let s = s.trim();
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .ok()

@@ -1,0 +1,2 @@
+DROP TABLE care_plans;
+DROP TABLE apa_evaluations;
