@@ -196,13 +196,17 @@ async fn an_mdph_dossier_past_due_is_implicitly_rejected_once_and_its_reasons_ca
     );
     let queue = agent.get_html("/instruction").await;
     assert!(queue.contains(&number) && queue.contains(&headline), "{queue}");
-    // An explicit decision stays possible: the dossier can be taken and its rights decided.
+    // An explicit decision stays possible: the dossier can be taken and its rights proposed, then decided
+    // at a CDAPH sitting (tests/journeys/cdaph.rs).
     assert_eq!(
         act(&agent, &id, "prendre", &[]).await.status(),
         StatusCode::SEE_OTHER
     );
     let staff = agent.get_html(&format!("/instruction/dossiers/{id}")).await;
-    assert!(staff.contains("/decision\""), "decision forms: {staff}");
+    assert!(
+        staff.contains("/proposition\"") || staff.contains("/recevable\""),
+        "instruction forms: {staff}"
+    );
 }
 
 async fn an_apa_dossier_past_due_gets_the_flat_amount_and_its_attestation(backend: Backend) {

@@ -527,6 +527,18 @@ async fn a_complement_awaited_moves_the_due_date_on_both_sides(backend: Backend)
         act(&agent, &id, "prendre", &[]).await.status(),
         StatusCode::SEE_OTHER
     );
+    // APA: the two months run from the complete dossier (CASF L232-14).
+    let html = agent.get_html(&format!("/instruction/dossiers/{id}")).await;
+    let version = hidden_value(&html, "version").unwrap();
+    let today = chrono::Utc::now().date_naive().format("%d/%m/%Y").to_string();
+    let r = agent
+        .post_form(
+            &format!("/instruction/dossiers/{id}"),
+            &format!("/instruction/dossiers/{id}/apa/complet"),
+            &[("version", version.as_str()), ("date", today.as_str())],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
     let r = act(
         &agent,
         &id,
@@ -559,7 +571,8 @@ async fn a_complement_awaited_moves_the_due_date_on_both_sides(backend: Backend)
     usager.login("famille@exemple.fr", PASSWORD).await;
     let own = usager.get_html(&format!("/dossiers/{id}")).await;
     assert!(
-        own.contains(&moved) && !own.contains(&stored),
+        // Whole cells: « 12 février » contains « 2 février ».
+        own.contains(&format!("<dd>{moved}</dd>")) && !own.contains(&format!("<dd>{stored}</dd>")),
         "usager: {moved} expected: {own}"
     );
     let back = agent.get_html(&format!("/instruction/dossiers/{id}")).await;
