@@ -129,3 +129,73 @@ pub fn resubmit(
     };
     Ok(instruction::resubmit(conn, &d.id, &d.owner_id, &input, None)?)
 }
+
+/// Starts a draft of the current version of a procedure for its owner.
+pub fn start_draft(conn: &mut AnyConnection, owner_id: &str, proc: &Procedure) -> Result<Dossier> {
+    Ok(store::create_draft(
+        conn,
+        &store::NewDraft {
+            owner_id: owner_id.to_owned(),
+            procedure: proc.id().to_owned(),
+            service_code: proc.service_code.clone(),
+            form_version_id: proc.version_id.clone(),
+            answers: Value::Object(Answers::new()),
+            applicant_name: String::new(),
+        },
+    )?)
+}
+
+/// Applies a step's button other than « Continuer » to the answers: add an item to a repeating group,
+/// remove one, remove a file; an upload button only stays on the page. Returns true when the page is to
+/// be shown again rather than left.
+pub fn apply_step_action(def: &FormDefinition, answers: &mut Answers, action: &str) -> bool {
+    if let Some(group) = action.strip_prefix("ajouter:") {
+        if let Some(Value::Array(items)) = answers.get_mut(group) {
+            items.push(Value::Object(serde_json::Map::new()));
+        } else if def.field(group).is_some() {
+            answers.insert(
+                group.to_owned(),
+                Value::Array(vec![Value::Object(serde_json::Map::new())]),
+            );
+        }
+        true
+    } else if let Some(rest) = action.strip_prefix("retirer:") {
+        if let Some((group, index)) = rest.rsplit_once(':')
+            && let (Some(Value::Array(items)), Ok(i)) = (answers.get_mut(group), index.parse::<usize>())
+            && i < items.len()
+        {
+            items.remove(i);
+        }
+        true
+    } else if let Some(rest) = action.strip_prefix("supprimer:") {
+        if let Some((field, file_id)) = rest.split_once(':')
+            && let Some(Value::Array(items)) = answers.get_mut(field)
+        {
+            items.retain(|v| v.get("id").and_then(Value::as_str) != Some(file_id));
+        }
+        true
+    } else {
+        action.starts_with("televerser:")
+    }
+}
+
+/// Saves the answers of a step (a draft in place; after deposit, apart until re-sent), whatever the
+/// page shows next: nothing typed is lost.
+pub fn save_step(
+    conn: &mut AnyConnection,
+    owner_id: &str,
+    dossier_id: &str,
+    def: &FormDefinition,
+    answers: &Answers,
+    step: &str,
+) -> Result<Dossier> {
+    let name = applicant_name(def, answers);
+    Ok(store::save_answers(
+        conn,
+        dossier_id,
+        owner_id,
+        &Value::Object(answers.clone()),
+        Some(step),
+        &name,
+    )?)
+}

@@ -16,4 +16,5 @@ pub mod instruction;
 pub mod letters;
 // Issue 12: the département's identity as settings, and implicit decisions at the due date.
 pub mod implicit;
+pub mod messages;
 pub mod settings;

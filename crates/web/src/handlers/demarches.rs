@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpRequest, HttpResponse, web};
 use guichet_dossiers::State;
-use guichet_dossiers::store::{self, Dossier, NewDraft};
+use guichet_dossiers::store::{self, Dossier};
 use guichet_forms::{Answers, FieldError, FileRef, FormDefinition};
 use serde_json::Value;
 
@@ -30,8 +30,6 @@ pub const HEALTH_DOCUMENT: &str = "Ce document contient des données de santé :
 fn answers_of(v: &Value) -> Answers {
     v.as_object().cloned().unwrap_or_default()
 }
-
-use guichet_usecases::filing::applicant_name;
 
 fn french_datetime(t: chrono::NaiveDateTime) -> String {
     guichet_forms::french_date(t.date())
@@ -85,17 +83,10 @@ pub async fn start(
     _csrf: CsrfForm,
 ) -> WebResult<HttpResponse> {
     let proc = state.procedures.get(&path).ok_or(WebError::NotFound)?.clone();
-    let draft = NewDraft {
-        owner_id: u.user.id.clone(),
-        procedure: proc.id().to_owned(),
-        service_code: proc.service_code.clone(),
-        form_version_id: proc.version_id.clone(),
-        answers: Value::Object(Answers::new()),
-        applicant_name: String::new(),
-    };
+    let (owner, p) = (u.user.id.clone(), proc.clone());
     let d = state
         .pool
-        .run(move |c| store::create_draft(c, &draft).map_err(WebError::from))
+        .run(move |c| guichet_usecases::filing::start_draft(c, &owner, &p).map_err(WebError::from))
         .await?;
     tracing::info!(dossier.id = %d.id, form.id = %proc.id(), "Draft created");
     Ok(see_other(&first_page(&proc.def, &d)))
@@ -477,43 +468,16 @@ pub async fn submit_step(
     let action = sub.get("action").to_owned();
     let outcome = def.submit_step(&step, &sub.pairs, &mut answers, today())?;
     let mut stay = !upload_errors.is_empty();
-    if let Some(group) = action.strip_prefix("ajouter:") {
-        if let Some(Value::Array(items)) = answers.get_mut(group) {
-            items.push(Value::Object(serde_json::Map::new()));
-        } else if def.field(group).is_some() {
-            answers.insert(
-                group.to_owned(),
-                Value::Array(vec![Value::Object(serde_json::Map::new())]),
-            );
-        }
-        stay = true;
-    } else if let Some(rest) = action.strip_prefix("retirer:") {
-        if let Some((group, index)) = rest.rsplit_once(':')
-            && let (Some(Value::Array(items)), Ok(i)) = (answers.get_mut(group), index.parse::<usize>())
-            && i < items.len()
-        {
-            items.remove(i);
-        }
-        stay = true;
-    } else if let Some(rest) = action.strip_prefix("supprimer:") {
-        if let Some((field, file_id)) = rest.split_once(':')
-            && let Some(Value::Array(items)) = answers.get_mut(field)
-        {
-            items.retain(|v| v.get("id").and_then(Value::as_str) != Some(file_id));
-        }
-        stay = true;
-    } else if action.starts_with("televerser:") {
-        stay = true;
-    }
+    stay |= guichet_usecases::filing::apply_step_action(&def, &mut answers, &action);
 
     // Whatever happens next, what was typed is saved.
-    let name = applicant_name(&def, &answers);
-    let to_save = Value::Object(answers.clone());
-    let (did, owner, step_for_save) = (id.clone(), u.user.id.clone(), step.clone());
+    let (did, owner, step_for_save, def_for_save) =
+        (id.clone(), u.user.id.clone(), step.clone(), def.clone());
+    let to_save = answers.clone();
     state
         .pool
         .run(move |c| {
-            store::save_answers(c, &did, &owner, &to_save, Some(&step_for_save), &name)
+            guichet_usecases::filing::save_step(c, &owner, &did, &def_for_save, &to_save, &step_for_save)
                 .map_err(WebError::from)
         })
         .await?;
@@ -1091,6 +1055,7 @@ pub async fn send_message(
 ) -> WebResult<HttpResponse> {
     let (d, _def) = load_own(&state, &u, &path).await?;
     if d.state == State::Brouillon {
+        // Refused before the body is read (and its files stored); the use case checks it again.
         return Err(WebError::Refused(
             "Envoyez d’abord votre demande : vous pourrez ensuite écrire au service.".into(),
         ));
@@ -1114,8 +1079,7 @@ pub async fn send_message(
     state
         .pool
         .run(move |c| {
-            guichet_dossiers::instruction::post_message(c, &id, &author, false, &body, &files, None)
-                .map_err(WebError::from)
+            guichet_usecases::messages::from_usager(c, &author, &id, &body, &files).map_err(WebError::from)
         })
         .await?;
     Ok(see_other(&format!("/dossiers/{}#messages", d.id)))

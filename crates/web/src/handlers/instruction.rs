@@ -1316,25 +1316,16 @@ pub async fn send_message(
             .await;
         }
     };
-    let (id, author, owner) = (
+    let (staff, def, links, id) = (
+        l.staff.cases(),
+        l.def.clone(),
+        state.links(),
         l.dossier.id.clone(),
-        l.staff.0.user.id.clone(),
-        l.dossier.owner_id.clone(),
     );
-    let number = l
-        .dossier
-        .number
-        .as_ref()
-        .map(ToString::to_string)
-        .unwrap_or_default();
-    let link = format!("{}/dossiers/{}", state.settings.public_url, l.dossier.id);
-    let title = l.def.title().to_owned();
     state
         .pool
         .run(move |c| {
-            let owner = guichet_accounts::users::find(c, &owner)?.ok_or(WebError::NotFound)?;
-            let email = guichet_notify::emails::new_message(&owner.email, &number, &title, &link);
-            instruction::post_message(c, &id, &author, true, &body, &files, Some(&email))
+            guichet_usecases::messages::from_staff(c, &links, &staff, &def, &id, &body, &files)
                 .map_err(WebError::from)
         })
         .await?;
