@@ -18,7 +18,7 @@ use guichet_types::Euros;
 use guichet_usecases::apa::{self as cases, ApaState, DecisionPrefill, HelpRow};
 use guichet_usecases::deadlines::today;
 
-use super::instruction::{Loaded, load, refused_or, render_dossier, run_case, version_of};
+use super::instruction::{Loaded, load, on_dossier_page, refused_or, run_case, version_of};
 use super::{render, see_other};
 use crate::app::AppState;
 use crate::error::{WebError, WebResult};
@@ -381,28 +381,11 @@ pub async fn record_complete(
     let version = version_of(&form)?;
     let (staff, def, did) = (l.staff.cases(), l.def.clone(), l.dossier.id.clone());
     let kept = [("apa.complet".to_owned(), typed.clone())];
-    match run_case(&state, move |c| {
+    let result = run_case(&state, move |c| {
         cases::record_complete(c, &staff, &def, &did, version, &input)
     })
-    .await
-    {
-        Ok(Ok(d)) => {
-            tracing::info!(dossier.id = %d.id, "APA dossier recorded complete");
-            Ok(see_other(&format!("/instruction/dossiers/{}#apa", d.id)))
-        }
-        Ok(Err(errors)) => {
-            render_dossier(
-                &req,
-                &state,
-                l,
-                errors,
-                kept.into_iter().collect(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => refused_or(&req, &state, l, e, &[]).await,
-    }
+    .await;
+    on_dossier_page(&req, &state, l, "#apa", kept.into_iter().collect(), result).await
 }
 
 // ------------------------------------------------------------------- back office: the evaluation
@@ -578,7 +561,7 @@ pub async fn submit_evaluation(
             };
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
-        Err(e) => refused_or(&req, &state, l, e, &[]).await,
+        Err(e) => refused_or(&req, &state, l, e).await,
     }
 }
 
@@ -783,7 +766,7 @@ pub async fn submit_plan(
     health_only(&l)?;
     let frame = match plan_frame(&state, &l).await {
         Ok(f) => f,
-        Err(e) => return refused_or(&req, &state, l, e, &[]).await,
+        Err(e) => return refused_or(&req, &state, l, e).await,
     };
     let mut rows = rows_of(&form);
     match form.get("action") {
@@ -815,7 +798,7 @@ pub async fn submit_plan(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     &plan_page(&req, &l, frame, rows, errors, None),
                 ),
-                Err(e) => refused_or(&req, &state, l, e, &[]).await,
+                Err(e) => refused_or(&req, &state, l, e).await,
             }
         }
         _ => {
@@ -841,7 +824,7 @@ pub async fn submit_plan(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     &plan_page(&req, &l, frame, rows, errors, None),
                 ),
-                Err(e) => refused_or(&req, &state, l, e, &[]).await,
+                Err(e) => refused_or(&req, &state, l, e).await,
             }
         }
     }

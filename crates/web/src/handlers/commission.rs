@@ -18,7 +18,7 @@ use guichet_usecases::instruction::DecisionForm;
 use guichet_usecases::{CaseError, Invalid};
 use serde_json::Value;
 
-use super::instruction::{Loaded, Staff, load, parse_date, refused_or, render_dossier, run_case, version_of};
+use super::instruction::{Loaded, Staff, load, on_dossier_page, parse_date, run_case, version_of};
 use super::{render, see_other};
 use crate::app::AppState;
 use crate::error::{WebError, WebResult};
@@ -288,25 +288,11 @@ pub async fn mark_recevable(
     let l = load(&state, u, &path).await?;
     let version = version_of(&form)?;
     let (staff, def, did) = (l.staff.cases(), l.def.clone(), l.dossier.id.clone());
-    match run_case(&state, move |c| {
+    let result = run_case(&state, move |c| {
         cases::mark_recevable(c, &staff, &def, &did, version)
     })
-    .await
-    {
-        Ok(Ok(d)) => Ok(see_other(&format!("/instruction/dossiers/{}#droits", d.id))),
-        Ok(Err(errors)) => {
-            render_dossier(
-                &req,
-                &state,
-                l,
-                errors,
-                HashMap::new(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => refused_or(&req, &state, l, e, &[]).await,
-    }
+    .await;
+    on_dossier_page(&req, &state, l, "#droits", Default::default(), result).await
 }
 
 /// The équipe pluridisciplinaire's proposal on one right.
@@ -335,17 +321,11 @@ pub async fn propose(
     };
     let version = version_of(&form)?;
     let (staff, def, did) = (l.staff.cases(), l.def.clone(), l.dossier.id.clone());
-    match run_case(&state, move |c| {
+    let result = run_case(&state, move |c| {
         cases::propose_right(c, &staff, &def, &did, version, &code, &input)
     })
-    .await
-    {
-        Ok(Ok(d)) => Ok(see_other(&format!("/instruction/dossiers/{}#droits", d.id))),
-        Ok(Err(errors)) => {
-            render_dossier(&req, &state, l, errors, typed, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => refused_or(&req, &state, l, e, &[]).await,
-    }
+    .await;
+    on_dossier_page(&req, &state, l, "#droits", typed, result).await
 }
 
 // ------------------------------------------------------------------------------------- sittings list

@@ -881,15 +881,14 @@ fn command_from(
     if errors.is_empty() { Ok(cmd) } else { Err(errors) }
 }
 
-/// Errors of a use case shown on the dossier page, with what was typed; anything else goes up.
+/// A conflict or a state rule shown on the fresh dossier page with why; anything else goes up.
 pub(crate) async fn refused_or(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     l: Loaded,
     err: WebError,
-    fields: &[(&str, String)],
 ) -> WebResult<HttpResponse> {
-    let submitted = fields.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+    let submitted = std::collections::HashMap::new();
     let id = l.dossier.id.clone();
     match err {
         WebError::Conflict => {
@@ -909,6 +908,31 @@ pub(crate) async fn refused_or(
             .await
         }
         other => Err(other),
+    }
+}
+
+/// How an action of the dossier page answers: once done, back to the page (at `anchor`); a refused input
+/// shows the page again with its errors and what was typed; a conflict or a state rule, the fresh page
+/// with why.
+pub(crate) async fn on_dossier_page(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    l: Loaded,
+    anchor: &str,
+    typed: std::collections::HashMap<String, String>,
+    result: WebResult<Result<Dossier, Vec<(String, String)>>>,
+) -> WebResult<HttpResponse> {
+    match result {
+        Ok(Ok(d)) => {
+            // The action may have queued an email.
+            state.delivery.wake();
+            tracing::info!(dossier.id = %d.id, "Back-office action");
+            Ok(see_other(&format!("/instruction/dossiers/{}{anchor}", d.id)))
+        }
+        Ok(Err(errors)) => {
+            render_dossier(req, state, l, errors, typed, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => refused_or(req, state, l, e).await,
     }
 }
 
@@ -969,28 +993,7 @@ pub async fn act(
         guichet_usecases::instruction::act(c, &links, &staff, &def, &did, version, &cmd)
     })
     .await;
-    match result {
-        Ok(Ok(d)) => {
-            state.delivery.wake();
-            tracing::info!(dossier.id = %d.id, action = %action, "Instruction action");
-            Ok(see_other(&format!("/instruction/dossiers/{}", d.id)))
-        }
-        Ok(Err(errors)) => {
-            render_dossier(
-                &req,
-                &state,
-                l,
-                errors,
-                typed.into_iter().collect(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => {
-            let typed: Vec<(&str, String)> = Vec::new();
-            refused_or(&req, &state, l, e, &typed).await
-        }
-    }
+    on_dossier_page(&req, &state, l, "", typed.into_iter().collect(), result).await
 }
 
 /// Reads a French date (`31/12/2028`, or the ISO form date inputs send).
@@ -1083,16 +1086,7 @@ pub async fn decide_right(
         guichet_usecases::instruction::decide_right(c, &links, &staff, &def, &did, version, &code, &input)
     })
     .await;
-    match result {
-        Ok(Ok(d)) => {
-            state.delivery.wake();
-            Ok(see_other(&format!("/instruction/dossiers/{}#droits", d.id)))
-        }
-        Ok(Err(errors)) => {
-            render_dossier(&req, &state, l, errors, typed, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => refused_or(&req, &state, l, e, &[]).await,
-    }
+    on_dossier_page(&req, &state, l, "#droits", typed, result).await
 }
 
 /// The instructor's review of one document: accepted, or rejected with a reason.
@@ -1129,28 +1123,13 @@ pub async fn review_document(
     };
     let comment = form.get("commentaire").to_owned();
     let (staff, did) = (l.staff.cases(), l.dossier.id.clone());
-    match run_case(&state, move |c| {
+    let d = l.dossier.clone();
+    let result = run_case(&state, move |c| {
         guichet_usecases::complement::review_document(c, &staff, &did, &file, verdict, Some(&comment))
     })
     .await
-    {
-        Ok(Ok(())) => Ok(see_other(&format!(
-            "/instruction/dossiers/{}#documents",
-            l.dossier.id
-        ))),
-        Ok(Err(errors)) => {
-            render_dossier(
-                &req,
-                &state,
-                l,
-                errors,
-                Default::default(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => refused_or(&req, &state, l, e, &[]).await,
-    }
+    .map(|r| r.map(|()| d));
+    on_dossier_page(&req, &state, l, "#documents", Default::default(), result).await
 }
 
 /// An instructor adds one of the procedure's rights to the dossier.
@@ -1165,25 +1144,11 @@ pub async fn add_right(
     let version = version_of(&form)?;
     let code = form.get("droit").to_owned();
     let (staff, def, did) = (l.staff.cases(), l.def.clone(), l.dossier.id.clone());
-    match run_case(&state, move |c| {
+    let result = run_case(&state, move |c| {
         guichet_usecases::instruction::add_right(c, &staff, &def, &did, version, &code)
     })
-    .await
-    {
-        Ok(Ok(d)) => Ok(see_other(&format!("/instruction/dossiers/{}#droits", d.id))),
-        Ok(Err(errors)) => {
-            render_dossier(
-                &req,
-                &state,
-                l,
-                errors,
-                Default::default(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => refused_or(&req, &state, l, e, &[]).await,
-    }
+    .await;
+    on_dossier_page(&req, &state, l, "#droits", Default::default(), result).await
 }
 
 /// An instructor withdraws a right recorded by mistake, with a reason.
@@ -1204,28 +1169,11 @@ pub async fn withdraw_right(
         state.links(),
         l.dossier.id.clone(),
     );
-    match run_case(&state, move |c| {
+    let result = run_case(&state, move |c| {
         guichet_usecases::instruction::withdraw_right(c, &links, &staff, &def, &did, version, &code, &reason)
     })
-    .await
-    {
-        Ok(Ok(d)) => {
-            state.delivery.wake();
-            Ok(see_other(&format!("/instruction/dossiers/{}#droits", d.id)))
-        }
-        Ok(Err(errors)) => {
-            render_dossier(
-                &req,
-                &state,
-                l,
-                errors,
-                Default::default(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => refused_or(&req, &state, l, e, &[]).await,
-    }
+    .await;
+    on_dossier_page(&req, &state, l, "#droits", Default::default(), result).await
 }
 
 pub async fn assign(
@@ -1239,25 +1187,11 @@ pub async fn assign(
     let version = version_of(&form)?;
     let assignee = Some(form.get("agent").to_owned()).filter(|a| !a.is_empty());
     let (staff, did) = (l.staff.cases(), l.dossier.id.clone());
-    match run_case(&state, move |c| {
+    let result = run_case(&state, move |c| {
         guichet_usecases::instruction::assign(c, &staff, &did, version, assignee.as_deref())
     })
-    .await
-    {
-        Ok(Ok(d)) => Ok(see_other(&format!("/instruction/dossiers/{}", d.id))),
-        Ok(Err(errors)) => {
-            render_dossier(
-                &req,
-                &state,
-                l,
-                errors,
-                Default::default(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => refused_or(&req, &state, l, e, &[]).await,
-    }
+    .await;
+    on_dossier_page(&req, &state, l, "", Default::default(), result).await
 }
 
 pub async fn add_note(
@@ -1270,27 +1204,13 @@ pub async fn add_note(
     let l = load(&state, u, &path).await?;
     let text = form.get("note").to_owned();
     let (staff, did) = (l.staff.cases(), l.dossier.id.clone());
-    match run_case(&state, move |c| {
+    let d = l.dossier.clone();
+    let result = run_case(&state, move |c| {
         guichet_usecases::instruction::add_note(c, &staff, &did, &text)
     })
-    .await?
-    {
-        Ok(()) => Ok(see_other(&format!(
-            "/instruction/dossiers/{}#notes",
-            l.dossier.id
-        ))),
-        Err(errors) => {
-            render_dossier(
-                &req,
-                &state,
-                l,
-                errors,
-                Default::default(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-    }
+    .await
+    .map(|r| r.map(|()| d));
+    on_dossier_page(&req, &state, l, "#notes", Default::default(), result).await
 }
 
 pub async fn send_message(
