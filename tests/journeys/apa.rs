@@ -8,7 +8,7 @@ use guichet_dossiers::rights::Outcome;
 use guichet_simulation::aggir::{self, Grid, Modality};
 use guichet_simulation::apa::ApaResources;
 use guichet_simulation::care_plan::{self, CarePlan, Help, HelpKind};
-use guichet_test_support::{Backend, Browser, TestApp, hidden_value, on_both_backends};
+use guichet_test_support::{Backend, Browser, TestApp, on_both_backends};
 use guichet_types::{Euros, Role};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -121,20 +121,6 @@ fn field_amount(cents: i64) -> String {
     format!("{},{:02}", cents / 100, cents % 100)
 }
 
-/// Posts a form shown on `page`, with the version that page showed.
-async fn post_versioned(
-    b: &Browser<'_>,
-    page: &str,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let html = b.get_html(page).await;
-    let version = hidden_value(&html, "version").unwrap_or_else(|| panic!("no version on {page}: {html}"));
-    let mut all = vec![("version", version.as_str())];
-    all.extend_from_slice(fields);
-    b.post_form(page, action, &all).await
-}
-
 async fn dossier(app: &TestApp, id: &str) -> guichet_dossiers::Dossier {
     let id = id.to_owned();
     app.pool
@@ -192,13 +178,17 @@ async fn taken(backend: Backend, cmi: bool) -> Option<Setup> {
 
 async fn take(agent: &Browser<'_>, id: &str) {
     let page = format!("/instruction/dossiers/{id}");
-    let r = post_versioned(agent, &page, &format!("{page}/actions/prendre"), &[]).await;
+    let r = agent
+        .post_versioned(&page, &format!("{page}/actions/prendre"), &[])
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
 async fn record_complete(agent: &Browser<'_>, id: &str, on: NaiveDate) -> reqwest::Response {
     let page = format!("/instruction/dossiers/{id}");
-    post_versioned(agent, &page, &format!("{page}/apa/complet"), &[("date", &fr(on))]).await
+    agent
+        .post_versioned(&page, &format!("{page}/apa/complet"), &[("date", &fr(on))])
+        .await
 }
 
 /// The evaluation form's fields for a grid (some sub-variables may be left out).
@@ -218,7 +208,7 @@ fn evaluation_fields(visit: &str, evaluator: &str, leave_out: &[&str]) -> Vec<(S
 async fn record_evaluation(agent: &Browser<'_>, id: &str, fields: &[(String, String)]) -> reqwest::Response {
     let page = format!("/instruction/dossiers/{id}/apa/evaluation");
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    post_versioned(agent, &page, &page, &fields).await
+    agent.post_versioned(&page, &page, &fields).await
 }
 
 /// The plan form's fields for these lines, with its button.
@@ -240,7 +230,7 @@ fn plan_fields(lines: &[(&str, &str, &str, &str)], action: &str) -> Vec<(String,
 async fn submit_plan(agent: &Browser<'_>, id: &str, fields: &[(String, String)]) -> reqwest::Response {
     let page = format!("/instruction/dossiers/{id}/apa/plan");
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    post_versioned(agent, &page, &page, &fields).await
+    agent.post_versioned(&page, &page, &fields).await
 }
 
 async fn answer(b: &Browser<'_>, id: &str, version: i32, fields: &[(&str, &str)]) -> reqwest::Response {
@@ -303,17 +293,17 @@ async fn apa_plan_accepted_then_decided_with_its_amount(backend: Backend) {
     // No plan before the evaluation, whatever the door.
     let r = agent.get(&format!("/instruction/dossiers/{id}/apa/plan")).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
-    let r = post_versioned(
-        &agent,
-        &format!("/instruction/dossiers/{id}"),
-        &format!("/instruction/dossiers/{id}/apa/plan"),
-        &[
-            ("lignes", "1"),
-            ("action", "proposer"),
-            ("aide-1-type", "portage"),
-        ],
-    )
-    .await;
+    let r = agent
+        .post_versioned(
+            &format!("/instruction/dossiers/{id}"),
+            &format!("/instruction/dossiers/{id}/apa/plan"),
+            &[
+                ("lignes", "1"),
+                ("action", "proposer"),
+                ("aide-1-type", "portage"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let page = r.text().await.unwrap();
     assert!(page.contains("Enregistrez d’abord l’évaluation"), "{page}");
@@ -596,19 +586,19 @@ async fn apa_plan_accepted_then_decided_with_its_amount(backend: Backend) {
         Euros::from_cents(direct.plan_cents),
         Euros::from_cents(direct.participation_cents)
     );
-    let r = post_versioned(
-        &agent,
-        &format!("/instruction/dossiers/{id}"),
-        &format!("/instruction/dossiers/{id}/droits/apa_domicile/decision"),
-        &[
-            ("decision", "accord"),
-            ("montant", &amount),
-            ("debut", &fr(today())),
-            ("motivation", &motivation),
-            ("confirmation", "oui"),
-        ],
-    )
-    .await;
+    let r = agent
+        .post_versioned(
+            &format!("/instruction/dossiers/{id}"),
+            &format!("/instruction/dossiers/{id}/droits/apa_domicile/decision"),
+            &[
+                ("decision", "accord"),
+                ("montant", &amount),
+                ("debut", &fr(today())),
+                ("motivation", &motivation),
+                ("confirmation", "oui"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
     let d = dossier(&app, &id).await;
     assert_eq!(d.state, guichet_dossiers::State::Decide, "its only right decided");
@@ -664,13 +654,13 @@ async fn apa_silence_for_ten_days_refuses_the_request(backend: Backend) {
     let (closed, _) = app.deposit(USAGER, "apa", answers(false)).await;
     to_proposal(&agent, &closed).await;
     let page = format!("/instruction/dossiers/{closed}");
-    let r = post_versioned(
-        &agent,
-        &page,
-        &format!("{page}/actions/classer"),
-        &[("motif", "Demande retirée par la famille.")],
-    )
-    .await;
+    let r = agent
+        .post_versioned(
+            &page,
+            &format!("{page}/actions/classer"),
+            &[("motif", "Demande retirée par la famille.")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (links, procedures) = (app.state.links(), app.state.procedures.clone());
     let expire = |days: i64| {

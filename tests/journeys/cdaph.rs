@@ -3,7 +3,7 @@
 //! decisions are entered, the CMI signed apart by the président du conseil départemental, the letter.
 
 use guichet_dossiers::rights::{self, Right};
-use guichet_test_support::{Backend, Browser, TestApp, hidden_value, on_both_backends};
+use guichet_test_support::{Backend, Browser, TestApp, on_both_backends};
 use guichet_types::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -71,11 +71,7 @@ async fn dossier(app: &TestApp, id: &str) -> guichet_dossiers::Dossier {
 /// Posts a form of the dossier page with the version the page shows.
 async fn on_dossier(b: &Browser<'_>, id: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
     let page = format!("/instruction/dossiers/{id}");
-    let html = b.get_html(&page).await;
-    let version = hidden_value(&html, "version").expect("version on the page");
-    let mut all = vec![("version", version.as_str())];
-    all.extend_from_slice(fields);
-    b.post_form(&page, &format!("{page}/{action}"), &all).await
+    b.post_versioned(&page, &format!("{page}/{action}"), fields).await
 }
 
 async fn propose(b: &Browser<'_>, id: &str, code: &str, fields: &[(&str, &str)]) -> reqwest::Response {

@@ -5,7 +5,7 @@
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use guichet_db::schema::{dossier_events, dossiers};
-use guichet_test_support::{Backend, Browser, TestApp, hidden_value, on_both_backends};
+use guichet_test_support::{Backend, Browser, TestApp, on_both_backends};
 use guichet_types::Role;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -53,16 +53,8 @@ async fn implicit_events(app: &TestApp, id: &str) -> i64 {
 /// Posts an action form of the instructor's dossier page (with the version the page showed).
 async fn act(b: &Browser<'_>, id: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
     let page = format!("/instruction/dossiers/{id}");
-    let html = b.get_html(&page).await;
-    let version = hidden_value(&html, "version").expect("version on the page");
-    let mut all = vec![("version", version.as_str())];
-    all.extend_from_slice(fields);
-    b.post_form(
-        &page,
-        &format!("/instruction/dossiers/{id}/actions/{action}"),
-        &all,
-    )
-    .await
+    b.post_versioned(&page, &format!("{page}/actions/{action}"), fields)
+        .await
 }
 
 fn french(d: NaiveDate) -> String {

@@ -104,31 +104,15 @@ pub(crate) async fn counters_match(app: &TestApp) {
 /// Posts an action form of the instructor's dossier page (with the version the page showed).
 async fn act(b: &Browser<'_>, id: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
     let page = format!("/instruction/dossiers/{id}");
-    let html = b.get_html(&page).await;
-    let version = hidden_value(&html, "version").expect("version on the page");
-    let mut all = vec![("version", version.as_str())];
-    all.extend_from_slice(fields);
-    b.post_form(
-        &page,
-        &format!("/instruction/dossiers/{id}/actions/{action}"),
-        &all,
-    )
-    .await
+    b.post_versioned(&page, &format!("{page}/actions/{action}"), fields)
+        .await
 }
 
 /// Decides one right of a dossier through its form on the dossier page.
 async fn decide(b: &Browser<'_>, id: &str, code: &str, fields: &[(&str, &str)]) -> reqwest::Response {
     let page = format!("/instruction/dossiers/{id}");
-    let html = b.get_html(&page).await;
-    let version = hidden_value(&html, "version").expect("version on the page");
-    let mut all = vec![("version", version.as_str())];
-    all.extend_from_slice(fields);
-    b.post_form(
-        &page,
-        &format!("/instruction/dossiers/{id}/droits/{code}/decision"),
-        &all,
-    )
-    .await
+    b.post_versioned(&page, &format!("{page}/droits/{code}/decision"), fields)
+        .await
 }
 
 /// The codes of a dossier's rights still to decide.
@@ -732,61 +716,37 @@ async fn an_instructor_adds_and_withdraws_a_right_with_a_trace(backend: Backend)
         StatusCode::SEE_OTHER
     );
     let page = format!("/instruction/dossiers/{id}");
-    let version = |html: &str| hidden_value(html, "version").unwrap();
     // Add the RQTH.
-    let html = agent.get_html(&page).await;
-    let v = version(&html);
     let r = agent
-        .post_form(
-            &page,
-            &format!("{page}/droits"),
-            &[("version", v.as_str()), ("droit", "rqth")],
-        )
+        .post_versioned(&page, &format!("{page}/droits"), &[("droit", "rqth")])
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(open_rights(&app, &id).await, ["aah", "rqth"]);
     // A right the procedure does not have: a French error, nothing added.
-    let html = agent.get_html(&page).await;
-    let v = version(&html);
     let r = agent
-        .post_form(
-            &page,
-            &format!("{page}/droits"),
-            &[("version", v.as_str()), ("droit", "inconnu")],
-        )
+        .post_versioned(&page, &format!("{page}/droits"), &[("droit", "inconnu")])
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // Withdraw the AAH: a reason is needed.
-    let html = agent.get_html(&page).await;
-    let v = version(&html);
     let r = agent
-        .post_form(
-            &page,
-            &format!("{page}/droits/aah/retirer"),
-            &[("version", v.as_str()), ("motif", " ")],
-        )
+        .post_versioned(&page, &format!("{page}/droits/aah/retirer"), &[("motif", " ")])
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let r = agent
-        .post_form(
+        .post_versioned(
             &page,
             &format!("{page}/droits/aah/retirer"),
-            &[
-                ("version", v.as_str()),
-                ("motif", "Demande faite par erreur, confirmé par téléphone."),
-            ],
+            &[("motif", "Demande faite par erreur, confirmé par téléphone.")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(open_rights(&app, &id).await, ["rqth"]);
     // The last right cannot be withdrawn: the dossier would be closed instead.
-    let html = agent.get_html(&page).await;
-    let v = version(&html);
     let r = agent
-        .post_form(
+        .post_versioned(
             &page,
             &format!("{page}/droits/rqth/retirer"),
-            &[("version", v.as_str()), ("motif", "Plus de demande.")],
+            &[("motif", "Plus de demande.")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);

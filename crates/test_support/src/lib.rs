@@ -377,6 +377,22 @@ impl<'a> Browser<'a> {
             .unwrap()
     }
 
+    /// Posts a form of `form_page` with the CSRF token and the record's version (`version`) that page
+    /// shows, as the person's browser would after reading it.
+    pub async fn post_versioned(
+        &self,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let html = self.get_html(form_page).await;
+        let version =
+            hidden_value(&html, "version").unwrap_or_else(|| panic!("no version on {form_page}: {html}"));
+        let mut all = vec![("version", version.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form(form_page, action, &all).await
+    }
+
     /// Logs in; panics unless it succeeds.
     pub async fn login(&self, email: &str, password: &str) {
         let r = self
