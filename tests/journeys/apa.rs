@@ -8,7 +8,7 @@ use guichet_dossiers::rights::Outcome;
 use guichet_simulation::aggir::{self, Grid, Modality};
 use guichet_simulation::apa::ApaResources;
 use guichet_simulation::care_plan::{self, CarePlan, Help, HelpKind};
-use guichet_test_support::{Backend, Browser, TestApp, on_both_backends};
+use guichet_test_support::{Backend, Browser, TestApp, on_both_backends, pdftotext};
 use guichet_types::{Euros, Role};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -253,21 +253,6 @@ async fn to_proposal(agent: &Browser<'_>, id: &str) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let r = submit_plan(agent, id, &plan_fields(&helps().0, "proposer")).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
-}
-
-fn pdftotext(pdf: &[u8]) -> Option<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("doc.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    match std::process::Command::new("pdftotext")
-        .arg(&path)
-        .arg("-")
-        .output()
-    {
-        Ok(out) if out.status.success() => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
-        _ if std::env::var_os("CI").is_some() => panic!("pdftotext is required in CI"),
-        _ => None,
-    }
 }
 
 // ------------------------------------------------------------------------------------------ journeys

@@ -3,7 +3,7 @@
 //! decisions are entered, the CMI signed apart by the président du conseil départemental, the letter.
 
 use guichet_dossiers::rights::{self, Right};
-use guichet_test_support::{Backend, Browser, TestApp, on_both_backends};
+use guichet_test_support::{Backend, Browser, TestApp, on_both_backends, pdftotext_layout as pdftotext};
 use guichet_types::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -28,22 +28,6 @@ fn location(r: &reqwest::Response) -> String {
         .get("location")
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default()
-}
-
-fn pdftotext(pdf: &[u8]) -> Option<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("doc.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    match std::process::Command::new("pdftotext")
-        .arg("-layout")
-        .arg(&path)
-        .arg("-")
-        .output()
-    {
-        Ok(out) if out.status.success() => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
-        _ if std::env::var_os("CI").is_some() => panic!("pdftotext is required in CI"),
-        _ => None,
-    }
 }
 
 fn today() -> chrono::NaiveDate {

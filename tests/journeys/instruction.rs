@@ -1,6 +1,8 @@
 //! The instructors' back office and the usager's side of instruction.
 
-use guichet_test_support::{Backend, Browser, SmtpServer, TestApp, hidden_value, on_both_backends};
+use guichet_test_support::{
+    Backend, Browser, SmtpServer, TestApp, hidden_value, on_both_backends, pdftotext,
+};
 use guichet_types::Role;
 use reqwest::StatusCode;
 use secrecy::SecretString;
@@ -20,21 +22,6 @@ fn location(r: &reqwest::Response) -> String {
         .get("location")
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default()
-}
-
-fn pdftotext(pdf: &[u8]) -> Option<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("doc.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    match std::process::Command::new("pdftotext")
-        .arg(&path)
-        .arg("-")
-        .output()
-    {
-        Ok(out) if out.status.success() => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
-        _ if std::env::var_os("CI").is_some() => panic!("pdftotext is required in CI"),
-        _ => None,
-    }
 }
 
 /// The APA service's tab counts as the queue page reads them (à traiter, en instruction, complément,

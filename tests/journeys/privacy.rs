@@ -27,15 +27,7 @@ fn store(app: &TestApp, bytes: &[u8]) -> String {
 }
 
 fn pdftotext(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("doc.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) is needed by these tests");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    guichet_test_support::pdftotext(pdf).expect("pdftotext (poppler-utils) is needed by these tests")
 }
 
 async fn logged_in<'a>(app: &'a TestApp, email: &str) -> Browser<'a> {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use guichet_test_support::{Backend, TestApp, on_both_backends};
+use guichet_test_support::{Backend, TestApp, on_both_backends, pdftotext_layout as pdftotext};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -122,25 +122,6 @@ async fn start_draft(app: &TestApp, procedure: &str) -> String {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     location(&r)
-}
-
-fn pdftotext(pdf: &[u8]) -> Option<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("doc.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    match std::process::Command::new("pdftotext")
-        .args(["-layout"])
-        .arg(&path)
-        .arg("-")
-        .output()
-    {
-        Ok(out) if out.status.success() => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
-        _ if std::env::var_os("CI").is_some() => panic!("pdftotext is required in CI (poppler-utils)"),
-        _ => {
-            eprintln!("note: pdftotext missing: PDF content not checked");
-            None
-        }
-    }
 }
 
 async fn an_apa_request_goes_from_first_step_to_deposit(backend: Backend) {

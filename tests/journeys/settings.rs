@@ -17,26 +17,14 @@ fn apa_answers() -> Value {
 }
 
 pub(crate) fn pdftotext(pdf: &[u8]) -> Option<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("doc.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    match std::process::Command::new("pdftotext")
-        .arg(&path)
-        .arg("-")
-        .output()
-    {
-        // Every run of white space as one ASCII space: lines wrap where the layout wants, and the PDF
-        // keeps the narrow no-break spaces of « 1 040,17 € ».
-        Ok(out) if out.status.success() => Some(
-            String::from_utf8_lossy(&out.stdout)
-                .split(|c: char| c.is_whitespace())
-                .filter(|w| !w.is_empty())
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
-        _ if std::env::var_os("CI").is_some() => panic!("pdftotext is required in CI"),
-        _ => None,
-    }
+    // Every run of white space as one ASCII space: lines wrap where the layout wants, and the PDF keeps
+    // the narrow no-break spaces of « 1 040,17 € ».
+    guichet_test_support::pdftotext(pdf).map(|t| {
+        t.split(|c: char| c.is_whitespace())
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
 }
 
 /// `guichet settings …` against the app's database.

@@ -406,6 +406,36 @@ impl<'a> Browser<'a> {
     }
 }
 
+/// A PDF's text read back with poppler's `pdftotext` (`-layout` keeps columns apart). `None` when the tool
+/// is missing outside CI; in CI it is required (scripts/test installs poppler-utils).
+pub fn pdf_text(pdf: &[u8], layout: bool) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let mut cmd = std::process::Command::new("pdftotext");
+    if layout {
+        cmd.arg("-layout");
+    }
+    match cmd.arg(&path).arg("-").output() {
+        Ok(out) if out.status.success() => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
+        _ if std::env::var_os("CI").is_some() => panic!("pdftotext is required in CI (poppler-utils)"),
+        _ => {
+            eprintln!("note: pdftotext missing: PDF content not checked");
+            None
+        }
+    }
+}
+
+/// [`pdf_text`] in reading order.
+pub fn pdftotext(pdf: &[u8]) -> Option<String> {
+    pdf_text(pdf, false)
+}
+
+/// [`pdf_text`] with the page's layout.
+pub fn pdftotext_layout(pdf: &[u8]) -> Option<String> {
+    pdf_text(pdf, true)
+}
+
 /// The value of a hidden input on a page.
 pub fn hidden_value(html: &str, name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\" value=\"");
