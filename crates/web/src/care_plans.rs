@@ -13,27 +13,21 @@ const EVERY: Duration = Duration::from_secs(60 * 60);
 
 /// Runs the expiry every hour on the blocking pool, for as long as the runtime lives.
 pub fn spawn_hourly(state: AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + FIRST_RUN_AFTER, EVERY);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticks.tick().await;
+    crate::tasks::periodic("care plan expiry", FIRST_RUN_AFTER, EVERY, move || {
+        let state = state.clone();
+        async move {
             let (links, procedures) = (state.links(), state.procedures.clone());
-            let done = state
+            let ids = state
                 .pool
                 .run_unbounded(move |c| {
                     guichet_usecases::apa::expire_proposals(c, &links, &procedures, guichet_db::now())
+                        .map_err(crate::error::WebError::from)
                 })
-                .await;
-            match done {
-                Ok(ids) => {
-                    if !ids.is_empty() {
-                        state.delivery.wake();
-                    }
-                    tracing::info!(dossiers = ids.len(), "Care plans without an answer expired");
-                }
-                Err(e) => tracing::error!(error = %e, "Care plan expiry failed"),
+                .await?;
+            if !ids.is_empty() {
+                state.delivery.wake();
             }
+            Ok(ids.len())
         }
     })
 }

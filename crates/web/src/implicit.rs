@@ -30,15 +30,8 @@ pub async fn sweep_once(state: &AppState, now: chrono::NaiveDateTime) -> Result<
 
 /// Sweeps hourly for as long as the runtime lives.
 pub fn spawn_hourly(state: AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + FIRST_RUN_AFTER, EVERY);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticks.tick().await;
-            match sweep_once(&state, guichet_db::now()).await {
-                Ok(ids) => tracing::info!(recorded = ids.len(), "Implicit decisions sweep done"),
-                Err(e) => tracing::error!(error = %e, "Implicit decisions sweep failed"),
-            }
-        }
+    crate::tasks::periodic("implicit decisions", FIRST_RUN_AFTER, EVERY, move || {
+        let state = state.clone();
+        async move { sweep_once(&state, guichet_db::now()).await.map(|ids| ids.len()) }
     })
 }

@@ -16,6 +16,7 @@ pub mod retention;
 pub mod routes;
 pub mod session;
 pub mod submission;
+mod tasks;
 pub mod telemetry;
 pub mod templates;
 pub mod uploads;
