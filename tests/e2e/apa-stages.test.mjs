@@ -34,6 +34,7 @@ import {
   screenshot,
   visit,
   waitForEmail,
+  pageChecks,
 } from './lib.mjs';
 import { clickAndWait, errorMessages, walkProcedure } from './demarches.mjs';
 
@@ -78,63 +79,7 @@ after(async () => {
 
 const path = (page) => new URL(page.url()).pathname;
 
-/**
- * Every check of a page as it is now, as a subtest (instruction.test.mjs's `checkPage`): kind 'page' or
- * 'errors' (the error summary first, linking to `fields` in order). With `details: true`, again with every
- * `<details>` open (`<name>-details-ouverts`) when some are closed as served.
- */
-async function checkPage(t, page, { name, label, kind = 'page', fields, details = false }) {
-  assert.ok(PAGES_APA.includes(name), `${name} is not in PAGES_APA`);
-  checked.add(name);
-  await t.test(label, async () => {
-    try {
-      if (kind === 'errors') {
-        await checkErrorSummary(page, label, fields);
-        await checkA11y(page, label);
-        await checkFocusVisible(page, label, { minStops: 1 });
-      } else {
-        await checkA11y(page, label);
-        await checkFocusVisible(page, label);
-        const left = await page.evaluate(() => document.activeElement === document.body || !document.activeElement);
-        await checkSkipLink(page, label, { pressed: !left });
-      }
-      await page.setViewportSize(NARROW);
-      await checkReflow(page, label);
-      await page.evaluate(() => document.activeElement?.blur());
-      await screenshot(page, name);
-      await page.setViewportSize(ZOOM);
-      await checkTextZoom(page, label);
-    } finally {
-      await page.setViewportSize(DESKTOP);
-    }
-    await screenshot(page, name);
-  });
-  if (!details) return;
-  const closed = await page.evaluate(() => [...document.querySelectorAll('main details')].filter((d) => !d.open).length);
-  if (closed === 0) return;
-  const variant = `${name}-details-ouverts`;
-  const variantLabel = `${label}, every <details> open`;
-  assert.ok(PAGES_APA.includes(variant), `${variant} is not in PAGES_APA`);
-  checked.add(variant);
-  await t.test(variantLabel, async () => {
-    await page.evaluate(() => {
-      for (const d of document.querySelectorAll('main details')) d.open = true;
-    });
-    try {
-      await checkA11y(page, variantLabel);
-      await page.evaluate(() => document.activeElement?.blur());
-      await checkFocusVisible(page, variantLabel);
-      await page.setViewportSize(NARROW);
-      await checkReflow(page, variantLabel);
-      await screenshot(page, variant);
-      await page.setViewportSize(ZOOM);
-      await checkTextZoom(page, variantLabel);
-    } finally {
-      await page.setViewportSize(DESKTOP);
-    }
-    await screenshot(page, variant);
-  });
-}
+const checkPage = pageChecks({ pages: PAGES_APA, listName: 'PAGES_APA', checked });
 
 /** `jj/mm/aaaa` of a date. */
 const fr = (d) => `${String(d.getDate()).padStart(2, '0')}/${String(d.getMonth() + 1).padStart(2, '0')}/${d.getFullYear()}`;

@@ -32,6 +32,7 @@ import {
   login,
   screenshot,
   visit,
+  pageChecks,
 } from './lib.mjs';
 import { clickAndWait, walkProcedure } from './demarches.mjs';
 
@@ -50,32 +51,7 @@ after(async () => {
 
 const path = (page) => new URL(page.url()).pathname;
 
-/** axe, focus, skip link, reflow, zoom; screenshots `<name>-1280.png` and `<name>-320.png`. */
-async function checkPage(t, page, { name, label, kind = 'page', fields }) {
-  await t.test(label, async () => {
-    try {
-      if (kind === 'errors') {
-        await checkErrorSummary(page, label, fields);
-        await checkA11y(page, label);
-        await checkFocusVisible(page, label, { minStops: 1 });
-      } else {
-        await checkA11y(page, label);
-        await checkFocusVisible(page, label);
-        const left = await page.evaluate(() => document.activeElement === document.body || !document.activeElement);
-        await checkSkipLink(page, label, { pressed: !left });
-      }
-      await page.setViewportSize(NARROW);
-      await checkReflow(page, label);
-      await page.evaluate(() => document.activeElement?.blur());
-      await screenshot(page, name);
-      await page.setViewportSize(ZOOM);
-      await checkTextZoom(page, label);
-    } finally {
-      await page.setViewportSize(DESKTOP);
-    }
-    await screenshot(page, name);
-  });
-}
+const checkPage = pageChecks();
 
 /** SQL on the server's SQLite file (WAL: the server keeps running). */
 function sql(statement) {

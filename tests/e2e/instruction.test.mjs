@@ -43,6 +43,7 @@ import {
   url,
   visit,
   waitForEmail,
+  pageChecks,
 } from './lib.mjs';
 import { clickAndWait, errorMessages, fileBytes, walkProcedure } from './demarches.mjs';
 
@@ -107,76 +108,7 @@ after(async () => {
 
 const path = (page) => new URL(page.url()).pathname;
 
-/**
- * Every check of a page, on the page as it is now, as a subtest `label`:
- *   kind 'page'   axe, a visible focus on every Tab stop, the skip link, reflow at 320 px, text at 200 %;
- *   kind 'errors' first the error summary (focus on it, links to `fields` in order, each moves the focus to
- *                 its field, which is invalid and described by its message), then axe, the focus, reflow, zoom.
- * With `details: true`, the page is checked again with every `<details>` open (`<name>-details-ouverts`),
- * and with every one closed (`<name>-details-fermes`) when some are open as served.
- * Screenshots `<name>-1280.png` and `<name>-320.png`. The page is left at the desktop size.
- */
-async function checkPage(t, page, { name, label, kind = 'page', fields, details = false }) {
-  assert.ok(PAGES_BACKOFFICE.includes(name), `${name} is not in PAGES_BACKOFFICE`);
-  checked.add(name);
-  await t.test(label, async () => {
-    try {
-      if (kind === 'errors') {
-        await checkErrorSummary(page, label, fields);
-        await checkA11y(page, label);
-        await checkFocusVisible(page, label, { minStops: 1 });
-      } else {
-        await checkA11y(page, label);
-        await checkFocusVisible(page, label);
-        const left = await page.evaluate(() => document.activeElement === document.body || !document.activeElement);
-        await checkSkipLink(page, label, { pressed: !left });
-      }
-      await page.setViewportSize(NARROW);
-      await checkReflow(page, label);
-      await page.evaluate(() => document.activeElement?.blur());
-      await screenshot(page, name);
-      await page.setViewportSize(ZOOM);
-      await checkTextZoom(page, label);
-    } finally {
-      await page.setViewportSize(DESKTOP);
-    }
-    await screenshot(page, name);
-  });
-  if (!details) return;
-  // As served, some <details> are open (the complement form) and others closed: each way, every one.
-  const [open, closed] = await page.evaluate(() => {
-    const all = [...document.querySelectorAll('main details')];
-    return [all.filter((d) => d.open).length, all.filter((d) => !d.open).length];
-  });
-  for (const [state, wanted, suffix, how] of [
-    [true, closed > 0, 'ouverts', 'open'],
-    [false, open > 0, 'fermes', 'closed'],
-  ]) {
-    if (!wanted) continue;
-    const variant = `${name}-details-${suffix}`;
-    const variantLabel = `${label}, every <details> ${how}`;
-    assert.ok(PAGES_BACKOFFICE.includes(variant), `${variant} is not in PAGES_BACKOFFICE`);
-    checked.add(variant);
-    await t.test(variantLabel, async () => {
-      await page.evaluate((state) => {
-        for (const d of document.querySelectorAll('main details')) d.open = state;
-      }, state);
-      try {
-        await checkA11y(page, variantLabel);
-        await page.evaluate(() => document.activeElement?.blur());
-        await checkFocusVisible(page, variantLabel);
-        await page.setViewportSize(NARROW);
-        await checkReflow(page, variantLabel);
-        await screenshot(page, variant);
-        await page.setViewportSize(ZOOM);
-        await checkTextZoom(page, variantLabel);
-      } finally {
-        await page.setViewportSize(DESKTOP);
-      }
-      await screenshot(page, variant);
-    });
-  }
-}
+const checkPage = pageChecks({ pages: PAGES_BACKOFFICE, listName: 'PAGES_BACKOFFICE', checked, closedVariant: true });
 
 /** The value shown for `term` in the page's summary list (État, Affecté à…). */
 const summaryValue = (page, term) =>

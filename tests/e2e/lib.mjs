@@ -514,3 +514,80 @@ export async function checkErrorSummary(page, label, fields) {
   }
   return ids;
 }
+
+/**
+ * A page checker for a test file. `checkPage(t, page, {…})` runs every check of a page, on the page as it
+ * is now, as a subtest `label`:
+ *   kind 'page'   axe, a visible focus on every Tab stop, the skip link, reflow at 320 px, text at 200 %;
+ *   kind 'errors' first the error summary (focus on it, links to `fields` in order, each moves the focus to
+ *                 its field, which is invalid and described by its message), then axe, the focus, reflow, zoom.
+ * With `details: true`, the page is checked again with every `<details>` open (`<name>-details-ouverts`),
+ * and with every one closed (`<name>-details-fermes`) when some are open as served.
+ * Screenshots `<name>-1280.png` and `<name>-320.png`. The page is left at the desktop size.
+ * `pages` (named `listName` in messages) lists the names a file may check, and `checked` collects those
+ * met (a last test of the file compares them); `closedVariant` also checks `<name>-details-fermes` when
+ * some `<details>` are open as served.
+ */
+export function pageChecks({ pages = null, listName = 'the pages list', checked = null, closedVariant = false } = {}) {
+  return async function checkPage(t, page, { name, label, kind = 'page', fields, details = false }) {
+    assert.ok(!pages || pages.includes(name), `${name} is not in ${listName}`);
+    checked?.add(name);
+    await t.test(label, async () => {
+      try {
+        if (kind === 'errors') {
+          await checkErrorSummary(page, label, fields);
+          await checkA11y(page, label);
+          await checkFocusVisible(page, label, { minStops: 1 });
+        } else {
+          await checkA11y(page, label);
+          await checkFocusVisible(page, label);
+          const left = await page.evaluate(() => document.activeElement === document.body || !document.activeElement);
+          await checkSkipLink(page, label, { pressed: !left });
+        }
+        await page.setViewportSize(NARROW);
+        await checkReflow(page, label);
+        await page.evaluate(() => document.activeElement?.blur());
+        await screenshot(page, name);
+        await page.setViewportSize(ZOOM);
+        await checkTextZoom(page, label);
+      } finally {
+        await page.setViewportSize(DESKTOP);
+      }
+      await screenshot(page, name);
+    });
+    if (!details) return;
+    // As served, some <details> are open (the complement form) and others closed: each way, every one.
+    const [open, closed] = await page.evaluate(() => {
+      const all = [...document.querySelectorAll('main details')];
+      return [all.filter((d) => d.open).length, all.filter((d) => !d.open).length];
+    });
+    for (const [state, wanted, suffix, how] of [
+      [true, closed > 0, 'ouverts', 'open'],
+      [false, closedVariant && open > 0, 'fermes', 'closed'],
+    ]) {
+      if (!wanted) continue;
+      const variant = `${name}-details-${suffix}`;
+      const variantLabel = `${label}, every <details> ${how}`;
+      assert.ok(!pages || pages.includes(variant), `${variant} is not in ${listName}`);
+      checked?.add(variant);
+      await t.test(variantLabel, async () => {
+        await page.evaluate((state) => {
+          for (const d of document.querySelectorAll('main details')) d.open = state;
+        }, state);
+        try {
+          await checkA11y(page, variantLabel);
+          await page.evaluate(() => document.activeElement?.blur());
+          await checkFocusVisible(page, variantLabel);
+          await page.setViewportSize(NARROW);
+          await checkReflow(page, variantLabel);
+          await screenshot(page, variant);
+          await page.setViewportSize(ZOOM);
+          await checkTextZoom(page, variantLabel);
+        } finally {
+          await page.setViewportSize(DESKTOP);
+        }
+        await screenshot(page, variant);
+      });
+    }
+  }
+}
