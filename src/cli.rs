@@ -25,6 +25,10 @@ enum Command {
         /// Create the database if needed and add demo accounts (printed at start).
         #[arg(long)]
         demo: bool,
+        /// With `--demo`: generated dossiers in every state, added once to an empty database (some owned by
+        /// the demo usager) so that the back office is not empty. 0 for none (the browser tests).
+        #[arg(long, default_value_t = 60, requires = "demo")]
+        demo_dossiers: u64,
     },
     /// Apply pending database migrations, then exit.
     Migrate,
@@ -154,7 +158,7 @@ pub(crate) fn pool(settings: &guichet_web::Settings) -> Result<DbPool> {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve { demo } => serve(demo),
+        Command::Serve { demo, demo_dossiers } => serve(demo, demo_dossiers),
         Command::Migrate => {
             let s = settings()?;
             guichet_web::telemetry::init(s.config.log_format);
@@ -218,33 +222,41 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// Demo accounts: (email, password, role, services). Only ever created by `serve --demo`.
-const DEMO_ACCOUNTS: &[(&str, &str, Role, &[&str])] = &[
+/// Demo accounts: (email, password, name, role, services). Only ever created by `serve --demo`. Every
+/// agent has their own name, so that history lines and the usager's health-data read log tell them apart.
+const DEMO_ACCOUNTS: &[(&str, &str, &str, Role, &[&str])] = &[
     (
         "usager@demo.guichet.test",
         "demo usager guichet",
+        "Hélène Dupré",
         Role::Usager,
         &[],
     ),
     (
         "instructeur.apa@demo.guichet.test",
         "demo instructeur apa",
+        "Karim Benali",
         Role::Instructeur,
         &["apa", "amethyste"],
     ),
     (
         "instructeur.mdph@demo.guichet.test",
         "demo instructeur mdph",
+        "Nadia Roussel",
         Role::Instructeur,
         &["mdph", "pch"],
     ),
     (
         "admin@demo.guichet.test",
         "demo admin guichet",
+        "Claire Martin",
         Role::Admin,
         &["apa", "mdph", "pch", "amethyste"],
     ),
 ];
+
+/// Generated dossiers handed to the demo usager, so that « Mes dossiers » shows several states.
+const DEMO_USAGER_DOSSIERS: i64 = 6;
 
 const DEMO_SERVICES: &[(&str, &str)] = &[
     ("amethyste", "Forfait Améthyste"),
@@ -262,9 +274,9 @@ fn seed_demo(pool: &DbPool) -> Result<()> {
         }
     }
     println!("Comptes de démonstration :");
-    for (email, password, role, codes) in DEMO_ACCOUNTS {
+    for (email, password, name, role, codes) in DEMO_ACCOUNTS {
         let parsed = Email::parse(email)?;
-        let user = match users::create(&mut conn, &parsed, password, &demo_name(*role), *role, true) {
+        let user = match users::create(&mut conn, &parsed, password, name, *role, true) {
             Ok(u) => u,
             Err(AccountsError::UserExists) => {
                 users::find_by_email(&mut conn, &parsed)?.context("demo user vanished")?
@@ -279,20 +291,20 @@ fn seed_demo(pool: &DbPool) -> Result<()> {
     Ok(())
 }
 
-fn demo_name(role: Role) -> String {
-    match role {
-        Role::Usager => "Hélène Dupré".into(),
-        Role::Instructeur => "Karim Benali".into(),
-        Role::Admin => "Claire Martin".into(),
-    }
-}
-
-fn serve(demo: bool) -> Result<()> {
+fn serve(demo: bool, demo_dossiers: u64) -> Result<()> {
     release_large_blocks();
     let settings = settings()?;
     guichet_web::telemetry::init(settings.config.log_format);
     if demo {
-        seed_demo(&pool(&settings)?)?;
+        let pool = pool(&settings)?;
+        seed_demo(&pool)?;
+        crate::seed::demo_dossiers(
+            &pool,
+            &settings,
+            demo_dossiers,
+            DEMO_ACCOUNTS[0].0,
+            DEMO_USAGER_DOSSIERS,
+        )?;
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {

@@ -77,14 +77,8 @@ pub fn run(args: SeedArgs) -> Result<()> {
         },
     )
     .with_context(|| format!("base de données {}", settings.database_label()))?;
-    let variants: BTreeMap<String, String> = settings
-        .config
-        .departement_code
-        .iter()
-        .map(|code| ("amethyste".to_owned(), code.clone()))
-        .collect();
     let mut conn = pool.get()?;
-    let procedures = Procedures::load(&settings.config.forms_dir, variants, &mut conn)?;
+    let procedures = load_procedures(&settings, &mut conn)?;
     let report = seed(&mut conn, &procedures, &args)?;
     println!(
         "{} dossiers générés en {:.1} s ({:.0} dossiers/s), {} événements, {} usagers ; base : {}",
@@ -103,6 +97,84 @@ pub fn run(args: SeedArgs) -> Result<()> {
         report.instructors.join(", ")
     );
     println!("Usagers générés : mot de passe « {USAGER_PASSWORD} »");
+    Ok(())
+}
+
+fn load_procedures(settings: &guichet_web::Settings, conn: &mut AnyConnection) -> Result<Procedures> {
+    let variants: BTreeMap<String, String> = settings
+        .config
+        .departement_code
+        .iter()
+        .map(|code| ("amethyste".to_owned(), code.clone()))
+        .collect();
+    Ok(Procedures::load(&settings.config.forms_dir, variants, conn)?)
+}
+
+/// `serve --demo`: a living back office from the first start. Generates `count` dossiers over the last
+/// year, once (a database that already holds dossiers is left as it is), and hands `for_usager` of them,
+/// one per state where it can, to the demo usager so that « Mes dossiers » shows a draft, a request
+/// waiting, one being examined, decided ones and one closed.
+pub fn demo_dossiers(
+    pool: &DbPool,
+    settings: &guichet_web::Settings,
+    count: u64,
+    usager_email: &str,
+    for_usager: i64,
+) -> Result<()> {
+    if count == 0 {
+        return Ok(());
+    }
+    let mut conn = pool.get()?;
+    let existing: i64 = dossiers::table.count().get_result(&mut conn)?;
+    if existing > 0 {
+        return Ok(());
+    }
+    let procedures = load_procedures(settings, &mut conn)?;
+    let args = SeedArgs {
+        dossiers: count,
+        procedure: "all".into(),
+        batch: 1000,
+        seed: 2026,
+        years: 1,
+        quiet: true,
+    };
+    let report = seed(&mut conn, &procedures, &args)?;
+    let usager: String = users_t::table
+        .filter(users_t::email.eq(usager_email))
+        .select(users_t::id)
+        .first(&mut conn)
+        .context("compte usager de démonstration absent")?;
+    // The newest dossier of each state first, then the newest others, up to `for_usager`.
+    let rows: Vec<(String, String)> = dossiers::table
+        .select((dossiers::id, dossiers::state))
+        .order(dossiers::created_at.desc())
+        .load(&mut conn)?;
+    let mut picked: Vec<&str> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (id, state) in &rows {
+        if seen.insert(state.as_str()) {
+            picked.push(id);
+        }
+    }
+    for (id, _) in &rows {
+        if picked.len() as i64 >= for_usager {
+            break;
+        }
+        if !picked.contains(&id.as_str()) {
+            picked.push(id);
+        }
+    }
+    picked.truncate(usize::try_from(for_usager).unwrap_or(0));
+    diesel::update(dossiers::table.filter(dossiers::id.eq_any(&picked)))
+        .set(dossiers::owner_id.eq(&usager))
+        .execute(&mut conn)?;
+    let states: Vec<String> = report.by_state.iter().map(|(s, n)| format!("{s} {n}")).collect();
+    println!(
+        "Dossiers de démonstration : {} ({}), dont {} à l’usager de démonstration",
+        report.dossiers,
+        states.join(", "),
+        picked.len()
+    );
     Ok(())
 }
 

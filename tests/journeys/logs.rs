@@ -292,3 +292,62 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// README: « the demo should show something ». `serve --demo` starts with generated dossiers in every state,
+/// some of them the demo usager's, and a queue for each demo instructor (review §2.1: the queues were empty).
+#[tokio::test]
+async fn the_demo_starts_with_dossiers_in_every_state() {
+    let server = Server::start(&[]);
+    let base = server.base.clone();
+    let login = |email: &'static str, password: &'static str| {
+        let base = base.clone();
+        async move {
+            let c = client();
+            let r = post(
+                &c,
+                &base,
+                "/connexion",
+                "/connexion",
+                &[("email", email), ("mot_de_passe", password)],
+            )
+            .await;
+            assert_eq!(r.status(), StatusCode::SEE_OTHER);
+            c
+        }
+    };
+    let usager = login("usager@demo.guichet.test", "demo usager guichet").await;
+    let mine = usager
+        .get(format!("{base}/mes-dossiers"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let listed = mine.matches("href=\"/dossiers/").count();
+    assert!(
+        listed >= 5,
+        "the demo usager has dossiers in several states: {mine}"
+    );
+    for agent in [
+        ("instructeur.apa@demo.guichet.test", "demo instructeur apa"),
+        ("instructeur.mdph@demo.guichet.test", "demo instructeur mdph"),
+    ] {
+        let c = login(agent.0, agent.1).await;
+        let queue = c
+            .get(format!("{base}/instruction"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            queue.matches("href=\"/instruction/dossiers/").count() >= 3,
+            "{} has a queue: {queue}",
+            agent.0
+        );
+    }
+    let out = server.stop();
+    assert!(out.contains("Dossiers de démonstration : 60"), "{out}");
+}
