@@ -107,7 +107,7 @@ fn load_procedures(settings: &guichet_web::Settings, conn: &mut AnyConnection) -
         .iter()
         .map(|code| ("amethyste".to_owned(), code.clone()))
         .collect();
-    Ok(Procedures::load(&settings.config.forms_dir, variants, conn)?)
+    Procedures::load(&settings.config.forms_dir, variants, conn)
 }
 
 /// `serve --demo`: a living back office from the first start. Generates `count` dossiers over the last
