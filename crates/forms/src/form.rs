@@ -383,6 +383,39 @@ impl FormDefinition {
         !self.sensitive_fields().is_empty()
     }
 
+    /// The documents the procedure asks for, as its start page lists them before any answer: those
+    /// everyone provides, then the others grouped by when they are asked (`asked_when`, in words).
+    pub fn documents_to_prepare(&self) -> DocumentsToPrepare {
+        let mut out = DocumentsToPrepare::default();
+        for step in &self.def.steps {
+            let section_if = step
+                .section
+                .as_ref()
+                .and_then(|id| self.def.sections.iter().find(|s| &s.id == id))
+                .is_some_and(|s| s.visible_if.is_some());
+            for f in step.fields.iter().filter(|f| f.kind == FieldType::File) {
+                let conditional = section_if
+                    || step.visible_if.is_some()
+                    || f.visible_if.is_some()
+                    || f.required_if.is_some()
+                    || f.asked_when.is_some();
+                if !conditional {
+                    out.everyone.push(f.label.clone());
+                    continue;
+                }
+                let when = f
+                    .asked_when
+                    .clone()
+                    .unwrap_or_else(|| "selon vos réponses".to_owned());
+                match out.depending.iter_mut().find(|(w, _)| *w == when) {
+                    Some((_, labels)) => labels.push(f.label.clone()),
+                    None => out.depending.push((when, vec![f.label.clone()])),
+                }
+            }
+        }
+        out
+    }
+
     /// Ids of fields flagged `sensitive` (health data).
     pub fn sensitive_fields(&self) -> Vec<&str> {
         self.steps
@@ -393,6 +426,15 @@ impl FormDefinition {
             .map(CField::id)
             .collect()
     }
+}
+
+/// See [`FormDefinition::documents_to_prepare`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocumentsToPrepare {
+    /// Labels of the documents everyone provides.
+    pub everyone: Vec<String>,
+    /// When (« si vous demandez la PCH ») and the labels of the documents asked then, in form order.
+    pub depending: Vec<(String, Vec<String>)>,
 }
 
 /// Loads every `*.toml` of a directory, sorted by file name. Refuses the whole set if any definition is
