@@ -354,6 +354,13 @@ impl Builder<'_> {
                 }
             }
             FieldType::File => {
+                if f.blank_form_url
+                    .as_deref()
+                    .is_some_and(|u| !u.starts_with("https://"))
+                {
+                    self.ctx
+                        .err(sid, fid, "blank_form_url doit être une adresse https://");
+                }
                 if f.accept.is_empty() {
                     self.ctx.err(sid, fid, "champ fichier sans types acceptés (accept), par exemple [\"application/pdf\", \"image/jpeg\", \"image/png\"]");
                 }

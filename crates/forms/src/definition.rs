@@ -651,6 +651,10 @@ pub struct Field {
     /// documents with the same text are listed together.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asked_when: Option<String>,
+    /// file: the blank official form the document is made from (the Cerfa the doctor fills in), linked
+    /// from the start page and the step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blank_form_url: Option<String>,
     /// file: the document must be dated less than this many months ago.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validity_months: Option<u32>,

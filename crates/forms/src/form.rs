@@ -399,8 +399,12 @@ impl FormDefinition {
                     || f.visible_if.is_some()
                     || f.required_if.is_some()
                     || f.asked_when.is_some();
+                let doc = DocumentToPrepare {
+                    label: f.label.clone(),
+                    blank_form_url: f.blank_form_url.clone(),
+                };
                 if !conditional {
-                    out.everyone.push(f.label.clone());
+                    out.everyone.push(doc);
                     continue;
                 }
                 let when = f
@@ -408,8 +412,8 @@ impl FormDefinition {
                     .clone()
                     .unwrap_or_else(|| "selon vos réponses".to_owned());
                 match out.depending.iter_mut().find(|(w, _)| *w == when) {
-                    Some((_, labels)) => labels.push(f.label.clone()),
-                    None => out.depending.push((when, vec![f.label.clone()])),
+                    Some((_, docs)) => docs.push(doc),
+                    None => out.depending.push((when, vec![doc])),
                 }
             }
         }
@@ -431,10 +435,18 @@ impl FormDefinition {
 /// See [`FormDefinition::documents_to_prepare`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DocumentsToPrepare {
-    /// Labels of the documents everyone provides.
-    pub everyone: Vec<String>,
-    /// When (« si vous demandez la PCH ») and the labels of the documents asked then, in form order.
-    pub depending: Vec<(String, Vec<String>)>,
+    /// The documents everyone provides.
+    pub everyone: Vec<DocumentToPrepare>,
+    /// When (« si vous demandez la PCH ») and the documents asked then, in form order.
+    pub depending: Vec<(String, Vec<DocumentToPrepare>)>,
+}
+
+/// One document of a start page's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentToPrepare {
+    pub label: String,
+    /// The blank official form to have filled in (a Cerfa for the doctor), when there is one.
+    pub blank_form_url: Option<String>,
 }
 
 /// Loads every `*.toml` of a directory, sorted by file name. Refuses the whole set if any definition is

@@ -570,6 +570,41 @@ fn parse_files(field: &Field, raw: &Value, ctx: &ParseCtx<'_>) -> Parsed {
     }
 }
 
+impl FileRef {
+    /// The document's date when one was given and is a real date.
+    pub fn dated(&self) -> Option<NaiveDate> {
+        self.document_date
+            .as_deref()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    }
+
+    /// « 1er juin 2026 », when the document is dated.
+    pub fn date_words(&self) -> Option<String> {
+        self.dated().map(french_date)
+    }
+
+    /// « PDF, 120 Ko »: what the file is, as said next to a link that opens it.
+    pub fn kind_and_size(&self) -> String {
+        let kind = match self.content_type.as_str() {
+            "application/pdf" => "PDF",
+            "image/jpeg" => "JPEG",
+            "image/png" => "PNG",
+            "image/heic" => "HEIC",
+            "image/webp" => "WebP",
+            _ => "fichier",
+        };
+        let size = if self.size < 1024 * 1024 {
+            format!("{} Ko", self.size.div_ceil(1024).max(1))
+        } else {
+            format!(
+                "{} Mo",
+                french_number((self.size as f64 / (1024.0 * 1024.0) * 10.0).round() / 10.0)
+            )
+        };
+        format!("{kind}, {size}")
+    }
+}
+
 /// Checks the date of a document whose field says how recent it must be (`validity_months`): a real
 /// date, not in the future, and not older than the limit, which the message names so that nobody has to
 /// count months back. The same check runs when the file is added and when the step is sent.
@@ -636,7 +671,11 @@ pub fn display_value(field: &Field, value: &Value) -> String {
             .join(", "),
         (FieldType::File, Value::Array(a)) => a
             .iter()
-            .filter_map(|f| f.get("name").and_then(Value::as_str))
+            .filter_map(|f| serde_json::from_value::<FileRef>(f.clone()).ok())
+            .map(|f| match f.dated() {
+                Some(d) => format!("{} (daté du {})", f.name, french_date(d)),
+                None => f.name,
+            })
             .collect::<Vec<_>>()
             .join(", "),
         (FieldType::Decimal, Value::Number(n)) => n.as_f64().map(french_number).unwrap_or_default(),
@@ -985,6 +1024,22 @@ label = "Question""#,
                 ])
             )),
             "Ajoutez 1 fichier au maximum"
+        );
+    }
+
+    #[test]
+    fn files_say_their_kind_size_and_date_in_words() {
+        let f: FileRef = serde_json::from_value(serde_json::json!({"id": "h", "name": "facture.pdf", "size": 122_000, "content_type": "application/pdf", "document_date": "2026-06-01"})).unwrap();
+        assert_eq!(f.kind_and_size(), "PDF, 120 Ko");
+        let big = FileRef {
+            size: 2_500_000,
+            content_type: "image/jpeg".into(),
+            ..f.clone()
+        };
+        assert_eq!(big.kind_and_size(), "JPEG, 2,4 Mo");
+        assert_eq!(
+            display_value(&field(FieldType::File), &serde_json::json!([f])),
+            "facture.pdf (daté du 1er juin 2026)"
         );
     }
 
