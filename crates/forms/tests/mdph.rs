@@ -178,13 +178,23 @@ fn pch_technical_aids_are_a_repeating_group_with_quotes() {
 #[test]
 fn the_start_page_lists_the_judgment_only_with_a_protection_measure() {
     let docs = mdph().documents_to_prepare();
-    assert!(docs.everyone.iter().any(|l| l.starts_with("Certificat médical")));
-    assert!(!docs.everyone.iter().any(|l| l.contains("jugement")), "{docs:?}");
+    let certificate = docs
+        .everyone
+        .iter()
+        .find(|d| d.label.starts_with("Certificat médical"));
+    assert_eq!(
+        certificate.and_then(|d| d.blank_form_url.as_deref()),
+        Some("https://www.formulaires.service-public.fr/gf/cerfa_15695.do")
+    );
+    assert!(
+        !docs.everyone.iter().any(|d| d.label.contains("jugement")),
+        "{docs:?}"
+    );
     assert!(
         docs.depending
             .iter()
-            .any(|(when, labels)| when.contains("mesure de protection")
-                && labels.iter().any(|l| l.contains("jugement"))),
+            .any(|(when, d)| when.contains("mesure de protection")
+                && d.iter().any(|d| d.label.contains("jugement"))),
         "{docs:?}"
     );
 }
