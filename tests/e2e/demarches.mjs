@@ -94,7 +94,8 @@ function daysAgo(days) {
 /** The field id an input name answers: `nom`, `date.jour` → `date`, `parents.0.parent_nom` → `parent_nom`. */
 export function answerKey(name) {
   const parts = name.split('.').filter((p) => !['jour', 'mois', 'annee'].includes(p));
-  if (parts.includes('date_document')) return 'date_document';
+  // The date of the file being added (`f.date_document.jour`) or of one attached (`f.date.<sha>.jour`).
+  if (parts.includes('date_document') || (parts.length === 3 && parts[1] === 'date')) return 'date_document';
   return parts.length >= 3 && /^\d+$/.test(parts[1]) ? parts[2] : parts[0];
 }
 

@@ -226,6 +226,25 @@ async fn deposit_take_complement_answer_accept(backend: Backend) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
     let asked = usager.get_html(&format!("/dossiers/{id}/complement")).await;
     assert!(asked.contains("Fait") && !asked.contains("À faire"), "{asked}");
+    // The usager opens the new document to check it before sending it (it is in the changes not yet
+    // sent, not in the deposited answers).
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"%PDF-1.4\n%%EOF\n"));
+    let href = format!("/dossiers/{id}/fichiers/{sha}");
+    let html = usager.get_html(&step).await;
+    assert!(
+        html.contains(&format!(
+            "href=\"{href}\">Voir le fichier cni-lisible.pdf (PDF, 1 Ko)"
+        )),
+        "{html}"
+    );
+    let file = usager.get(&href).await;
+    assert_eq!(file.status(), StatusCode::OK);
+    assert!(
+        file.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline")
+    );
     // Not visible to the instructor before it is sent.
     assert!(
         !agent

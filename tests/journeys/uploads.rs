@@ -613,7 +613,392 @@ async fn with_hold_uploads_wait_for_clamd_and_infected_ones_are_removed(backend:
     assert_eq!((r.clean, r.infected, r.still_pending), (0, 0, 0));
 }
 
+// ------------------------------------------------------------------------------------ documents
+
+fn today() -> chrono::NaiveDate {
+    guichet_usecases::deadlines::today()
+}
+
+/// The date `d` typed in the boxes named `<prefix>.jour|mois|annee`.
+fn date_boxes(form: Form, prefix: &str, d: chrono::NaiveDate) -> Form {
+    use chrono::Datelike;
+    form.text(format!("{prefix}.jour"), d.day().to_string())
+        .text(format!("{prefix}.mois"), d.month().to_string())
+        .text(format!("{prefix}.annee"), d.year().to_string())
+}
+
+async fn find_dossier(app: &TestApp, id: &str) -> guichet_dossiers::Dossier {
+    let id = id.to_owned();
+    app.pool
+        .run(move |c| guichet_dossiers::store::find(c, &id))
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// Sets a draft's answers as earlier steps would have.
+async fn save(app: &TestApp, id: &str, answers: &serde_json::Map<String, Value>) {
+    let owner = find_dossier(app, id).await.owner_id;
+    let (id, answers) = (id.to_owned(), Value::Object(answers.clone()));
+    app.pool
+        .run(move |c| guichet_dossiers::store::save_answers(c, &id, &owner, &answers, None, ""))
+        .await
+        .unwrap();
+}
+
+async fn new_draft(app: &TestApp, procedure: &str) -> String {
+    let r = app
+        .post_form(
+            &format!("/demarches/{procedure}"),
+            &format!("/demarches/{procedure}/commencer"),
+            &[],
+        )
+        .await;
+    let first = r.headers()["location"].to_str().unwrap().to_owned();
+    first.split('/').nth(2).unwrap().to_owned()
+}
+
+async fn logged_in_usager(app: &TestApp, email: &str) {
+    app.create_user(email, PASSWORD, guichet_types::Role::Usager, &[])
+        .await;
+    assert_eq!(app.login(email, PASSWORD).await.status(), StatusCode::SEE_OTHER);
+}
+
+/// Adds one file with the date boxes of the file being added; returns the status and the page.
+async fn add_dated(
+    app: &TestApp,
+    path: &str,
+    field: &str,
+    bytes: &[u8],
+    name: &str,
+    date: Option<(&str, &str, &str)>,
+) -> (StatusCode, String) {
+    let mut form = Form::new()
+        .text("csrf_token", token_of(app, path).await)
+        .text("action", format!("televerser:{field}"));
+    if let Some((j, m, a)) = date {
+        form = form
+            .text(format!("{field}.date_document.jour"), j)
+            .text(format!("{field}.date_document.mois"), m)
+            .text(format!("{field}.date_document.annee"), a);
+    }
+    let r = post(app, path, form.part(field, pdf_part(bytes.to_vec(), name))).await;
+    (r.status(), r.text().await.unwrap())
+}
+
+/// Review bug 8: a proof of address too old, or dated 15/13/2026, is refused as it is added, with the
+/// limit date in words; the date typed stays in the boxes; a good one shows « daté du … » in words.
+async fn a_document_date_is_checked_when_the_file_is_added(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    logged_in_usager(&app, "date@exemple.fr").await;
+    let id = new_draft(&app, "mdph").await;
+    let path = format!("/dossiers/{id}/etapes/pieces");
+    let old = today() - chrono::Months::new(4);
+    let limit = guichet_forms::french_date(today() - chrono::Months::new(3));
+    let (j, m, a) = (
+        old.format("%-d").to_string(),
+        old.format("%-m").to_string(),
+        old.format("%Y").to_string(),
+    );
+    let file = pdf("facture-ancienne");
+    let (status, html) = add_dated(
+        &app,
+        &path,
+        "justificatif_domicile",
+        &file,
+        "facture.pdf",
+        Some((&j, &m, &a)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains(&format!(
+            "Le justificatif doit dater de moins de 3 mois, c’est-à-dire du {limit} ou après."
+        )),
+        "{html}"
+    );
+    assert!(
+        !html.contains("Voir le fichier facture.pdf"),
+        "refused, so not attached"
+    );
+    assert!(html.contains(&format!("value=\"{a}\"")), "the typed year is kept");
+
+    let (status, html) = add_dated(
+        &app,
+        &path,
+        "justificatif_domicile",
+        &file,
+        "facture.pdf",
+        Some(("15", "13", "2026")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("Date du document : la date doit être une vraie date"),
+        "{html}"
+    );
+    assert!(
+        html.contains("value=\"13\""),
+        "the impossible month is shown back, not dropped"
+    );
+
+    let good = today() - chrono::Days::new(10);
+    let (status, html) = add_dated(
+        &app,
+        &path,
+        "justificatif_domicile",
+        &file,
+        "facture.pdf",
+        Some((
+            &good.format("%-d").to_string(),
+            &good.format("%-m").to_string(),
+            &good.format("%Y").to_string(),
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains(&format!("daté du {}", guichet_forms::french_date(good))),
+        "{html}"
+    );
+    assert!(
+        !html.contains(&format!("daté du {}", good.format("%Y-%m-%d"))),
+        "no ISO date shown"
+    );
+    // The recap says it in words too.
+    let recap = app.get_html(&format!("/dossiers/{id}/verifier")).await;
+    assert!(
+        recap.contains(&format!("daté du {}", guichet_forms::french_date(good))),
+        "{recap}"
+    );
+}
+
+/// Review bug 7: a certificate added without a date is kept and its date asked at once; the date is
+/// then given in the boxes under the file, with « Enregistrer la date » or with « Continuer », without
+/// adding the file again; a wrong date there is explained and shown back.
+async fn a_missing_date_is_given_later_without_adding_the_file_again(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    logged_in_usager(&app, "sansdate@exemple.fr").await;
+    let id = new_draft(&app, "mdph").await;
+    let path = format!("/dossiers/{id}/etapes/pieces");
+    let file = pdf("certificat");
+    let (status, html) = add_dated(&app, &path, "certificat_medical", &file, "certificat.pdf", None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("Indiquez la date du document « certificat.pdf »"),
+        "{html}"
+    );
+    assert!(html.contains("Voir le fichier certificat.pdf"), "kept: {html}");
+    let prefix = format!("certificat_medical.date.{}", sha(&file));
+
+    // « Enregistrer la date » with an impossible date: said at once, shown back.
+    let form = Form::new()
+        .text("csrf_token", token_of(&app, &path).await)
+        .text(format!("{prefix}.jour"), "15")
+        .text(format!("{prefix}.mois"), "13")
+        .text(format!("{prefix}.annee"), "2026")
+        .text("action", format!("dater:certificat_medical:{}", sha(&file)));
+    let r = post(&app, &path, form).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("« certificat.pdf » : Date du document : la date doit être une vraie date"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"13\""), "{html}");
+
+    // « Continuer » with the right date in the same boxes: the certificate's error is gone.
+    let good = today() - chrono::Days::new(30);
+    let form = date_boxes(
+        Form::new().text("csrf_token", token_of(&app, &path).await),
+        &prefix,
+        good,
+    )
+    .text("action", "continuer");
+    let r = post(&app, &path, form).await;
+    let html = r.text().await.unwrap();
+    assert!(
+        !html.contains("certificat.pdf » :")
+            && !html.contains("Indiquez la date du document « certificat.pdf »"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("daté du {}", guichet_forms::french_date(good))),
+        "{html}"
+    );
+    let dossier = find_dossier(&app, &id).await;
+    assert_eq!(
+        dossier.answers["certificat_medical"][0]["document_date"],
+        Value::String(good.format("%Y-%m-%d").to_string())
+    );
+}
+
+/// The owner opens a file to check it (inline, typed, nosniff) from the step, the recap and the
+/// dossier page; anyone else gets « not found ». A renamed text file and a duplicate are explained.
+async fn the_owner_opens_a_file_and_odd_files_are_explained(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    logged_in_usager(&app, "voir@exemple.fr").await;
+    let id = new_draft(&app, "apa").await;
+    let path = format!("/dossiers/{id}/etapes/pieces");
+    let file = pdf("identite");
+    let (status, html) = add_dated(&app, &path, "piece_identite", &file, "identite.pdf", None).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let href = format!("/dossiers/{id}/fichiers/{}", sha(&file));
+    assert!(
+        html.contains(&format!(
+            "href=\"{href}\">Voir le fichier identite.pdf (PDF, 1 Ko)"
+        )),
+        "{html}"
+    );
+    let recap = app.get_html(&format!("/dossiers/{id}/verifier")).await;
+    assert!(
+        recap.contains(&format!("href=\"{href}\">Voir le fichier identite.pdf")),
+        "{recap}"
+    );
+    let dossier_page = app.get_html(&format!("/dossiers/{id}")).await;
+    assert!(
+        dossier_page.contains(&format!("href=\"{href}\">Voir le fichier identite.pdf")),
+        "{dossier_page}"
+    );
+
+    let r = app.get(&href).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline")
+    );
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), file.as_slice());
+
+    // The same bytes again: said, not silently merged.
+    let (status, html) = add_dated(&app, &path, "piece_identite", &file, "copie.pdf", None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("Le fichier « copie.pdf » est déjà joint à ce document (sous le nom « identite.pdf »)"),
+        "{html}"
+    );
+    // A text file renamed .pdf: its content is named, not « format accepté ».
+    let (status, html) = add_dated(
+        &app,
+        &path,
+        "avis_imposition",
+        b"juste du texte",
+        "avis.pdf",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("mais son contenu n’est pas un PDF"), "{html}");
+    assert!(!html.contains("n’est pas d’un format accepté"), "{html}");
+
+    // Someone else: not found, on the same rule as the dossier itself.
+    let other = guichet_test_support::Browser::new(&app);
+    app.create_user("autre@exemple.fr", PASSWORD, guichet_types::Role::Usager, &[])
+        .await;
+    other.login("autre@exemple.fr", PASSWORD).await;
+    assert_eq!(other.get(&href).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        other.get(&format!("/dossiers/{id}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+/// The start pages list what everyone provides, then the documents « selon votre situation » with the
+/// condition in words; the steps ask only the documents whose condition holds.
+async fn start_pages_and_steps_ask_only_the_documents_that_apply(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let mdph = app.get_html("/demarches/mdph").await;
+    let (everyone, depending) = mdph.split_once("Selon votre situation").expect("two lists");
+    assert!(everyone.contains("Certificat médical (Cerfa 15695*01)"), "{mdph}");
+    assert!(
+        everyone.contains("href=\"https://www.formulaires.service-public.fr/gf/cerfa_15695.do\""),
+        "{mdph}"
+    );
+    assert!(!everyone.contains("Copie du jugement"), "{mdph}");
+    assert!(
+        depending.contains("Si la personne a une mesure de protection juridique (tutelle, curatelle…) :"),
+        "{mdph}"
+    );
+    assert!(
+        depending.contains("Copie du jugement de la mesure de protection"),
+        "{mdph}"
+    );
+    let pch = app.get_html("/demarches/pch").await;
+    let (everyone, depending) = pch.split_once("Selon votre situation").expect("two lists");
+    assert!(
+        !everyone.contains("Permis de conduire") && !everyone.contains("chien"),
+        "{pch}"
+    );
+    for when in [
+        "Si vous demandez des aides techniques :",
+        "Si vous demandez l’aménagement du véhicule et le conduisez vous-même :",
+        "Si vous demandez l’aide animalière :",
+    ] {
+        assert!(depending.contains(when), "{when}: {pch}");
+    }
+    let amethyste = app.get_html("/demarches/amethyste").await;
+    let (everyone, _) = amethyste.split_once("Selon votre situation").expect("two lists");
+    assert!(
+        !everyone.contains("Photo d’identité") && !everyone.contains("Justificatif de vos droits"),
+        "{amethyste}"
+    );
+
+    // Améthyste, older person with a Navigo pass: neither the photo nor the proof of rights is asked.
+    logged_in_usager(&app, "senior@exemple.fr").await;
+    let id = new_draft(&app, "amethyste").await;
+    let mut answers = serde_json::Map::new();
+    answers.insert("categorie".into(), "seniors".into());
+    answers.insert("passe_navigo".into(), true.into());
+    save(&app, &id, &answers).await;
+    let step = app.get_html(&format!("/dossiers/{id}/etapes/pieces")).await;
+    assert!(step.contains("Pièce d’identité"), "{step}");
+    assert!(
+        !step.contains("Photo d’identité") && !step.contains("Justificatif de vos droits"),
+        "{step}"
+    );
+    // Without a pass, the photo to make one is asked.
+    answers.insert("passe_navigo".into(), false.into());
+    save(&app, &id, &answers).await;
+    let step = app.get_html(&format!("/dossiers/{id}/etapes/pieces")).await;
+    assert!(step.contains("Photo d’identité récente"), "{step}");
+
+    // « Depuis quand… même approximative »: a month and a year are enough.
+    let adresse = format!("/dossiers/{id}/etapes/adresse");
+    let r = app
+        .post_form(
+            &adresse,
+            &adresse,
+            &[
+                ("date_arrivee.jour", ""),
+                ("date_arrivee.mois", "9"),
+                ("date_arrivee.annee", "2015"),
+            ],
+        )
+        .await;
+    let html = r.text().await.unwrap();
+    assert!(!html.contains("La date doit comporter un jour"), "{html}");
+    assert_eq!(
+        find_dossier(&app, &id).await.answers["date_arrivee"],
+        "2015-09-01"
+    );
+}
+
 on_both_backends!(
+    a_document_date_is_checked_when_the_file_is_added,
+    a_missing_date_is_given_later_without_adding_the_file_again,
+    the_owner_opens_a_file_and_odd_files_are_explained,
+    start_pages_and_steps_ask_only_the_documents_that_apply,
     a_token_not_first_is_refused_before_any_file_is_stored,
     too_many_parts_or_text_bytes_are_413,
     attachments_are_bounded_in_number_and_count_in_the_quota,

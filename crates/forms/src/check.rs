@@ -354,6 +354,13 @@ impl Builder<'_> {
                 }
             }
             FieldType::File => {
+                if f.blank_form_url
+                    .as_deref()
+                    .is_some_and(|u| !u.starts_with("https://"))
+                {
+                    self.ctx
+                        .err(sid, fid, "blank_form_url doit être une adresse https://");
+                }
                 if f.accept.is_empty() {
                     self.ctx.err(sid, fid, "champ fichier sans types acceptés (accept), par exemple [\"application/pdf\", \"image/jpeg\", \"image/png\"]");
                 }
@@ -889,7 +896,20 @@ pub(crate) fn build_variant(
             &HashMap::new(),
         );
         let mut fields = Vec::with_capacity(s.fields.len());
+        let step_conditional =
+            s.visible_if.is_some() || section.is_some_and(|sec| def.sections[sec].visible_if.is_some());
         for (fi, f) in s.fields.iter().enumerate() {
+            // The start page lists the documents before any answer: a conditional one says when, in words.
+            if f.kind == FieldType::File
+                && (step_conditional || f.visible_if.is_some() || f.required_if.is_some())
+                && f.asked_when.as_deref().is_none_or(|w| w.trim().is_empty())
+            {
+                b.ctx.err(
+                    Some(&s.id),
+                    Some(&f.id),
+                    "document demandé sous condition sans asked_when : dites en mots quand il est demandé, pour la page de présentation (par exemple asked_when = \"si vous demandez la PCH\")",
+                );
+            }
             if f.simulation_input.is_some() && !simulation_linked {
                 b.ctx.err(
                     Some(&s.id),

@@ -619,6 +619,9 @@ pub struct Field {
     /// date: latest date, same syntax (`today-60y` = "at least 60 years old").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_date: Option<String>,
+    /// date: the day may be left out (« même approximative »): a month and a year mean the 1st of it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub approximate: bool,
     /// Message when the date is before `min_date`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_date_message: Option<String>,
@@ -643,6 +646,15 @@ pub struct Field {
     /// file: maximum number of files (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_files: Option<u32>,
+    /// file: when the document is asked, in words, for the start page that lists the documents before
+    /// any answer (« si vous demandez l’aide humaine »). Required when the document is conditional;
+    /// documents with the same text are listed together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asked_when: Option<String>,
+    /// file: the blank official form the document is made from (the Cerfa the doctor fills in), linked
+    /// from the start page and the step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blank_form_url: Option<String>,
     /// file: the document must be dated less than this many months ago.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validity_months: Option<u32>,

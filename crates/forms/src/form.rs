@@ -383,6 +383,43 @@ impl FormDefinition {
         !self.sensitive_fields().is_empty()
     }
 
+    /// The documents the procedure asks for, as its start page lists them before any answer: those
+    /// everyone provides, then the others grouped by when they are asked (`asked_when`, in words).
+    pub fn documents_to_prepare(&self) -> DocumentsToPrepare {
+        let mut out = DocumentsToPrepare::default();
+        for step in &self.def.steps {
+            let section_if = step
+                .section
+                .as_ref()
+                .and_then(|id| self.def.sections.iter().find(|s| &s.id == id))
+                .is_some_and(|s| s.visible_if.is_some());
+            for f in step.fields.iter().filter(|f| f.kind == FieldType::File) {
+                let conditional = section_if
+                    || step.visible_if.is_some()
+                    || f.visible_if.is_some()
+                    || f.required_if.is_some()
+                    || f.asked_when.is_some();
+                let doc = DocumentToPrepare {
+                    label: f.label.clone(),
+                    blank_form_url: f.blank_form_url.clone(),
+                };
+                if !conditional {
+                    out.everyone.push(doc);
+                    continue;
+                }
+                let when = f
+                    .asked_when
+                    .clone()
+                    .unwrap_or_else(|| "selon vos réponses".to_owned());
+                match out.depending.iter_mut().find(|(w, _)| *w == when) {
+                    Some((_, docs)) => docs.push(doc),
+                    None => out.depending.push((when, vec![doc])),
+                }
+            }
+        }
+        out
+    }
+
     /// Ids of fields flagged `sensitive` (health data).
     pub fn sensitive_fields(&self) -> Vec<&str> {
         self.steps
@@ -393,6 +430,23 @@ impl FormDefinition {
             .map(CField::id)
             .collect()
     }
+}
+
+/// See [`FormDefinition::documents_to_prepare`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocumentsToPrepare {
+    /// The documents everyone provides.
+    pub everyone: Vec<DocumentToPrepare>,
+    /// When (« si vous demandez la PCH ») and the documents asked then, in form order.
+    pub depending: Vec<(String, Vec<DocumentToPrepare>)>,
+}
+
+/// One document of a start page's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentToPrepare {
+    pub label: String,
+    /// The blank official form to have filled in (a Cerfa for the doctor), when there is one.
+    pub blank_form_url: Option<String>,
 }
 
 /// Loads every `*.toml` of a directory, sorted by file name. Refuses the whole set if any definition is

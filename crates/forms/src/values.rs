@@ -205,6 +205,19 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
     }
 }
 
+/// An approximate date given as month and year (the day box left empty, or `9/2015`) stands for the
+/// 1st of that month; any other text is left for [`parse_date`] to judge.
+fn approximated(field: &Field, s: &str) -> String {
+    if !field.approximate {
+        return s.to_owned();
+    }
+    let parts: Vec<&str> = s.trim().split('/').map(str::trim).collect();
+    match parts.as_slice() {
+        ["", m, y] | [m, y] if !m.is_empty() && !y.is_empty() => format!("1/{m}/{y}"),
+        _ => s.to_owned(),
+    }
+}
+
 /// Bounds of a date field, parsed at load.
 #[derive(Debug, Clone, Default)]
 pub struct DateBounds {
@@ -365,7 +378,7 @@ pub fn parse_answer(field: &Field, bounds: &DateBounds, raw: Option<&Value>, ctx
             let Some(s) = as_text(raw) else {
                 return Parsed::Invalid("Saisissez une date".into());
             };
-            let d = match parse_date(s) {
+            let d = match parse_date(&approximated(field, s)) {
                 Ok(d) => d,
                 Err(m) => return Parsed::Invalid(m),
             };
@@ -543,21 +556,11 @@ fn parse_files(field: &Field, raw: &Value, ctx: &ParseCtx<'_>) -> Parsed {
             ));
         }
         if let Some(months) = field.validity_months {
-            match f.document_date.as_deref().map(parse_date) {
-                None => return Parsed::Invalid("Indiquez la date du document".into()),
-                Some(Err(m)) => return Parsed::Invalid(m),
-                Some(Ok(d)) => {
-                    let oldest = ctx
-                        .today
-                        .checked_sub_months(Months::new(months))
-                        .unwrap_or(ctx.today);
-                    if d < oldest {
-                        return Parsed::Invalid(format!("Le document doit dater de moins de {months} mois"));
-                    }
-                    if d > ctx.today {
-                        return Parsed::Invalid("La date du document doit être dans le passé".into());
-                    }
-                }
+            let Some(date) = f.document_date.as_deref() else {
+                return Parsed::Invalid(format!("Indiquez la date du document « {} »", f.name));
+            };
+            if let Err(m) = check_document_date(months, date, ctx.today) {
+                return Parsed::Invalid(m);
             }
         }
     }
@@ -565,6 +568,66 @@ fn parse_files(field: &Field, raw: &Value, ctx: &ParseCtx<'_>) -> Parsed {
         Ok(v) => Parsed::Valid(v),
         Err(_) => Parsed::Invalid("Ajoutez le fichier à nouveau".into()),
     }
+}
+
+impl FileRef {
+    /// The document's date when one was given and is a real date.
+    pub fn dated(&self) -> Option<NaiveDate> {
+        self.document_date
+            .as_deref()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    }
+
+    /// « 1er juin 2026 », when the document is dated.
+    pub fn date_words(&self) -> Option<String> {
+        self.dated().map(french_date)
+    }
+
+    /// « PDF, 120 Ko »: what the file is, as said next to a link that opens it.
+    pub fn kind_and_size(&self) -> String {
+        let kind = match self.content_type.as_str() {
+            "application/pdf" => "PDF",
+            "image/jpeg" => "JPEG",
+            "image/png" => "PNG",
+            "image/heic" => "HEIC",
+            "image/webp" => "WebP",
+            _ => "fichier",
+        };
+        let size = if self.size < 1024 * 1024 {
+            format!("{} Ko", self.size.div_ceil(1024).max(1))
+        } else {
+            format!(
+                "{} Mo",
+                french_number((self.size as f64 / (1024.0 * 1024.0) * 10.0).round() / 10.0)
+            )
+        };
+        format!("{kind}, {size}")
+    }
+}
+
+/// Checks the date of a document whose field says how recent it must be (`validity_months`): a real
+/// date, not in the future, and not older than the limit, which the message names so that nobody has to
+/// count months back. The same check runs when the file is added and when the step is sent.
+pub fn check_document_date(months: u32, raw: &str, today: NaiveDate) -> Result<NaiveDate, String> {
+    let d = parse_date(raw).map_err(|m| format!("Date du document : {}", lower_first(&m)))?;
+    let oldest = today.checked_sub_months(Months::new(months)).unwrap_or(today);
+    if d < oldest {
+        return Err(format!(
+            "Le justificatif doit dater de moins de {months} mois, c’est-à-dire du {} ou après.",
+            french_date(oldest)
+        ));
+    }
+    if d > today {
+        return Err("La date du document doit être dans le passé".into());
+    }
+    Ok(d)
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_lowercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// The value as shown to the usager in summaries (`27 mars 1950`, `1 250,50 €`, `06 12 34 56 78`).
@@ -608,7 +671,11 @@ pub fn display_value(field: &Field, value: &Value) -> String {
             .join(", "),
         (FieldType::File, Value::Array(a)) => a
             .iter()
-            .filter_map(|f| f.get("name").and_then(Value::as_str))
+            .filter_map(|f| serde_json::from_value::<FileRef>(f.clone()).ok())
+            .map(|f| match f.dated() {
+                Some(d) => format!("{} (daté du {})", f.name, french_date(d)),
+                None => f.name,
+            })
             .collect::<Vec<_>>()
             .join(", "),
         (FieldType::Decimal, Value::Number(n)) => n.as_f64().map(french_number).unwrap_or_default(),
@@ -746,6 +813,24 @@ label = "Question""#,
         assert_eq!(
             invalid(check_b(&f, &b, "01/01/2030".into())),
             "La date doit être dans le passé"
+        );
+    }
+
+    #[test]
+    fn an_approximate_date_may_leave_out_the_day() {
+        let mut f = field(FieldType::Date);
+        f.approximate = true;
+        assert_eq!(check(&f, "/9/2015".into()), Parsed::Valid("2015-09-01".into()));
+        assert_eq!(check(&f, "9/2015".into()), Parsed::Valid("2015-09-01".into()));
+        assert_eq!(check(&f, "14/9/2015".into()), Parsed::Valid("2015-09-14".into()));
+        assert_eq!(
+            invalid(check(&f, "//2015".into())),
+            "La date doit comporter un jour et un mois"
+        );
+        f.approximate = false;
+        assert_eq!(
+            invalid(check(&f, "/9/2015".into())),
+            "La date doit comporter un jour"
         );
     }
 
@@ -916,7 +1001,19 @@ label = "Question""#,
                 &f,
                 serde_json::json!([file("application/pdf", 1, "2025-01-01")])
             )),
-            "Le document doit dater de moins de 12 mois"
+            "Le justificatif doit dater de moins de 12 mois, c’est-à-dire du 23 novembre 2025 ou après."
+        );
+        assert_eq!(
+            invalid(check(
+                &f,
+                serde_json::json!([file("application/pdf", 1, "15/13/2026")])
+            )),
+            "Date du document : la date doit être une vraie date, par exemple 27/03/1950"
+        );
+        let undated = serde_json::json!([{"id": "h", "name": "certificat.pdf", "size": 1, "content_type": "application/pdf"}]);
+        assert_eq!(
+            invalid(check(&f, undated)),
+            "Indiquez la date du document « certificat.pdf »"
         );
         assert_eq!(
             invalid(check(
@@ -927,6 +1024,22 @@ label = "Question""#,
                 ])
             )),
             "Ajoutez 1 fichier au maximum"
+        );
+    }
+
+    #[test]
+    fn files_say_their_kind_size_and_date_in_words() {
+        let f: FileRef = serde_json::from_value(serde_json::json!({"id": "h", "name": "facture.pdf", "size": 122_000, "content_type": "application/pdf", "document_date": "2026-06-01"})).unwrap();
+        assert_eq!(f.kind_and_size(), "PDF, 120 Ko");
+        let big = FileRef {
+            size: 2_500_000,
+            content_type: "image/jpeg".into(),
+            ..f.clone()
+        };
+        assert_eq!(big.kind_and_size(), "JPEG, 2,4 Mo");
+        assert_eq!(
+            display_value(&field(FieldType::File), &serde_json::json!([f])),
+            "facture.pdf (daté du 1er juin 2026)"
         );
     }
 

@@ -76,6 +76,8 @@ pub struct FieldView {
     pub max_size_mb: Option<u32>,
     pub max_files: Option<u32>,
     pub validity_months: Option<u32>,
+    /// file: the blank official form to have filled in (a Cerfa for the doctor).
+    pub blank_form_url: Option<String>,
     pub files: Vec<FileRef>,
     pub items: Vec<ItemView>,
     pub item_label: Option<String>,
@@ -145,6 +147,8 @@ pub struct SummaryRow {
     /// Step to come back to with a "Modifier" link.
     pub step: String,
     pub sensitive: bool,
+    /// A document field's files, for links to open them (none when the reader may not see them).
+    pub files: Vec<FileRef>,
 }
 
 /// What a reader of a summary may see in full.
@@ -329,6 +333,7 @@ impl FormDefinition {
             max_size_mb: (f.def.kind == FieldType::File).then(|| f.def.max_size_mb.unwrap_or(10)),
             max_files: (f.def.kind == FieldType::File).then(|| f.def.max_files.unwrap_or(1)),
             validity_months: f.def.validity_months,
+            blank_form_url: f.def.blank_form_url.clone(),
             files,
             items: Vec::new(),
             item_label: f.def.item_label.clone(),
@@ -525,6 +530,7 @@ impl FormDefinition {
                     value: disclosure.apply(&field.def, value),
                     step: step.id.clone(),
                     sensitive: field.def.sensitive,
+                    files: Vec::new(),
                 };
                 match f.def.kind {
                     FieldType::Computed => {
@@ -563,7 +569,14 @@ impl FormDefinition {
                     }
                     _ => {
                         let value = summary_value(f, st, answers.get(f.id()));
-                        section.rows.push(row(f, f.def.label.clone(), value));
+                        let mut r = row(f, f.def.label.clone(), value);
+                        if f.def.kind == FieldType::File && (disclosure.sensitive || !f.def.sensitive) {
+                            r.files = answers
+                                .get(f.id())
+                                .and_then(|v| serde_json::from_value::<Vec<FileRef>>(v.clone()).ok())
+                                .unwrap_or_default();
+                        }
+                        section.rows.push(r);
                     }
                 }
             }

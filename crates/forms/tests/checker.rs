@@ -427,3 +427,13 @@ fn a_party_must_name_fields_of_the_definition() {
         "parties.beneficiary.commune : le champ « ville » n’est pas un champ de la démarche",
     );
 }
+
+#[test]
+fn a_conditional_document_says_in_words_when_it_is_asked() {
+    assert_rejected(
+        "conditional_document_without_asked_when",
+        Some("pieces"),
+        Some("taxe_fonciere"),
+        "document demandé sous condition sans asked_when",
+    );
+}

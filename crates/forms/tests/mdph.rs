@@ -69,7 +69,10 @@ fn a_medical_certificate_older_than_12_months_is_refused() {
         json!([{"id": "x", "name": "certificat.pdf", "size": 1000, "content_type": "application/pdf", "document_date": "2025-10-01"}]),
     );
     let errors = f.validate_step("pieces", &answers, today()).unwrap();
-    assert_eq!(errors[0].message, "Le document doit dater de moins de 12 mois");
+    assert_eq!(
+        errors[0].message,
+        "Le justificatif doit dater de moins de 12 mois, c’est-à-dire du 23 novembre 2025 ou après."
+    );
 }
 
 #[test]
@@ -169,5 +172,29 @@ fn pch_technical_aids_are_a_repeating_group_with_quotes() {
     assert_eq!(
         out.errors[0].message,
         "Ajoutez le document « Devis des aides techniques »"
+    );
+}
+
+#[test]
+fn the_start_page_lists_the_judgment_only_with_a_protection_measure() {
+    let docs = mdph().documents_to_prepare();
+    let certificate = docs
+        .everyone
+        .iter()
+        .find(|d| d.label.starts_with("Certificat médical"));
+    assert_eq!(
+        certificate.and_then(|d| d.blank_form_url.as_deref()),
+        Some("https://www.formulaires.service-public.fr/gf/cerfa_15695.do")
+    );
+    assert!(
+        !docs.everyone.iter().any(|d| d.label.contains("jugement")),
+        "{docs:?}"
+    );
+    assert!(
+        docs.depending
+            .iter()
+            .any(|(when, d)| when.contains("mesure de protection")
+                && d.iter().any(|d| d.label.contains("jugement"))),
+        "{docs:?}"
     );
 }

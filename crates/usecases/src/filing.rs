@@ -175,7 +175,8 @@ pub fn apply_step_action(def: &FormDefinition, answers: &mut Answers, action: &s
         }
         true
     } else {
-        action.starts_with("televerser:")
+        // « Ajouter le fichier » and « Enregistrer la date » (the web layer reads the files and dates).
+        action.starts_with("televerser:") || action.starts_with("dater:")
     }
 }
 

@@ -46,10 +46,20 @@ pub async fn send_file(state: &AppState, file: &FileRef) -> WebResult<HttpRespon
         _ => {}
     }
     let bytes = tokio::fs::read(path).await.map_err(|_| WebError::NotFound)?;
+    // PDFs and pictures open in the browser to be checked; the type is the one sniffed at upload and
+    // the response is `nosniff` (app.rs), so nothing else can be rendered as a page.
+    let inline = matches!(
+        file.content_type.as_str(),
+        "application/pdf" | "image/jpeg" | "image/png" | "image/webp"
+    );
     Ok(HttpResponse::Ok()
         .content_type(file.content_type.clone())
         .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
+            disposition: if inline {
+                DispositionType::Inline
+            } else {
+                DispositionType::Attachment
+            },
             parameters: vec![DispositionParam::Filename(file.name.clone())],
         })
         .body(bytes))

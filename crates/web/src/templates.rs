@@ -238,6 +238,72 @@ pub struct UiField {
     pub items: Vec<UiItem>,
     pub can_add_item: bool,
     pub item_label: String,
+    /// The attached files, each with its link and, for a dated document, its own date boxes.
+    pub files: Vec<UiFile>,
+    /// What was typed in the date boxes of the file being added (kept when the file is refused).
+    pub new_date: DateBoxes,
+}
+
+/// Day, month and year boxes as typed or stored.
+#[derive(Debug, Clone, Default)]
+pub struct DateBoxes {
+    pub jour: String,
+    pub mois: String,
+    pub annee: String,
+}
+
+impl DateBoxes {
+    /// A stored document date: ISO when valid, or the `j/m/a` typed when it was not a date.
+    pub fn of(stored: Option<&str>) -> DateBoxes {
+        let Some(s) = stored else {
+            return DateBoxes::default();
+        };
+        if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            use chrono::Datelike;
+            return DateBoxes {
+                jour: d.day().to_string(),
+                mois: d.month().to_string(),
+                annee: d.year().to_string(),
+            };
+        }
+        let mut parts = s.split('/').map(str::to_owned);
+        DateBoxes {
+            jour: parts.next().unwrap_or_default(),
+            mois: parts.next().unwrap_or_default(),
+            annee: parts.next().unwrap_or_default(),
+        }
+    }
+}
+
+/// One attached file on a step.
+#[derive(Debug, Clone)]
+pub struct UiFile {
+    pub id: String,
+    pub name: String,
+    /// « PDF, 120 Ko ».
+    pub kind_and_size: String,
+    /// « 1er juin 2026 ».
+    pub date_words: Option<String>,
+    pub date: DateBoxes,
+    /// The owner's route to open it; empty where the page has no dossier to serve it from.
+    pub href: String,
+}
+
+impl UiFile {
+    pub fn new(f: &guichet_forms::FileRef, dossier_id: &str) -> UiFile {
+        UiFile {
+            id: f.id.clone(),
+            name: f.name.clone(),
+            kind_and_size: f.kind_and_size(),
+            date_words: f.dated().map(guichet_forms::french_date),
+            date: DateBoxes::of(f.document_date.as_deref()),
+            href: if dossier_id.is_empty() {
+                String::new()
+            } else {
+                format!("/dossiers/{dossier_id}/fichiers/{}", f.id)
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -248,6 +314,14 @@ pub struct UiItem {
 }
 
 impl UiField {
+    /// Links the attached files to the dossier's file route, where their owner opens them.
+    pub fn for_dossier(mut self, dossier_id: &str) -> UiField {
+        for (file, f) in self.files.iter_mut().zip(&self.f.files) {
+            *file = UiFile::new(f, dossier_id);
+        }
+        self
+    }
+
     pub fn new(mut f: guichet_forms::FieldView, single_question: bool) -> UiField {
         let mut ids = Vec::new();
         if f.hint.is_some() {
@@ -293,6 +367,8 @@ impl UiField {
             can_add_item: f.max_items.is_none_or(|m| items.len() < m as usize),
             item_label: f.item_label.clone().unwrap_or_else(|| "un élément".to_owned()),
             items,
+            files: f.files.iter().map(|file| UiFile::new(file, "")).collect(),
+            new_date: DateBoxes::default(),
             f,
         }
     }
@@ -325,7 +401,7 @@ pub struct StartPage {
     pub id: String,
     pub description: Option<String>,
     pub cerfa: Option<String>,
-    pub documents: Vec<String>,
+    pub documents: guichet_forms::DocumentsToPrepare,
     pub deadline: Option<String>,
     pub logged_in: bool,
 }
@@ -453,6 +529,8 @@ pub struct DossierPage {
     pub contact: crate::identity::Contact,
     /// APA: the stages (complete dossier, visit, the plan to answer).
     pub apa: Option<crate::handlers::apa::UsagerApa>,
+    /// The documents of the answers, by field label, each with its link.
+    pub documents: Vec<(String, Vec<UiFile>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -554,6 +632,8 @@ pub struct InstructionDossierPage {
 pub struct DocumentLine {
     pub href: String,
     pub name: String,
+    /// « 1er juin 2026 » for a dated document (a certificate, a proof of address).
+    pub dated: Option<String>,
     pub field_label: String,
     pub is_new: bool,
     pub status: String,

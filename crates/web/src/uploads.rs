@@ -277,6 +277,14 @@ impl FileStore {
             return Ok(refused(format!("Le fichier « {name} » est vide")));
         }
         if !accept.is_empty() && !accept.contains(&content_type) {
+            // Named like an accepted type but something else inside (a text renamed .pdf, a damaged
+            // file): saying « format non accepté » would puzzle someone whose file does end in .pdf.
+            if let Some(claimed) = claimed_type(&name).filter(|t| accept.iter().any(|a| a == t)) {
+                let kind = friendly(claimed);
+                return Ok(refused(format!(
+                    "Le fichier « {name} » porte le nom d’un fichier {kind}, mais son contenu n’est pas un {kind} : il est peut-être abîmé, ou c’est un autre type de fichier renommé. Ouvrez-le pour vérifier, enregistrez-le à nouveau en {kind}, puis ajoutez-le"
+                )));
+            }
             return Ok(refused(format!(
                 "Le fichier « {name} » n’est pas d’un format accepté ({}). Enregistrez-le en PDF, JPEG ou PNG puis ajoutez-le à nouveau",
                 accept.iter().map(|a| friendly(a)).collect::<Vec<_>>().join(", ")
@@ -364,11 +372,26 @@ fn is_older(path: &Path, age: Duration) -> bool {
         .is_some_and(|d| d >= age)
 }
 
+/// The type a file name claims by its extension, for the types we accept.
+fn claimed_type(name: &str) -> Option<&'static str> {
+    let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+    match ext.as_str() {
+        "pdf" => Some("application/pdf"),
+        "jpg" | "jpeg" => Some("image/jpeg"),
+        "png" => Some("image/png"),
+        "heic" => Some("image/heic"),
+        "webp" => Some("image/webp"),
+        _ => None,
+    }
+}
+
 fn friendly(mime: &str) -> &str {
     match mime {
         "application/pdf" => "PDF",
         "image/jpeg" => "JPEG",
         "image/png" => "PNG",
+        "image/heic" => "HEIC",
+        "image/webp" => "WebP",
         other => other,
     }
 }
@@ -563,6 +586,14 @@ mod tests {
             "abcdefgh.pdf"
         );
         assert_eq!(sanitize_name("\u{202e}\u{200d}"), "document");
+    }
+
+    #[test]
+    fn names_claim_a_type_by_their_extension() {
+        assert_eq!(claimed_type("Avis.PDF"), Some("application/pdf"));
+        assert_eq!(claimed_type("photo.jpeg"), Some("image/jpeg"));
+        assert_eq!(claimed_type("lettre.docx"), None);
+        assert_eq!(claimed_type("sans-extension"), None);
     }
 
     #[test]

@@ -45,13 +45,14 @@ pub async fn show_start(
 ) -> WebResult<HttpResponse> {
     let proc = state.procedures.get(&path).ok_or(WebError::NotFound)?;
     let def = &proc.def;
-    let documents = def
-        .steps()
-        .iter()
-        .flat_map(|s| s.fields.iter())
-        .filter(|f| f.kind == guichet_forms::FieldType::File)
-        .map(|f| f.label.clone())
-        .collect();
+    let mut documents = def.documents_to_prepare();
+    // « si vous demandez la PCH » opens a list item: « Si vous demandez la PCH : ».
+    for (when, _) in &mut documents.depending {
+        let mut c = when.chars();
+        if let Some(first) = c.next() {
+            *when = first.to_uppercase().chain(c).collect();
+        }
+    }
     let deadline = def.definition().deadline.as_ref().map(|d| {
         let delay = match (d.months, d.days) {
             (Some(m), _) => format!("{m} mois"),
@@ -119,14 +120,15 @@ pub(crate) async fn load_own(
     user: &SessionUser,
     id: &str,
 ) -> WebResult<(Dossier, Arc<FormDefinition>)> {
-    let (id, owner) = (id.to_owned(), user.user.id.clone());
+    let (id, viewer) = (id.to_owned(), user.viewer());
     let st = state.clone();
     state
         .pool
         .run(move |c| {
-            // Someone else's dossier is "not found", not "forbidden": ids reveal nothing.
+            // Someone else's dossier is "not found", not "forbidden": ids reveal nothing. The rule is
+            // the one of every usager-side route (pages, PDFs, files).
             let d = store::find(c, &id)?
-                .filter(|d| d.owner_id == owner)
+                .filter(|d| guichet_dossiers::access::usager_side(&viewer, d).is_ok())
                 .ok_or(WebError::NotFound)?;
             let def = st.procedures.definition_of_version(c, &d.form_version_id)?;
             Ok::<_, WebError>((d, def))
@@ -234,7 +236,7 @@ fn step_page(
         .fields
         .iter()
         .filter(|f| f.visible || f.conditional_on_same_step)
-        .map(|f| UiField::new(f.clone(), view.single_question))
+        .map(|f| UiField::new(f.clone(), view.single_question).for_dossier(id))
         .collect();
     let title = if view.single_question {
         view.fields
@@ -295,20 +297,71 @@ pub async fn show_step(
     )?)
 }
 
-/// `jj`, `mm`, `aaaa` boxes to an ISO date when they make one; otherwise the text as typed (the engine
-/// then explains what is wrong).
-fn document_date(sub: &Submission, field: &str) -> Option<String> {
-    let j = sub.get(&format!("{field}.date_document.jour")).trim().to_owned();
-    let m = sub.get(&format!("{field}.date_document.mois")).trim().to_owned();
-    let a = sub.get(&format!("{field}.date_document.annee")).trim().to_owned();
+/// `jj`, `mm`, `aaaa` boxes (`<prefix>.jour`…) to an ISO date when they make one; otherwise the text as
+/// typed (the engine then explains what is wrong, and the boxes show it again); `None` when all empty.
+fn typed_date(sub: &Submission, prefix: &str) -> Option<String> {
+    let j = sub.get(&format!("{prefix}.jour")).trim().to_owned();
+    let m = sub.get(&format!("{prefix}.mois")).trim().to_owned();
+    let a = sub.get(&format!("{prefix}.annee")).trim().to_owned();
     if j.is_empty() && m.is_empty() && a.is_empty() {
         return None;
     }
     let parsed = match (j.parse::<u32>(), m.parse::<u32>(), a.parse::<i32>()) {
-        (Ok(d), Ok(mo), Ok(y)) => chrono::NaiveDate::from_ymd_opt(y, mo, d),
+        (Ok(d), Ok(mo), Ok(y)) if a.len() == 4 => chrono::NaiveDate::from_ymd_opt(y, mo, d),
         _ => None,
     };
     Some(parsed.map_or_else(|| format!("{j}/{m}/{a}"), |d| d.format("%Y-%m-%d").to_string()))
+}
+
+/// Takes the date boxes of the files already attached (each dated document has its own): the date is
+/// corrected without adding the file again. Returns what is wrong with them, for « Enregistrer la date »
+/// to say at once (« Continuer » says it through the engine, with the same check).
+fn apply_file_dates(
+    def: &FormDefinition,
+    step: &str,
+    sub: &Submission,
+    answers: &mut Answers,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let Some(s) = def.step(step) else { return errors };
+    for f in s.fields.iter().filter(|f| f.validity_months.is_some()) {
+        let Some(Value::Array(items)) = answers.get_mut(&f.id) else {
+            continue;
+        };
+        for item in items.iter_mut() {
+            let (Some(id), Some(name)) = (
+                item.get("id").and_then(Value::as_str).map(str::to_owned),
+                item.get("name").and_then(Value::as_str).map(str::to_owned),
+            ) else {
+                continue;
+            };
+            let prefix = format!("{}.date.{id}", f.id);
+            // Boxes not on the page (another step's button): the stored date stays.
+            if !sub.pairs.iter().any(|(k, _)| k.starts_with(&prefix)) {
+                continue;
+            }
+            let Some(obj) = item.as_object_mut() else { continue };
+            match typed_date(sub, &prefix) {
+                Some(d) => {
+                    if let Some(months) = f.validity_months
+                        && let Err(m) = guichet_forms::check_document_date(months, &d, today())
+                    {
+                        errors.push(upload_error(step, &f.id, format!("« {name} » : {m}")));
+                    }
+                    obj.insert("document_date".into(), Value::String(d));
+                }
+                None => {
+                    obj.remove("document_date");
+                    errors.push(upload_error(
+                        step,
+                        &f.id,
+                        format!("Indiquez la date du document « {name} »"),
+                    ));
+                }
+            }
+        }
+    }
+    errors
 }
 
 fn upload_error(step: &str, field: &str, message: String) -> FieldError {
@@ -368,26 +421,59 @@ fn attach_files(
                 let Some(items) = list.as_array_mut() else {
                     continue;
                 };
-                if items
+                if let Some(same) = items
                     .iter()
-                    .any(|v| v.get("id").and_then(Value::as_str) == Some(s.sha256.as_str()))
+                    .find(|v| v.get("id").and_then(Value::as_str) == Some(s.sha256.as_str()))
                 {
-                    continue; // the same file twice
+                    let already = same.get("name").and_then(Value::as_str).unwrap_or(&s.name);
+                    errors.push(upload_error(
+                        step,
+                        &s.field,
+                        format!("Le fichier « {} » est déjà joint à ce document (sous le nom « {already} ») : il n’a pas été ajouté une deuxième fois", s.name),
+                    ));
+                    continue;
                 }
                 if items.len() >= max {
-                    errors.push(upload_error(step, &s.field, format!("Vous avez déjà ajouté {max} fichier(s) : supprimez-en un pour en ajouter un autre")));
+                    let files = if max == 1 {
+                        "1 fichier".to_owned()
+                    } else {
+                        format!("{max} fichiers")
+                    };
+                    errors.push(upload_error(
+                        step,
+                        &s.field,
+                        format!("Vous avez déjà ajouté {files} : supprimez-en un pour en ajouter un autre"),
+                    ));
                     continue;
+                }
+                // A dated document is checked as it is added: too old or not a date, it is refused now,
+                // with the limit, rather than at « Continuer ».
+                let document_date = f.validity_months.and_then(|months| {
+                    typed_date(sub, &format!("{}.date_document", s.field)).map(|d| (months, d))
+                });
+                if let Some((months, d)) = &document_date
+                    && let Err(m) = guichet_forms::check_document_date(*months, d, today())
+                {
+                    errors.push(upload_error(
+                        step,
+                        &s.field,
+                        format!("{m} Le fichier « {} » n’a pas été ajouté : corrigez la date, ou ajoutez un document plus récent.", s.name),
+                    ));
+                    continue;
+                }
+                if f.validity_months.is_some() && document_date.is_none() {
+                    errors.push(upload_error(
+                        step,
+                        &s.field,
+                        format!("Indiquez la date du document « {} » dans les cases sous son nom, puis choisissez « Enregistrer la date »", s.name),
+                    ));
                 }
                 let file = FileRef {
                     id: s.sha256.clone(),
                     name: s.name.clone(),
                     size: s.size,
                     content_type: s.content_type.clone(),
-                    document_date: if f.validity_months.is_some() {
-                        document_date(sub, &s.field)
-                    } else {
-                        None
-                    },
+                    document_date: document_date.map(|(_, d)| d),
                 };
                 if let Ok(v) = serde_json::to_value(file) {
                     total += s.size;
@@ -464,8 +550,12 @@ pub async fn submit_step(
         attached,
     );
 
+    let date_errors = apply_file_dates(&def, &step, &sub, &mut answers);
     // Group and file buttons act on the page and show it again; only "Continuer" moves on.
     let action = sub.get("action").to_owned();
+    if action.starts_with("dater:") {
+        upload_errors.extend(date_errors);
+    }
     let outcome = def.submit_step(&step, &sub.pairs, &mut answers, today())?;
     let mut stay = !upload_errors.is_empty();
     stay |= guichet_usecases::filing::apply_step_action(&def, &mut answers, &action);
@@ -488,6 +578,17 @@ pub async fn submit_step(
         let mut page = step_page(&req, &u, &draft, &step, &answers, &upload_errors, retour)?;
         if let Some(notice) = held_notice(&sub, &answers) {
             page.notice = notice;
+        }
+        // The date typed for a file that was refused stays in its boxes.
+        for fld in &mut page.fields {
+            if upload_errors.iter().any(|e| e.key == fld.f.name) {
+                let typed = |p: &str| sub.get(&format!("{}.date_document.{p}", fld.f.name)).to_owned();
+                fld.new_date = crate::templates::DateBoxes {
+                    jour: typed("jour"),
+                    mois: typed("mois"),
+                    annee: typed("annee"),
+                };
+            }
         }
         return render(
             if upload_errors.is_empty() {
@@ -886,6 +987,17 @@ pub(crate) async fn render_own(
         )
     });
     let dossier_id = d.id.clone();
+    let mut documents: Vec<(String, Vec<crate::templates::UiFile>)> = Vec::new();
+    for (field, file) in crate::documents::files_with_fields(&d.answers) {
+        let label = def
+            .field(&field)
+            .map_or_else(|| field.clone(), |f| f.label.clone());
+        let file = crate::templates::UiFile::new(&file, &d.id);
+        match documents.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, files)) => files.push(file),
+            None => documents.push((label, vec![file])),
+        }
+    }
     // Issue 12: the implicit decision at the due date, and the département's contact.
     let implicit = super::implicit::usager_view(state, &d, &def).await?;
     let contact = crate::identity::Contact::of(&state.identity.get(), def.definition().service.clone());
@@ -967,6 +1079,7 @@ pub(crate) async fn render_own(
                 .then(|| d.closing_reason.clone().unwrap_or_default()),
             reads,
             apa,
+            documents,
         },
     )
 }
@@ -1000,7 +1113,8 @@ pub fn pdf_response(pdf: Vec<u8>, filename: &str) -> HttpResponse {
         .body(pdf)
 }
 
-/// A file of the usager's own dossier (only files its answers reference).
+/// A file of the usager's own dossier (only files its answers reference, or its changes not yet sent:
+/// a document added to answer a complement is opened before it is sent).
 pub async fn download_file(
     state: web::Data<AppState>,
     CurrentUser(u): CurrentUser,
@@ -1008,7 +1122,13 @@ pub async fn download_file(
 ) -> WebResult<HttpResponse> {
     let (id, sha) = path.into_inner();
     let (d, _def) = load_own(&state, &u, &id).await?;
-    let (_, file) = crate::documents::referenced_file(&d.answers, &sha).ok_or(WebError::NotFound)?;
+    let (_, file) = crate::documents::referenced_file(&d.answers, &sha)
+        .or_else(|| {
+            d.pending_answers
+                .as_ref()
+                .and_then(|p| crate::documents::referenced_file(p, &sha))
+        })
+        .ok_or(WebError::NotFound)?;
     crate::documents::send_file(&state, &file).await
 }
 

@@ -589,6 +589,7 @@ pub(crate) async fn render_dossier(
             let review = reviews.iter().find(|r| r.file_id == f.id);
             DocumentLine {
                 href,
+                dated: f.date_words(),
                 review_action: format!("/instruction/dossiers/{}/pieces/{}/avis", d.id, f.id),
                 select_id: format!(
                     "avis-{}",
