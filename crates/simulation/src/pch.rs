@@ -380,12 +380,11 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
     for (hours, name, param, label) in carers {
         if let Some(h) = hours.filter(|h| *h > Decimal::ZERO) {
             let (tarif, reference) = value(&mut t, name, param, date)?;
-            let (cap, cap_ref) = value(
-                &mut t,
-                "pch.plafond_aidant_familial",
-                &pp.plafond_aidant_familial,
-                date,
-            )?;
+            // The cap changes the amount only when it limits it: warn about it only then.
+            let cap_value = pp
+                .plafond_aidant_familial
+                .at("pch.plafond_aidant_familial", date)?;
+            let (cap, cap_ref) = (cap_value.value, cap_value.reference.as_str());
             let cap = if input.aidant_familial_majore {
                 let (maj, _) = value(
                     &mut t,
@@ -400,6 +399,9 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
             let raw = round_to_cents(h * tarif)?;
             let cap_e = round_to_cents(cap)?;
             let amount = raw.min(cap_e);
+            if raw > cap_e {
+                t.warn_if_unsure(&pp.plafond_aidant_familial, cap_value, date);
+            }
             humaine += dec(amount);
             step!(
                 t,
@@ -872,5 +874,38 @@ mod tests {
         assert_eq!(may.aide_humaine_mensuelle, Euros::from_cents(17_700));
         assert!(may.warnings.is_empty(), "{:?}", may.warnings);
         assert_eq!(ed("2024-06-01").aide_humaine_mensuelle, Euros::from_cents(18_960));
+    }
+
+    #[test]
+    fn the_family_carer_cap_warns_only_when_it_limits_the_amount() {
+        // 2026-12-02: the cap of 1 231,15 € a month was last checked in 2025. 100 h × 4,69 € = 469 €
+        // stays under it (a higher cap would change nothing); 300 h × 7,04 € = 2 112 € is cut to it.
+        let under = run(
+            r#"{"age": 30, "difficultes_absolues": 1, "ressources_annuelles": 10000,
+            "heures_aidant_familial": 100, "date": "2026-12-02"}"#,
+        );
+        assert_eq!(under.aide_humaine_mensuelle, Euros::from_cents(46_900));
+        assert!(
+            under
+                .warnings
+                .iter()
+                .all(|w| !w.contains("maximum de chaque aidant")),
+            "{:#?}",
+            under.warnings
+        );
+        let capped = run(
+            r#"{"age": 30, "difficultes_absolues": 1, "ressources_annuelles": 10000,
+            "heures_aidant_familial_activite_reduite": 300, "date": "2026-12-02"}"#,
+        );
+        assert_eq!(capped.aide_humaine_mensuelle, Euros::from_cents(123_115));
+        assert!(
+            capped
+                .warnings
+                .iter()
+                .any(|w| w.contains("maximum de chaque aidant")
+                    && w.contains("(1\u{202f}231,15\u{a0}€ par mois)")),
+            "{:#?}",
+            capped.warnings
+        );
     }
 }
