@@ -62,8 +62,9 @@ async fn the_api_returns_the_worked_example_in_cents_with_its_explanation() {
 }
 
 /// The warnings of a result name, in words and without dates, only the values that could change it:
-/// on 2 December 2026 a PCH case with direct employment and resources warns about the hourly tariff
-/// (last checked in 2025) and the April 2026 MTP (secondary sources), not about ages, rates or maxima;
+/// on 2 December 2026 a PCH case with direct employment and resources near the 100 % threshold warns
+/// about the hourly tariff (last checked in 2025) and the April 2026 MTP (secondary sources), not about
+/// ages, rates or maxima;
 /// a refused AAH warns about nothing. The web result page shows the same sentences.
 #[tokio::test]
 async fn warnings_are_plain_words_about_what_can_change_the_result() {
@@ -71,7 +72,7 @@ async fn warnings_are_plain_words_about_what_can_change_the_result() {
         return;
     };
     let pch = json!({"age": 30, "difficultes_absolues": 1, "heures_emploi_direct": 10,
-        "ressources_annuelles": 10000, "aides_techniques": 8000, "date": "2026-12-02"});
+        "ressources_annuelles": 30000, "aides_techniques": 8000, "date": "2026-12-02"});
     let v: Value = post_json(&app, "/api/v1/simulations/pch", &pch)
         .await
         .json()
@@ -122,7 +123,7 @@ async fn warnings_are_plain_words_about_what_can_change_the_result() {
     assert_eq!(v["warnings"], json!([]));
 
     let page = app
-        .get("/simulateurs/pch/resultat?age=30&difficultes_absolues=1&heures_emploi_direct=10&ressources_annuelles=10000&date=2026-12-02")
+        .get("/simulateurs/pch/resultat?age=30&difficultes_absolues=1&heures_emploi_direct=10&ressources_annuelles=30000&date=2026-12-02")
         .await
         .text()
         .await

@@ -130,9 +130,9 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
             if partiel && verdict.eligible && Decimal::from(a) >= fin {
                 verdict.eligible = false;
                 verdict.reasons.push(format!(
-                    "Âge : {a} ans. Avec un taux d’incapacité inférieur à {plein} %, l’AAH cesse à {fin} ans, \
-                     l’âge auquel vous êtes réputé inapte au travail : la retraite pour inaptitude prend le \
-                     relais ({ref_fin})."
+                    "Avec un taux d’incapacité inférieur à {plein} %, l’AAH cesse à {fin} ans, l’âge auquel \
+                     vous êtes réputé inapte au travail : la retraite pour inaptitude prend le relais \
+                     ({ref_fin})."
                 ));
             }
         }

@@ -223,14 +223,18 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
     );
 
     // Rate of cover: 100 % up to two years of MTP, else 80 %. The MTP is the one in force on the date.
-    // An unconfirmed MTP can change the rate only when the resources are known.
     let mtp_value = p.common.mtp.at("common.mtp", date)?;
-    if input.ressources_annuelles.is_some() {
-        t.warn_if_unsure(&p.common.mtp, mtp_value, date);
-    }
     let (mtp, mtp_ref) = (mtp_value.value, mtp_value.reference.as_str());
     let (coef, seuil_ref) = value(&mut t, "pch.seuil_ressources", &pp.seuil_ressources, date)?;
     let seuil = round_to_cents(coef * mtp)?;
+    // An unsure MTP can change the rate only when the resources are known and near the threshold: within
+    // 10 %, more than any yearly revaluation of the MTP (the largest in the parameters is 4,6 %).
+    if let Some(r) = input.ressources_annuelles {
+        let gap = (dec(r) - dec(seuil)).abs();
+        if gap * Decimal::TEN <= dec(seuil) {
+            t.warn_if_unsure(&p.common.mtp, mtp_value, date);
+        }
+    }
     step!(
         t,
         "Seuil de ressources annuelles pour le taux de 100 %",
@@ -738,11 +742,12 @@ mod tests {
     fn on_2_december_2026_only_the_values_that_can_change_the_amount_warn() {
         // Before the audit this case listed 11 warnings (ages, rates, maxima…) with raw dates.
         // 10 h of direct employment: the 19,34 € tariff is confirmed only until 1 April 2025 (it may have
-        // been raised since); with resources given, the MTP of April 2026 (1 298,44 €, secondary sources
-        // only) sets the 100 % threshold. The ages, the rates and the 13 200 € maximum are fixed by texts.
+        // been raised since); resources of 30 000 € are within 10 % of the threshold 24 × 1 298,44 =
+        // 31 162,56 € set by the MTP of April 2026 (secondary sources only). The ages, the rates and the
+        // 13 200 € maximum are fixed by texts.
         let r = run(
             r#"{"age": 30, "difficultes_absolues": 1, "heures_emploi_direct": 10,
-            "ressources_annuelles": 10000, "aides_techniques": 8000, "date": "2026-12-02"}"#,
+            "ressources_annuelles": 30000, "aides_techniques": 8000, "date": "2026-12-02"}"#,
         );
         assert_eq!(r.warnings.len(), 2, "{:#?}", r.warnings);
         assert!(r.warnings.iter().any(
@@ -763,6 +768,12 @@ mod tests {
         // Without resources the rate is assumed, the MTP cannot change it: one warning.
         let r = run(
             r#"{"age": 30, "difficultes_absolues": 1, "heures_emploi_direct": 10, "date": "2026-12-02"}"#,
+        );
+        assert_eq!(r.warnings.len(), 1, "{:#?}", r.warnings);
+        // With 10 000 € the rate stays 100 % whatever the MTP within 10 %: only the tariff warns.
+        let r = run(
+            r#"{"age": 30, "difficultes_absolues": 1, "heures_emploi_direct": 10,
+            "ressources_annuelles": 10000, "date": "2026-12-02"}"#,
         );
         assert_eq!(r.warnings.len(), 1, "{:#?}", r.warnings);
         // Refused (one serious difficulty): nothing can change that, no warning.
