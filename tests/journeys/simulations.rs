@@ -61,6 +61,77 @@ async fn the_api_returns_the_worked_example_in_cents_with_its_explanation() {
     assert_eq!(again["apa"], v["apa"]);
 }
 
+/// The warnings of a result name, in words and without dates, only the values that could change it:
+/// on 2 December 2026 a PCH case with direct employment and resources near the 100 % threshold warns
+/// about the hourly tariff (last checked in 2025) and the April 2026 MTP (secondary sources), not about
+/// ages, rates or maxima;
+/// a refused AAH warns about nothing. The web result page shows the same sentences.
+#[tokio::test]
+async fn warnings_are_plain_words_about_what_can_change_the_result() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let pch = json!({"age": 30, "difficultes_absolues": 1, "heures_emploi_direct": 10,
+        "ressources_annuelles": 30000, "aides_techniques": 8000, "date": "2026-12-02"});
+    let v: Value = post_json(&app, "/api/v1/simulations/pch", &pch)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let warnings: Vec<&str> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("emploi direct") && w.contains("la dernière que nous avons pu vérifier"))
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("tierce personne") && w.contains("n’a pas pu être vérifiée"))
+    );
+    for w in &warnings {
+        assert!(
+            !w.contains("confirmée que jusqu") && !w.contains("/20") && !w.contains("2026"),
+            "{w}"
+        );
+    }
+    // Technical aids of 8 000 € are under the 13 200 € maximum over 10 years.
+    let aids = v["elements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "aides_techniques")
+        .unwrap();
+    assert_eq!(
+        (aids["montant"].as_i64(), aids["periode_mois"].as_i64()),
+        (Some(800_000), Some(120))
+    );
+
+    let aah = json!({"taux_incapacite": 60, "rsdae": true, "age": 62, "date": "2026-12-02"});
+    let v: Value = post_json(&app, "/api/v1/simulations/aah", &aah)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["verdict"]["eligible"], false, "the 50-79 % AAH stops at 62");
+    assert_eq!(v["warnings"], json!([]));
+
+    let page = app
+        .get("/simulateurs/pch/resultat?age=30&difficultes_absolues=1&heures_emploi_direct=10&ressources_annuelles=30000&date=2026-12-02")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("la dernière que nous avons pu vérifier"), "{page}");
+    assert!(!page.contains("confirmée que jusqu"));
+}
+
 #[tokio::test]
 async fn the_api_answers_every_aid() {
     let Some(app) = TestApp::spawn(Backend::Sqlite).await else {

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::explain::{Explain, Step, Trace, Verdict, step};
-use crate::input::{age_in_months, de_opt_euros, effective_date, resolve_age};
+use crate::input::{de_opt_euros, effective_date, resolve_age};
 use crate::money::{dec, fmt_dec_eur, fmt_eur, fmt_num, fmt_pct, round_to_cents};
 use crate::{Parameters, Result};
 
@@ -69,67 +69,6 @@ pub struct AahResult {
     pub warnings: Vec<String>,
 }
 
-/// With a rate under 80 %, the AAH stops at the legal retirement age (CSS L821-2), which depends on the
-/// generation (CSS L161-17-2). Without a birth date, only the age in years is known: the person is
-/// refused only when every possible birth date reaches the legal age, and flagged when some would.
-fn retirement_age_check(
-    p: &Parameters,
-    input: &AahInput,
-    date: NaiveDate,
-    age: u32,
-    plein: Decimal,
-    verdict: &mut Verdict,
-) {
-    let generations = &p.aah.age_legal_retraite;
-    let legal_for = |birth: NaiveDate| generations.iter().rev().find(|g| g.born_from <= birth);
-    let label = |months: u32| {
-        if !months.is_multiple_of(12) {
-            format!("{} ans et {} mois", months / 12, months % 12)
-        } else {
-            format!("{} ans", months / 12)
-        }
-    };
-    let years_before = |n: u32| date.with_year(date.year() - i32::try_from(n).unwrap_or(0));
-    match input.date_naissance {
-        Some(birth) => {
-            let Some(legal) = legal_for(birth) else { return };
-            if age_in_months(birth, date) >= legal.months {
-                verdict.eligible = false;
-                verdict.reasons.push(format!(
-                    "Avec un taux d'incapacité inférieur à {plein} %, l'AAH cesse à l'âge légal de départ à \
-                     la retraite ({}) : la retraite pour inaptitude prend le relais (CSS L821-2 ; {}).",
-                    label(legal.months),
-                    legal.reference
-                ));
-            }
-        }
-        None => {
-            // Born between (date − age − 1 year, + 1 day) and (date − age years): the legal age is the
-            // smallest for the oldest possible birth date and the age in months is a×12 to a×12 + 11.
-            let oldest = years_before(age + 1).and_then(|d| d.succ_opt());
-            let youngest = years_before(age);
-            let (Some(lo), Some(hi)) = (oldest.and_then(legal_for), youngest.and_then(legal_for)) else {
-                return;
-            };
-            if age * 12 >= hi.months {
-                verdict.eligible = false;
-                verdict.reasons.push(format!(
-                    "Avec un taux d'incapacité inférieur à {plein} %, l'AAH cesse à l'âge légal de départ à \
-                     la retraite ({}) : la retraite pour inaptitude prend le relais (CSS L821-2 ; {}).",
-                    label(hi.months),
-                    hi.reference
-                ));
-            } else if age * 12 + 11 >= lo.months {
-                verdict.to_confirm.push(format!(
-                    "Âge légal de départ à la retraite ({}) peut-être atteint : indiquez votre date de \
-                     naissance pour le vérifier (CSS L821-2 et L161-17-2).",
-                    label(lo.months)
-                ));
-            }
-        }
-    }
-}
-
 /// AAH: eligibility (CSS L821-1, L821-2, R821-1), resources (R821-4, D821-9), amount (L821-3, D821-2).
 pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
     let mut t = Trace::new(Explain::Full);
@@ -184,8 +123,17 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
             verdict
                 .reasons
                 .push(format!("Âge : {a} ans, au moins {age_min} ans ({ref_age})."));
-            if partiel && verdict.eligible {
-                retirement_age_check(p, input, date, a, plein, &mut verdict);
+            // With a rate under 80 %, the AAH stops at the age at which the person is deemed unfit for
+            // work (62, CSS L821-2 → L821-1 → L351-1-5, D351-1-14), not at the generation's legal
+            // retirement age: an age in whole years is enough to decide.
+            let (fin, ref_fin) = t.param("aah.age_fin_taux_partiel", &ap.age_fin_taux_partiel, date)?;
+            if partiel && verdict.eligible && Decimal::from(a) >= fin {
+                verdict.eligible = false;
+                verdict.reasons.push(format!(
+                    "Avec un taux d’incapacité inférieur à {plein} %, l’AAH cesse à {fin} ans, l’âge auquel \
+                     vous êtes réputé inapte au travail : la retraite pour inaptitude prend le relais \
+                     ({ref_fin})."
+                ));
             }
         }
         Some(a) if Decimal::from(a) >= age_min_hc => match input.hors_charge_prestations_familiales {
@@ -331,6 +279,7 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
     );
 
     if !verdict.eligible {
+        t.clear_warnings();
         return Ok(AahResult {
             date,
             verdict,
@@ -415,7 +364,7 @@ mod tests {
         let parsed: Result<AahInput, _> =
             serde_json::from_str(r#"{"taux_incapacite": 80, "ressources_conjoint": 30000}"#);
         assert!(parsed.is_err());
-        assert!(Parameters::load().is_ok() && p.aah.age_legal_retraite.len() > 5);
+        assert!(p.aah.montant_maximum.values.len() > 3);
     }
 
     #[test]
@@ -435,9 +384,58 @@ mod tests {
     }
 
     #[test]
-    fn without_birth_date_a_borderline_retirement_age_is_flagged() {
-        let r = run(r#"{"taux_incapacite": 60, "rsdae": true, "age": 62, "date": "2026-07-01"}"#);
-        assert!(r.verdict.eligible);
-        assert!(r.verdict.to_confirm.iter().any(|c| c.contains("Âge légal")));
+    fn with_a_60_percent_rate_the_aah_stops_at_62_whatever_the_generation() {
+        // CSS L821-2: the AAH of a 50-79 % rate ends at the age of L351-1-5, 62 (D351-1-14), not at the
+        // 62 y 9 m legal retirement age of someone born in 1963 or 1964.
+        let at = |age: u32| {
+            run(&format!(
+                r#"{{"taux_incapacite": 60, "rsdae": true, "age": {age}, "date": "2026-07-01"}}"#
+            ))
+        };
+        // 61: paid, 1 041,59 € (full rate of April 2026, no resources).
+        let r61 = at(61);
+        assert!(r61.verdict.eligible);
+        assert_eq!(r61.aah, Euros::from_cents(104_159));
+        assert!(r61.verdict.to_confirm.iter().all(|c| !c.contains("retraite")));
+        // 62: not paid, and the reason gives the age and the articles.
+        let r62 = at(62);
+        assert!(!r62.verdict.eligible);
+        assert_eq!(r62.aah, Euros::ZERO);
+        assert!(
+            r62.verdict
+                .reasons
+                .iter()
+                .any(|r| r.contains("cesse à 62 ans") && r.contains("D351-1-14"))
+        );
+        // Born on 1 February 1964: 62 on 1 February 2026 (the loi 2023-270 table said 63).
+        let born = r#""taux_incapacite": 60, "rsdae": true, "date_naissance": "1964-02-01""#;
+        assert!(
+            run(&format!(r#"{{{born}, "date": "2026-01-31"}}"#))
+                .verdict
+                .eligible
+        );
+        assert!(
+            !run(&format!(r#"{{{born}, "date": "2026-02-01"}}"#))
+                .verdict
+                .eligible
+        );
+        // An 80 % rate keeps the AAH after 62.
+        let full = run(r#"{"taux_incapacite": 80, "age": 63, "date": "2026-07-01"}"#);
+        assert!(full.verdict.eligible);
+    }
+
+    #[test]
+    fn an_ineligible_result_carries_no_warning() {
+        // The AAH amount is only confirmed until 23 November 2026; a refusal does not depend on it.
+        let r = run(r#"{"taux_incapacite": 60, "rsdae": true, "age": 62, "date": "2026-12-02"}"#);
+        assert!(!r.verdict.eligible);
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+        let paid = run(r#"{"taux_incapacite": 80, "age": 40, "date": "2026-12-02"}"#);
+        assert_eq!(paid.warnings.len(), 1, "{:?}", paid.warnings);
+        assert!(
+            paid.warnings[0].contains("1\u{202f}041,59"),
+            "{}",
+            paid.warnings[0]
+        );
     }
 }

@@ -342,6 +342,8 @@ pub fn simulate_domicile_with(
     };
     let plan_retenu = input.plan.min(plafond).max(Euros::ZERO);
     if !c.verdict.eligible {
+        // Refused for the age or the GIR: no amount can change that.
+        t.clear_warnings();
         return Ok(ApaDomicileResult {
             date,
             verdict: c.verdict,
@@ -498,6 +500,61 @@ pub fn implicit_flat_amount(p: &Parameters, on: NaiveDate) -> Result<(Euros, Str
     Ok((amount, reference))
 }
 
+/// The extra amounts a help plan may have above the GIR ceiling for the carer (CASF L232-3-2), with the
+/// MTP of 1 January of the year, like the ceilings: the respite of the carer, per year (D232-9-1, 0,453
+/// × MTP: 583,52 € in 2026) and the care of the person while the carer is in hospital, per hospitalisation
+/// (D232-9-2, 0,9 × MTP: 1 159,32 € in 2026). Each is rounded to the cent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CarerExtraCeilings {
+    pub date: NaiveDate,
+    /// MTP in force on 1 January of the year.
+    pub mtp: Euros,
+    /// Respite of the carer: extra amount per year.
+    pub repit_annuel: Euros,
+    /// Hospitalisation of the carer: extra amount per hospitalisation.
+    pub hospitalisation_aidant: Euros,
+    pub explanation: Vec<Step>,
+    pub warnings: Vec<String>,
+}
+
+/// [`CarerExtraCeilings`] on `on`.
+pub fn carer_extra_ceilings(p: &Parameters, on: NaiveDate) -> Result<CarerExtraCeilings> {
+    let mut t = Trace::new(Explain::Full);
+    let jan1 = NaiveDate::from_ymd_opt(on.year(), 1, 1).unwrap_or(on);
+    let (m, mtp_ref) = t.param("common.mtp", &p.common.mtp, jan1)?;
+    let mtp = round_to_cents(m)?;
+    let ap = &p.apa_domicile;
+    let mut amount = |name: &str, param: &crate::Param, label: &str| -> Result<Euros> {
+        let (coef, reference) = t.param(name, param, jan1)?;
+        let e = round_to_cents(coef * m)?;
+        step!(
+            t,
+            label,
+            format!("{} = {} × MTP {}", fmt_eur(e), fmt_num(coef), fmt_eur(mtp)),
+            format!("{reference} ; CASF L232-3-1 ; {mtp_ref}"),
+        );
+        Ok(e)
+    };
+    let repit_annuel = amount(
+        "apa_domicile.majoration_repit",
+        &ap.majoration_repit,
+        "Répit du proche aidant, au-delà du plafond, par an",
+    )?;
+    let hospitalisation_aidant = amount(
+        "apa_domicile.majoration_hospitalisation_aidant",
+        &ap.majoration_hospitalisation_aidant,
+        "Hospitalisation du proche aidant, au-delà du plafond, par hospitalisation",
+    )?;
+    Ok(CarerExtraCeilings {
+        date: on,
+        mtp,
+        repit_annuel,
+        hospitalisation_aidant,
+        explanation: t.steps,
+        warnings: t.warnings,
+    })
+}
+
 /// R232-11: no participation up to 0,725 MTP; 90 % of the plan above 2,67 MTP; in between, each plan
 /// tranche (up to 0,317 MTP, up to 0,498 MTP, above) bears a rate growing with x = (R − S1)/(S2 − S1).
 /// Thresholds stay exact (coef × MTP, not rounded): only the participation is rounded to the cent.
@@ -630,6 +687,7 @@ pub fn simulate_etablissement(
     let ep = &p.apa_etablissement;
     let mtp = round_to_cents(m)?;
     if !c.verdict.eligible {
+        t.clear_warnings();
         return Ok(ApaEtablissementResult {
             date,
             verdict: c.verdict,
@@ -801,8 +859,14 @@ fn payment_threshold(p: &Parameters, t: &mut Trace, date: NaiveDate, montant: Eu
         &ap.seuil_versement_smic,
         date,
     )?;
-    let (smic, smic_ref) = t.param("common.smic_horaire_brut", &p.common.smic_horaire_brut, date)?;
+    let smic_value = p.common.smic_horaire_brut.at("common.smic_horaire_brut", date)?;
+    let (smic, smic_ref) = (smic_value.value, smic_value.reference.as_str());
     let seuil = round_to_cents(seuil_smic * smic)?;
+    // The SMIC only rises: a later value could stop the payment of an amount paid today, not pay one
+    // refused today. Beyond twice the threshold no revaluation seen since the SMIC exists could.
+    if montant >= seuil && montant < seuil + seuil {
+        t.warn_if_unsure(&p.common.smic_horaire_brut, smic_value, date);
+    }
     let (label, cmp) = if montant < seuil {
         ("Seuil de versement non atteint : APA non versée", "<")
     } else {
@@ -920,5 +984,81 @@ mod tests {
             assert_eq!(lean.verdict, full.verdict, "GIR {gir}");
             assert_eq!(lean.warnings, full.warnings, "GIR {gir}");
         }
+    }
+
+    #[test]
+    fn the_carer_extras_are_0_453_and_0_9_mtp_of_1_january() {
+        let p = Parameters::load().unwrap();
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        // 2026: 0,453 × 1 288,13 = 583,522 89 → 583,52 € ; 0,9 × 1 288,13 = 1 159,317 → 1 159,32 €.
+        let c = carer_extra_ceilings(&p, d("2026-11-15")).unwrap();
+        assert_eq!(c.mtp, Euros::from_cents(128_813));
+        assert_eq!(c.repit_annuel, Euros::from_cents(58_352));
+        assert_eq!(c.hospitalisation_aidant, Euros::from_cents(115_932));
+        assert!(c.explanation.iter().any(|s| s.reference.contains("D232-9-1")));
+        assert!(c.explanation.iter().any(|s| s.reference.contains("D232-9-2")));
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        // 2025, April MTP not yet applied: 0,453 × 1 266,60 = 573,769 8 → 573,77 € ; 0,9 × 1 266,60 = 1 139,94 €.
+        let c = carer_extra_ceilings(&p, d("2025-06-30")).unwrap();
+        assert_eq!(c.repit_annuel, Euros::from_cents(57_377));
+        assert_eq!(c.hospitalisation_aidant, Euros::from_cents(113_994));
+    }
+
+    #[test]
+    fn the_2023_ceilings_use_the_2022_coefficients_and_say_gir_3_and_4_are_derived() {
+        let p = Parameters::load().unwrap();
+        // 2023, MTP of 1 January 2023 = 1 192,55 € (in force since 1 July 2022).
+        // GIR 1: 1,605 × 1 192,55 = 1 914,042 75 → 1 914,04 € (read in R232-10); was 1,553 → 1 852,03 €.
+        let r = simulate_domicile(&p, &input(1, 5000, 0, "2023-06-15")).unwrap();
+        assert_eq!(r.plafond, Euros::from_cents(191_404));
+        assert!(
+            r.warnings.is_empty(),
+            "GIR 1 is read in the text: {:?}",
+            r.warnings
+        );
+        // GIR 2: 1,298 × 1 192,55 = 1 547,929 9 → 1 547,93 €.
+        let r = simulate_domicile(&p, &input(2, 5000, 0, "2023-06-15")).unwrap();
+        assert_eq!(r.plafond, Euros::from_cents(154_793));
+        // GIR 3: 0,938 × 1 192,55 = 1 118,611 9 → 1 118,61 €, the published 2023 amount the coefficient
+        // was derived from: the result says the coefficient is not confirmed by the text.
+        let r = simulate_domicile(&p, &input(3, 5000, 0, "2023-06-15")).unwrap();
+        assert_eq!(r.plafond, Euros::from_cents(111_861));
+        assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+        assert!(
+            r.warnings[0].contains("(0,938 × MTP) n’a pas pu être vérifiée"),
+            "{}",
+            r.warnings[0]
+        );
+        // GIR 4: 0,626 × 1 192,55 = 746,536 3 → 746,54 €.
+        let r = simulate_domicile(&p, &input(4, 5000, 0, "2023-06-15")).unwrap();
+        assert_eq!(r.plafond, Euros::from_cents(74_654));
+        assert_eq!(r.warnings.len(), 1);
+        // From 2024 the 2024 coefficients apply and nothing is unconfirmed.
+        let r = simulate_domicile(&p, &input(3, 5000, 0, "2024-01-01")).unwrap();
+        assert_eq!(r.plafond, Euros::from_cents(114_309));
+        assert!(r.warnings.is_empty());
+    }
+
+    #[test]
+    fn warnings_name_only_what_can_change_the_result() {
+        let p = Parameters::load().unwrap();
+        // 2 December 2026: the SMIC is confirmed until 23 November 2026 only. A refused person (GIR 5)
+        // gets no warning; an APA of 1 201,61 € is far above the 36,93 € threshold: a SMIC rise cannot
+        // stop its payment, no warning either.
+        let refused = simulate_domicile(&p, &input(5, 500, 1000, "2026-12-02")).unwrap();
+        assert!(refused.warnings.is_empty(), "{:?}", refused.warnings);
+        let paid = simulate_domicile(&p, &input(2, 1500, 1800, "2026-12-02")).unwrap();
+        assert_eq!(paid.apa, Euros::from_cents(120_161));
+        assert!(paid.warnings.is_empty(), "{:?}", paid.warnings);
+        // A plan of 40 € with no participation: 40 € ≥ 3 × 12,31 = 36,93 € is paid, but a SMIC above
+        // 13,33 € would stop it: the warning names the SMIC value used, in words, without a date.
+        let small = simulate_domicile(&p, &input(4, 40, 900, "2026-12-02")).unwrap();
+        assert_eq!(small.apa, Euros::from_cents(4_000));
+        assert_eq!(small.warnings.len(), 1, "{:?}", small.warnings);
+        assert!(
+            small.warnings[0]
+                .contains("(12,31\u{a0}€ de l’heure) est la dernière que nous avons pu vérifier")
+        );
+        assert!(!small.warnings[0].contains("2026"), "{}", small.warnings[0]);
     }
 }

@@ -148,7 +148,8 @@ pub struct CarePlanResult {
     pub apa_cents: i64,
     /// Each help's cost, the plan total, the cap, then every step of the APA simulation.
     pub explanation: Vec<Step>,
-    /// Parameters used after their last confirmed date, and what the plan computation leaves out.
+    /// Values used that may be out of date or unconfirmed (plain words), and what the plan computation
+    /// leaves out.
     pub warnings: Vec<String>,
 }
 
@@ -203,13 +204,14 @@ pub fn evaluate_plan(
         reference: "CASF L232-3".into(),
     });
     if plan.helps.iter().any(|h| h.kind == HelpKind::Repit) {
-        // The extra respite amount above the ceiling (L232-3-2) has no parameter in this crate yet: the
-        // respite help is counted inside the capped plan, which can only understate the APA.
-        warnings.push(
-            "Le module répit au-delà du plafond (CASF L232-3-2) n'est pas simulé : l'aide au répit est \
-             comptée dans le plan d'aide, sous le plafond du GIR."
-                .into(),
-        );
+        // The plan counts the respite under the GIR ceiling (which can only understate the APA); the
+        // evaluator is told how much L232-3-2 allows above it.
+        let extra = apa::carer_extra_ceilings(p, on)?;
+        warnings.push(format!(
+            "Le répit de l’aidant peut être financé au-delà du plafond du GIR, jusqu’à {} par an (CASF \
+             L232-3-2 et D232-9-1) ; ce calcul le compte dans le plan d’aide, sous le plafond.",
+            fmt_eur(extra.repit_annuel)
+        ));
     }
 
     let input = ApaDomicileInput {
@@ -498,8 +500,11 @@ mod tests {
             (r.plan_cents, r.participation_cents, r.apa_cents),
             (61_160, 0, 61_160)
         );
+        // The respite extra of 2026: 0,453 × 1 288,13 = 583,52 € a year.
         assert!(
-            r.warnings.iter().any(|w| w.contains("L232-3-2")),
+            r.warnings
+                .iter()
+                .any(|w| w.contains("L232-3-2") && w.contains("583,52\u{a0}€ par an")),
             "{:?}",
             r.warnings
         );

@@ -162,18 +162,6 @@ pub fn resolve_age(date_naissance: Option<NaiveDate>, age: Option<u32>, date: Na
     date_naissance.map(|b| age_on(b, date)).or(age)
 }
 
-/// Age in whole months on `date` (used against legal ages such as 62 years and 9 months).
-pub fn age_in_months(birth: NaiveDate, date: NaiveDate) -> u32 {
-    if date < birth {
-        return 0;
-    }
-    let mut months = (date.year() - birth.year()) * 12 + date.month() as i32 - birth.month() as i32;
-    if date.day() < birth.day() {
-        months -= 1;
-    }
-    u32::try_from(months).unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,12 +180,6 @@ mod tests {
     fn born_on_29_february_turns_a_year_older_on_1_march() {
         assert_eq!(age_on(d(1964, 2, 29), d(2025, 2, 28)), 60);
         assert_eq!(age_on(d(1964, 2, 29), d(2025, 3, 1)), 61);
-    }
-
-    #[test]
-    fn months_count_whole_months() {
-        assert_eq!(age_in_months(d(1964, 5, 10), d(2027, 5, 9)), 755);
-        assert_eq!(age_in_months(d(1964, 5, 10), d(2027, 5, 10)), 756);
     }
 
     #[test]

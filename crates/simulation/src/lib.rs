@@ -17,7 +17,6 @@ pub use explain::{Explain, Step, Verdict};
 pub use params::{
     AahParams, AmethysteCategory, AmethysteDepartement, AmethysteParams, ApaDomicileParams,
     ApaEtablissementParams, CommonParams, DatedValue, FiscalCondition, Param, Parameters, PchParams,
-    RetirementAge,
 };
 
 use chrono::NaiveDate;

@@ -22,6 +22,11 @@ pub struct DatedValue {
     /// Anything a reader should know about the value (estimated start date, disagreeing sources).
     #[serde(default)]
     pub notes: Option<String>,
+    /// The value or its start date comes only from secondary sources (press, a département's page) or
+    /// from a computation by the rule of the text, not from the text itself: a result that uses it says
+    /// so in its warnings.
+    #[serde(default)]
+    pub unconfirmed: bool,
 }
 
 /// A parameter: a description, a unit, and values ordered by date.
@@ -30,8 +35,13 @@ pub struct DatedValue {
 pub struct Param {
     pub description: String,
     pub unit: String,
+    /// Whether the value is revalued from time to time (the MTP, the SMIC, the AAH amount, tariffs,
+    /// prices). Only such a value can silently go out of date, so only it warns when used after
+    /// `last_value_still_valid_on`. Ages, rates, coefficients and maxima fixed by a text change only with
+    /// a new text, which the review of the parameters catches.
+    pub revalued: bool,
     /// Last date on which the latest value is known to be still in force. Using the parameter after
-    /// this date works (a value stays in force until replaced) but the result carries a warning.
+    /// this date works (a value stays in force until replaced); a revalued one then carries a warning.
     pub last_value_still_valid_on: NaiveDate,
     pub values: Vec<DatedValue>,
 }
@@ -52,6 +62,12 @@ impl Param {
     /// Whether `date` is after the last date the latest value is known to be valid.
     pub fn is_unconfirmed_on(&self, date: NaiveDate) -> bool {
         date > self.last_value_still_valid_on
+    }
+
+    /// Whether the value used on `date` may be wrong: it was never confirmed by a text, or it is a
+    /// revalued value used after the last date it is known to be in force.
+    pub fn may_be_out_of_date_on(&self, value: &DatedValue, date: NaiveDate) -> bool {
+        value.unconfirmed || (self.revalued && self.is_unconfirmed_on(date))
     }
 
     fn check(&self, name: &str) -> Result<(), SimulationError> {
@@ -137,13 +153,14 @@ param_file!(
 );
 
 param_file!(
-    /// `parameters/apa/domicile.toml` (CASF R232-10, R232-11, R232-5, D232-31, R232-29).
+    /// `parameters/apa/domicile.toml` (CASF R232-10, R232-11, R232-5, R132-1, D232-31, R232-29,
+    /// D232-9-1, D232-9-2).
     ApaDomicileParams {
         age_minimum, plafond_gir_1, plafond_gir_2, plafond_gir_3, plafond_gir_4, seuil_exoneration,
         seuil_participation_maximale, tranche_1, tranche_2, tranche_2_pente, tranche_2_base,
         tranche_3_pente, tranche_3_base, taux_participation_maximum, diviseur_couple,
         taux_valeur_locative_bati, taux_valeur_locative_non_bati, taux_capitaux, seuil_versement_smic,
-        part_plafond_forfait,
+        part_plafond_forfait, majoration_repit, majoration_hospitalisation_aidant,
     }
 );
 
@@ -161,61 +178,22 @@ param_file!(
         tarif_aidant_familial_activite_reduite, plafond_aidant_familial, majoration_plafond_aidant_familial,
         aides_techniques_maximum, aides_techniques_duree, amenagement_logement_maximum,
         amenagement_logement_duree, vehicule_transport_maximum, vehicule_transport_duree,
-        charges_specifiques_maximum, charges_exceptionnelles_maximum, charges_exceptionnelles_duree,
+        charges_part_depenses, charges_specifiques_maximum, charges_exceptionnelles_maximum,
+        charges_exceptionnelles_duree, aide_animaliere_maximum, aide_animaliere_duree,
         parentalite_forfait_moins_3_ans, parentalite_forfait_3_7_ans, parentalite_majoration_monoparentale,
         parentalite_aide_technique_naissance, parentalite_aide_technique_3_ans,
         parentalite_aide_technique_6_ans,
     }
 );
 
-/// Legal retirement age for people born on or after `born_from` (CSS L161-17-2).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RetirementAge {
-    pub born_from: NaiveDate,
-    /// Age in months (62 years = 744).
-    pub months: u32,
-    pub reference: String,
-}
-
-/// `parameters/aah/aah.toml`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AahParams {
-    pub montant_maximum: Param,
-    pub majoration_plafond_par_enfant: Param,
-    pub taux_incapacite_plein: Param,
-    pub taux_incapacite_minimum: Param,
-    pub age_minimum: Param,
-    pub age_minimum_hors_charge: Param,
-    pub abattement_seuil: Param,
-    pub abattement_taux_bas_revenus: Param,
-    pub abattement_taux_hauts_revenus: Param,
-    /// Ordered by `born_from`.
-    pub age_legal_retraite: Vec<RetirementAge>,
-}
-
-impl AahParams {
-    pub fn all(&self) -> Vec<(&'static str, &Param)> {
-        vec![
-            ("montant_maximum", &self.montant_maximum),
-            (
-                "majoration_plafond_par_enfant",
-                &self.majoration_plafond_par_enfant,
-            ),
-            ("taux_incapacite_plein", &self.taux_incapacite_plein),
-            ("taux_incapacite_minimum", &self.taux_incapacite_minimum),
-            ("age_minimum", &self.age_minimum),
-            ("age_minimum_hors_charge", &self.age_minimum_hors_charge),
-            ("abattement_seuil", &self.abattement_seuil),
-            ("abattement_taux_bas_revenus", &self.abattement_taux_bas_revenus),
-            (
-                "abattement_taux_hauts_revenus",
-                &self.abattement_taux_hauts_revenus,
-            ),
-        ]
+param_file!(
+    /// `parameters/aah/aah.toml`.
+    AahParams {
+        montant_maximum, majoration_plafond_par_enfant, taux_incapacite_plein, taux_incapacite_minimum,
+        age_minimum, age_minimum_hors_charge, age_fin_taux_partiel, abattement_seuil,
+        abattement_taux_bas_revenus, abattement_taux_hauts_revenus,
     }
-}
+);
 
 /// Tax condition of an Améthyste category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -357,14 +335,6 @@ impl Parameters {
         for (name, param) in parameters.all() {
             param.check(&name)?;
         }
-        for r in &parameters.aah.age_legal_retraite {
-            if r.reference.trim().is_empty() {
-                return Err(SimulationError::InvalidParameter {
-                    parameter: "aah.age_legal_retraite".into(),
-                    msg: format!("génération {} sans référence", r.born_from),
-                });
-            }
-        }
         for dep in &parameters.amethyste.departements {
             for cat in &dep.categories {
                 if let Some(unknown) = cat.droits.iter().find(|d| !KNOWN_RIGHTS.contains(&d.as_str())) {
@@ -481,7 +451,7 @@ mod tests {
 
     #[test]
     fn a_value_without_reference_fails_the_check() {
-        let text = "description='x'\nunit='/1'\nlast_value_still_valid_on='2026-01-01'\n\
+        let text = "description='x'\nunit='/1'\nrevalued=false\nlast_value_still_valid_on='2026-01-01'\n\
                     [[values]]\nsince='2020-01-01'\nvalue=1\nreference=' '\n";
         let p: Param = toml::from_str(text).unwrap();
         assert!(p.check("x").is_err());

@@ -45,9 +45,6 @@ fn every_value_has_a_reference_a_description_and_a_unit() {
             );
         }
     }
-    for g in &p.aah.age_legal_retraite {
-        assert!(!g.reference.trim().is_empty());
-    }
     for dep in &p.amethyste.departements {
         assert!(!dep.reference.trim().is_empty(), "{}", dep.code);
     }
@@ -93,7 +90,7 @@ fn parameters_not_confirmed_up_to_today_are_listed() {
     let stale: Vec<String> = p
         .all()
         .into_iter()
-        .filter(|(_, param)| param.is_unconfirmed_on(day(LAST_DAY)))
+        .filter(|(_, param)| param.revalued && param.is_unconfirmed_on(day(LAST_DAY)))
         .map(|(name, param)| format!("{name} (confirmé jusqu'au {})", param.last_value_still_valid_on))
         .collect();
     println!(
@@ -103,6 +100,57 @@ fn parameters_not_confirmed_up_to_today_are_listed() {
     );
     // Guard against silently growing the list: update this bound only with a README change.
     assert!(stale.len() <= 18, "{stale:?}");
+}
+
+#[test]
+fn only_amounts_are_revalued_and_every_unconfirmed_value_says_why() {
+    // The warning « peut-être revalorisée depuis » only makes sense for an amount that moves (MTP, SMIC,
+    // AAH, tariffs, prices); ages, rates and coefficients change only with a new text.
+    let p = Parameters::load().unwrap();
+    for (name, param) in p.all() {
+        if param.revalued {
+            assert!(
+                param.unit.starts_with("EUR"),
+                "{name}: revalued but unit {}",
+                param.unit
+            );
+        }
+        if ["ans", "mois", "/1", "%"].contains(&param.unit.as_str()) || param.unit.starts_with('×') {
+            assert!(
+                !param.revalued,
+                "{name}: an age, a period, a rate or a coefficient is not revalued"
+            );
+        }
+        for v in param.values.iter().filter(|v| v.unconfirmed) {
+            assert!(
+                v.notes.as_deref().is_some_and(|n| !n.trim().is_empty()),
+                "{name} au {}: valeur non confirmée sans explication",
+                v.since
+            );
+        }
+    }
+    for name in [
+        "common.mtp",
+        "common.smic_horaire_brut",
+        "aah.montant_maximum",
+        "pch.tarif_emploi_direct",
+    ] {
+        assert!(
+            p.all().iter().any(|(n, param)| n == name && param.revalued),
+            "{name}"
+        );
+    }
+    for name in [
+        "aah.age_fin_taux_partiel",
+        "pch.age_limite",
+        "apa_domicile.plafond_gir_1",
+        "pch.taux_reduit",
+    ] {
+        assert!(
+            p.all().iter().any(|(n, param)| n == name && !param.revalued),
+            "{name}"
+        );
+    }
 }
 
 #[test]

@@ -62,7 +62,8 @@ pub struct SimulationResult {
     pub verdict: Verdict,
     /// Ordered steps of the computation.
     pub explanation: Vec<ExplanationStep>,
-    /// Parameters used after the last date their value is confirmed.
+    /// Values used that may be out of date (a revalued amount used after the last date it was checked)
+    /// or that no official text confirms, in plain French; only those that could change this result.
     pub warnings: Vec<String>,
     /// The aid's amounts and details (integer cents), as listed above.
     #[schema(value_type = Object)]
@@ -513,7 +514,7 @@ pub mod inputs {
         money(
             "aides_techniques",
             "Coût des aides techniques",
-            "Fauteuil roulant, lit médicalisé, appareils… sur 3 ans.",
+            "Fauteuil roulant, lit médicalisé, appareils… sur 10 ans.",
             "€",
         ),
         money(
@@ -525,7 +526,7 @@ pub mod inputs {
         money(
             "vehicule_transport",
             "Coût de l’aménagement du véhicule et des transports",
-            "Sur 5 ans.",
+            "Sur 10 ans.",
             "€",
         ),
         money(
@@ -537,7 +538,13 @@ pub mod inputs {
         money(
             "charges_exceptionnelles",
             "Charges exceptionnelles",
-            "Dépenses ponctuelles liées au handicap, sur 3 ans.",
+            "Dépenses ponctuelles liées au handicap, sur 10 ans.",
+            "€",
+        ),
+        money(
+            "aide_animaliere",
+            "Coût de l’aide animalière",
+            "Chien guide ou chien d’assistance : achat et entretien, sur 10 ans.",
             "€",
         ),
         i(
