@@ -8,7 +8,9 @@
 //   path        where to go first
 //   status      expected HTTP status of that first response (default 200)
 //   as          a key of ACCOUNTS to be logged in as (default: anonymous)
-//   submit      after loading, submit the main form as it is (empty), expecting this HTTP status: the error state
+//   fill        before submitting: { field id: text } typed in; check: selectors of radios or boxes to tick
+//   submit      after loading, submit the main form (empty unless filled), expecting this HTTP status: the
+//               error state (or, with 200 and `fill`, the page the form leads to)
 //   fields      for error states: the ids of the fields the error summary must link to, in order
 //   screenshot  true to include the page in the screenshot set
 
@@ -100,13 +102,17 @@ export const PAGES = [
   {
     name: 'simulateur-apa-resultat',
     label: 'APA simulator, result page',
-    path: '/simulateurs/apa/resultat?gir=2&plan=1500&ressources=1800&date=2026-01-15',
+    path: '/simulateurs/apa',
+    // The result is the answer to the form's POST: nothing in the URL.
+    fill: { plan: '1500', revenus_annuels: '21600' },
+    check: ['#gir-2'],
+    submit: 200,
     screenshot: true,
   },
 ];
 
 /** Pages with an error state, i.e. a form that refuses an empty submit. */
-export const ERROR_PAGES = PAGES.filter((p) => p.submit);
+export const ERROR_PAGES = PAGES.filter((p) => p.submit && p.submit !== 200);
 
 // Logging in hashes a password (slow in a debug build): log in once per account and per process, then
 // give each new context the saved cookies.
@@ -141,6 +147,8 @@ export async function openPage(browser, entry, contextOptions = {}) {
   try {
     const page = await context.newPage();
     await visit(page, entry.path, entry.status ?? 200);
+    for (const [id, text] of Object.entries(entry.fill ?? {})) await page.fill(`#${id}`, text);
+    for (const selector of entry.check ?? []) await page.check(selector);
     if (entry.submit) await submitMainForm(page, entry.submit);
     return { context, page };
   } catch (e) {

@@ -250,15 +250,38 @@ async fn the_simulators_are_listed_and_linked_from_home() {
         let page = r.text().await.unwrap();
         assert!(page.contains("<form method=\"post\""), "{aid}");
         assert!(
-            page.contains("<label class=\"champ__label\" for=\"") || page.contains("<legend"),
-            "{aid}"
+            page.contains("<legend class=\"groupe__legende groupe__legende--section\">"),
+            "{aid}: questions grouped"
         );
     }
+    // One name per simulator: the home page and the list agree, and the page has it as its title.
+    for name in [
+        "Estimer l’APA à domicile",
+        "Estimer la PCH",
+        "Estimer l’AAH",
+        "Estimer le forfait Améthyste",
+    ] {
+        assert!(home.contains(name), "home: {name}");
+        assert!(list.contains(name), "list: {name}");
+    }
+    assert!(
+        app.get_html("/simulateurs/apa")
+            .await
+            .contains("<h1>Estimer l’APA à domicile</h1>")
+    );
     assert_eq!(app.get("/simulateurs/rsa").await.status(), StatusCode::NOT_FOUND);
 }
 
+const WORKED: [(&str, &str); 5] = [
+    ("gir", "2"),
+    ("plan", "1 500"),
+    ("revenus_annuels", "21 600"),
+    ("couple", "non"),
+    ("date", "2026-01-15"),
+];
+
 #[tokio::test]
-async fn the_apa_simulator_shows_errors_then_the_explained_result() {
+async fn the_apa_simulator_shows_errors_then_the_result_in_one_sentence() {
     let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
         return;
     };
@@ -286,53 +309,318 @@ async fn the_apa_simulator_shows_errors_then_the_explained_result() {
     assert!(page.contains("id=\"plan-erreur\""), "inline error");
     assert!(page.contains("value=\"21 600\""), "other answers kept");
 
-    // The worked example, resources given from the tax notice (21 600 € a year = 1 800 € a month).
+    // The worked example: the result first, in words, then the calculation in a disclosure.
     let r = app
-        .post_form(
-            "/simulateurs/apa",
-            "/simulateurs/apa",
-            &[
-                ("gir", "2"),
-                ("plan", "1 500"),
-                ("revenus_annuels", "21 600"),
-                ("couple", "non"),
-                ("date", "2026-01-15"),
-            ],
-        )
+        .post_form("/simulateurs/apa", "/simulateurs/apa", &WORKED)
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let page = r.text().await.unwrap();
-    assert!(page.contains("1 201,61"), "APA amount: {page}");
-    assert!(page.contains("298,39"), "participation");
-    assert!(page.contains(
-        "Estimation : ce n’est pas une décision. Seul le département décide après étude de votre dossier."
-    ));
+    let sentence = page
+        .find("Vous pourriez recevoir environ 1")
+        .expect("result sentence");
     assert!(
-        page.contains("<ol class=\"explication\""),
-        "explanation as an ordered list"
+        page.contains("202 € par mois pour payer l’aide à domicile."),
+        "{page}"
     );
+    assert!(page.contains("Il resterait environ 298 € par mois à votre charge."));
+    let details = page
+        .find("<details class=\"detail-calcul\">")
+        .expect("disclosure");
+    assert!(sentence < details, "the sentence comes before the detail");
+    assert!(
+        page[details..].contains("1 201,61"),
+        "exact APA amount in the detail"
+    );
+    assert!(page[details..].contains("<ol class=\"explication\""));
     assert!(page.contains("R232-11"), "legal references shown");
+    assert!(page.contains("Le département décide après étude de votre dossier."));
     assert!(page.contains("Faire la demande"));
 }
 
 #[tokio::test]
-async fn the_result_page_can_be_opened_from_its_link() {
+async fn answers_never_go_into_a_url() {
     let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
         return;
     };
+    // The old links are not read any more: a result is only the answer to a POST.
     let r = app
         .get("/simulateurs/apa/resultat?gir=2&plan=1500&ressources=1800&date=2026-01-15")
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.text().await.unwrap().contains("1 201,61"));
-    let r = app
-        .get("/simulateurs/aah/resultat?taux_incapacite=beaucoup")
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/simulateurs/apa");
+    let form = app
+        .get_html("/simulateurs/apa?date_naissance=27%2F03%2F1940&revenus_annuels=21000")
         .await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!form.contains("27/03/1940") && !form.contains("21000"), "{form}");
+
+    let mut inputs = WORKED.to_vec();
+    inputs.push(("date_naissance", "27/03/1940"));
+    let result = app
+        .post_form("/simulateurs/apa", "/simulateurs/apa", &inputs)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !result.contains("href=\"/simulateurs/apa?"),
+        "no link carrying the answers"
+    );
+    assert!(
+        result.contains("name=\"aller\" value=\"modifier\""),
+        "« Modifier mes réponses » is a POST button"
+    );
+    // « Modifier mes réponses »: the form again, filled in.
+    let token = guichet_test_support::csrf_token(&result).unwrap();
+    let mut body: Vec<(&str, &str)> = vec![("csrf_token", token.as_str()), ("aller", "modifier")];
+    body.extend_from_slice(&inputs);
+    let r = app
+        .client
+        .post(app.url("/simulateurs/apa"))
+        .form(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let again = r.text().await.unwrap();
+    assert!(
+        again.contains("value=\"27/03/1940\"") && again.contains("value=\"21 600\""),
+        "{again}"
+    );
+    assert!(
+        again.contains("<button type=\"submit\" class=\"bouton\" name=\"aller\" value=\"estimer\">Estimer")
+    );
 }
 
-/// Anonymous "Faire la demande" goes through the login and back to the result without losing the
-/// inputs; then it creates an APA draft whose steps show the answers already given.
+const AGGIR_GIR_3: [(&str, &str); 10] = [
+    ("aggir_coherence", "A"),
+    ("aggir_orientation", "A"),
+    ("aggir_toilette", "C"),
+    ("aggir_habillage", "C"),
+    ("aggir_alimentation", "B"),
+    ("aggir_elimination", "B"),
+    ("aggir_transferts", "B"),
+    ("aggir_deplacements_interieur", "B"),
+    ("aggir_deplacements_exterieur", "C"),
+    ("aggir_alerter", "A"),
+];
+
+#[tokio::test]
+async fn an_unknown_gir_is_estimated_with_the_evaluation_s_algorithm_and_the_plan_from_hours() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let base = [
+        ("gir", "inconnu"),
+        ("heures_aide", "40"),
+        ("revenus_annuels", "21 600"),
+        ("date", "2026-01-15"),
+    ];
+    // « Je ne connais pas mon GIR »: the questionnaire, the other answers kept hidden.
+    let r = app.post_form("/simulateurs/apa", "/simulateurs/apa", &base).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let q = r.text().await.unwrap();
+    assert!(q.contains("Estimer le GIR"), "{q}");
+    assert_eq!(
+        q.matches("type=\"radio\"").count(),
+        30,
+        "ten questions, three answers each"
+    );
+    assert!(q.contains("type=\"hidden\" name=\"heures_aide\" value=\"40\""));
+    // Half answered: every missing question is named, the answers given are kept.
+    let mut partial = base.to_vec();
+    partial.extend_from_slice(&AGGIR_GIR_3[..4]);
+    partial.push(("aller", "gir"));
+    let r = app
+        .post_form("/simulateurs/apa", "/simulateurs/apa", &partial)
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let q = r.text().await.unwrap();
+    assert_eq!(
+        q.matches("Répondez à la question").count(),
+        12,
+        "6 in the summary, 6 at the questions"
+    );
+    assert!(q.contains("value=\"C\" checked"), "answers kept");
+    // All answered: GIR 3, the same as the evaluation's computation; the plan estimated from 40 hours.
+    let mut full = base.to_vec();
+    full.extend_from_slice(&AGGIR_GIR_3);
+    full.push(("aller", "gir"));
+    let r = app.post_form("/simulateurs/apa", "/simulateurs/apa", &full).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    let expected = guichet_usecases::simulators::gir_from_answers(|f| {
+        AGGIR_GIR_3
+            .iter()
+            .find(|(n, _)| *n == f)
+            .map(|(_, v)| (*v).to_owned())
+    })
+    .unwrap()
+    .gir;
+    assert_eq!(expected, 3);
+    assert!(page.contains("le GIR serait le GIR 3"), "{page}");
+    assert!(page.contains("983,20"), "40 h × 24,58 €: {page}");
+    assert!(page.contains("Plan d’aide estimé à partir des heures d’aide"));
+    assert!(page.contains("Vous pourriez recevoir environ"));
+
+    // Neither the plan nor the hours: one message says both ways.
+    let r = app
+        .post_form("/simulateurs/apa", "/simulateurs/apa", &[("gir", "2")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("ou sinon le nombre d’heures d’aide par mois")
+    );
+}
+
+#[tokio::test]
+async fn an_ineligible_result_says_why_and_what_else_to_ask_for() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let page = app
+        .post_form(
+            "/simulateurs/apa",
+            "/simulateurs/apa",
+            &[("gir", "5"), ("plan", "1 500"), ("revenus_annuels", "21 600")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("l’APA ne pourrait pas être accordée"), "{page}");
+    assert!(page.contains("GIR 5"));
+    assert!(page.contains("caisse de retraite"), "what else to ask for");
+    assert!(!page.contains("<dd class=\"montant\">"), "no table of zeros");
+    assert!(
+        !page.contains("/simulateurs/apa/demande"),
+        "no request that cannot succeed"
+    );
+
+    // Améthyste: a failed condition is never listed as a reason to have the forfait; 0 € said in words.
+    let page = app
+        .post_form(
+            "/simulateurs/amethyste",
+            "/simulateurs/amethyste",
+            &[
+                ("departement", "93"),
+                ("date_naissance", "01/01/1950"),
+                ("imposable", "non"),
+                ("residence_mois", "48"),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("il serait gratuit"), "{page}");
+    assert!(!page.contains(": non, il faut"), "failed conditions left out");
+    // AAH: who decides and who pays, without contradiction.
+    let page = app
+        .post_form(
+            "/simulateurs/aah",
+            "/simulateurs/aah",
+            &[("taux_incapacite", "80")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("décidée par la CDAPH, à la MDPH, puis versée par la CAF ou la MSA"));
+    assert!(!page.contains("Seul le département décide"));
+}
+
+#[tokio::test]
+async fn the_pch_simulator_counts_the_activities_ticked_from_the_referentiel() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let form = app.get_html("/simulateurs/pch").await;
+    assert_eq!(
+        form.matches("name=\"activite_").count(),
+        57,
+        "19 activities, three answers each"
+    );
+    assert!(
+        form.contains("Mobilité") && form.contains("Entretien personnel") && form.contains("Communication")
+    );
+    assert!(
+        form.contains("heures par jour") && !form.contains("heures par mois"),
+        "one unit: per day"
+    );
+    // One grave difficulty only: not eligible, no request offered.
+    let page = app
+        .post_form(
+            "/simulateurs/pch",
+            "/simulateurs/pch",
+            &[("date_naissance", "12/05/1980"), ("activite_marcher", "grave")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("la PCH ne pourrait pas être accordée"), "{page}");
+    assert!(page.contains("0 grave") || page.contains("1 grave"), "{page}");
+    assert!(!page.contains("/simulateurs/pch/demande"));
+    // Two graves: eligible; 2 h a day by a service = 2 × 365 / 12 = 60,83 h a month.
+    let page = app
+        .post_form(
+            "/simulateurs/pch",
+            "/simulateurs/pch",
+            &[
+                ("date_naissance", "12/05/1980"),
+                ("activite_marcher", "grave"),
+                ("activite_se_laver", "grave"),
+                ("heures_prestataire_jour", "2"),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Vous pourriez recevoir environ"), "{page}");
+    assert!(page.contains("60,83"), "hours per month in the detail: {page}");
+    assert!(page.contains("/simulateurs/pch/demande"));
+    // A wrong number of hours: the error at the field, the ticks kept.
+    let r = app
+        .post_form(
+            "/simulateurs/pch",
+            "/simulateurs/pch",
+            &[("activite_marcher", "grave"), ("heures_prestataire_jour", "30")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"heures_prestataire_jour-erreur\""));
+    assert!(page.contains("value=\"grave\" checked"));
+}
+
+/// Posts "Faire la demande" from a result page.
+async fn file_from(app: &TestApp, aid: &str, inputs: &[(&str, &str)]) -> reqwest::Response {
+    let path = format!("/simulateurs/{aid}");
+    let result = app.post_form(&path, &path, inputs).await;
+    assert_eq!(result.status(), StatusCode::OK);
+    let html = result.text().await.unwrap();
+    let token = guichet_test_support::csrf_token(&html).unwrap();
+    let mut body: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+    body.extend_from_slice(inputs);
+    app.client
+        .post(app.url(&format!("{path}/demande")))
+        .form(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn dossier_of(location: &str) -> String {
+    assert!(location.starts_with("/dossiers/"), "{location}");
+    location.split('/').nth(2).unwrap().to_owned()
+}
+
+/// Anonymous "Faire la demande" goes through the login and back to the result without putting the
+/// answers in any URL; then it creates an APA draft whose steps show the answers already given.
 async fn faire_la_demande_creates_a_draft_with_the_answers_carried_over(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
@@ -353,37 +641,33 @@ async fn faire_la_demande_creates_a_draft_with_the_answers_carried_over(backend:
         ("couple", "non"),
         ("date", "2026-01-15"),
     ];
-    let result = app
+    let result_html = app
         .post_form("/simulateurs/apa", "/simulateurs/apa", &inputs)
-        .await;
-    assert_eq!(result.status(), StatusCode::OK);
-    let result_html = result.text().await.unwrap();
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(
         result_html.contains("name=\"revenus_annuels\" value=\"21 600\""),
         "inputs carried as hidden fields"
     );
 
-    // Anonymous: to the login page, whose `suite` is the result page with the inputs.
-    let token = guichet_test_support::csrf_token(&result_html).unwrap();
-    let mut body: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
-    body.extend_from_slice(&inputs);
-    let r = app
-        .client
-        .post(app.url("/simulateurs/apa/demande"))
-        .form(&body)
-        .send()
-        .await
-        .unwrap();
+    // Anonymous: to the login page, whose `suite` is the bare result page.
+    let r = file_from(&app, "apa", &inputs).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let login = location(&r);
     assert!(login.starts_with("/connexion?suite="), "{login}");
+    assert!(
+        !login.contains("21") && !login.contains("1941"),
+        "no answer in the URL: {login}"
+    );
     let suite: String = reqwest::Url::parse(&app.url(&login))
         .unwrap()
         .query_pairs()
         .find(|(k, _)| k == "suite")
         .map(|(_, v)| v.into_owned())
         .unwrap();
-    assert!(suite.starts_with("/simulateurs/apa/resultat?"), "{suite}");
+    assert_eq!(suite, "/simulateurs/apa/resultat");
     let r = app
         .post_form(
             &login,
@@ -405,9 +689,10 @@ async fn faire_la_demande_creates_a_draft_with_the_answers_carried_over(backend:
     let r = app.post_form(&suite, "/simulateurs/apa/demande", &inputs).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let first = location(&r);
-    assert!(first.starts_with("/dossiers/"), "{first}");
-    let id = first.split('/').nth(2).unwrap().to_owned();
+    let id = dossier_of(&first);
     assert_eq!(app.get(&first).await.status(), StatusCode::OK);
+    // The pending answers are forgotten once filed.
+    assert_eq!(app.get(&suite).await.status(), StatusCode::SEE_OTHER);
 
     let identity = app.get_html(&format!("/dossiers/{id}/etapes/identite")).await;
     assert!(
@@ -423,10 +708,95 @@ async fn faire_la_demande_creates_a_draft_with_the_answers_carried_over(backend:
         resources.contains("value=\"12000\""),
         "savings carried over (and their yes/no gate)"
     );
-    let family = app
-        .get_html(&format!("/dossiers/{id}/etapes/situation_familiale"))
+}
+
+/// Améthyste carries the category, the tax status and the arrival date; a simulation for another
+/// département is not filed here.
+async fn the_amethyste_request_gets_the_category_tax_status_and_residence(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("marc.l@exemple.fr", PASSWORD, guichet_types::Role::Usager, &[])
         .await;
-    assert!(family.contains("form"), "{family}");
+    assert_eq!(
+        app.login("marc.l@exemple.fr", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let inputs = [
+        ("departement", "93"),
+        ("date_naissance", "01/01/1950"),
+        ("imposable", "non"),
+        ("residence_mois", "48"),
+    ];
+    let r = file_from(&app, "amethyste", &inputs).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let id = dossier_of(&location(&r));
+    let category = app.get_html(&format!("/dossiers/{id}/etapes/categorie")).await;
+    assert!(category.contains("value=\"seniors\" checked"), "{category}");
+    let taxes = app.get_html(&format!("/dossiers/{id}/etapes/impots")).await;
+    assert!(taxes.contains("value=\"non\" checked"), "{taxes}");
+    let address = app.get_html(&format!("/dossiers/{id}/etapes/adresse")).await;
+    let arrival = guichet_usecases::deadlines::today()
+        .checked_sub_months(chrono::Months::new(48))
+        .unwrap();
+    assert!(
+        address.contains(&format!("value=\"{}\"", chrono::Datelike::year(&arrival))),
+        "{address}"
+    );
+
+    // Paris: the result sends to Paris's own site, and the request is refused here.
+    let mut paris = inputs;
+    paris[0] = ("departement", "75");
+    let page = app
+        .post_form("/simulateurs/amethyste", "/simulateurs/amethyste", &paris)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("href=\"https://www.paris.fr\""), "{page}");
+    assert!(!page.contains("/simulateurs/amethyste/demande"));
+    let token = guichet_test_support::csrf_token(&page).unwrap();
+    let mut body: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+    body.extend_from_slice(&paris);
+    let r = app
+        .client
+        .post(app.url("/simulateurs/amethyste/demande"))
+        .form(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+}
+
+/// PCH: the elements, the helpers and the hours per day, the request's unit.
+async fn the_pch_request_gets_the_elements_and_the_hours_per_day(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("sofia.r@exemple.fr", PASSWORD, guichet_types::Role::Usager, &[])
+        .await;
+    assert_eq!(
+        app.login("sofia.r@exemple.fr", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let inputs = [
+        ("date_naissance", "12/05/1980"),
+        ("activite_se_laver", "absolue"),
+        ("heures_prestataire_jour", "2,5"),
+        ("aides_techniques", "3 000"),
+    ];
+    let r = file_from(&app, "pch", &inputs).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let id = dossier_of(&location(&r));
+    let elements = app.get_html(&format!("/dossiers/{id}/etapes/elements")).await;
+    assert!(elements.contains("value=\"aide_humaine\" checked"), "{elements}");
+    assert!(
+        elements.contains("value=\"aides_techniques\" checked"),
+        "{elements}"
+    );
+    let help = app.get_html(&format!("/dossiers/{id}/etapes/aide_humaine")).await;
+    assert!(help.contains("value=\"2,5\""), "same hours per day: {help}");
+    assert!(help.contains("value=\"prestataire\" checked"), "{help}");
 }
 
 /// AAH is requested with the MDPH form, which has no linked simulation: the draft is still created.
@@ -441,15 +811,9 @@ async fn the_aah_request_opens_an_mdph_draft(backend: Backend) {
         StatusCode::SEE_OTHER
     );
     let inputs = [("taux_incapacite", "80"), ("date_naissance", "12/05/1985")];
-    let r = app
-        .post_form("/simulateurs/aah", "/simulateurs/aah", &inputs)
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let r = app
-        .post_form("/simulateurs/aah", "/simulateurs/aah/demande", &inputs)
-        .await;
+    let r = file_from(&app, "aah", &inputs).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert!(location(&r).starts_with("/dossiers/"), "{}", location(&r));
+    dossier_of(&location(&r));
     let dossiers = app.get_html("/mes-dossiers").await;
     assert!(dossiers.contains("/dossiers/"), "{dossiers}");
 }
@@ -465,6 +829,8 @@ fn amounts(html: &str) -> Vec<String> {
 
 on_both_backends!(
     faire_la_demande_creates_a_draft_with_the_answers_carried_over,
+    the_amethyste_request_gets_the_category_tax_status_and_residence,
+    the_pch_request_gets_the_elements_and_the_hours_per_day,
     the_aah_request_opens_an_mdph_draft,
 );
 

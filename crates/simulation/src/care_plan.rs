@@ -254,6 +254,53 @@ pub fn evaluate_plan(
     })
 }
 
+/// A plan estimated from the hours of home help a person thinks they need, for someone who does not
+/// know the amount of their plan yet (the public simulator): hours per month × the home-help tariff
+/// (`pch.tarif_prestataire`: the minimum tariff of home-help services, CASF L314-2-1, that the
+/// département applies when it has no tariff of its own). Same costing as a plan's help.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlanEstimate {
+    /// Estimated monthly plan, in cents.
+    pub plan_cents: i64,
+    /// Hourly tariff used, in cents.
+    pub tariff_cents: i64,
+    /// The costing, with the tariff's reference.
+    pub step: Step,
+}
+
+/// Estimates a monthly plan from `hours` of home help per month on `on`.
+pub fn estimate_from_hours(p: &Parameters, on: NaiveDate, hours: f64) -> Result<PlanEstimate> {
+    let tariff = p.pch.tarif_prestataire.at("pch.tarif_prestataire", on)?;
+    let tariff_cents = (tariff.value * Decimal::from(100))
+        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+        .to_i64()
+        .ok_or_else(|| SimulationError::InvalidParameter {
+            parameter: "pch.tarif_prestataire".into(),
+            msg: "tarif trop grand".into(),
+        })?;
+    let help = Help {
+        kind: HelpKind::AideHumaine,
+        label: String::new(),
+        quantity_per_month: hours,
+        unit_price_cents: tariff_cents,
+    };
+    let plan_cents = help.monthly_cost_cents()?;
+    Ok(PlanEstimate {
+        plan_cents,
+        tariff_cents,
+        step: Step {
+            label: "Plan d’aide estimé à partir des heures d’aide".into(),
+            value: format!(
+                "{} = {} h × {}",
+                fmt_eur(Euros::from_cents(plan_cents)),
+                fmt_num(help.quantity()?),
+                fmt_eur(Euros::from_cents(tariff_cents))
+            ),
+            reference: tariff.reference.clone(),
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -521,5 +568,16 @@ mod tests {
             plan
         );
         assert!(serde_json::from_str::<CarePlan>(r#"{"gir": 2, "helps": [], "total": 1}"#).is_err());
+    }
+
+    #[test]
+    fn a_plan_is_estimated_from_hours_at_the_home_help_tariff() {
+        // 40 h × 24,58 € (2025 tariff, pch.toml) = 983,20 €; a typo in the hours is refused.
+        let p = Parameters::load().unwrap();
+        let e = estimate_from_hours(&p, d("2025-06-01"), 40.0).unwrap();
+        assert_eq!((e.plan_cents, e.tariff_cents), (98_320, 2458));
+        assert!(e.step.value.contains("40 h"), "{}", e.step.value);
+        assert!(e.step.reference.contains("L314-2-1"));
+        assert!(estimate_from_hours(&p, d("2025-06-01"), -1.0).is_err());
     }
 }

@@ -147,6 +147,75 @@ fn months(d: Decimal) -> u32 {
     d.to_u32().unwrap_or(0)
 }
 
+/// A domain of the activities of the PCH eligibility (CASF annexe 2-5, chapitre 1, section 4): its name
+/// and its activities (key, plain-French label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActivityDomain {
+    pub label: &'static str,
+    pub activities: &'static [(&'static str, &'static str)],
+}
+
+/// The 19 activities of the référentiel (CASF annexe 2-5), in its 4 domains. A person is eligible with
+/// one activity they cannot do at all (difficulté absolue) or two done with great difficulty
+/// (difficulté grave): the simulator counts the ticks into `difficultes_absolues` and
+/// `difficultes_graves`.
+pub const ACTIVITIES: [ActivityDomain; 4] = [
+    ActivityDomain {
+        label: "Mobilité",
+        activities: &[
+            ("se_mettre_debout", "Se mettre debout"),
+            (
+                "transferts",
+                "Faire ses transferts (passer du lit au fauteuil, s’asseoir, se coucher)",
+            ),
+            ("marcher", "Marcher"),
+            ("se_deplacer", "Se déplacer, dans le logement et à l’extérieur"),
+            (
+                "prehension_dominante",
+                "Prendre et tenir un objet avec la main dominante",
+            ),
+            (
+                "prehension_non_dominante",
+                "Prendre et tenir un objet avec l’autre main",
+            ),
+            (
+                "motricite_fine",
+                "Faire des gestes fins (boutonner, écrire, ramasser un petit objet)",
+            ),
+        ],
+    },
+    ActivityDomain {
+        label: "Entretien personnel",
+        activities: &[
+            ("se_laver", "Se laver"),
+            ("elimination", "Aller aux toilettes et assurer son hygiène"),
+            ("s_habiller", "S’habiller"),
+            ("repas", "Prendre ses repas"),
+        ],
+    },
+    ActivityDomain {
+        label: "Communication",
+        activities: &[
+            ("parler", "Parler"),
+            ("entendre", "Entendre (percevoir les sons et comprendre)"),
+            ("voir", "Voir (distinguer et identifier)"),
+            (
+                "appareils_communication",
+                "Utiliser le téléphone et les autres moyens de communication",
+            ),
+        ],
+    },
+    ActivityDomain {
+        label: "Tâches générales et relations avec les autres",
+        activities: &[
+            ("orientation_temps", "Se repérer dans le temps"),
+            ("orientation_espace", "Se repérer dans l’espace"),
+            ("securite", "Assurer sa sécurité"),
+            ("comportement", "Maîtriser son comportement avec les autres"),
+        ],
+    },
+];
+
 /// PCH: eligibility (CASF L245-1, D245-4, annexe 2-5), rate (L245-6), elements (L245-3) and parenting.
 pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
     let mut t = Trace::new(Explain::Full);
@@ -918,5 +987,16 @@ mod tests {
             "{:#?}",
             capped.warnings
         );
+    }
+
+    #[test]
+    fn the_referentiel_lists_19_activities_in_4_domains_with_unique_keys() {
+        let keys: Vec<&str> = ACTIVITIES
+            .iter()
+            .flat_map(|d| d.activities.iter().map(|a| a.0))
+            .collect();
+        assert_eq!((ACTIVITIES.len(), keys.len()), (4, 19));
+        let unique: std::collections::BTreeSet<&str> = keys.iter().copied().collect();
+        assert_eq!(unique.len(), 19);
     }
 }

@@ -18,3 +18,4 @@ pub mod letters;
 pub mod implicit;
 pub mod messages;
 pub mod settings;
+pub mod simulators;

@@ -1,6 +1,7 @@
 //! Public pages: home, legal notice, accessibility statement, health check, 404.
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use guichet_simulation::Aid;
 
 use super::{ok, render};
 use crate::app::AppState;
@@ -44,32 +45,19 @@ pub async fn home(req: HttpRequest, user: MaybeUser) -> WebResult<HttpResponse> 
             Some("/demarches/amethyste"),
         ),
     ];
-    let simulators = vec![
-        card(
-            "Estimer l’APA à domicile",
-            "Montant du plan d’aide et de votre participation selon votre GIR et vos ressources.",
-            "",
-            Some("/simulateurs/apa"),
-        ),
-        card(
-            "Estimer la PCH",
-            "Taux de prise en charge et montants par élément.",
-            "",
-            Some("/simulateurs/pch"),
-        ),
-        card(
-            "Estimer l’AAH",
-            "Montant de l’allocation aux adultes handicapés selon vos ressources.",
-            "",
-            Some("/simulateurs/aah"),
-        ),
-        card(
-            "Forfait Améthyste",
-            "Êtes-vous éligible et combien coûte le forfait dans votre département ?",
-            "",
-            Some("/simulateurs/amethyste"),
-        ),
-    ];
+    // The same names and sentences as /simulateurs.
+    let simulators = [Aid::Apa, Aid::Pch, Aid::Aah, Aid::Amethyste]
+        .into_iter()
+        .map(|aid| {
+            let href = format!("/simulateurs/{aid}");
+            card(
+                super::simulateurs::name(aid),
+                super::simulateurs::summary(aid),
+                "",
+                Some(href.as_str()),
+            )
+        })
+        .collect();
     ok(&HomePage {
         layout: Layout::new(&req, user.0.as_ref(), "Accueil"),
         procedures,

@@ -1,22 +1,30 @@
-//! Simulators: one accessible page per aid, no account and no JavaScript needed. The result page offers
-//! "Faire la demande", which creates a draft of the matching procedure with the answers carried over.
+//! Simulators: one accessible page per aid, no account and no JavaScript needed. The result comes first
+//! in one sentence, the calculation in a disclosure; "Faire la demande" creates a draft of the matching
+//! procedure with the answers carried over.
+//!
+//! Nothing the person typed goes into a URL: the form, "Modifier mes réponses" and "Faire la demande"
+//! are POST forms carrying the answers as hidden fields. An anonymous visitor who asks to file keeps
+//! the answers in a short-lived cookie (`Path=/simulateurs`, HttpOnly) while logging in; the login's
+//! `suite` is the bare result page, which reads it.
 
+use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use guichet_dossiers::store::{self, NewDraft};
-use guichet_forms::{Answers, FieldType, FormDefinition};
-use guichet_simulation::{Aid, SimulationError};
+use guichet_forms::Answers;
+use guichet_simulation::{Aid, Parameters, SimulationError, care_plan, pch};
+use guichet_usecases::deadlines::today;
+use guichet_usecases::simulators::{self as cases, GIR_ANSWERS, GIR_QUESTIONS};
 use serde_json::{Map, Value};
 
 use super::{ok, render, see_other};
 use crate::api::inputs::{self, Input, Kind};
 use crate::app::AppState;
 use crate::error::{WebError, WebResult};
-use crate::form::CsrfForm;
+use crate::form::{CsrfForm, FormData};
 use crate::session::MaybeUser;
 use crate::templates::{FieldError, Layout};
-use guichet_usecases::deadlines::today;
 
 /// Routes of the simulators (`/simulateurs…`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -27,26 +35,53 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/simulateurs/{aid}/demande", web::post().to(start_request));
 }
 
-const NOTICE: &str =
-    "Estimation : ce n’est pas une décision. Seul le département décide après étude de votre dossier.";
+/// The cookie that keeps an anonymous visitor's answers while they log in to file the request.
+const PENDING_COOKIE: &str = "guichet_simulation";
 
-/// One sentence per simulator, for the list.
-fn summary(aid: Aid) -> &'static str {
+/// The simulator's one name, on the home page, the list and its own page.
+pub fn name(aid: Aid) -> &'static str {
+    match aid {
+        Aid::Apa => "Estimer l’APA à domicile",
+        Aid::ApaEtablissement => "Estimer l’APA en établissement",
+        Aid::Pch => "Estimer la PCH",
+        Aid::Aah => "Estimer l’AAH",
+        Aid::Amethyste => "Estimer le forfait Améthyste",
+    }
+}
+
+/// One sentence per simulator, for the home page and the list.
+pub fn summary(aid: Aid) -> &'static str {
     match aid {
         Aid::Apa => {
-            "Pour les personnes de 60 ans et plus qui vivent chez elles : plafond du plan d’aide selon le GIR, votre participation et le montant de l’APA."
+            "Allocation personnalisée d’autonomie, pour les personnes de 60 ans et plus qui vivent chez elles : ce que l’APA paierait chaque mois pour l’aide à domicile, et ce qui resterait à votre charge."
         }
         Aid::ApaEtablissement => {
-            "Pour les personnes qui vivent en établissement (EHPAD) : votre participation au tarif dépendance et le montant de l’APA."
+            "Pour les personnes qui vivent en établissement (EHPAD) : ce que l’APA paierait du tarif dépendance, et ce qui resterait à votre charge."
         }
         Aid::Pch => {
-            "Pour les personnes handicapées : taux de prise en charge et montants de la prestation de compensation, par élément."
+            "Prestation de compensation du handicap : ce qu’elle pourrait payer chaque mois pour l’aide d’une personne, le matériel ou l’aménagement du logement."
+        }
+        Aid::Aah => "Allocation aux adultes handicapés : combien vous pourriez recevoir chaque mois.",
+        Aid::Amethyste => {
+            "Transports en Île-de-France : pourriez-vous avoir le forfait, et combien coûterait-il dans votre département ?"
+        }
+    }
+}
+
+/// Who decides, said on every result: APA by the département, PCH and AAH by the CDAPH.
+fn notice(aid: Aid) -> &'static str {
+    match aid {
+        Aid::Apa | Aid::ApaEtablissement => {
+            "Estimation : ce n’est pas une décision. Le département décide après étude de votre dossier."
+        }
+        Aid::Pch => {
+            "Estimation : ce n’est pas une décision. La CDAPH, à la MDPH, décide après étude de votre dossier ; le département verse ensuite la PCH."
         }
         Aid::Aah => {
-            "Montant de l’allocation aux adultes handicapés selon votre taux d’incapacité et vos ressources."
+            "Estimation : ce n’est pas une décision. La CDAPH, à la MDPH, décide après étude de votre dossier ; la CAF ou la MSA verse ensuite l’AAH."
         }
         Aid::Amethyste => {
-            "Transports en Île-de-France : êtes-vous éligible au forfait, et combien coûte-t-il dans votre département ?"
+            "Estimation : ce n’est pas une décision. Le département où vous habitez décide après étude de votre dossier."
         }
     }
 }
@@ -62,8 +97,120 @@ fn procedure_of(aid: Aid) -> Option<&'static str> {
     }
 }
 
+/// The official site of each Améthyste département, for a simulation made for another one than ours.
+const AMETHYSTE_SITES: &[(&str, &str)] = &[
+    ("75", "https://www.paris.fr"),
+    ("91", "https://www.essonne.fr"),
+    ("92", "https://www.hauts-de-seine.fr"),
+    ("93", "https://seinesaintdenis.fr"),
+    ("94", "https://www.valdemarne.fr"),
+    ("95", "https://www.valdoise.fr"),
+];
+
 fn aid_of(path: &str) -> WebResult<Aid> {
     path.parse().map_err(|_| WebError::NotFound)
+}
+
+// ------------------------------------------------------------------------------------ web-only inputs
+
+const fn web_input(
+    name: &'static str,
+    kind: Kind,
+    label: &'static str,
+    hint: &'static str,
+    unit: &'static str,
+) -> Input {
+    Input {
+        name,
+        kind,
+        label,
+        hint,
+        unit,
+        required: false,
+        missing: "",
+        web: true,
+    }
+}
+
+/// APA: the hours of help, for people who do not know the amount of their plan.
+const HEURES_AIDE: Input = web_input(
+    "heures_aide",
+    Kind::Hours,
+    "Si vous ne connaissez pas le montant du plan d’aide : combien d’heures d’aide à domicile vous faudrait-il par mois ?",
+    "Par exemple 40 (environ 10 heures par semaine). Nous estimons le plan d’aide avec le tarif horaire de l’aide à domicile.",
+    "heures par mois",
+);
+
+/// PCH hours asked per day, the unit of the request, converted to the simulation's hours per month.
+const PCH_HOURS: [(&str, &str); 6] = [
+    ("heures_prestataire", "Aide par un service d’aide à domicile"),
+    (
+        "heures_emploi_direct",
+        "Aide par une personne que vous employez directement",
+    ),
+    (
+        "heures_emploi_direct_soins",
+        "Dont gestes de soins par une personne que vous employez directement",
+    ),
+    (
+        "heures_mandataire",
+        "Aide par une personne employée via un service mandataire",
+    ),
+    (
+        "heures_mandataire_soins",
+        "Dont gestes de soins par une personne employée via un service mandataire",
+    ),
+    ("heures_aidant_familial", "Aide par un proche (aidant familial)"),
+];
+const PCH_HOURS_REDUCED: (&str, &str) = (
+    "heures_aidant_familial_activite_reduite",
+    "Aide par un proche qui a réduit ou arrêté son travail pour vous aider",
+);
+
+fn per_day_name(name: &str) -> String {
+    format!("{name}_jour")
+}
+
+fn pch_hours() -> impl Iterator<Item = (&'static str, &'static str)> {
+    PCH_HOURS.into_iter().chain([PCH_HOURS_REDUCED])
+}
+
+/// PCH activity answers: `activite_<key>` = `aucune` | `grave` | `absolue` (none given: no serious
+/// difficulty).
+fn activity_field(key: &str) -> String {
+    format!("activite_{key}")
+}
+
+/// Names a page may post besides the simulation inputs.
+fn extra_names(aid: Aid) -> Vec<String> {
+    let mut names = Vec::new();
+    match aid {
+        Aid::Apa | Aid::ApaEtablissement => {
+            if aid == Aid::Apa {
+                names.push(HEURES_AIDE.name.to_owned());
+            }
+            names.extend(GIR_QUESTIONS.iter().map(|q| q.field.to_owned()));
+        }
+        Aid::Pch => {
+            names.extend(pch_hours().map(|(n, _)| per_day_name(n)));
+            names.extend(
+                pch::ACTIVITIES
+                    .iter()
+                    .flat_map(|d| d.activities.iter().map(|(k, _)| activity_field(k))),
+            );
+        }
+        _ => {}
+    }
+    names
+}
+
+/// What the page shows a simulation input as, when it differs from the catalogue (APA and PCH ask some
+/// of them another way; they stay available to the API and the CLI as catalogued).
+fn hidden_on_web(aid: Aid, name: &str) -> bool {
+    aid == Aid::Pch
+        && (name == "difficultes_absolues"
+            || name == "difficultes_graves"
+            || pch_hours().any(|(n, _)| n == name))
 }
 
 // ------------------------------------------------------------------------------------------------ pages
@@ -80,12 +227,11 @@ pub struct SimulatorLink {
 pub struct ListPage {
     pub layout: Layout,
     pub simulators: Vec<SimulatorLink>,
-    pub notice: &'static str,
 }
 
 /// One question of a simulator form.
 pub struct SimField {
-    pub name: &'static str,
+    pub name: String,
     pub label: &'static str,
     pub hint: &'static str,
     pub unit: &'static str,
@@ -111,6 +257,22 @@ impl SimField {
         }
         ids.join(" ")
     }
+
+    /// The id of a radio option: the first one carries the field's name, for the error summary's link.
+    pub fn option_id(&self, index: usize, value: &str) -> String {
+        if index == 0 {
+            self.name.clone()
+        } else {
+            format!("{}-{value}", self.name)
+        }
+    }
+}
+
+/// A group of questions under one legend.
+pub struct Section {
+    pub legend: &'static str,
+    pub intro: &'static str,
+    pub fields: Vec<SimField>,
 }
 
 #[derive(Template)]
@@ -120,9 +282,12 @@ pub struct FormPage {
     pub action: String,
     pub intro: &'static str,
     pub errors: Vec<FieldError>,
-    pub fields: Vec<SimField>,
-    /// Inputs given but not asked on the page (`date`), kept across a re-display.
+    pub sections: Vec<Section>,
+    /// Answers given but not asked on this page, kept across a re-display.
     pub hidden: Vec<(String, String)>,
+    pub button: &'static str,
+    /// `aller` value of the submit button (the questionnaire sends `gir`).
+    pub step: &'static str,
 }
 
 /// A step of the explanation.
@@ -132,13 +297,25 @@ pub struct ExplanationLine {
     pub reference: String,
 }
 
+/// Something else to ask for, when the aid simulated is not the right one.
+pub struct Alternative {
+    pub text: String,
+    pub href: String,
+    pub link: String,
+}
+
 #[derive(Template)]
 #[template(path = "simulateurs/result.html")]
 pub struct ResultPage {
     pub layout: Layout,
     pub aid: &'static str,
     pub eligible: bool,
+    /// The result in plain sentences, first on the page.
+    pub headline: Vec<String>,
+    /// How answers were turned into inputs (GIR from the questionnaire, plan from the hours).
+    pub estimates: Vec<String>,
     pub reasons: Vec<String>,
+    pub alternatives: Vec<Alternative>,
     pub to_confirm: Vec<String>,
     pub amounts: Vec<(String, String)>,
     pub details: Vec<(String, String)>,
@@ -146,34 +323,35 @@ pub struct ResultPage {
     pub warnings: Vec<String>,
     pub notice: &'static str,
     pub date: String,
-    /// Inputs as typed, for "Faire la demande" and "Modifier mes réponses".
+    /// Answers as typed, for "Faire la demande" and "Modifier mes réponses".
     pub hidden: Vec<(String, String)>,
-    pub modify_href: String,
-    /// Title of the procedure "Faire la demande" starts, when there is one.
+    /// Title of the procedure "Faire la demande" starts, when it can succeed here.
     pub request: Option<String>,
 }
 
-fn web_inputs(aid: Aid) -> impl Iterator<Item = &'static Input> {
-    inputs::catalogue(aid).iter().filter(|i| i.web)
+fn yes_no_options(v: &str) -> Vec<(String, String, bool)> {
+    vec![
+        ("oui".to_owned(), "Oui".to_owned(), v == "oui"),
+        ("non".to_owned(), "Non".to_owned(), v == "non"),
+    ]
 }
 
 fn sim_field(input: &Input, value: &str, errors: &[FieldError]) -> SimField {
-    let yes_no = |v: &str| {
-        vec![
-            ("oui".to_owned(), "Oui".to_owned(), v == "oui"),
-            ("non".to_owned(), "Non".to_owned(), v == "non"),
-        ]
-    };
     let (control, inputmode, options) = match input.kind {
         Kind::Money | Kind::Hours => ("text", "decimal", Vec::new()),
         Kind::Count => ("text", "numeric", Vec::new()),
         Kind::Date => ("text", "", Vec::new()),
-        Kind::YesNo => ("radio", "", yes_no(value)),
+        Kind::YesNo => ("radio", "", yes_no_options(value)),
         Kind::Gir => (
             "radio",
             "",
             (1..=6)
                 .map(|g| (g.to_string(), format!("GIR {g}"), value == g.to_string()))
+                .chain([(
+                    "inconnu".to_owned(),
+                    "Je ne connais pas mon GIR : répondre à quelques questions".to_owned(),
+                    value == "inconnu",
+                )])
                 .collect(),
         ),
         Kind::Departement => (
@@ -186,7 +364,7 @@ fn sim_field(input: &Input, value: &str, errors: &[FieldError]) -> SimField {
         ),
     };
     SimField {
-        name: input.name,
+        name: input.name.to_owned(),
         label: input.label,
         hint: input.hint,
         unit: input.unit,
@@ -199,23 +377,240 @@ fn sim_field(input: &Input, value: &str, errors: &[FieldError]) -> SimField {
             "off"
         },
         value: value.to_owned(),
-        error: errors
-            .iter()
-            .find(|e| e.field == input.name)
-            .map(|e| e.message.clone()),
+        error: error_of(errors, input.name),
         options,
     }
+}
+
+fn error_of(errors: &[FieldError], name: &str) -> Option<String> {
+    errors.iter().find(|e| e.field == name).map(|e| e.message.clone())
 }
 
 fn intro(aid: Aid) -> &'static str {
     match aid {
         Aid::Apa => {
-            "Répondez aux questions pour estimer le montant de l’APA à domicile et ce qui resterait à votre charge. Aucun compte n’est nécessaire ; vos réponses ne sont pas enregistrées."
+            "Répondez aux questions pour estimer ce que l’APA paierait chaque mois pour l’aide à domicile, et ce qui resterait à votre charge. Aucun compte n’est nécessaire ; vos réponses ne sont pas enregistrées."
         }
         _ => {
             "Répondez aux questions pour estimer vos droits. Aucun compte n’est nécessaire ; vos réponses ne sont pas enregistrées. Laissez vide ce qui ne vous concerne pas."
         }
     }
+}
+
+/// The page's sections: (legend, intro, input names). Inputs of the page left out of every section
+/// are asked last.
+fn layout_of(aid: Aid) -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
+    let resources = vec![
+        "couple",
+        "revenus_annuels",
+        "valeur_locative_bati",
+        "valeur_locative_non_bati",
+        "capitaux",
+    ];
+    match aid {
+        Aid::Apa => vec![
+            ("La personne", "", vec!["date_naissance", "gir"]),
+            (
+                "Le plan d’aide",
+                "Le plan d’aide liste les aides proposées après la visite à domicile : heures d’aide, portage de repas, téléassistance… Donnez son montant, ou sinon le nombre d’heures d’aide.",
+                vec!["plan", "heures_aide"],
+            ),
+            ("Les ressources", "", resources),
+        ],
+        Aid::ApaEtablissement => vec![
+            ("La personne", "", vec!["date_naissance", "gir"]),
+            (
+                "Les tarifs de l’établissement",
+                "",
+                vec!["tarif_gir", "tarif_gir_5_6"],
+            ),
+            ("Les ressources", "", resources),
+        ],
+        Aid::Pch => vec![
+            (
+                "Vous",
+                "",
+                vec![
+                    "date_naissance",
+                    "difficultes_avant_60_ans",
+                    "en_activite",
+                    "beneficiaire_aeeh",
+                ],
+            ),
+            ("Vos ressources", "", vec!["ressources_annuelles"]),
+            (
+                "L’aide d’une personne",
+                "En heures par jour, comme dans la demande. Nous comptons 30,4 jours par mois (365 jours ÷ 12). Laissez vide ce qui ne vous concerne pas.",
+                vec!["tarif_prestataire", "aidant_familial_majore"],
+            ),
+            (
+                "Le matériel, le logement, le véhicule et les autres dépenses",
+                "",
+                vec![
+                    "aides_techniques",
+                    "amenagement_logement",
+                    "vehicule_transport",
+                    "charges_specifiques",
+                    "charges_exceptionnelles",
+                ],
+            ),
+            (
+                "Si vous êtes parent",
+                "",
+                vec!["age_plus_jeune_enfant", "parent_isole"],
+            ),
+        ],
+        Aid::Aah => vec![
+            (
+                "Votre situation",
+                "",
+                vec![
+                    "date_naissance",
+                    "taux_incapacite",
+                    "rsdae",
+                    "hors_charge_prestations_familiales",
+                ],
+            ),
+            (
+                "Vos ressources",
+                "",
+                vec![
+                    "ressources_annuelles",
+                    "revenus_activite_mensuels",
+                    "enfants_a_charge",
+                    "pension_invalidite",
+                ],
+            ),
+        ],
+        Aid::Amethyste => vec![
+            ("Où vous habitez", "", vec!["departement", "residence_mois"]),
+            (
+                "Votre situation",
+                "",
+                vec![
+                    "date_naissance",
+                    "inapte_travail",
+                    "aah",
+                    "aspa",
+                    "asi",
+                    "invalidite_2_3",
+                    "carte_invalidite_80",
+                    "aeeh",
+                    "ancien_combattant",
+                    "pch",
+                    "actp",
+                ],
+            ),
+            ("Vos impôts", "", vec!["imposable", "impot_revenu"]),
+        ],
+    }
+}
+
+fn value_in<'a>(values: &'a [(String, String)], name: &str) -> &'a str {
+    values
+        .iter()
+        .find(|(n, _)| n == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+fn sections(aid: Aid, values: &[(String, String)], errors: &[FieldError]) -> Vec<Section> {
+    let value = |name: &str| value_in(values, name);
+    let input_of = |name: &str| -> Option<Input> {
+        if name == HEURES_AIDE.name {
+            return Some(HEURES_AIDE);
+        }
+        inputs::catalogue(aid)
+            .iter()
+            .find(|i| i.name == name && i.web && !hidden_on_web(aid, name))
+            .copied()
+    };
+    let mut placed: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    for (legend, intro, names) in layout_of(aid) {
+        let mut fields: Vec<SimField> = Vec::new();
+        if aid == Aid::Pch && legend == "L’aide d’une personne" {
+            for (n, label) in pch_hours() {
+                let day = per_day_name(n);
+                let mut f = sim_field(
+                    &web_input("", Kind::Hours, label, "", "heures par jour"),
+                    value(&day),
+                    errors,
+                );
+                f.error = error_of(errors, &day);
+                f.name = day;
+                fields.push(f);
+            }
+        }
+        for n in names {
+            if let Some(i) = input_of(n) {
+                placed.push(n);
+                fields.push(sim_field(&i, value(n), errors));
+            }
+        }
+        out.push(Section {
+            legend,
+            intro,
+            fields,
+        });
+        if aid == Aid::Pch && legend == "Vous" {
+            out.extend(activity_sections(values));
+        }
+    }
+    let rest: Vec<SimField> = inputs::catalogue(aid)
+        .iter()
+        .filter(|i| i.web && !hidden_on_web(aid, i.name) && !placed.contains(&i.name))
+        .map(|i| sim_field(i, value(i.name), errors))
+        .collect();
+    if !rest.is_empty() {
+        out.push(Section {
+            legend: "Autres questions",
+            intro: "",
+            fields: rest,
+        });
+    }
+    out
+}
+
+/// The PCH activities of the référentiel, one section per domain, one question per activity.
+fn activity_sections(values: &[(String, String)]) -> Vec<Section> {
+    pch::ACTIVITIES
+        .iter()
+        .enumerate()
+        .map(|(n, d)| Section {
+            legend: d.label,
+            intro: if n == 0 {
+                "Pour chaque activité, dites si vous la faites avec une difficulté grave (difficilement et pas entièrement) ou si vous ne pouvez pas la faire du tout, même avec une aide technique. Laissez sans réponse ce que vous faites sans grande difficulté."
+            } else {
+                ""
+            },
+            fields: d
+                .activities
+                .iter()
+                .map(|(key, label)| {
+                    let name = activity_field(key);
+                    let v = value_in(values, &name);
+                    SimField {
+                        label,
+                        hint: "",
+                        unit: "",
+                        required: false,
+                        control: "radio",
+                        inputmode: "",
+                        autocomplete: "off",
+                        value: v.to_owned(),
+                        error: None,
+                        options: vec![
+                            // A way back from a wrong click: a radio cannot be unticked.
+                            ("aucune".into(), "Sans difficulté grave".into(), v == "aucune"),
+                            ("grave".into(), "Difficulté grave".into(), v == "grave"),
+                            ("absolue".into(), "Ne peut pas du tout".into(), v == "absolue"),
+                        ],
+                        name,
+                    }
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 fn form_page(
@@ -225,36 +620,79 @@ fn form_page(
     values: &[(String, String)],
     errors: Vec<FieldError>,
 ) -> FormPage {
-    let value = |name: &str| {
-        values
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or("", |(_, v)| v.as_str())
-    };
+    let sections = sections(aid, values, &errors);
+    let shown: Vec<String> = sections
+        .iter()
+        .flat_map(|s| s.fields.iter().map(|f| f.name.clone()))
+        .collect();
     FormPage {
-        layout: Layout::new(req, user.0.as_ref(), format!("Estimer : {}", title(aid)))
-            .with_errors(!errors.is_empty()),
+        layout: Layout::new(req, user.0.as_ref(), name(aid)).with_errors(!errors.is_empty()),
         action: format!("/simulateurs/{aid}"),
         intro: intro(aid),
-        fields: web_inputs(aid)
-            .map(|i| sim_field(i, value(i.name), &errors))
-            .collect(),
         hidden: values
             .iter()
-            .filter(|(n, _)| inputs::catalogue(aid).iter().any(|i| i.name == n && !i.web))
+            .filter(|(n, _)| !shown.contains(n))
             .cloned()
             .collect(),
+        sections,
         errors,
+        button: "Estimer",
+        step: "estimer",
     }
 }
 
-fn title(aid: Aid) -> &'static str {
-    match aid {
-        Aid::Apa => "allocation personnalisée d’autonomie (APA) à domicile",
-        Aid::ApaEtablissement => "APA en établissement",
-        Aid::Pch => "prestation de compensation du handicap (PCH)",
-        Aid::Aah => "allocation aux adultes handicapés (AAH)",
-        Aid::Amethyste => "forfait Améthyste",
+/// The short AGGIR questionnaire, a page of its own (no script): the other answers ride along hidden.
+fn questionnaire_page(
+    req: &HttpRequest,
+    user: &MaybeUser,
+    aid: Aid,
+    values: &[(String, String)],
+    errors: Vec<FieldError>,
+) -> FormPage {
+    let fields: Vec<SimField> = GIR_QUESTIONS
+        .iter()
+        .map(|q| {
+            let v = value_in(values, q.field);
+            SimField {
+                name: q.field.to_owned(),
+                label: q.label,
+                hint: "",
+                unit: "",
+                required: true,
+                control: "radio",
+                inputmode: "",
+                autocomplete: "off",
+                value: v.to_owned(),
+                error: error_of(&errors, q.field),
+                options: GIR_ANSWERS
+                    .iter()
+                    .map(|(m, label)| (m.to_string(), (*label).to_owned(), v == m.to_string()))
+                    .collect(),
+            }
+        })
+        .collect();
+    FormPage {
+        layout: Layout::new(
+            req,
+            user.0.as_ref(),
+            "Estimer le GIR : ce que la personne fait seule",
+        )
+        .with_errors(!errors.is_empty()),
+        action: format!("/simulateurs/{aid}"),
+        intro: "Le GIR mesure la perte d’autonomie, de 1 (la plus forte) à 6. Il est fixé par l’équipe du département lors d’une visite à domicile. Pour l’estimer, dites pour chaque activité ce que la personne fait seule, habituellement et correctement.",
+        hidden: values
+            .iter()
+            .filter(|(n, _)| !n.starts_with("aggir_"))
+            .cloned()
+            .collect(),
+        sections: vec![Section {
+            legend: "Les activités de la vie quotidienne",
+            intro: "",
+            fields,
+        }],
+        errors,
+        button: "Estimer le GIR et continuer",
+        step: "gir",
     }
 }
 
@@ -265,25 +703,26 @@ pub async fn list_simulators(req: HttpRequest, user: MaybeUser) -> WebResult<Htt
             .into_iter()
             .map(|aid| SimulatorLink {
                 href: format!("/simulateurs/{aid}"),
-                title: aid.title(),
+                title: name(aid),
                 summary: summary(aid),
             })
             .collect(),
-        notice: NOTICE,
     })
 }
 
-/// The form; a query string (from "Modifier mes réponses") fills it in.
+/// The empty form. Answers are never read from the query string: they would end up in the history
+/// and in logs.
 pub async fn show_simulator(
     req: HttpRequest,
     user: MaybeUser,
     path: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let aid = aid_of(&path)?;
-    let values = query_pairs(&req, aid);
-    ok(&form_page(&req, &user, aid, &values, Vec::new()))
+    ok(&form_page(&req, &user, aid, &[], Vec::new()))
 }
 
+/// The form posted: `aller=modifier` shows it again with the answers ("Modifier mes réponses"); else
+/// the GIR questionnaire when the GIR is not known, the result, or the form with its errors.
 pub async fn submit_simulator(
     req: HttpRequest,
     user: MaybeUser,
@@ -291,70 +730,247 @@ pub async fn submit_simulator(
     CsrfForm(form): CsrfForm,
 ) -> WebResult<HttpResponse> {
     let aid = aid_of(&path)?;
-    simulate_page(&req, &user, aid, posted_inputs(aid, &form))
+    let values = posted(aid, &form);
+    if form.get("aller") == "modifier" {
+        return ok(&form_page(&req, &user, aid, &values, Vec::new()));
+    }
+    simulate_page(&req, &user, aid, values, form.get("aller") == "gir")
 }
 
-/// The result page for inputs in the query string: where the login sends people back to after
-/// "Faire la demande", without losing their answers.
+/// Back from the login: the answers kept in the cookie by an anonymous "Faire la demande". Without
+/// them (expired, another browser), the empty form.
 pub async fn show_result(
     req: HttpRequest,
     user: MaybeUser,
     path: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let aid = aid_of(&path)?;
-    let values = query_pairs(&req, aid);
-    simulate_page(&req, &user, aid, values)
+    let values = pending(&req, aid);
+    if values.is_empty() {
+        return Ok(see_other(&format!("/simulateurs/{aid}")));
+    }
+    simulate_page(&req, &user, aid, values, false)
 }
 
-/// Known, non-empty inputs of a form. Inputs not asked on the page (`date`, `age`) are accepted too, so
-/// that a link or a test can fix the simulation date; they are carried as hidden fields.
-fn posted_inputs(aid: Aid, form: &crate::form::FormData) -> Vec<(String, String)> {
+/// The answers of the pending cookie, when it is this aid's.
+fn pending(req: &HttpRequest, aid: Aid) -> Vec<(String, String)> {
+    let Some(c) = req.cookie(PENDING_COOKIE) else {
+        return Vec::new();
+    };
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(c.value().as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if pairs.first().is_none_or(|(k, v)| k != "aide" || v != aid.name()) {
+        return Vec::new();
+    }
+    pairs.remove(0);
+    let known = known_names(aid);
+    pairs.retain(|(k, v)| known.contains(k) && !v.trim().is_empty());
+    pairs
+}
+
+fn known_names(aid: Aid) -> Vec<String> {
     inputs::catalogue(aid)
         .iter()
-        .map(|i| (i.name.to_owned(), form.get(i.name).trim().to_owned()))
+        .map(|i| i.name.to_owned())
+        .chain(extra_names(aid))
+        .collect()
+}
+
+/// Known, non-empty answers of a form: the simulation's inputs and the page's own questions.
+/// Inputs not asked on the page (`date`) are accepted too, so that a test can fix the simulation date.
+fn posted(aid: Aid, form: &FormData) -> Vec<(String, String)> {
+    known_names(aid)
+        .into_iter()
+        .map(|n| {
+            let v = form.get(&n).trim().to_owned();
+            (n, v)
+        })
         .filter(|(_, v)| !v.is_empty())
         .collect()
 }
 
-/// Known, non-empty inputs of the query string.
-fn query_pairs(req: &HttpRequest, aid: Aid) -> Vec<(String, String)> {
-    form_urlencoded::parse(req.query_string().as_bytes())
-        .filter(|(k, v)| !v.trim().is_empty() && inputs::catalogue(aid).iter().any(|i| i.name == k))
-        .map(|(k, v)| (k.into_owned(), v.trim().to_owned()))
+/// The simulation's inputs from the page's answers, and what was estimated on the way.
+struct Prepared {
+    pairs: Vec<(String, String)>,
+    estimates: Vec<String>,
+    plan_step: Option<ExplanationLine>,
+}
+
+enum Preparation {
+    Ready(Prepared),
+    /// The GIR is not known: the questionnaire, with its errors once it was sent.
+    Questionnaire(Vec<FieldError>),
+    Invalid(Vec<FieldError>),
+}
+
+fn field_errors(errors: Vec<(String, String)>) -> Vec<FieldError> {
+    errors
+        .into_iter()
+        .map(|(field, message)| FieldError { field, message })
         .collect()
 }
 
-fn simulate(aid: Aid, values: &[(String, String)]) -> Result<Value, Vec<FieldError>> {
-    let first = web_inputs(aid).next().map_or("", |i| i.name);
+fn prepare(aid: Aid, values: &[(String, String)], questionnaire_sent: bool) -> Preparation {
+    let value = |n: &str| value_in(values, n).to_owned();
+    let extras = extra_names(aid);
+    let mut pairs: Vec<(String, String)> = values
+        .iter()
+        .filter(|(n, _)| !extras.contains(n))
+        .cloned()
+        .collect();
+    let mut estimates = Vec::new();
+    let mut plan_step = None;
+    let mut errors = Vec::new();
+    if matches!(aid, Aid::Apa | Aid::ApaEtablissement) && value("gir") == "inconnu" {
+        let answered = values.iter().any(|(n, _)| n.starts_with("aggir_"));
+        match cases::gir_from_answers(|f| Some(value(f)).filter(|v| !v.is_empty())) {
+            Ok(r) => {
+                pairs.retain(|(n, _)| n != "gir");
+                pairs.push(("gir".into(), r.gir.to_string()));
+                estimates.push(format!(
+                    "D’après vos réponses au questionnaire, le GIR serait le GIR {}. Seule l’évaluation à domicile par l’équipe du département le fixera.",
+                    r.gir
+                ));
+            }
+            Err(missing) if answered || questionnaire_sent => {
+                return Preparation::Questionnaire(field_errors(missing));
+            }
+            Err(_) => return Preparation::Questionnaire(Vec::new()),
+        }
+    }
+    if aid == Aid::Apa && value("plan").is_empty() {
+        let hours = value(HEURES_AIDE.name);
+        if hours.is_empty() {
+            errors.push((
+                "plan".to_owned(),
+                "Saisissez le montant mensuel du plan d’aide, ou sinon le nombre d’heures d’aide par mois"
+                    .to_owned(),
+            ));
+        } else {
+            match inputs::value_of(&HEURES_AIDE, &hours)
+                .ok()
+                .flatten()
+                .and_then(|v| v.as_str().and_then(|s| s.parse::<f64>().ok()))
+                .ok_or_else(|| "Saisissez un nombre d’heures, par exemple 40 ou 12,5".to_owned())
+                .and_then(|h| {
+                    let p = Parameters::shared().map_err(|e| e.to_string())?;
+                    care_plan::estimate_from_hours(p, simulation_date(aid, values), h)
+                        .map_err(|e| e.to_string())
+                }) {
+                Ok(e) => {
+                    pairs.push(("plan".into(), inputs::euros(e.plan_cents)));
+                    estimates.push(format!(
+                        "Nous avons estimé le plan d’aide à {} par mois : {} heures à {} de l’heure, le tarif de l’aide à domicile. Le département fixera le plan après la visite à domicile.",
+                        inputs::euros(e.plan_cents),
+                        hours,
+                        inputs::euros(e.tariff_cents)
+                    ));
+                    plan_step = Some(ExplanationLine {
+                        label: e.step.label,
+                        value: e.step.value,
+                        reference: e.step.reference,
+                    });
+                }
+                Err(m) => errors.push((HEURES_AIDE.name.to_owned(), m)),
+            }
+        }
+    }
+    if aid == Aid::Pch {
+        let answers: Vec<String> = pch::ACTIVITIES
+            .iter()
+            .flat_map(|d| d.activities.iter().map(|(k, _)| value(&activity_field(k))))
+            .collect();
+        if answers.iter().any(|a| !a.is_empty()) {
+            let count = |what: &str| answers.iter().filter(|a| *a == what).count().to_string();
+            pairs.retain(|(n, _)| n != "difficultes_absolues" && n != "difficultes_graves");
+            pairs.push(("difficultes_absolues".into(), count("absolue")));
+            pairs.push(("difficultes_graves".into(), count("grave")));
+        }
+        for (n, _) in pch_hours() {
+            let day = per_day_name(n);
+            let text = value(&day);
+            if text.is_empty() {
+                continue;
+            }
+            let per_day = text
+                .replace([' ', '\u{a0}', '\u{202f}'], "")
+                .replace(',', ".")
+                .parse::<f64>()
+                .ok()
+                .filter(|h| h.is_finite() && (0.0..=24.0).contains(h));
+            match per_day {
+                Some(h) => {
+                    pairs.retain(|(x, _)| x != n);
+                    pairs.push((n.to_owned(), format!("{:.2}", h * cases::DAYS_PER_MONTH)));
+                }
+                None => errors.push((
+                    day,
+                    "Saisissez un nombre d’heures par jour, entre 0 et 24, par exemple 2 ou 1,5".into(),
+                )),
+            }
+        }
+    }
+    if errors.is_empty() {
+        Preparation::Ready(Prepared {
+            pairs,
+            estimates,
+            plan_step,
+        })
+    } else {
+        Preparation::Invalid(field_errors(errors))
+    }
+}
+
+fn simulation_date(aid: Aid, values: &[(String, String)]) -> chrono::NaiveDate {
+    inputs::catalogue(aid)
+        .iter()
+        .find(|i| i.name == "date")
+        .and_then(|i| inputs::value_of(i, value_in(values, "date")).ok().flatten())
+        .and_then(|v| {
+            v.as_str()
+                .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        })
+        .unwrap_or_else(today)
+}
+
+fn simulate(aid: Aid, pairs: &[(String, String)]) -> Result<(Map<String, Value>, Value), Vec<FieldError>> {
+    let first = sections(aid, &[], &[])
+        .into_iter()
+        .flat_map(|s| s.fields.into_iter().map(|f| f.name))
+        .next()
+        .unwrap_or_default();
+    let on_page = |field: &str| known_names(aid).iter().any(|n| n == field) && !hidden_on_web(aid, field);
     let to_errors = |errors: Vec<(String, String)>| {
         errors
             .into_iter()
             .map(|(field, message)| {
-                // An input that is not on the page (a hand-made link) is reported at the top of the form.
-                if web_inputs(aid).any(|i| i.name == field) {
+                // An input that is not on the page is reported at the top of the form.
+                if on_page(&field) {
                     FieldError { field, message }
                 } else {
                     FieldError {
                         message: format!("{field} : {message}"),
-                        field: first.to_owned(),
+                        field: first.clone(),
                     }
                 }
             })
             .collect::<Vec<_>>()
     };
     let input =
-        inputs::from_text(aid, values.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(to_errors)?;
-    crate::api::run(aid, Value::Object(input)).map_err(|e| {
+        inputs::from_text(aid, pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(to_errors)?;
+    let result = crate::api::run(aid, Value::Object(input.clone())).map_err(|e| {
         let message = match e {
             SimulationError::InvalidInput(m) => inputs::french_serde_message(&m),
             other => other.to_string(),
         };
         // Not tied to one question: the summary links to the first one.
         vec![FieldError {
-            field: first.to_owned(),
+            field: first.clone(),
             message,
         }]
-    })
+    })?;
+    Ok((input, result))
 }
 
 fn simulate_page(
@@ -362,14 +978,35 @@ fn simulate_page(
     user: &MaybeUser,
     aid: Aid,
     values: Vec<(String, String)>,
+    questionnaire_sent: bool,
 ) -> WebResult<HttpResponse> {
-    match simulate(aid, &values) {
-        Ok(result) => {
+    let prepared = match prepare(aid, &values, questionnaire_sent) {
+        Preparation::Ready(p) => p,
+        Preparation::Questionnaire(errors) => {
+            let status = if errors.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            return render(status, &questionnaire_page(req, user, aid, &values, errors));
+        }
+        Preparation::Invalid(errors) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form_page(req, user, aid, &values, errors),
+            );
+        }
+    };
+    match simulate(aid, &prepared.pairs) {
+        Ok((_, result)) => {
             let state = req.app_data::<web::Data<AppState>>();
+            let here = state.and_then(|s| amethyste_departement(s));
             let request = procedure_of(aid)
                 .and_then(|p| state.and_then(|s| s.procedures.get(p)))
                 .map(|p| p.def.title().to_owned());
-            ok(&result_page(req, user, aid, &result, values, request))
+            ok(&result_page(
+                req, user, aid, &result, values, prepared, request, here,
+            ))
         }
         Err(errors) => render(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -378,8 +1015,25 @@ fn simulate_page(
     }
 }
 
+/// The département of this platform's Améthyste procedure (its variant).
+fn amethyste_departement(state: &AppState) -> Option<String> {
+    state
+        .procedures
+        .get("amethyste")
+        .and_then(|p| p.def.variant().map(str::to_owned))
+}
+
 fn cents(v: &Value) -> Option<i64> {
     v.as_i64()
+}
+
+/// `122 367` cents → `1 224 €`: « environ », a whole number of euros.
+fn about(cents: i64) -> String {
+    let euros = (cents + 50).div_euclid(100);
+    format!(
+        "{} €",
+        guichet_forms::french_money(euros * 100).trim_end_matches(",00")
+    )
 }
 
 fn percent(v: &Value) -> Option<String> {
@@ -398,66 +1052,276 @@ fn period(months: u64) -> &'static str {
     }
 }
 
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+fn alternative(text: &str, href: &str, link: &str) -> Alternative {
+    Alternative {
+        text: text.to_owned(),
+        href: href.to_owned(),
+        link: link.to_owned(),
+    }
+}
+
+/// What the result says first, and what else to ask for when this aid cannot be had.
+struct Outcome {
+    eligible: bool,
+    headline: Vec<String>,
+    reasons: Vec<String>,
+    alternatives: Vec<Alternative>,
+    /// "Faire la demande" can succeed here.
+    can_file: bool,
+}
+
+fn outcome(aid: Aid, r: &Value, here: Option<&str>) -> Outcome {
+    let eligible = r["verdict"]["eligible"].as_bool().unwrap_or(false);
+    let reasons = strings(&r["verdict"]["reasons"]);
+    let amount = |f: &str| cents(&r[f]).unwrap_or(0);
+    let mut o = Outcome {
+        eligible,
+        headline: Vec::new(),
+        reasons: reasons.clone(),
+        alternatives: Vec::new(),
+        can_file: eligible,
+    };
+    let retirement = alternative(
+        "L’aide à domicile de votre caisse de retraite (aide ménagère, portage de repas, aménagement du logement) : demandez-la à votre caisse de retraite (CARSAT, MSA ou autre). Le centre communal d’action sociale (CCAS) de votre mairie peut aussi vous aider.",
+        "https://www.lassuranceretraite.fr",
+        "L’Assurance retraite : aides pour bien vieillir chez soi",
+    );
+    let mdph = alternative(
+        "D’autres droits liés au handicap (AAH, carte mobilité inclusion, orientation…) se demandent aussi à la MDPH.",
+        "/demarches/mdph",
+        "Faire une demande à la MDPH",
+    );
+    match aid {
+        Aid::Apa | Aid::ApaEtablissement if eligible && amount("apa") > 0 => {
+            let (apa, part) = (about(amount("apa")), about(amount("participation")));
+            o.headline.push(if aid == Aid::Apa {
+                format!("Vous pourriez recevoir environ {apa} par mois pour payer l’aide à domicile.")
+            } else {
+                format!("L’APA pourrait payer environ {apa} par mois du tarif dépendance de l’établissement.")
+            });
+            o.headline.push(if amount("participation") > 0 {
+                format!("Il resterait environ {part} par mois à votre charge.")
+            } else {
+                "Rien ne resterait à votre charge.".to_owned()
+            });
+            if aid == Aid::Apa {
+                o.headline.push(
+                    "L’APA n’est pas versée comme un revenu : elle paie les heures d’aide et les services prévus dans le plan d’aide."
+                        .to_owned(),
+                );
+            }
+        }
+        Aid::Apa | Aid::ApaEtablissement if eligible => {
+            o.headline.push(format!(
+                "D’après vos réponses, l’APA ne serait pas versée : son montant serait inférieur à {} par mois.",
+                about(amount("seuil_versement"))
+            ));
+            o.can_file = false;
+            o.alternatives.push(retirement);
+        }
+        Aid::Apa | Aid::ApaEtablissement => {
+            o.headline
+                .push("D’après vos réponses, l’APA ne pourrait pas être accordée.".to_owned());
+            if reasons
+                .iter()
+                .any(|x| x.starts_with("GIR 5") || x.starts_with("GIR 6"))
+            {
+                o.alternatives.push(retirement);
+            } else {
+                o.alternatives.push(alternative(
+                    "Si vous avez moins de 60 ans et un handicap, la prestation de compensation du handicap (PCH) peut payer l’aide à domicile.",
+                    "/simulateurs/pch",
+                    name(Aid::Pch),
+                ));
+            }
+        }
+        Aid::Pch if eligible => {
+            let total = amount("total_mensuel");
+            if total > 0 {
+                o.headline.push(format!(
+                    "Vous pourriez recevoir environ {} par mois de PCH.",
+                    about(total)
+                ));
+                if amount("aide_humaine_mensuelle") > 0 && amount("aide_humaine_mensuelle") != total {
+                    o.headline.push(format!(
+                        "Dont environ {} par mois pour l’aide d’une personne.",
+                        about(amount("aide_humaine_mensuelle"))
+                    ));
+                }
+            } else {
+                o.headline.push(
+                    "Vous pourriez avoir droit à la PCH. Indiquez vos besoins (heures d’aide, matériel…) pour estimer un montant."
+                        .to_owned(),
+                );
+            }
+            o.headline.push(
+                "La PCH paie les aides dont vous avez besoin : l’aide d’une personne, le matériel, l’aménagement du logement ou du véhicule."
+                    .to_owned(),
+            );
+        }
+        Aid::Pch => {
+            o.headline
+                .push("D’après vos réponses, la PCH ne pourrait pas être accordée.".to_owned());
+            o.alternatives.push(mdph);
+            o.alternatives.push(alternative(
+                "À partir de 60 ans, l’allocation personnalisée d’autonomie (APA) peut payer l’aide à domicile.",
+                "/simulateurs/apa",
+                name(Aid::Apa),
+            ));
+        }
+        Aid::Aah if eligible && amount("aah") > 0 => {
+            o.headline.push(format!(
+                "Vous pourriez recevoir environ {} par mois d’AAH.",
+                about(amount("aah"))
+            ));
+            o.headline.push(
+                "L’AAH est décidée par la CDAPH, à la MDPH, puis versée par la CAF ou la MSA.".to_owned(),
+            );
+        }
+        Aid::Aah if eligible => {
+            o.headline.push(
+                "D’après vos réponses, vos ressources dépassent le plafond : l’AAH ne serait pas versée."
+                    .to_owned(),
+            );
+            o.can_file = false;
+            o.alternatives.push(mdph);
+        }
+        Aid::Aah => {
+            o.headline
+                .push("D’après vos réponses, l’AAH ne pourrait pas être accordée.".to_owned());
+            o.alternatives.push(mdph);
+            o.alternatives.push(alternative(
+                "Le revenu de solidarité active (RSA) ou la prime d’activité se demandent à la CAF ou à la MSA.",
+                "https://www.caf.fr",
+                "caf.fr",
+            ));
+        }
+        Aid::Amethyste => {
+            let product = r["produit"].as_str().unwrap_or("forfait Améthyste");
+            let place = r["nom"].as_str().unwrap_or_default();
+            let code = r["departement"].as_str().unwrap_or_default();
+            // Only the conditions met, never a failed one, under « vous pourriez ».
+            o.reasons = if eligible {
+                reasons
+                    .iter()
+                    .filter(|x| x.ends_with(": oui."))
+                    .cloned()
+                    .collect()
+            } else {
+                reasons
+                    .iter()
+                    .filter(|x| !x.ends_with(": oui."))
+                    .cloned()
+                    .collect()
+            };
+            if eligible {
+                let price = r["categories"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|c| cents(&c["prix"]))
+                    .min();
+                o.headline.push(match price {
+                    Some(0) => format!("Vous pourriez avoir « {product} » : il serait gratuit."),
+                    Some(p) => format!(
+                        "Vous pourriez avoir « {product} » : il coûterait environ {} par an.",
+                        about(p)
+                    ),
+                    None => format!(
+                        "Vous pourriez avoir « {product} » ; son prix n’est pas connu ici : le département vous le dira."
+                    ),
+                });
+            } else {
+                o.headline.push(format!(
+                    "D’après vos réponses, vous ne pourriez pas avoir « {product} »."
+                ));
+                o.alternatives.push(alternative(
+                    "La tarification solidarité d’Île-de-France Mobilités offre des réductions aux personnes aux revenus modestes.",
+                    "https://www.iledefrance-mobilites.fr",
+                    "iledefrance-mobilites.fr",
+                ));
+            }
+            if here.is_some_and(|h| h != code) {
+                o.can_file = false;
+                if let Some((_, site)) = AMETHYSTE_SITES.iter().find(|(c, _)| *c == code) {
+                    o.headline.push(format!(
+                        "La demande se fait auprès de {place}, pas sur ce site : ce département ne peut pas l’enregistrer."
+                    ));
+                    o.alternatives.insert(
+                        0,
+                        alternative(
+                            &format!("Pour « {product} », adressez-vous à {place} : cherchez ce nom sur son site officiel."),
+                            site,
+                            &format!("Site officiel : {place}"),
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    o
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one view-model built from the whole simulation"
+)]
 fn result_page(
     req: &HttpRequest,
     user: &MaybeUser,
     aid: Aid,
     r: &Value,
     hidden: Vec<(String, String)>,
+    prepared: Prepared,
     request: Option<String>,
+    here: Option<String>,
 ) -> ResultPage {
-    let strings = |v: &Value| -> Vec<String> {
-        v.as_array()
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-            .unwrap_or_default()
-    };
-    let mut amounts: Vec<(String, String)> = inputs::main_amounts(aid)
-        .iter()
-        .map(|(field, label)| {
-            let text = cents(&r[*field]).map_or_else(|| "non connu".to_owned(), inputs::euros);
-            ((*label).to_owned(), text)
-        })
-        .collect();
-    if let Some(p) = percent(&r["taux_participation"]) {
-        amounts.push(("Taux de participation".into(), p));
-    }
-    if let Some(p) = percent(&r["taux_prise_en_charge"]) {
-        amounts.push(("Taux de prise en charge".into(), p));
-    }
+    let o = outcome(aid, r, here.as_deref());
+    let mut amounts = Vec::new();
     let mut details = Vec::new();
-    for e in r["elements"].as_array().into_iter().flatten() {
-        let months = e["periode_mois"].as_u64().unwrap_or(1);
-        let amount = cents(&e["montant"]).map_or_else(|| "non connu".to_owned(), inputs::euros);
-        let when = if months > 1 {
-            format!("{amount} sur {months} mois")
-        } else {
-            format!("{amount}{}", period(months))
-        };
-        details.push((e["libelle"].as_str().unwrap_or_default().to_owned(), when));
+    // No table of zeros when the aid cannot be had: the sentence says why.
+    if o.eligible {
+        amounts = inputs::main_amounts(aid)
+            .iter()
+            .map(|(field, label)| {
+                let text = cents(&r[*field]).map_or_else(|| "non connu".to_owned(), inputs::euros);
+                ((*label).to_owned(), text)
+            })
+            .collect();
+        if let Some(p) = percent(&r["taux_participation"]) {
+            amounts.push(("Taux de participation".into(), p));
+        }
+        if let Some(p) = percent(&r["taux_prise_en_charge"]) {
+            amounts.push(("Taux de prise en charge".into(), p));
+        }
+        for e in r["elements"].as_array().into_iter().flatten() {
+            let months = e["periode_mois"].as_u64().unwrap_or(1);
+            let amount = cents(&e["montant"]).map_or_else(|| "non connu".to_owned(), inputs::euros);
+            let when = if months > 1 {
+                format!("{amount} sur {months} mois")
+            } else {
+                format!("{amount}{}", period(months))
+            };
+            details.push((e["libelle"].as_str().unwrap_or_default().to_owned(), when));
+        }
+        for c in r["categories"].as_array().into_iter().flatten() {
+            let price = match cents(&c["prix"]) {
+                Some(0) => "gratuit".to_owned(),
+                Some(p) => format!("{} par an", inputs::euros(p)),
+                None => "prix non connu".to_owned(),
+            };
+            details.push((c["libelle"].as_str().unwrap_or_default().to_owned(), price));
+        }
     }
-    for c in r["categories"].as_array().into_iter().flatten() {
-        let price = cents(&c["prix"]).map_or_else(
-            || "prix non connu".to_owned(),
-            |p| format!("{} par an", inputs::euros(p)),
-        );
-        details.push((c["libelle"].as_str().unwrap_or_default().to_owned(), price));
-    }
-    let query = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(hidden.iter())
-        .finish();
-    ResultPage {
-        layout: Layout::new(
-            req,
-            user.0.as_ref(),
-            format!("Résultat de l’estimation : {}", title(aid)),
-        ),
-        aid: aid.name(),
-        eligible: r["verdict"]["eligible"].as_bool().unwrap_or(false),
-        reasons: strings(&r["verdict"]["reasons"]),
-        to_confirm: strings(&r["verdict"]["to_confirm"]),
-        amounts,
-        details,
-        explanation: r["explanation"]
+    let mut explanation: Vec<ExplanationLine> = prepared.plan_step.into_iter().collect();
+    explanation.extend(
+        r["explanation"]
             .as_array()
             .into_iter()
             .flatten()
@@ -465,26 +1329,38 @@ fn result_page(
                 label: s["label"].as_str().unwrap_or_default().to_owned(),
                 value: s["value"].as_str().unwrap_or_default().to_owned(),
                 reference: s["reference"].as_str().unwrap_or_default().to_owned(),
-            })
-            .collect(),
+            }),
+    );
+    ResultPage {
+        layout: Layout::new(req, user.0.as_ref(), format!("Résultat : {}", name(aid))),
+        aid: aid.name(),
+        eligible: o.eligible,
+        headline: o.headline,
+        estimates: prepared.estimates,
+        reasons: o.reasons,
+        alternatives: o.alternatives,
+        to_confirm: strings(&r["verdict"]["to_confirm"]),
+        amounts,
+        details,
+        explanation,
         warnings: strings(&r["warnings"]),
-        notice: NOTICE,
+        notice: notice(aid),
         date: r["date"]
             .as_str()
             .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
             .map(guichet_forms::french_date)
             .unwrap_or_default(),
-        modify_href: format!("/simulateurs/{aid}?{query}"),
         hidden,
-        request,
+        request: request.filter(|_| o.can_file),
     }
 }
 
 // ------------------------------------------------------------------------------------ "Faire la demande"
 
 /// Creates a draft of the matching procedure with the simulation's answers, then opens it. Anonymous
-/// visitors log in first and come back to the result page (inputs in its query string), so nothing is lost.
+/// visitors keep their answers in a short-lived cookie, log in, and come back to the result page.
 pub async fn start_request(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: MaybeUser,
     path: web::Path<String>,
@@ -495,19 +1371,43 @@ pub async fn start_request(
         .and_then(|p| state.procedures.get(p))
         .ok_or(WebError::NotFound)?
         .clone();
-    let values = posted_inputs(aid, &form);
+    let values = posted(aid, &form);
     let Some(u) = user.0 else {
-        let query = form_urlencoded::Serializer::new(String::new())
+        let kept = form_urlencoded::Serializer::new(String::new())
+            .append_pair("aide", aid.name())
             .extend_pairs(values.iter())
             .finish();
-        return Err(WebError::LoginRequired {
-            next: format!("/simulateurs/{aid}/resultat?{query}"),
-        });
+        let next = format!("/simulateurs/{aid}/resultat");
+        let login = format!(
+            "/connexion?suite={}",
+            form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+        );
+        let mut r = see_other(&login);
+        r.add_cookie(&pending_cookie(&state, kept, Duration::hours(1)))
+            .map_err(|e| WebError::Internal(e.to_string()))?;
+        return Ok(r);
     };
-    // Inputs that do not parse are simply not carried over: the usager answers them in the form.
-    let input = inputs::from_text(aid, values.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .unwrap_or_else(|_| valid_only(aid, &values));
-    let answers = answers_from_simulation(&proc.def, &input);
+    let (input, result) = match prepare(aid, &values, false) {
+        Preparation::Ready(p) => match simulate(aid, &p.pairs) {
+            Ok((input, result)) => (input, Some(result)),
+            // Inputs that do not parse are simply not carried over: the usager answers them in the form.
+            Err(_) => (valid_only(aid, &p.pairs), None),
+        },
+        _ => (valid_only(aid, &values), None),
+    };
+    // An Améthyste simulation for another département is not filed here.
+    if aid == Aid::Amethyste
+        && let (Some(here), Some(code)) = (
+            amethyste_departement(&state),
+            input.get("departement").and_then(Value::as_str),
+        )
+        && here != code
+    {
+        return Err(WebError::Refused(
+            "Cette demande se fait auprès du département où vous habitez, pas sur ce site.".into(),
+        ));
+    }
+    let answers = cases::answers_from_simulation(&proc.def, aid, &input, result.as_ref(), today());
     let draft = NewDraft {
         owner_id: u.user.id.clone(),
         procedure: proc.id().to_owned(),
@@ -529,7 +1429,22 @@ pub async fn start_request(
             None => format!("/dossiers/{}/verifier", d.id),
         }
     };
-    Ok(see_other(&first))
+    let mut r = see_other(&first);
+    if req.cookie(PENDING_COOKIE).is_some() {
+        r.add_cookie(&pending_cookie(&state, String::new(), Duration::ZERO))
+            .map_err(|e| WebError::Internal(e.to_string()))?;
+    }
+    Ok(r)
+}
+
+fn pending_cookie(state: &AppState, value: String, max_age: Duration) -> Cookie<'static> {
+    Cookie::build(PENDING_COOKIE, value)
+        .path("/simulateurs")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.secure_cookies)
+        .max_age(max_age)
+        .finish()
 }
 
 fn answers_of(v: &Value) -> Answers {
@@ -546,104 +1461,40 @@ fn valid_only(aid: Aid, values: &[(String, String)]) -> Map<String, Value> {
         .collect()
 }
 
-/// Turns simulation inputs into form answers, as the usager would have typed them, by inverting the
-/// definition's `simulation_input` declarations. A definition without a linked simulation (the MDPH
-/// request for the AAH) takes the inputs whose name is one of its field ids (`date_naissance`).
-///
-/// Computed fields cannot be answered; those of the form `'x' in choices` are inverted by ticking `x`.
-/// A field shown only after a yes/no gate (`a_capitaux == true`) gets its gate answered "oui".
-pub fn answers_from_simulation(def: &FormDefinition, input: &Map<String, Value>) -> Answers {
-    let mut mapping: Vec<(String, String)> = def
-        .simulation_inputs()
-        .into_iter()
-        .map(|(f, i)| (f.to_owned(), i.to_owned()))
-        .collect();
-    if def.definition().simulation.is_none() {
-        mapping = input
-            .keys()
-            .filter(|k| def.field(k).is_some_and(|f| f.kind != FieldType::Computed))
-            .map(|k| (k.clone(), k.clone()))
-            .collect();
-    }
-    let mut answers = Answers::new();
-    for (field_id, input_name) in &mapping {
-        let (Some(field), Some(v)) = (def.field(field_id), input.get(input_name)) else {
-            continue;
-        };
-        if field.kind == FieldType::Computed {
-            if let (Some((choice, target)), Some(true)) = (membership(field.expr.as_deref()), v.as_bool())
-                && def
-                    .field(&target)
-                    .is_some_and(|t| t.kind == FieldType::MultiChoice)
-            {
-                let list = answers.entry(target).or_insert_with(|| Value::Array(Vec::new()));
-                if let Value::Array(a) = list {
-                    a.push(Value::String(choice));
-                }
-            }
-            continue;
-        }
-        let raw = match (field.kind, v) {
-            (FieldType::YesNo, Value::Bool(b)) => Value::String(if *b { "oui" } else { "non" }.into()),
-            (_, Value::String(s)) => Value::String(s.clone()),
-            (_, Value::Number(n)) => Value::String(n.to_string()),
-            (_, Value::Bool(b)) => Value::String(if *b { "oui" } else { "non" }.into()),
-            _ => continue,
-        };
-        answers.insert(field_id.clone(), raw);
-    }
-    open_gates(def, &mut answers);
-    def.normalize_answers(&mut answers, today());
-    answers
-}
-
-/// `'aah' in droits_percus` → (`aah`, `droits_percus`).
-fn membership(expr: Option<&str>) -> Option<(String, String)> {
-    let (choice, target) = expr?.split_once(" in ")?;
-    let choice = choice.trim().strip_prefix('\'')?.strip_suffix('\'')?;
-    let target = target.trim();
-    target
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_')
-        .then(|| (choice.to_owned(), target.to_owned()))
-}
-
-/// Answers "oui" to the yes/no questions that only reveal an answered field (`visible_if = "x == true"`).
-fn open_gates(def: &FormDefinition, answers: &mut Answers) {
-    for _ in 0..3 {
-        let gates: Vec<String> = answers
-            .keys()
-            .filter_map(|id| def.field(id)?.visible_if.as_deref())
-            .filter_map(|cond| cond.trim().strip_suffix("== true").map(|g| g.trim().to_owned()))
-            .filter(|g| !answers.contains_key(g) && def.field(g).is_some_and(|f| f.kind == FieldType::YesNo))
-            .collect();
-        if gates.is_empty() {
-            return;
-        }
-        for g in gates {
-            answers.insert(g, Value::String("oui".into()));
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_membership_expression_is_inverted() {
-        assert_eq!(
-            membership(Some("'aah' in droits_percus")),
-            Some(("aah".into(), "droits_percus".into()))
-        );
-        assert_eq!(membership(Some("situation in ['marie', 'pacse']")), None);
-        assert_eq!(membership(None), None);
-    }
 
     #[test]
     fn rates_are_shown_as_percentages() {
         assert_eq!(percent(&Value::from("0.1989")).as_deref(), Some("19,89 %"));
         assert_eq!(percent(&Value::from("0.8")).as_deref(), Some("80 %"));
         assert_eq!(percent(&Value::from("1")).as_deref(), Some("100 %"));
+    }
+
+    #[test]
+    fn amounts_in_sentences_are_whole_euros() {
+        let digits = |s: String| s.chars().filter(char::is_ascii_digit).collect::<String>();
+        assert_eq!(digits(about(122_367)), "1224");
+        assert_eq!(digits(about(27_633)), "276");
+        assert!(about(122_367).ends_with(" €"));
+        assert_eq!(about(0), "0 €");
+    }
+
+    #[test]
+    fn every_question_of_a_page_is_in_a_section() {
+        for aid in Aid::ALL {
+            let placed: Vec<String> = layout_of(aid)
+                .into_iter()
+                .flat_map(|(_, _, n)| n)
+                .map(str::to_owned)
+                .collect();
+            for i in inputs::catalogue(aid)
+                .iter()
+                .filter(|i| i.web && !hidden_on_web(aid, i.name))
+            {
+                assert!(placed.iter().any(|p| p == i.name), "{aid} {}", i.name);
+            }
+        }
     }
 }
