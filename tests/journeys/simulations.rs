@@ -123,7 +123,16 @@ async fn warnings_are_plain_words_about_what_can_change_the_result() {
     assert_eq!(v["warnings"], json!([]));
 
     let page = app
-        .get("/simulateurs/pch/resultat?age=30&difficultes_absolues=1&heures_emploi_direct=10&ressources_annuelles=30000&date=2026-12-02")
+        .post_form(
+            "/simulateurs/pch",
+            "/simulateurs/pch",
+            &[
+                ("date_naissance", "12/05/1996"),
+                ("activite_marcher", "absolue"),
+                ("heures_emploi_direct_jour", "1"),
+                ("ressources_annuelles", "30000"),
+            ],
+        )
         .await
         .text()
         .await
@@ -458,7 +467,8 @@ async fn an_unknown_gir_is_estimated_with_the_evaluation_s_algorithm_and_the_pla
     .gir;
     assert_eq!(expected, 3);
     assert!(page.contains("le GIR serait le GIR 3"), "{page}");
-    assert!(page.contains("983,20"), "40 h × 24,58 €: {page}");
+    // The 2026 national minimum tariff of home-help services (25,00 € from 2026-01-01).
+    assert!(page.contains("40 h × 25,00"), "40 h × 25,00 €: {page}");
     assert!(page.contains("Plan d’aide estimé à partir des heures d’aide"));
     assert!(page.contains("Vous pourriez recevoir environ"));
 
