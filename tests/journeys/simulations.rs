@@ -794,6 +794,7 @@ async fn the_pch_request_gets_the_elements_and_the_hours_per_day(backend: Backen
         ("activite_se_laver", "absolue"),
         ("heures_prestataire_jour", "2,5"),
         ("aides_techniques", "3 000"),
+        ("aide_animaliere", "6 000"),
     ];
     let r = file_from(&app, "pch", &inputs).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -802,6 +803,10 @@ async fn the_pch_request_gets_the_elements_and_the_hours_per_day(backend: Backen
     assert!(elements.contains("value=\"aide_humaine\" checked"), "{elements}");
     assert!(
         elements.contains("value=\"aides_techniques\" checked"),
+        "{elements}"
+    );
+    assert!(
+        elements.contains("value=\"aide_animaliere\" checked"),
         "{elements}"
     );
     let help = app.get_html(&format!("/dossiers/{id}/etapes/aide_humaine")).await;

@@ -282,6 +282,7 @@ fn pch_answers(def: &FormDefinition, input: &Map<String, Value>, answers: &mut A
         ("vehicule_transport", "vehicule"),
         ("charges_specifiques", "charges_specifiques"),
         ("charges_exceptionnelles", "charges_exceptionnelles"),
+        ("aide_animaliere", "aide_animaliere"),
     ] {
         if number(name) > 0.0 {
             tick(def, answers, "elements", element);

@@ -444,7 +444,7 @@ fn layout_of(aid: Aid) -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
                 vec!["tarif_prestataire", "aidant_familial_majore"],
             ),
             (
-                "Le matériel, le logement, le véhicule et les autres dépenses",
+                "Le matériel, le logement, le véhicule, le chien d’assistance et les autres dépenses",
                 "",
                 vec![
                     "aides_techniques",
@@ -452,6 +452,7 @@ fn layout_of(aid: Aid) -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
                     "vehicule_transport",
                     "charges_specifiques",
                     "charges_exceptionnelles",
+                    "aide_animaliere",
                 ],
             ),
             (
