@@ -101,13 +101,7 @@ pub fn run(args: SeedArgs) -> Result<()> {
 }
 
 fn load_procedures(settings: &guichet_web::Settings, conn: &mut AnyConnection) -> Result<Procedures> {
-    let variants: BTreeMap<String, String> = settings
-        .config
-        .departement_code
-        .iter()
-        .map(|code| ("amethyste".to_owned(), code.clone()))
-        .collect();
-    Procedures::load(&settings.config.forms_dir, variants, conn)
+    Procedures::load(&settings.config.forms_dir, settings.procedure_variants(), conn)
 }
 
 /// `serve --demo`: a living back office from the first start. Generates `count` dossiers over the last

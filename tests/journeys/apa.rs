@@ -121,15 +121,6 @@ fn field_amount(cents: i64) -> String {
     format!("{},{:02}", cents / 100, cents % 100)
 }
 
-async fn dossier(app: &TestApp, id: &str) -> guichet_dossiers::Dossier {
-    let id = id.to_owned();
-    app.pool
-        .run(move |c| guichet_dossiers::store::find(c, &id))
-        .await
-        .unwrap()
-        .unwrap()
-}
-
 async fn plans(app: &TestApp, id: &str) -> Vec<guichet_dossiers::apa::Plan> {
     let id = id.to_owned();
     app.pool
@@ -323,7 +314,7 @@ async fn apa_plan_accepted_then_decided_with_its_amount(backend: Backend) {
         record_complete(&agent, &id, complete_on).await.status(),
         StatusCode::SEE_OTHER
     );
-    let d = dossier(&app, &id).await;
+    let d = app.dossier(&id).await;
     let def = app.state.procedures.get("apa").unwrap().def.clone();
     let complete_at = complete_on.and_hms_opt(0, 0, 0).unwrap();
     assert_eq!(d.stage.as_deref(), Some(Stage::Complet.as_str()));
@@ -374,7 +365,7 @@ async fn apa_plan_accepted_then_decided_with_its_amount(backend: Backend) {
         !page.contains("name=\"apa-toilette_haut\" value=\"A\" checked"),
         "nothing invented"
     );
-    assert!(dossier(&app, &id).await.stage.as_deref() == Some("complet"));
+    assert!(app.dossier(&id).await.stage.as_deref() == Some("complet"));
 
     // The full grid: the GIR is the one aggir::compute gives for the same grid, never typed.
     let r = record_evaluation(&agent, &id, &evaluation_fields(&fr(today()), "Inès Martin", &[])).await;
@@ -385,7 +376,7 @@ async fn apa_plan_accepted_then_decided_with_its_amount(backend: Backend) {
         (1..=4).contains(&expected.gir),
         "the fixture grid opens the APA: {expected:?}"
     );
-    let d = dossier(&app, &id).await;
+    let d = app.dossier(&id).await;
     assert_eq!(d.stage.as_deref(), Some("evaluation"));
     let ev = {
         let id = id.clone();
@@ -474,7 +465,7 @@ async fn apa_plan_accepted_then_decided_with_its_amount(backend: Backend) {
         today() + Duration::days(10),
         "ten days (CASF R232-7)"
     );
-    assert_eq!(dossier(&app, &id).await.stage.as_deref(), Some("plan_propose"));
+    assert_eq!(app.dossier(&id).await.stage.as_deref(), Some("plan_propose"));
     let answer_by = guichet_forms::french_date(p.answer_by);
     let mail = app.wait_for_email(USAGER, "plan d’aide").await;
     assert!(
@@ -543,7 +534,7 @@ async fn apa_plan_accepted_then_decided_with_its_amount(backend: Backend) {
     let r = answer(&usager, &id, 1, &[("reponse", "accepte")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(plans(&app, &id).await[0].response, Some(Response::Accepte));
-    assert_eq!(dossier(&app, &id).await.stage.as_deref(), Some("plan_accepte"));
+    assert_eq!(app.dossier(&id).await.stage.as_deref(), Some("plan_accepte"));
     let r = answer(&usager, &id, 1, &[("reponse", "refuse")]).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert!(r.text().await.unwrap().contains("déjà répondu"));
@@ -585,7 +576,7 @@ async fn apa_plan_accepted_then_decided_with_its_amount(backend: Backend) {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
-    let d = dossier(&app, &id).await;
+    let d = app.dossier(&id).await;
     assert_eq!(d.state, guichet_dossiers::State::Decide, "its only right decided");
     let right = apa_right(&app, &id).await;
     assert_eq!(right.amount, Some(Euros::from_cents(direct.apa_cents)));
@@ -675,7 +666,7 @@ async fn apa_silence_for_ten_days_refuses_the_request(backend: Backend) {
         "the closed dossier is left alone"
     );
     assert_eq!(
-        dossier(&app, &closed).await.state,
+        app.dossier(&closed).await.state,
         guichet_dossiers::State::SansSuite
     );
     let p = &plans(&app, &id).await[0];
@@ -691,7 +682,7 @@ async fn apa_silence_for_ten_days_refuses_the_request(backend: Backend) {
         right.decided_by, None,
         "no agent decided it: the platform recorded the rule"
     );
-    let d = dossier(&app, &id).await;
+    let d = app.dossier(&id).await;
     assert_eq!(
         d.state,
         guichet_dossiers::State::Decide,
@@ -765,7 +756,7 @@ async fn apa_changes_asked_then_the_definitive_plan_refused(backend: Backend) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let first = &plans(&app, &id).await[0];
     assert_eq!(first.response, Some(Response::Modifications));
-    assert_eq!(dossier(&app, &id).await.stage.as_deref(), Some("plan_modifie"));
+    assert_eq!(app.dossier(&id).await.stage.as_deref(), Some("plan_modifie"));
 
     // The instructor sees the words and the eight days; the definitive plan starts from the first.
     let page = agent.get_html(&format!("/instruction/dossiers/{id}")).await;
@@ -827,7 +818,7 @@ async fn apa_changes_asked_then_the_definitive_plan_refused(backend: Backend) {
     );
     assert_eq!(right.decided_by, None);
     assert_eq!(plans(&app, &id).await[1].response, Some(Response::Refuse));
-    let d = dossier(&app, &id).await;
+    let d = app.dossier(&id).await;
     assert_eq!(
         d.state,
         guichet_dossiers::State::EnInstruction,

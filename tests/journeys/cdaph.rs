@@ -43,15 +43,6 @@ async fn rights_of(app: &TestApp, id: &str) -> Vec<Right> {
     app.pool.run(move |c| rights::of(c, &id)).await.unwrap()
 }
 
-async fn dossier(app: &TestApp, id: &str) -> guichet_dossiers::Dossier {
-    let id = id.to_owned();
-    app.pool
-        .run(move |c| guichet_dossiers::store::find(c, &id))
-        .await
-        .unwrap()
-        .unwrap()
-}
-
 /// Posts a form of the dossier page with the version the page shows.
 async fn on_dossier(b: &Browser<'_>, id: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
     let page = format!("/instruction/dossiers/{id}");
@@ -281,7 +272,7 @@ async fn an_mdph_request_goes_through_the_cdaph_and_the_president(backend: Backe
         on_dossier(&agent, &id, "recevable", &[]).await.status(),
         StatusCode::SEE_OTHER
     );
-    assert_eq!(dossier(&app, &id).await.stage.as_deref(), Some("recevable"));
+    assert_eq!(app.dossier(&id).await.stage.as_deref(), Some("recevable"));
     let own = usager.get_html(&own_page).await;
     assert!(
         own.contains("Votre demande est complète : elle est étudiée par l’équipe pluridisciplinaire"),
@@ -301,7 +292,7 @@ async fn an_mdph_request_goes_through_the_cdaph_and_the_president(backend: Backe
         "{body}"
     );
     assert_eq!(
-        dossier(&app, &id).await.stage.as_deref(),
+        app.dossier(&id).await.stage.as_deref(),
         Some("recevable"),
         "untouched"
     );
@@ -317,7 +308,7 @@ async fn an_mdph_request_goes_through_the_cdaph_and_the_president(backend: Backe
         "{body}"
     );
     propose_all(&agent, &id).await;
-    assert_eq!(dossier(&app, &id).await.stage.as_deref(), Some("evaluation"));
+    assert_eq!(app.dossier(&id).await.stage.as_deref(), Some("evaluation"));
     let page = agent.get_html(&staff_page).await;
     assert!(
         page.contains("Proposition de l’équipe pluridisciplinaire")
@@ -335,7 +326,7 @@ async fn an_mdph_request_goes_through_the_cdaph_and_the_president(backend: Backe
     // 3. On the sitting's agenda: the usager learns the date and place.
     let r = add_to(&agent, &sid, &number).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
-    assert_eq!(dossier(&app, &id).await.stage.as_deref(), Some("commission"));
+    assert_eq!(app.dossier(&id).await.stage.as_deref(), Some("commission"));
     let own = usager.get_html(&own_page).await;
     let day = guichet_forms::french_date(today());
     assert!(
@@ -378,7 +369,7 @@ async fn an_mdph_request_goes_through_the_cdaph_and_the_president(backend: Backe
     );
 
     // The sitting's decisions, mixed; the sitting is then held.
-    let version = dossier(&app, &id).await.lock_version;
+    let version = app.dossier(&id).await.lock_version;
     let fields = entry_fields(
         &id,
         version,
@@ -397,7 +388,7 @@ async fn an_mdph_request_goes_through_the_cdaph_and_the_president(backend: Backe
         let expected = (r.code != "cmi_invalidite").then_some(sid.as_str());
         assert_eq!(r.session_id.as_deref(), expected, "{}", r.code);
     }
-    let d = dossier(&app, &id).await;
+    let d = app.dossier(&id).await;
     assert_eq!(
         d.state,
         guichet_dossiers::State::EnInstruction,
@@ -423,7 +414,7 @@ async fn an_mdph_request_goes_through_the_cdaph_and_the_president(backend: Backe
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
-    assert_eq!(dossier(&app, &id).await.state, guichet_dossiers::State::Decide);
+    assert_eq!(app.dossier(&id).await.state, guichet_dossiers::State::Decide);
 
     // The letter: each right with its decision, the sitting's date, two appeal routes.
     let r = usager.get(&format!("/dossiers/{id}/decision.pdf")).await;
@@ -495,8 +486,8 @@ async fn a_line_in_error_leaves_its_dossier_untouched_and_the_others_written(bac
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
 
     let (va, vb) = (
-        dossier(&app, &a).await.lock_version,
-        dossier(&app, &b).await.lock_version,
+        app.dossier(&a).await.lock_version,
+        app.dossier(&b).await.lock_version,
     );
     let no_motivation: &[(&str, &str)] = &[("decision", "refus"), ("motivation", "  ")];
     let mut fields = entry_fields(
@@ -548,7 +539,7 @@ async fn a_line_in_error_leaves_its_dossier_untouched_and_the_others_written(bac
             .iter()
             .all(|r| r.outcome.is_none() && r.session_id.is_none())
     );
-    assert_eq!(dossier(&app, &b).await.lock_version, vb);
+    assert_eq!(app.dossier(&b).await.lock_version, vb);
     let agenda = agent.get_html(&page).await;
     assert!(
         agenda.contains("Décisions à saisir"),
@@ -600,7 +591,7 @@ async fn sittings_stay_within_their_service(backend: Backend) {
         add_to(&agent, &sid, &number).await.status(),
         StatusCode::SEE_OTHER
     );
-    let version = dossier(&app, &id).await.lock_version;
+    let version = app.dossier(&id).await.lock_version;
     let fields = entry_fields(
         &id,
         version,
@@ -644,7 +635,7 @@ async fn sittings_stay_within_their_service(backend: Backend) {
     }
     // Taken off the agenda: back to evaluation, the usager told.
     let page = format!("/instruction/commissions/{sid}");
-    let version = dossier(&app, &id).await.lock_version.to_string();
+    let version = app.dossier(&id).await.lock_version.to_string();
     let r = agent
         .post_form(
             &page,
@@ -653,7 +644,7 @@ async fn sittings_stay_within_their_service(backend: Backend) {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(dossier(&app, &id).await.stage.as_deref(), Some("evaluation"));
+    assert_eq!(app.dossier(&id).await.stage.as_deref(), Some("evaluation"));
     let usager = Browser::new(&app);
     usager.login(USAGER, PASSWORD).await;
     let own = usager.get_html(&format!("/dossiers/{id}")).await;

@@ -2,7 +2,7 @@
 //! step saves and deposits. None may fail with a 5xx; on SQLite, deferred transactions used to fail with
 //! 500 « database is locked » when another connection committed between their read and their write.
 
-use guichet_test_support::{Backend, TestApp, csrf_token, on_both_backends};
+use guichet_test_support::{Backend, TestApp, csrf_token, get_text, on_both_backends};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -146,14 +146,7 @@ async fn parallel_step_saves_and_deposits_all_succeed(backend: Backend) {
     let mut saves = Vec::new();
     for (client, id) in &drafts {
         let path = format!("/dossiers/{id}/etapes/pour_qui");
-        let html = client
-            .get(app.url(&path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = get_text(client, app.url(&path)).await;
         let token = csrf_token(&html).unwrap();
         saves.push((
             client.clone(),
@@ -181,14 +174,7 @@ async fn parallel_step_saves_and_deposits_all_succeed(backend: Backend) {
     // Thirty numbers, all different.
     let mut numbers = std::collections::BTreeSet::new();
     for (client, id) in &drafts {
-        let html = client
-            .get(app.url(&format!("/dossiers/{id}/confirmation")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = get_text(client, app.url(&format!("/dossiers/{id}/confirmation"))).await;
         let start = html.find("APA-").unwrap();
         numbers.insert(html[start..start + 15].to_owned());
     }

@@ -26,15 +26,6 @@ async fn sweep(app: &TestApp, now: NaiveDateTime) -> Vec<String> {
     guichet_web::implicit::sweep_once(&app.state, now).await.unwrap()
 }
 
-async fn dossier(app: &TestApp, id: &str) -> guichet_dossiers::Dossier {
-    let id = id.to_owned();
-    app.pool
-        .run(move |c| guichet_dossiers::store::find(c, &id))
-        .await
-        .unwrap()
-        .unwrap()
-}
-
 async fn implicit_events(app: &TestApp, id: &str) -> i64 {
     let id = id.to_owned();
     app.pool
@@ -75,7 +66,7 @@ async fn an_mdph_dossier_past_due_is_implicitly_rejected_once_and_its_reasons_ca
     )
     .await;
     let (id, number) = app.deposit("karim@exemple.fr", "mdph", fixture("mdph")).await;
-    let due = dossier(&app, &id).await.due_at.unwrap();
+    let due = app.dossier(&id).await.due_at.unwrap();
 
     assert!(
         sweep(&app, due - Duration::hours(1)).await.is_empty(),
@@ -99,7 +90,7 @@ async fn an_mdph_dossier_past_due_is_implicitly_rejected_once_and_its_reasons_ca
         String::from_utf8_lossy(&cli.stdout)
     );
     assert_eq!(implicit_events(&app, &id).await, 1);
-    let d = dossier(&app, &id).await;
+    let d = app.dossier(&id).await;
     assert_eq!(d.implicit_at, Some(due));
     assert_eq!(
         d.state,
@@ -331,7 +322,7 @@ async fn a_complement_awaited_pauses_the_clock_and_moves_the_due_date(backend: B
     )
     .await;
     let (id, _) = app.deposit("karim@exemple.fr", "mdph", fixture("mdph")).await;
-    let due = dossier(&app, &id).await.due_at.unwrap();
+    let due = app.dossier(&id).await.due_at.unwrap();
     let agent = Browser::new(&app);
     agent.login("agent.mdph@departement.fr", PASSWORD).await;
     assert_eq!(
@@ -360,7 +351,7 @@ async fn a_complement_awaited_pauses_the_clock_and_moves_the_due_date(backend: B
         })
         .await
         .unwrap();
-    let d = dossier(&app, &id).await;
+    let d = app.dossier(&id).await;
     let input = guichet_dossiers::instruction::Resubmission {
         answers: d.answers.clone(),
         applicant_name: d.applicant_name.clone(),
@@ -372,7 +363,7 @@ async fn a_complement_awaited_pauses_the_clock_and_moves_the_due_date(backend: B
         .run(move |c| guichet_dossiers::instruction::resubmit(c, &did, &owner, &input, None))
         .await
         .unwrap();
-    let moved = dossier(&app, &id).await.due_at.unwrap();
+    let moved = app.dossier(&id).await.due_at.unwrap();
     let shift = moved - due;
     assert!(
         shift >= Duration::days(20) && shift < Duration::days(20) + Duration::minutes(5),
@@ -384,7 +375,7 @@ async fn a_complement_awaited_pauses_the_clock_and_moves_the_due_date(backend: B
         "within the moved date"
     );
     assert_eq!(sweep(&app, due + Duration::days(21)).await, vec![id.clone()]);
-    let d = dossier(&app, &id).await;
+    let d = app.dossier(&id).await;
     assert_eq!(d.implicit_at, Some(moved));
     assert_eq!(d.state, guichet_dossiers::State::EnInstruction);
     let staff = agent.get_html(&format!("/instruction/dossiers/{id}")).await;

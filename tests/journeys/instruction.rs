@@ -1259,14 +1259,7 @@ async fn messages_with_attachments_go_both_ways(backend: Backend) {
         let client = b.client.clone();
         let app_url = app.address.clone();
         async move {
-            let html = client
-                .get(format!("{app_url}{page}"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let html = guichet_test_support::get_text(&client, format!("{app_url}{page}")).await;
             let token = guichet_test_support::csrf_token(&html).unwrap();
             let mut form = reqwest::multipart::Form::new()
                 .text("csrf_token", token)

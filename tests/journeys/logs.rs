@@ -5,7 +5,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use guichet_test_support::{csrf_token, emails_in, find_link, free_port, hidden_value};
+use guichet_test_support::{csrf_token, emails_in, find_link, free_port, get_text, hidden_value};
 use reqwest::StatusCode;
 
 struct Server {
@@ -88,14 +88,7 @@ async fn post(
     action: &str,
     fields: &[(&str, &str)],
 ) -> reqwest::Response {
-    let html = c
-        .get(format!("{base}{page}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = get_text(c, format!("{base}{page}")).await;
     let token = csrf_token(&html).unwrap();
     let mut body = vec![("csrf_token", token.as_str())];
     body.extend_from_slice(fields);
@@ -104,6 +97,21 @@ async fn post(
         .send()
         .await
         .unwrap()
+}
+
+/// A new client logged in as `email`; panics unless the login succeeds.
+async fn logged_in(base: &str, email: &str, password: &str) -> (reqwest::Client, reqwest::Response) {
+    let c = client();
+    let r = post(
+        &c,
+        base,
+        "/connexion",
+        "/connexion",
+        &[("email", email), ("mot_de_passe", password)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {email}");
+    (c, r)
 }
 
 async fn wait_link(server: &Server, to: &str, prefix: &str) -> String {
@@ -162,7 +170,7 @@ async fn a_whole_journey_leaves_no_secret_in_the_access_log() {
     let reset = wait_link(&server, email, "/mot-de-passe/nouveau?jeton=").await;
     let token = reset.split("jeton=").nth(1).unwrap().to_owned();
     secrets.push(token.clone());
-    let html = anon.get(&reset).send().await.unwrap().text().await.unwrap();
+    let html = get_text(&anon, &reset).await;
     assert_eq!(hidden_value(&html, "jeton").as_deref(), Some(token.as_str()));
     let new_password = "encore une phrase pour le journal";
     let r = post(
@@ -177,19 +185,7 @@ async fn a_whole_journey_leaves_no_secret_in_the_access_log() {
     secrets.extend([password.to_owned(), new_password.to_owned(), email.to_owned()]);
 
     // An instructor searches the queue by name; a spoofed X-Forwarded-For is not believed.
-    let agent = client();
-    let r = post(
-        &agent,
-        &base,
-        "/connexion",
-        "/connexion",
-        &[
-            ("email", "instructeur.apa@demo.guichet.test"),
-            ("mot_de_passe", "demo instructeur apa"),
-        ],
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (agent, r) = logged_in(&base, "instructeur.apa@demo.guichet.test", "demo instructeur apa").await;
     let session = r
         .cookies()
         .find(|c| c.name().contains("guichet_session"))
@@ -299,31 +295,8 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 async fn the_demo_starts_with_dossiers_in_every_state() {
     let server = Server::start(&[]);
     let base = server.base.clone();
-    let login = |email: &'static str, password: &'static str| {
-        let base = base.clone();
-        async move {
-            let c = client();
-            let r = post(
-                &c,
-                &base,
-                "/connexion",
-                "/connexion",
-                &[("email", email), ("mot_de_passe", password)],
-            )
-            .await;
-            assert_eq!(r.status(), StatusCode::SEE_OTHER);
-            c
-        }
-    };
-    let usager = login("usager@demo.guichet.test", "demo usager guichet").await;
-    let mine = usager
-        .get(format!("{base}/mes-dossiers"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (usager, _) = logged_in(&base, "usager@demo.guichet.test", "demo usager guichet").await;
+    let mine = get_text(&usager, format!("{base}/mes-dossiers")).await;
     let listed = mine.matches("href=\"/dossiers/").count();
     assert!(
         listed >= 5,
@@ -333,15 +306,8 @@ async fn the_demo_starts_with_dossiers_in_every_state() {
         ("instructeur.apa@demo.guichet.test", "demo instructeur apa"),
         ("instructeur.mdph@demo.guichet.test", "demo instructeur mdph"),
     ] {
-        let c = login(agent.0, agent.1).await;
-        let queue = c
-            .get(format!("{base}/instruction"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let (c, _) = logged_in(&base, agent.0, agent.1).await;
+        let queue = get_text(&c, format!("{base}/instruction")).await;
         assert!(
             queue.matches("href=\"/instruction/dossiers/").count() >= 3,
             "{} has a queue: {queue}",

@@ -112,18 +112,6 @@ async fn post_step(
     }
 }
 
-async fn start_draft(app: &TestApp, procedure: &str) -> String {
-    let r = app
-        .post_form(
-            &format!("/demarches/{procedure}"),
-            &format!("/demarches/{procedure}/commencer"),
-            &[],
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    location(&r)
-}
-
 async fn an_apa_request_goes_from_first_step_to_deposit(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
@@ -140,7 +128,7 @@ async fn an_apa_request_goes_from_first_step_to_deposit(backend: Backend) {
         StatusCode::SEE_OTHER
     );
     let answers = apa_answers();
-    let mut path = start_draft(&app, "apa").await;
+    let mut path = app.start_draft("apa").await;
     assert!(path.contains("/etapes/"), "{path}");
     let dossier = path.split('/').nth(2).unwrap().to_owned();
 
@@ -242,7 +230,7 @@ async fn a_refused_upload_keeps_the_other_answers(backend: Backend) {
     app.create_user("upload@exemple.fr", PASSWORD, guichet_types::Role::Usager, &[])
         .await;
     app.login("upload@exemple.fr", PASSWORD).await;
-    let first = start_draft(&app, "apa").await;
+    let first = app.start_draft("apa").await;
     let dossier = first.split('/').nth(2).unwrap().to_owned();
     // Jump to the documents step: find it by walking the check page's edit links is overkill; the step id is stable.
     let path = format!("/dossiers/{dossier}/etapes/pieces");
@@ -292,7 +280,7 @@ async fn a_file_input_left_empty_is_no_file(backend: Backend) {
     app.create_user("vide@exemple.fr", PASSWORD, guichet_types::Role::Usager, &[])
         .await;
     app.login("vide@exemple.fr", PASSWORD).await;
-    let first = start_draft(&app, "apa").await;
+    let first = app.start_draft("apa").await;
     let dossier = first.split('/').nth(2).unwrap().to_owned();
     let path = format!("/dossiers/{dossier}/etapes/pieces");
     let html = app.get_html(&path).await;
@@ -330,7 +318,7 @@ async fn another_users_dossier_is_not_found(backend: Backend) {
     app.create_user("b@exemple.fr", PASSWORD, guichet_types::Role::Usager, &[])
         .await;
     app.login("a@exemple.fr", PASSWORD).await;
-    let first = start_draft(&app, "apa").await;
+    let first = app.start_draft("apa").await;
     app.post_form("/compte", "/deconnexion", &[]).await;
     app.login("b@exemple.fr", PASSWORD).await;
     for path in [
@@ -368,7 +356,7 @@ async fn a_definition_change_between_two_steps_is_told_to_the_usager(backend: Ba
     app.create_user("lente@exemple.fr", PASSWORD, guichet_types::Role::Usager, &[])
         .await;
     app.login("lente@exemple.fr", PASSWORD).await;
-    let first = start_draft(&app, "apa").await;
+    let first = app.start_draft("apa").await;
     let r = post_step(
         &app,
         &first,

@@ -726,12 +726,7 @@ async fn the_amethyste_request_gets_the_category_tax_status_and_residence(backen
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    app.create_user("marc.l@exemple.fr", PASSWORD, guichet_types::Role::Usager, &[])
-        .await;
-    assert_eq!(
-        app.login("marc.l@exemple.fr", PASSWORD).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    app.logged_in_usager("marc.l@exemple.fr", PASSWORD).await;
     let inputs = [
         ("departement", "93"),
         ("date_naissance", "01/01/1950"),
@@ -783,12 +778,7 @@ async fn the_pch_request_gets_the_elements_and_the_hours_per_day(backend: Backen
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    app.create_user("sofia.r@exemple.fr", PASSWORD, guichet_types::Role::Usager, &[])
-        .await;
-    assert_eq!(
-        app.login("sofia.r@exemple.fr", PASSWORD).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    app.logged_in_usager("sofia.r@exemple.fr", PASSWORD).await;
     let inputs = [
         ("date_naissance", "12/05/1980"),
         ("activite_se_laver", "absolue"),
@@ -819,12 +809,7 @@ async fn the_aah_request_opens_an_mdph_draft(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    app.create_user("karim.b@exemple.fr", PASSWORD, guichet_types::Role::Usager, &[])
-        .await;
-    assert_eq!(
-        app.login("karim.b@exemple.fr", PASSWORD).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    app.logged_in_usager("karim.b@exemple.fr", PASSWORD).await;
     let inputs = [("taux_incapacite", "80"), ("date_naissance", "12/05/1985")];
     let r = file_from(&app, "aah", &inputs).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);

@@ -231,18 +231,9 @@ async fn attachments_are_bounded_in_number_and_count_in_the_quota(backend: Backe
     assert!(!is_stored(&app, &pdf("six-0")));
 }
 
-/// Starts an APA draft as the app's logged-in usager; returns its id.
-async fn new_apa_draft(app: &TestApp) -> String {
-    let r = app
-        .post_form("/demarches/apa", "/demarches/apa/commencer", &[])
-        .await;
-    let first = r.headers()["location"].to_str().unwrap().to_owned();
-    first.split('/').nth(2).unwrap().to_owned()
-}
-
 /// Stores a file directly through a draft's documents step; returns the draft id.
 async fn draft_with_file(app: &TestApp, bytes: &[u8], name: &str) -> String {
-    let dossier = new_apa_draft(app).await;
+    let dossier = new_draft(app, "apa").await;
     let path = format!("/dossiers/{dossier}/etapes/pieces");
     let form = Form::new()
         .text("csrf_token", token_of(app, &path).await)
@@ -293,14 +284,8 @@ async fn a_failing_store_keeps_the_typed_answers(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    app.create_user("panne@exemple.fr", PASSWORD, guichet_types::Role::Usager, &[])
-        .await;
-    app.login("panne@exemple.fr", PASSWORD).await;
-    let r = app
-        .post_form("/demarches/pch", "/demarches/pch/commencer", &[])
-        .await;
-    let first = r.headers()["location"].to_str().unwrap().to_owned();
-    let dossier = first.split('/').nth(2).unwrap().to_owned();
+    logged_in_usager(&app, "panne@exemple.fr").await;
+    let dossier = new_draft(&app, "pch").await;
     let elements = format!("/dossiers/{dossier}/etapes/elements");
     let r = app
         .post_form(
@@ -367,33 +352,9 @@ async fn a_dropped_upload_leaves_no_temp_file_and_is_a_client_error(backend: Bac
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        let html = client
-            .get(app.url("/connexion"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let t = csrf_token(&html).unwrap();
-        client
-            .post(app.url("/connexion"))
-            .form(&[
-                ("csrf_token", t.as_str()),
-                ("email", "coupe@exemple.fr"),
-                ("mot_de_passe", PASSWORD),
-            ])
-            .send()
-            .await
-            .unwrap();
-        let html = client
-            .get(app.url(&page))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let b = guichet_test_support::Browser { app: &app, client };
+        b.login("coupe@exemple.fr", PASSWORD).await;
+        let html = b.get_html(&page).await;
         let t = csrf_token(&html).unwrap();
         (jar.cookies(&url).unwrap().to_str().unwrap().to_owned(), t)
     };
@@ -525,7 +486,7 @@ async fn with_hold_uploads_wait_for_clamd_and_infected_ones_are_removed(backend:
 
     // A clean PDF in a draft's step: kept, and the usager is told it waits for the antivirus.
     let clean = pdf("sain-en-attente");
-    let draft = new_apa_draft(&app).await;
+    let draft = new_draft(&app, "apa").await;
     let step = format!("/dossiers/{draft}/etapes/pieces");
     let form = Form::new()
         .text("csrf_token", token_of(&app, &step).await)
@@ -627,18 +588,9 @@ fn date_boxes(form: Form, prefix: &str, d: chrono::NaiveDate) -> Form {
         .text(format!("{prefix}.annee"), d.year().to_string())
 }
 
-async fn find_dossier(app: &TestApp, id: &str) -> guichet_dossiers::Dossier {
-    let id = id.to_owned();
-    app.pool
-        .run(move |c| guichet_dossiers::store::find(c, &id))
-        .await
-        .unwrap()
-        .unwrap()
-}
-
 /// Sets a draft's answers as earlier steps would have.
 async fn save(app: &TestApp, id: &str, answers: &serde_json::Map<String, Value>) {
-    let owner = find_dossier(app, id).await.owner_id;
+    let owner = app.dossier(id).await.owner_id;
     let (id, answers) = (id.to_owned(), Value::Object(answers.clone()));
     app.pool
         .run(move |c| guichet_dossiers::store::save_answers(c, &id, &owner, &answers, None, ""))
@@ -647,21 +599,20 @@ async fn save(app: &TestApp, id: &str, answers: &serde_json::Map<String, Value>)
 }
 
 async fn new_draft(app: &TestApp, procedure: &str) -> String {
-    let r = app
-        .post_form(
-            &format!("/demarches/{procedure}"),
-            &format!("/demarches/{procedure}/commencer"),
-            &[],
-        )
-        .await;
-    let first = r.headers()["location"].to_str().unwrap().to_owned();
+    let first = app.start_draft(procedure).await;
     first.split('/').nth(2).unwrap().to_owned()
 }
 
 async fn logged_in_usager(app: &TestApp, email: &str) {
-    app.create_user(email, PASSWORD, guichet_types::Role::Usager, &[])
-        .await;
-    assert_eq!(app.login(email, PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    app.logged_in_usager(email, PASSWORD).await;
+}
+
+/// A new usager's new draft of `procedure`: its id and the path of its documents step.
+async fn documents_step(app: &TestApp, email: &str, procedure: &str) -> (String, String) {
+    logged_in_usager(app, email).await;
+    let id = new_draft(app, procedure).await;
+    let path = format!("/dossiers/{id}/etapes/pieces");
+    (id, path)
 }
 
 /// Adds one file with the date boxes of the file being added; returns the status and the page.
@@ -692,9 +643,7 @@ async fn a_document_date_is_checked_when_the_file_is_added(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    logged_in_usager(&app, "date@exemple.fr").await;
-    let id = new_draft(&app, "mdph").await;
-    let path = format!("/dossiers/{id}/etapes/pieces");
+    let (id, path) = documents_step(&app, "date@exemple.fr", "mdph").await;
     let old = today() - chrono::Months::new(4);
     let limit = guichet_forms::french_date(today() - chrono::Months::new(3));
     let (j, m, a) = (
@@ -782,9 +731,7 @@ async fn a_missing_date_is_given_later_without_adding_the_file_again(backend: Ba
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    logged_in_usager(&app, "sansdate@exemple.fr").await;
-    let id = new_draft(&app, "mdph").await;
-    let path = format!("/dossiers/{id}/etapes/pieces");
+    let (id, path) = documents_step(&app, "sansdate@exemple.fr", "mdph").await;
     let file = pdf("certificat");
     let (status, html) = add_dated(&app, &path, "certificat_medical", &file, "certificat.pdf", None).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -830,7 +777,7 @@ async fn a_missing_date_is_given_later_without_adding_the_file_again(backend: Ba
         html.contains(&format!("daté du {}", guichet_forms::french_date(good))),
         "{html}"
     );
-    let dossier = find_dossier(&app, &id).await;
+    let dossier = app.dossier(&id).await;
     assert_eq!(
         dossier.answers["certificat_medical"][0]["document_date"],
         Value::String(good.format("%Y-%m-%d").to_string())
@@ -843,9 +790,7 @@ async fn the_owner_opens_a_file_and_odd_files_are_explained(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    logged_in_usager(&app, "voir@exemple.fr").await;
-    let id = new_draft(&app, "apa").await;
-    let path = format!("/dossiers/{id}/etapes/pieces");
+    let (id, path) = documents_step(&app, "voir@exemple.fr", "apa").await;
     let file = pdf("identite");
     let (status, html) = add_dated(&app, &path, "piece_identite", &file, "identite.pdf", None).await;
     assert_eq!(status, StatusCode::OK, "{html}");
@@ -988,10 +933,7 @@ async fn start_pages_and_steps_ask_only_the_documents_that_apply(backend: Backen
         .await;
     let html = r.text().await.unwrap();
     assert!(!html.contains("La date doit comporter un jour"), "{html}");
-    assert_eq!(
-        find_dossier(&app, &id).await.answers["date_arrivee"],
-        "2015-09-01"
-    );
+    assert_eq!(app.dossier(&id).await.answers["date_arrivee"], "2015-09-01");
 }
 
 on_both_backends!(

@@ -16,7 +16,8 @@ pub use aid::{Aid, simulate_json};
 pub use explain::{Explain, Step, Verdict};
 pub use params::{
     AahParams, AmethysteCategory, AmethysteDepartement, AmethysteParams, ApaDomicileParams,
-    ApaEtablissementParams, CommonParams, DatedValue, FiscalCondition, Param, Parameters, PchParams,
+    ApaEtablissementParams, CommonParams, DatedValue, FiscalCondition, KNOWN_RIGHTS, Param, Parameters,
+    PchParams,
 };
 
 use chrono::NaiveDate;

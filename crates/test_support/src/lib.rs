@@ -333,6 +333,38 @@ impl TestApp {
         )
         .await
     }
+
+    /// A dossier as stored; panics when there is none.
+    pub async fn dossier(&self, id: &str) -> guichet_dossiers::Dossier {
+        let owned = id.to_owned();
+        self.pool
+            .run(move |c| guichet_dossiers::store::find(c, &owned))
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no dossier {id}"))
+    }
+
+    /// Starts a draft of `procedure` from its start page, as the logged-in usager; returns where the
+    /// start page sends (the first step, `/dossiers/{id}/etapes/…`).
+    pub async fn start_draft(&self, procedure: &str) -> String {
+        let r = self
+            .post_form(
+                &format!("/demarches/{procedure}"),
+                &format!("/demarches/{procedure}/commencer"),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "start of {procedure}");
+        r.headers()["location"].to_str().unwrap().to_owned()
+    }
+
+    /// Creates a usager account with `password` and logs this app's client in as that usager; panics
+    /// unless the login succeeds.
+    pub async fn logged_in_usager(&self, email: &str, password: &str) {
+        self.create_user(email, password, guichet_types::Role::Usager, &[])
+            .await;
+        self.own_browser().login(email, password).await;
+    }
 }
 
 /// Another person's browser on the same app: its own cookies.
@@ -356,7 +388,7 @@ impl<'a> Browser<'a> {
     }
 
     pub async fn get_html(&self, path: &str) -> String {
-        self.get(path).await.text().await.unwrap()
+        get_text(&self.client, self.app.url(path)).await
     }
 
     pub async fn post_form(
@@ -404,6 +436,12 @@ impl<'a> Browser<'a> {
             .await;
         assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "login of {email}");
     }
+}
+
+/// The body of a GET, for tests that drive their own client (a server started as a process, a client per
+/// person in a concurrency test).
+pub async fn get_text(client: &reqwest::Client, url: impl reqwest::IntoUrl) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
 }
 
 /// A PDF's text read back with poppler's `pdftotext` (`-layout` keeps columns apart). `None` when the tool

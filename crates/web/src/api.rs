@@ -263,7 +263,8 @@ pub mod inputs {
         pub web: bool,
     }
 
-    const fn i(
+    /// An optional input asked on the web page (also used for the web-only inputs of the simulator pages).
+    pub(crate) const fn i(
         name: &'static str,
         kind: Kind,
         label: &'static str,

@@ -1,6 +1,5 @@
 //! Building and running the server. `main` and the tests share [`Application`].
 
-use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::sync::Arc;
 
@@ -77,12 +76,7 @@ impl Application {
         let pool_options = settings.pool_options();
         let pool =
             tokio::task::spawn_blocking(move || DbPool::connect_and_migrate(&url, &pool_options)).await??;
-        let variants: BTreeMap<String, String> = settings
-            .config
-            .departement_code
-            .iter()
-            .map(|code| ("amethyste".to_owned(), code.clone()))
-            .collect();
+        let variants = settings.procedure_variants();
         let forms_dir = settings.config.forms_dir.clone();
         let procedures = {
             let pool = pool.clone();

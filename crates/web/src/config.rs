@@ -290,6 +290,16 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The definition variant of each procedure that has one per département (Améthyste's residence
+    /// rules), as `Procedures::load` takes them.
+    pub fn procedure_variants(&self) -> std::collections::BTreeMap<String, String> {
+        self.config
+            .departement_code
+            .iter()
+            .map(|code| ("amethyste".to_owned(), code.clone()))
+            .collect()
+    }
+
     /// Uploads are kept for a later scan (not refused) while clamd cannot be reached.
     pub fn hold_unscanned(&self) -> bool {
         self.config.clamd.is_some() && self.config.clamd_unavailable == "hold"

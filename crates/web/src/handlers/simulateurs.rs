@@ -19,7 +19,7 @@ use guichet_usecases::simulators::{self as cases, GIR_ANSWERS, GIR_QUESTIONS};
 use serde_json::{Map, Value};
 
 use super::{ok, render, see_other};
-use crate::api::inputs::{self, Input, Kind};
+use crate::api::inputs::{self, Input, Kind, i as web_input};
 use crate::app::AppState;
 use crate::error::{WebError, WebResult};
 use crate::form::{CsrfForm, FormData};
@@ -112,25 +112,6 @@ fn aid_of(path: &str) -> WebResult<Aid> {
 }
 
 // ------------------------------------------------------------------------------------ web-only inputs
-
-const fn web_input(
-    name: &'static str,
-    kind: Kind,
-    label: &'static str,
-    hint: &'static str,
-    unit: &'static str,
-) -> Input {
-    Input {
-        name,
-        kind,
-        label,
-        hint,
-        unit,
-        required: false,
-        missing: "",
-        web: true,
-    }
-}
 
 /// APA: the hours of help, for people who do not know the amount of their plan.
 const HEURES_AIDE: Input = web_input(
@@ -488,19 +469,11 @@ fn layout_of(aid: Aid) -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
             (
                 "Votre situation",
                 "",
-                vec![
-                    "date_naissance",
-                    "inapte_travail",
-                    "aah",
-                    "aspa",
-                    "asi",
-                    "invalidite_2_3",
-                    "carte_invalidite_80",
-                    "aeeh",
-                    "ancien_combattant",
-                    "pch",
-                    "actp",
-                ],
+                // The rights that open a category, in the parameters' order.
+                ["date_naissance", "inapte_travail"]
+                    .into_iter()
+                    .chain(guichet_simulation::KNOWN_RIGHTS.iter().copied())
+                    .collect(),
             ),
             ("Vos impôts", "", vec!["imposable", "impot_revenu"]),
         ],
