@@ -91,6 +91,9 @@ pub struct ApaDomicileResult {
     pub plafond: Euros,
     /// Plan retained: min(plan, ceiling).
     pub plan_retenu: Euros,
+    /// The part of the proposed plan above the ceiling: not paid by the APA, so also left to the
+    /// person if every help of the plan is kept (CASF R232-10: the plan is valued within the ceiling).
+    pub depassement: Euros,
     /// Monthly resources counted, after the couple divisor (rounded for display).
     pub ressources_retenues: Euros,
     /// Beneficiary's monthly participation.
@@ -350,6 +353,7 @@ pub fn simulate_domicile_with(
             mtp,
             plafond,
             plan_retenu: Euros::ZERO,
+            depassement: Euros::ZERO,
             ressources_retenues: Euros::ZERO,
             participation: Euros::ZERO,
             taux_participation: Decimal::ZERO,
@@ -462,6 +466,7 @@ pub fn simulate_domicile_with(
         mtp,
         plafond,
         plan_retenu,
+        depassement: (input.plan - plan_retenu).max(Euros::ZERO),
         ressources_retenues: round_to_cents(r)?,
         participation,
         taux_participation,

@@ -375,7 +375,7 @@ pub mod inputs {
             i(
                 "plan",
                 Kind::Money,
-                "Montant mensuel du plan d’aide",
+                "Montant mensuel du plan d’aide, si vous le connaissez",
                 "Le coût par mois des aides proposées ou envisagées : heures d’aide à domicile, portage de repas, accueil de jour… Par exemple 1 500.",
                 "€ par mois",
             ),

@@ -1084,6 +1084,13 @@ fn outcome(aid: Aid, r: &Value, here: Option<&str>) -> Outcome {
             } else {
                 "Rien ne resterait à votre charge.".to_owned()
             });
+            if amount("depassement") > 0 {
+                o.headline.push(format!(
+                    "Le plan d’aide dépasse de {} par mois le plafond de l’APA pour ce GIR ({} par mois) : si vous gardez toutes ces aides, cette somme resterait aussi à votre charge.",
+                    about(amount("depassement")),
+                    about(amount("plafond"))
+                ));
+            }
             if aid == Aid::Apa {
                 o.headline.push(
                     "L’APA n’est pas versée comme un revenu : elle paie les heures d’aide et les services prévus dans le plan d’aide."
@@ -1453,6 +1460,28 @@ mod tests {
         assert_eq!(digits(about(27_633)), "276");
         assert!(about(122_367).ends_with(" €"));
         assert_eq!(about(0), "0 €");
+    }
+
+    /// A plan above the GIR's ceiling: the sentence says what the APA does not pay (GIR 4, 2026: ceiling
+    /// 0,63 × 1 288,13 = 811,52 €; a plan of 1 000 € leaves 188,48 € above it).
+    #[test]
+    fn a_plan_above_the_ceiling_is_said_in_the_result() {
+        let pairs = |plan: &str| {
+            [
+                ("gir", "4"),
+                ("plan", plan),
+                ("revenus_annuels", "18000"),
+                ("date", "2026-12-01"),
+            ]
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        };
+        let (_, over) = simulate(Aid::Apa, &pairs("1000")).unwrap();
+        let said = outcome(Aid::Apa, &over, None).headline.join(" ");
+        assert!(said.contains("dépasse de 188"), "{said}");
+        assert!(said.contains("812"), "{said}");
+        let (_, within) = simulate(Aid::Apa, &pairs("800")).unwrap();
+        let said = outcome(Aid::Apa, &within, None).headline.join(" ");
+        assert!(!said.contains("dépasse"), "{said}");
     }
 
     #[test]
