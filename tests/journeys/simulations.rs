@@ -317,6 +317,12 @@ async fn the_apa_simulator_shows_errors_then_the_result_in_one_sentence() {
     assert!(page.contains("href=\"#plan\""));
     assert!(page.contains("id=\"plan-erreur\""), "inline error");
     assert!(page.contains("value=\"21 600\""), "other answers kept");
+    // Nothing at all: both missing answers at once, in the page's order (review: one error at a time).
+    let r = app.post_form("/simulateurs/apa", "/simulateurs/apa", &[]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    let (gir, plan) = (page.find("href=\"#gir\""), page.find("href=\"#plan\""));
+    assert!(gir.is_some() && plan.is_some() && gir < plan, "{page}");
 
     // The worked example: the result first, in words, then the calculation in a disclosure.
     let r = app

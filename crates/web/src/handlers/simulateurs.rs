@@ -892,6 +892,20 @@ fn prepare(aid: Aid, values: &[(String, String)], questionnaire_sent: bool) -> P
             plan_step,
         })
     } else {
+        // Every error of the page at once (GOV.UK error summary), in the page's order: the inputs'
+        // own checks too, not only the ones made here.
+        if let Err(more) = inputs::from_text(aid, pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+            for (field, message) in more {
+                if field != "plan" && !errors.iter().any(|(f, _)| *f == field) {
+                    errors.push((field, message));
+                }
+            }
+        }
+        let order: Vec<String> = sections(aid, &[], &[])
+            .into_iter()
+            .flat_map(|s| s.fields.into_iter().map(|f| f.name))
+            .collect();
+        errors.sort_by_key(|(f, _)| order.iter().position(|n| n == f).unwrap_or(usize::MAX));
         Preparation::Invalid(field_errors(errors))
     }
 }
