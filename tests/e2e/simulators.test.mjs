@@ -148,7 +148,8 @@ for (const javaScriptEnabled of [true, false]) {
       assert.match(text, /Vous pourriez recevoir environ [\d\s\u202f\u00a0]+ € par mois pour payer l’aide à domicile\./);
       assert.match(text, /Il resterait environ [\d\s\u202f\u00a0]+ € par mois à votre charge\./);
       assert.match(text, /le GIR serait le GIR 3/);
-      assert.match(text, /983,20 € par mois : 40 heures à 24,58 €/);
+      // The 2026 national minimum tariff of home-help services: 25,00 € from 2026-01-01.
+      assert.match(text, /1 000,00 € par mois : 40 heures à 25,00 €/);
       const details = page.locator('main details.detail-calcul');
       assert.equal(await details.getAttribute('open'), null, 'the calculation is folded');
       assert.equal(await page.locator('main details.detail-calcul dd.montant').first().isVisible(), false);
