@@ -293,8 +293,19 @@ fn seed_demo(pool: &DbPool) -> Result<()> {
 
 fn serve(demo: bool, demo_dossiers: u64) -> Result<()> {
     release_large_blocks();
-    let settings = settings()?;
+    let mut settings = settings()?;
     guichet_web::telemetry::init(settings.config.log_format);
+    if demo {
+        // The demo's legal notice is complete, with values that say they are examples.
+        settings.config.mentions = settings.config.mentions.clone().or_demo();
+    }
+    let missing = settings.config.mentions.missing();
+    if !missing.is_empty() {
+        tracing::warn!(
+            keys = %missing.join(", "),
+            "Legal notice incomplete: these settings are shown as « non renseigné »"
+        );
+    }
     if demo {
         let pool = pool(&settings)?;
         seed_demo(&pool)?;
