@@ -186,11 +186,12 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
         "Plafond annuel de ressources",
         if input.enfants_a_charge > 0 {
             format!(
-                "{} = 12 × {} × (1 + {} × {} enfant(s))",
+                "{} = 12 × {} × (1 + {} × {} {})",
                 fmt_eur(plafond),
                 fmt_eur(montant_maximum),
                 fmt_num(maj),
-                input.enfants_a_charge
+                input.enfants_a_charge,
+                if input.enfants_a_charge > 1 { "enfants" } else { "enfant" }
             )
         } else {
             format!("{} = 12 × {}", fmt_eur(plafond), fmt_eur(montant_maximum))

@@ -670,8 +670,9 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
                 t,
                 "Parentalité : forfait d’aide humaine, par mois",
                 format!(
-                    "{} (plus jeune enfant de {age_enfant} an(s){})",
+                    "{} (plus jeune enfant de {age_enfant} {}{})",
                     fmt_eur(montant),
+                    if age_enfant > 1 { "ans" } else { "an" },
                     if input.parent_isole {
                         format!(", parent isolé : {} × {}", fmt_dec_eur(base), fmt_num(coef))
                     } else {
@@ -714,7 +715,11 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
             step!(
                 t,
                 "Parentalité : forfait d’aides techniques (versement unique)",
-                format!("{} (enfant de {age_enfant} an(s))", fmt_eur(montant)),
+                format!(
+                    "{} (enfant de {age_enfant} {})",
+                    fmt_eur(montant),
+                    if age_enfant > 1 { "ans" } else { "an" }
+                ),
                 reference,
             );
             elements.push(PchElement {
