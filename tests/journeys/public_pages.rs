@@ -120,7 +120,26 @@ async fn missing_mentions_read_non_renseigne_and_without_audit_the_site_is_not_c
     assert!(a11y.contains("Accessibilité : non conforme"), "{a11y}");
 }
 
+/// Who decides is named: the MDPH and its CDAPH for the MDPH and PCH requests, the département for APA.
+async fn start_pages_name_who_answers(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    for id in ["mdph", "pch"] {
+        let page = app.get_html(&format!("/demarches/{id}")).await;
+        assert!(
+            page.contains("La MDPH vous répond dans un délai de")
+                && page.contains("(CDAPH) qui décide")
+                && !page.contains("Le département vous répond"),
+            "{id}: {page}"
+        );
+    }
+    let apa = app.get_html("/demarches/apa").await;
+    assert!(apa.contains("Le département vous répond dans un délai de"), "{apa}");
+}
+
 on_both_backends!(
+    start_pages_name_who_answers,
     the_legal_notice_names_publisher_director_host_and_data_protection,
     missing_mentions_read_non_renseigne_and_without_audit_the_site_is_not_conformant,
 );
