@@ -468,7 +468,11 @@ fn purge(args: &PurgeArgs) -> Result<()> {
     println!(
         "Au {} : {}, {}, {}, {} (brouillon repris).",
         day(now),
-        plural(report.outcome.warned.len(), "avertissement envoyé", "avertissements envoyés"),
+        plural(
+            report.outcome.warned.len(),
+            "avertissement envoyé",
+            "avertissements envoyés"
+        ),
         plural(report.outcome.purged.len(), "suppression", "suppressions"),
         plural(report.files_removed, "fichier effacé", "fichiers effacés"),
         plural(
@@ -482,5 +486,9 @@ fn purge(args: &PurgeArgs) -> Result<()> {
 
 /// `0 erreur`, `1 erreur`, `2 erreurs`: French takes the singular below 2, and never « erreur(s) ».
 pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
-    if n > 1 { format!("{n} {many}") } else { format!("{n} {one}") }
+    if n > 1 {
+        format!("{n} {many}")
+    } else {
+        format!("{n} {one}")
+    }
 }

@@ -206,7 +206,11 @@ fn batch(aid: Aid, path: &std::path::Path) -> Result<()> {
     if !unknown.is_empty() {
         bail!(
             "{} pour {aid} : {} ; colonnes possibles : {}",
-            if unknown.len() > 1 { "colonnes inconnues" } else { "colonne inconnue" },
+            if unknown.len() > 1 {
+                "colonnes inconnues"
+            } else {
+                "colonne inconnue"
+            },
             unknown.join(", "),
             known.join(", ")
         );

@@ -108,7 +108,10 @@ async fn missing_mentions_read_non_renseigne_and_without_audit_the_site_is_not_c
         assert!(legal.contains(expected), "{expected:?} missing:\n{legal}");
     }
     // Nothing invented in their place.
-    assert!(!legal.contains("exemple") && !legal.contains("prestataire"), "{legal}");
+    assert!(
+        !legal.contains("exemple") && !legal.contains("prestataire"),
+        "{legal}"
+    );
     let a11y = app.get_html("/accessibilite").await;
     assert!(
         a11y.contains("<strong>non conforme</strong>")
@@ -135,7 +138,10 @@ async fn start_pages_name_who_answers(backend: Backend) {
         );
     }
     let apa = app.get_html("/demarches/apa").await;
-    assert!(apa.contains("Le département vous répond dans un délai de"), "{apa}");
+    assert!(
+        apa.contains("Le département vous répond dans un délai de"),
+        "{apa}"
+    );
 }
 
 on_both_backends!(
@@ -203,7 +209,10 @@ tools = ["Analyseur de contraste", "Inspecteur du navigateur"]
         ("GUICHET_MENTIONS__HOST_NAME", "Hébergeur de l’environnement"),
         ("GUICHET_MENTIONS__HOST_PHONE", "0149000002"),
         ("GUICHET_MENTIONS__AUDIT_RATE", "100"),
-        ("GUICHET_MENTIONS__TEST_ENVIRONMENT", "NVDA et Firefox\nJAWS et Edge"),
+        (
+            "GUICHET_MENTIONS__TEST_ENVIRONMENT",
+            "NVDA et Firefox\nJAWS et Edge",
+        ),
     ]);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -216,8 +225,14 @@ tools = ["Analyseur de contraste", "Inspecteur du navigateur"]
     let _ = child.wait();
 
     assert!(legal.contains("Nadia Kaci, présidente"), "file: {legal}");
-    assert!(legal.contains("Nom : Hébergeur de l’environnement"), "env wins: {legal}");
-    assert!(legal.contains("Téléphone : 0149000002"), "digits stay text: {legal}");
+    assert!(
+        legal.contains("Nom : Hébergeur de l’environnement"),
+        "env wins: {legal}"
+    );
+    assert!(
+        legal.contains("Téléphone : 0149000002"),
+        "digits stay text: {legal}"
+    );
     assert!(legal.contains("Adresse : non renseigné"), "{legal}");
     assert!(
         a11y.contains("<strong>totalement conforme</strong>")

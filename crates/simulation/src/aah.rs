@@ -191,7 +191,11 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
                 fmt_eur(montant_maximum),
                 fmt_num(maj),
                 input.enfants_a_charge,
-                if input.enfants_a_charge > 1 { "enfants" } else { "enfant" }
+                if input.enfants_a_charge > 1 {
+                    "enfants"
+                } else {
+                    "enfant"
+                }
             )
         } else {
             format!("{} = 12 × {}", fmt_eur(plafond), fmt_eur(montant_maximum))

@@ -197,7 +197,7 @@ impl Config {
         )
         .merge(figment::providers::Serialized::default("mentions", mentions))
         .extract()
-            .map_err(|e| ConfigError::Parse(e.to_string()))
+        .map_err(|e| ConfigError::Parse(e.to_string()))
     }
 
     /// Fills the derived defaults and prepares the data directory.

@@ -165,7 +165,10 @@ impl Conformity {
 impl Mentions {
     /// Checks the dates and the rate, so that a typo stops the start rather than shows on a legal page.
     pub fn check(&self) -> Result<(), String> {
-        for (key, value) in [("statement_date", &self.statement_date), ("audit_date", &self.audit_date)] {
+        for (key, value) in [
+            ("statement_date", &self.statement_date),
+            ("audit_date", &self.audit_date),
+        ] {
             if let Some(v) = value
                 && NaiveDate::parse_from_str(v, "%Y-%m-%d").is_err()
             {
@@ -206,7 +209,11 @@ impl Mentions {
     /// « 72,5 % », French decimal comma.
     pub fn audit_rate_words(&self) -> Option<String> {
         self.audit_rate.map(|r| {
-            let t = if r.fract() == 0.0 { format!("{r:.0}") } else { format!("{r:.1}") };
+            let t = if r.fract() == 0.0 {
+                format!("{r:.0}")
+            } else {
+                format!("{r:.1}")
+            };
             format!("{} %", t.replace('.', ","))
         })
     }
@@ -239,7 +246,7 @@ impl Mentions {
         out
     }
 
-    /// Fills what is unset with the demo's values (Seine-Saint-Denis, `serve --demo`): every invented
+    /// Fills what is unset with the demo's values (`serve --demo`): every invented
     /// value says it is an example, so that a demo page is never mistaken for a real notice.
     pub fn or_demo(self) -> Mentions {
         let d = Mentions::demo();
@@ -266,17 +273,20 @@ impl Mentions {
         }
     }
 
-    /// The demo's values. No audit was made: the demo states so (« non conforme »), as a real
+    /// The demo's values, consistent with the default identity (« Département de démonstration »,
+    /// Démoville). No audit was made: the demo states so (« non conforme »), as a real
     /// département without an audit must.
     pub fn demo() -> Mentions {
         let v = |s: &str| Some(s.to_owned());
         Mentions {
-            director: v("Le président du conseil départemental de la Seine-Saint-Denis (exemple de démonstration)"),
+            director: v("Le président ou la présidente du conseil départemental (exemple de démonstration)"),
             host_name: v("Hébergeur de démonstration (exemple)"),
-            host_address: v("1 rue de l’Exemple, 93000 Bobigny (adresse de démonstration)"),
-            host_phone: v("01 00 00 00 00 (numéro de démonstration)"),
+            host_address: v("1 rue de l’Exemple, 99000 Démoville (adresse de démonstration)"),
+            host_phone: v("01 00 00 00 01 (numéro de démonstration)"),
             dpo_email: v("dpo@demo.guichet.test"),
-            dpo_address: v("Délégué à la protection des données, Hôtel du Département, 93006 Bobigny Cedex"),
+            dpo_address: v(
+                "Délégué à la protection des données, Hôtel du Département, 1 esplanade de la Démonstration, 99000 Démoville",
+            ),
             statement_date: v("2026-12-01"),
             audit_date: None,
             audit_by: None,
@@ -289,8 +299,11 @@ impl Mentions {
                     .into(),
             ]),
             technologies: None,
-            test_environment: None,
-            tools: None,
+            // What the software's own checks use: true of every deployment, and no audit.
+            test_environment: Some(vec![
+                "Chromium sans interface, pour les vérifications automatiques (aucun test avec une technologie d’assistance : pas encore d’audit)".into(),
+            ]),
+            tools: Some(vec!["axe-core (vérifications automatiques)".into()]),
             multi_year_plan_url: None,
             accessibility_email: v("accessibilite@demo.guichet.test"),
         }

@@ -38,9 +38,18 @@ fn template_text(line: &str) -> String {
 fn toml_text(line: &str) -> String {
     let t = line.trim_start();
     let code = t.starts_with('#')
-        || ["visible_if", "present_if", "required_if", "value_if", "when", "condition", "expr", "compute"]
-            .iter()
-            .any(|k| t.strip_prefix(k).is_some_and(|r| r.trim_start().starts_with('=')));
+        || [
+            "visible_if",
+            "present_if",
+            "required_if",
+            "value_if",
+            "when",
+            "condition",
+            "expr",
+            "compute",
+        ]
+        .iter()
+        .any(|k| t.strip_prefix(k).is_some_and(|r| r.trim_start().starts_with('=')));
     if code { String::new() } else { line.to_owned() }
 }
 

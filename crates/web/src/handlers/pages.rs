@@ -87,7 +87,11 @@ pub async fn legal(req: HttpRequest, state: web::Data<AppState>, user: MaybeUser
 
 /// `1 an`, `5 ans`: the noun agrees with the number.
 fn count(n: u32, one: &str, many: &str) -> String {
-    if n <= 1 { format!("{n} {one}") } else { format!("{n} {many}") }
+    if n <= 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
 }
 
 pub async fn accessibility(
