@@ -1,7 +1,8 @@
 //! The legal notice and the accessibility statement: every item the law asks for, filled from the
 //! `[mentions]` settings, « non renseigné » where a setting is missing.
 
-use guichet_test_support::{Backend, TestApp, on_both_backends};
+use guichet_test_support::{Backend, Browser, TestApp, on_both_backends};
+use guichet_types::Role;
 use guichet_web::mentions::Mentions;
 
 fn complete() -> Mentions {
@@ -86,6 +87,23 @@ async fn the_legal_notice_names_publisher_director_host_and_data_protection(back
         assert!(a11y.contains(expected), "{expected:?} missing:\n{a11y}");
     }
     assert!(!a11y.contains("non renseigné"), "{a11y}");
+    app.create_user(
+        "admin@departement.fr",
+        "une phrase de passe solide",
+        Role::Admin,
+        &["apa"],
+    )
+    .await;
+    let admin = Browser::new(&app);
+    admin
+        .login("admin@departement.fr", "une phrase de passe solide")
+        .await;
+    assert!(
+        !admin
+            .get_html("/admin")
+            .await
+            .contains("Mentions légales incomplètes")
+    );
     // Every page's footer says the same state.
     assert!(
         app.get_html("/")
@@ -121,6 +139,26 @@ async fn missing_mentions_read_non_renseigne_and_without_audit_the_site_is_not_c
         "{a11y}"
     );
     assert!(a11y.contains("Accessibilité : non conforme"), "{a11y}");
+
+    // The administrator is told what is missing, and where to set it.
+    app.create_user(
+        "admin@departement.fr",
+        "une phrase de passe solide",
+        Role::Admin,
+        &["apa"],
+    )
+    .await;
+    let admin = Browser::new(&app);
+    admin
+        .login("admin@departement.fr", "une phrase de passe solide")
+        .await;
+    let page = admin.get_html("/admin").await;
+    assert!(
+        page.contains("Mentions légales incomplètes")
+            && page.contains("Nom de l’hébergeur : non renseigné (<code>mentions.host_name</code>)")
+            && page.contains("Contact du délégué à la protection des données : non renseigné"),
+        "{page}"
+    );
 }
 
 /// Who decides is named: the MDPH and its CDAPH for the MDPH and PCH requests, the département for APA.

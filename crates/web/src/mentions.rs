@@ -225,23 +225,47 @@ impl Mentions {
             .unwrap_or_else(|| vec!["HTML".into(), "CSS".into()])
     }
 
-    /// The settings that are still missing, by their key (`mentions.director`…), for the start-up log.
+    /// The settings the law requires that are still missing, by their key (`mentions.director`…), for
+    /// the start-up log.
     pub fn missing(&self) -> Vec<&'static str> {
-        let mut out = Vec::new();
+        self.missing_labelled().into_iter().map(|(k, _)| k).collect()
+    }
+
+    /// The same, each with what it is in French (the administration page).
+    pub fn missing_labelled(&self) -> Vec<(&'static str, &'static str)> {
         let texts = [
-            ("mentions.director", &self.director),
-            ("mentions.host_name", &self.host_name),
-            ("mentions.host_address", &self.host_address),
-            ("mentions.host_phone", &self.host_phone),
-            ("mentions.statement_date", &self.statement_date),
+            (
+                "mentions.director",
+                "Directeur ou directrice de la publication",
+                &self.director,
+            ),
+            ("mentions.host_name", "Nom de l’hébergeur", &self.host_name),
+            (
+                "mentions.host_address",
+                "Adresse de l’hébergeur",
+                &self.host_address,
+            ),
+            (
+                "mentions.host_phone",
+                "Téléphone de l’hébergeur",
+                &self.host_phone,
+            ),
+            (
+                "mentions.statement_date",
+                "Date de la déclaration d’accessibilité",
+                &self.statement_date,
+            ),
         ];
-        for (k, v) in texts {
-            if v.is_none() {
-                out.push(k);
-            }
-        }
+        let mut out: Vec<_> = texts
+            .into_iter()
+            .filter(|(_, _, v)| v.is_none())
+            .map(|(k, l, _)| (k, l))
+            .collect();
         if self.dpo_email.is_none() && self.dpo_address.is_none() {
-            out.push("mentions.dpo_email");
+            out.push((
+                "mentions.dpo_email",
+                "Contact du délégué à la protection des données",
+            ));
         }
         out
     }

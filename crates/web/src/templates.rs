@@ -796,4 +796,6 @@ pub struct AdminPage {
     pub identity_groups: Vec<crate::handlers::admin_identity::IdentityGroup>,
     /// The identity was just saved.
     pub identity_saved: bool,
+    /// Settings of the legal notice still missing: (key, what it is), shown « non renseigné » publicly.
+    pub mentions_missing: Vec<(&'static str, &'static str)>,
 }
