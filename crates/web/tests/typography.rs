@@ -87,6 +87,44 @@ fn french_text_uses_the_typographic_apostrophe() {
     assert!(found.is_empty(), "write ’ instead of ':\n{}", found.join("\n"));
 }
 
+/// A Rust or parameter line as it can reach people: comments blanked (English, for developers).
+fn code_text(line: &str) -> String {
+    let t = line.trim_start();
+    if t.starts_with("//") || t.starts_with('#') || t.starts_with('*') {
+        String::new()
+    } else {
+        line.to_owned()
+    }
+}
+
+/// Rust strings are shown too (simulators' explanations, emails, letters, errors): the same rule for
+/// every crate's sources and the simulation parameters' texts.
+#[test]
+fn rust_strings_and_parameters_use_the_typographic_apostrophe() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(root.join("crates")).unwrap() {
+        let src = entry.unwrap().path().join("src");
+        if src.is_dir() {
+            files(&src, "rs", &mut paths);
+        }
+    }
+    files(&root.join("src"), "rs", &mut paths);
+    files(&root.join("crates/simulation/parameters"), "toml", &mut paths);
+    assert!(paths.len() > 50, "sources not found");
+    let re = elision();
+    let mut found = Vec::new();
+    for p in &paths {
+        let src = std::fs::read_to_string(p).unwrap();
+        for (i, line) in src.lines().enumerate() {
+            if re.is_match(&code_text(line)) {
+                found.push(format!("{}:{}: {}", p.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "write ’ instead of ':\n{}", found.join("\n"));
+}
+
 #[test]
 fn plurals_are_written_out_never_with_brackets() {
     let found = offences(&bracket_plural());
