@@ -11,7 +11,7 @@ use guichet_web::{Application, Config};
 #[command(
     name = "guichet",
     version,
-    about = "Téléprocédures d'aide sociale départementale (APA, PCH, MDPH, Améthyste)"
+    about = "Téléprocédures d’aide sociale départementale (APA, PCH, MDPH, Améthyste)"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -293,8 +293,19 @@ fn seed_demo(pool: &DbPool) -> Result<()> {
 
 fn serve(demo: bool, demo_dossiers: u64) -> Result<()> {
     release_large_blocks();
-    let settings = settings()?;
+    let mut settings = settings()?;
     guichet_web::telemetry::init(settings.config.log_format);
+    if demo {
+        // The demo's legal notice is complete, with values that say they are examples.
+        settings.config.mentions = settings.config.mentions.clone().or_demo();
+    }
+    let missing = settings.config.mentions.missing();
+    if !missing.is_empty() {
+        tracing::warn!(
+            keys = %missing.join(", "),
+            "Legal notice incomplete: these settings are shown as « non renseigné »"
+        );
+    }
     if demo {
         let pool = pool(&settings)?;
         seed_demo(&pool)?;
@@ -369,7 +380,11 @@ fn check_forms(paths: Vec<std::path::PathBuf>) -> Result<()> {
         errors += found.len();
     }
     if errors > 0 {
-        anyhow::bail!("{errors} erreur(s) dans {} fichier(s) vérifié(s)", files.len());
+        anyhow::bail!(
+            "{} dans {}",
+            plural(errors, "erreur", "erreurs"),
+            plural(files.len(), "fichier vérifié", "fichiers vérifiés")
+        );
     }
     Ok(())
 }
@@ -439,10 +454,10 @@ fn purge(args: &PurgeArgs) -> Result<()> {
         plan.warnings.iter().for_each(print_warning);
         plan.purges.iter().for_each(print_purge);
         println!(
-            "Simulation au {} : {} avertissement(s), {} suppression(s). Rien n’a été modifié.",
+            "Simulation au {} : {}, {}. Rien n’a été modifié.",
             day(now),
-            plan.warnings.len(),
-            plan.purges.len()
+            plural(plan.warnings.len(), "avertissement", "avertissements"),
+            plural(plan.purges.len(), "suppression", "suppressions")
         );
         return Ok(());
     }
@@ -451,12 +466,29 @@ fn purge(args: &PurgeArgs) -> Result<()> {
     report.outcome.warned.iter().for_each(print_warning);
     report.outcome.purged.iter().for_each(print_purge);
     println!(
-        "Au {} : {} avertissement(s) envoyé(s), {} suppression(s), {} fichier(s) effacé(s), {} avertissement(s) oublié(s) (brouillon repris).",
+        "Au {} : {}, {}, {}, {} (brouillon repris).",
         day(now),
-        report.outcome.warned.len(),
-        report.outcome.purged.len(),
-        report.files_removed,
-        report.outcome.forgotten_warnings
+        plural(
+            report.outcome.warned.len(),
+            "avertissement envoyé",
+            "avertissements envoyés"
+        ),
+        plural(report.outcome.purged.len(), "suppression", "suppressions"),
+        plural(report.files_removed, "fichier effacé", "fichiers effacés"),
+        plural(
+            report.outcome.forgotten_warnings,
+            "avertissement oublié",
+            "avertissements oubliés"
+        )
     );
     Ok(())
+}
+
+/// `0 erreur`, `1 erreur`, `2 erreurs`: French takes the singular below 2, and never « erreur(s) ».
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
+    if n > 1 {
+        format!("{n} {many}")
+    } else {
+        format!("{n} {one}")
+    }
 }

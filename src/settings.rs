@@ -94,9 +94,13 @@ pub fn implicit(now: Option<chrono::NaiveDateTime>) -> Result<()> {
         println!("décision implicite\t{number}");
     }
     println!(
-        "Au {} : {} décision(s) implicite(s) enregistrée(s). Les courriels partent avec le serveur.",
+        "Au {} : {}. Les courriels partent avec le serveur.",
         now.format("%Y-%m-%d %H:%M"),
-        ids.len()
+        crate::cli::plural(
+            ids.len(),
+            "décision implicite enregistrée",
+            "décisions implicites enregistrées"
+        )
     );
     Ok(())
 }

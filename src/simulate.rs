@@ -205,7 +205,12 @@ fn batch(aid: Aid, path: &std::path::Path) -> Result<()> {
     let unknown: Vec<&str> = headers.iter().filter(|h| !known.contains(h)).collect();
     if !unknown.is_empty() {
         bail!(
-            "colonne(s) inconnue(s) pour {aid} : {} ; colonnes possibles : {}",
+            "{} pour {aid} : {} ; colonnes possibles : {}",
+            if unknown.len() > 1 {
+                "colonnes inconnues"
+            } else {
+                "colonne inconnue"
+            },
             unknown.join(", "),
             known.join(", ")
         );

@@ -85,7 +85,7 @@ async fn an_mdph_dossier_past_due_is_implicitly_rejected_once_and_its_reasons_ca
         .unwrap();
     assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
     assert!(
-        String::from_utf8_lossy(&cli.stdout).contains("0 décision(s) implicite(s)"),
+        String::from_utf8_lossy(&cli.stdout).contains("0 décision implicite enregistrée"),
         "{}",
         String::from_utf8_lossy(&cli.stdout)
     );

@@ -1139,6 +1139,12 @@ async fn statistics_and_open_data(backend: Backend) {
     assert!(!csv.contains("Durand"));
     let html = anon.get_html("/donnees").await;
     assert!(html.contains("moins de 11"));
+    // People read the month in words (« juin 2026 »), machines the CSV's `2026-06`.
+    let words = guichet_documents::french::month(&month);
+    assert!(
+        html.contains(&format!("<td data-label=\"Mois de dépôt\">{words}</td>")),
+        "{html}"
+    );
     // The statistics page is for staff only.
     assert_eq!(
         anon.get("/instruction/statistiques").await.status(),

@@ -13,6 +13,7 @@ mod instruction;
 mod logs;
 mod privacy;
 mod procedures;
+mod public_pages;
 mod reliability;
 mod retention;
 mod seed;

@@ -416,7 +416,7 @@ async fn the_purge_command_lists_then_purges(backend: Backend) {
 
     let out = guichet(&["--now", &in_five]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1 avertissement(s) envoyé(s)"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 avertissement envoyé"));
 
     let out = guichet(&["--dry-run", "--now", &in_seven]);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -428,7 +428,7 @@ async fn the_purge_command_lists_then_purges(backend: Backend) {
 
     let out = guichet(&["--now", &in_seven]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("1 suppression(s)"), "{stdout}");
+    assert!(stdout.contains("1 suppression"), "{stdout}");
     assert!(!exists(&app, &draft.id).await);
 }
 

@@ -29,6 +29,19 @@ pub fn date(d: NaiveDate) -> String {
     }
 }
 
+/// `juin 2026` from `2026-06` (a month as stored in statistics); anything else is returned as it came.
+pub fn month(iso: &str) -> String {
+    let parsed = iso
+        .split_once('-')
+        .and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<usize>().ok()?)));
+    match parsed {
+        Some((y, m)) if (1..=12).contains(&m) => {
+            format!("{} {y}", MONTHS.get(m - 1).copied().unwrap_or(""))
+        }
+        _ => iso.to_owned(),
+    }
+}
+
 /// `23 novembre 2026 à 14 h 05`.
 pub fn date_time(dt: NaiveDateTime) -> String {
     format!("{} à {} h {:02}", date(dt.date()), dt.hour(), dt.minute())
@@ -48,6 +61,14 @@ mod tests {
             date(NaiveDate::from_ymd_opt(2027, 2, 28).unwrap()),
             "28 février 2027"
         );
+    }
+
+    #[test]
+    fn months_are_written_in_words() {
+        assert_eq!(month("2026-06"), "juin 2026");
+        assert_eq!(month("2026-12"), "décembre 2026");
+        assert_eq!(month("inconnu"), "inconnu");
+        assert_eq!(month("2026-13"), "2026-13");
     }
 
     #[test]

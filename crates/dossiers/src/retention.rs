@@ -263,9 +263,10 @@ fn decide(
         state,
         reference_at: decided,
         reason: format!(
-            "dossier {} décidé il y a plus de {} an(s)",
+            "dossier {} décidé il y a plus de {} {}",
             state.as_str(),
-            policy.decided_years
+            policy.decided_years,
+            if policy.decided_years > 1 { "ans" } else { "an" }
         ),
     }))
 }

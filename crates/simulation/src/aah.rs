@@ -86,26 +86,26 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
     let partiel = taux < plein;
     if taux >= plein {
         verdict.reasons.push(format!(
-            "Taux d'incapacité de {} %, au moins {} % ({ref_plein}).",
+            "Taux d’incapacité de {} %, au moins {} % ({ref_plein}).",
             input.taux_incapacite, plein
         ));
     } else if taux >= minimum && input.rsdae {
         verdict.reasons.push(format!(
-            "Taux d'incapacité de {} %, entre {} et {} %, avec une restriction substantielle et durable pour \
-             l'accès à l'emploi ({ref_min}).",
+            "Taux d’incapacité de {} %, entre {} et {} %, avec une restriction substantielle et durable pour \
+             l’accès à l’emploi ({ref_min}).",
             input.taux_incapacite, minimum, plein
         ));
     } else if taux >= minimum {
         verdict.eligible = false;
         verdict.reasons.push(format!(
-            "Taux d'incapacité de {} % : entre {} et {} %, l'AAH demande une restriction substantielle et \
-             durable pour l'accès à l'emploi reconnue par la CDAPH ({ref_min}).",
+            "Taux d’incapacité de {} % : entre {} et {} %, l’AAH demande une restriction substantielle et \
+             durable pour l’accès à l’emploi reconnue par la CDAPH ({ref_min}).",
             input.taux_incapacite, minimum, plein
         ));
     } else {
         verdict.eligible = false;
         verdict.reasons.push(format!(
-            "Taux d'incapacité de {} % : l'AAH demande au moins {} % ({ref_min}).",
+            "Taux d’incapacité de {} % : l’AAH demande au moins {} % ({ref_min}).",
             input.taux_incapacite, minimum
         ));
     }
@@ -116,8 +116,8 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
         t.param("aah.age_minimum_hors_charge", &ap.age_minimum_hors_charge, date)?;
     match resolve_age(input.date_naissance, input.age, date) {
         None => verdict.to_confirm.push(format!(
-            "Âge non renseigné : l'AAH est ouverte à partir de {age_min} ans ({age_min_hc} ans si vous \
-             n'êtes plus à charge pour les prestations familiales) ({ref_age} ; {ref_age_hc})."
+            "Âge non renseigné : l’AAH est ouverte à partir de {age_min} ans ({age_min_hc} ans si vous \
+             n’êtes plus à charge pour les prestations familiales) ({ref_age} ; {ref_age_hc})."
         )),
         Some(a) if Decimal::from(a) >= age_min => {
             verdict
@@ -138,25 +138,25 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
         }
         Some(a) if Decimal::from(a) >= age_min_hc => match input.hors_charge_prestations_familiales {
             Some(true) => verdict.reasons.push(format!(
-                "Âge : {a} ans ; plus à charge pour les prestations familiales, l'AAH est ouverte dès \
+                "Âge : {a} ans ; plus à charge pour les prestations familiales, l’AAH est ouverte dès \
                  {age_min_hc} ans ({ref_age_hc})."
             )),
             Some(false) => {
                 verdict.eligible = false;
                 verdict.reasons.push(format!(
-                    "Âge : {a} ans ; encore à charge pour les prestations familiales, l'AAH n'est ouverte \
-                     qu'à partir de {age_min} ans ({ref_age})."
+                    "Âge : {a} ans ; encore à charge pour les prestations familiales, l’AAH n’est ouverte \
+                     qu’à partir de {age_min} ans ({ref_age})."
                 ));
             }
             None => verdict.to_confirm.push(format!(
-                "Âge : {a} ans ; avant {age_min} ans, l'AAH n'est ouverte que si vous n'êtes plus à charge \
+                "Âge : {a} ans ; avant {age_min} ans, l’AAH n’est ouverte que si vous n’êtes plus à charge \
                  pour les prestations familiales ({ref_age_hc})."
             )),
         },
         Some(a) => {
             verdict.eligible = false;
             verdict.reasons.push(format!(
-                "Âge : {a} ans ; l'AAH est ouverte au plus tôt à {age_min_hc} ans ({ref_age_hc})."
+                "Âge : {a} ans ; l’AAH est ouverte au plus tôt à {age_min_hc} ans ({ref_age_hc})."
             ));
         }
     }
@@ -170,7 +170,7 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
     let montant_maximum = round_to_cents(max)?;
     step!(
         t,
-        "Montant de l'AAH à taux plein",
+        "Montant de l’AAH à taux plein",
         fmt_eur(montant_maximum),
         ref_max
     );
@@ -186,11 +186,16 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
         "Plafond annuel de ressources",
         if input.enfants_a_charge > 0 {
             format!(
-                "{} = 12 × {} × (1 + {} × {} enfant(s))",
+                "{} = 12 × {} × (1 + {} × {} {})",
                 fmt_eur(plafond),
                 fmt_eur(montant_maximum),
                 fmt_num(maj),
-                input.enfants_a_charge
+                input.enfants_a_charge,
+                if input.enfants_a_charge > 1 {
+                    "enfants"
+                } else {
+                    "enfant"
+                }
             )
         } else {
             format!("{} = 12 × {}", fmt_eur(plafond), fmt_eur(montant_maximum))
@@ -203,7 +208,7 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
     if let Some(r) = input.ressources_annuelles {
         step!(
             t,
-            "Ressources annuelles hors revenus d'activité en milieu ordinaire",
+            "Ressources annuelles hors revenus d’activité en milieu ordinaire",
             fmt_eur(r),
             "CSS R821-4",
         );
@@ -243,7 +248,7 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
         let retenu = earned - abattement;
         step!(
             t,
-            "Abattement sur les revenus d'activité, par mois",
+            "Abattement sur les revenus d’activité, par mois",
             format!(
                 "{} = {} × {} + {} × {} (seuil : {} × SMIC mensuel brut {} = {})",
                 fmt_dec_eur(abattement),
@@ -259,7 +264,7 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
         );
         step!(
             t,
-            "Revenus d'activité retenus sur un an (évaluation trimestrielle)",
+            "Revenus d’activité retenus sur un an (évaluation trimestrielle)",
             format!(
                 "{} = 12 × ({} − {})",
                 fmt_dec_eur(retenu * Decimal::from(12)),
@@ -309,7 +314,7 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
     );
     if aah_avant_pension == Euros::ZERO {
         verdict.reasons.push(format!(
-            "Ressources de {} par an au moins égales au plafond de {} : pas d'AAH (CSS L821-3).",
+            "Ressources de {} par an au moins égales au plafond de {} : pas d’AAH (CSS L821-3).",
             fmt_eur(ressources_retenues),
             fmt_eur(plafond)
         ));
@@ -321,7 +326,7 @@ pub fn simulate(p: &Parameters, input: &AahInput) -> Result<AahResult> {
             let a = aah_avant_pension.min(complement);
             step!(
                 t,
-                "AAH après pension d'invalidité, de vieillesse ou rente d'accident du travail",
+                "AAH après pension d’invalidité, de vieillesse ou rente d’accident du travail",
                 format!(
                     "{} = le plus petit de {} et {} − {}",
                     fmt_eur(a),

@@ -166,7 +166,7 @@ const VARIABLES: [Variable; 10] = [
         label: "Orientation",
         sub: &[
             ("orientation_temps", "Dans le temps"),
-            ("orientation_espace", "Dans l'espace"),
+            ("orientation_espace", "Dans l’espace"),
         ],
     },
     Variable {
@@ -205,17 +205,17 @@ const VARIABLES: [Variable; 10] = [
     Variable {
         key: "transferts",
         label: "Transferts",
-        sub: &[("transferts", "Se lever, se coucher, s'asseoir")],
+        sub: &[("transferts", "Se lever, se coucher, s’asseoir")],
     },
     Variable {
         key: "deplacements_interieur",
-        label: "Déplacements à l'intérieur",
-        sub: &[("deplacements_interieur", "Déplacements à l'intérieur")],
+        label: "Déplacements à l’intérieur",
+        sub: &[("deplacements_interieur", "Déplacements à l’intérieur")],
     },
     Variable {
         key: "deplacements_exterieur",
-        label: "Déplacements à l'extérieur",
-        sub: &[("deplacements_exterieur", "Déplacements à l'extérieur")],
+        label: "Déplacements à l’extérieur",
+        sub: &[("deplacements_exterieur", "Déplacements à l’extérieur")],
     },
     Variable {
         key: "alerter",
@@ -399,7 +399,7 @@ impl AggirParams {
             match (rule, v.sub.len()) {
                 (None, 1) => {}
                 (None, _) => return Err(invalid(format!("règle de combinaison manquante : {}", v.key))),
-                (Some(_), 1) => return Err(invalid(format!("{} n'a pas de sous-variable", v.key))),
+                (Some(_), 1) => return Err(invalid(format!("{} n’a pas de sous-variable", v.key))),
                 (Some(rule), n) => {
                     if rule.reference.trim().is_empty() {
                         return Err(invalid(format!("{} : référence manquante", v.key)));
@@ -428,7 +428,7 @@ impl AggirParams {
                     None if gi == last_group && ti == last_threshold => {}
                     None => {
                         return Err(invalid(format!(
-                            "groupe {} : seuil sans minimum ailleurs qu'en dernier",
+                            "groupe {} : seuil sans minimum ailleurs qu’en dernier",
                             g.name
                         )));
                     }
@@ -627,7 +627,7 @@ pub fn compute(p: &Parameters, grid: &Grid) -> Result<GirResult> {
     }
     Err(SimulationError::InvalidParameter {
         parameter: "aggir".into(),
-        msg: "aucun groupe n'a donné de rang".into(),
+        msg: "aucun groupe n’a donné de rang".into(),
     })
 }
 

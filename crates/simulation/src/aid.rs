@@ -47,8 +47,8 @@ impl Aid {
     /// Plain-French title.
     pub const fn title(self) -> &'static str {
         match self {
-            Aid::Apa => "Allocation personnalisée d'autonomie à domicile",
-            Aid::ApaEtablissement => "Allocation personnalisée d'autonomie en établissement",
+            Aid::Apa => "Allocation personnalisée d’autonomie à domicile",
+            Aid::ApaEtablissement => "Allocation personnalisée d’autonomie en établissement",
             Aid::Pch => "Prestation de compensation du handicap",
             Aid::Aah => "Allocation aux adultes handicapés",
             Aid::Amethyste => "Forfait Améthyste",

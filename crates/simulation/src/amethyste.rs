@@ -107,15 +107,15 @@ pub struct AmethysteResult {
 /// Plain-French name of a right id of the data file.
 fn right_label(id: &str) -> &str {
     match id {
-        "aah" => "l'AAH",
-        "aspa" => "l'ASPA",
-        "asi" => "l'ASI",
-        "invalidite_2_3" => "une pension d'invalidité de 2e ou 3e catégorie",
-        "carte_invalidite_80" => "une carte d'invalidité (taux d'au moins 80 %)",
-        "aeeh" => "l'AEEH",
-        "ancien_combattant" => "la carte d'ancien combattant ou un statut assimilé",
+        "aah" => "l’AAH",
+        "aspa" => "l’ASPA",
+        "asi" => "l’ASI",
+        "invalidite_2_3" => "une pension d’invalidité de 2e ou 3e catégorie",
+        "carte_invalidite_80" => "une carte d’invalidité (taux d’au moins 80 %)",
+        "aeeh" => "l’AEEH",
+        "ancien_combattant" => "la carte d’ancien combattant ou un statut assimilé",
         "pch" => "la PCH",
-        "actp" => "l'ACTP",
+        "actp" => "l’ACTP",
         other => other,
     }
 }

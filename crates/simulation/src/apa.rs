@@ -184,7 +184,7 @@ fn common_steps(
     step!(
         t,
         format!(
-            "MTP retenue pour l'APA {} (montant en vigueur au 1er janvier)",
+            "MTP retenue pour l’APA {} (montant en vigueur au 1er janvier)",
             date.year()
         ),
         fmt_dec_eur(mtp),
@@ -204,21 +204,21 @@ fn common_steps(
         Some(a) => {
             verdict.eligible = false;
             verdict.reasons.push(format!(
-                "Âge : {a} ans. L'APA est réservée aux personnes de {age_min} ans ou plus ({age_ref})."
+                "Âge : {a} ans. L’APA est réservée aux personnes de {age_min} ans ou plus ({age_ref})."
             ));
         }
         None => verdict.to_confirm.push(format!(
-            "Âge non renseigné : l'APA est réservée aux personnes de {age_min} ans ou plus ({age_ref})."
+            "Âge non renseigné : l’APA est réservée aux personnes de {age_min} ans ou plus ({age_ref})."
         )),
     }
     if gir.opens_apa() {
         verdict.reasons.push(format!(
-            "{gir} : les GIR 1 à 4 ouvrent droit à l'APA (CASF L232-2, R232-3)."
+            "{gir} : les GIR 1 à 4 ouvrent droit à l’APA (CASF L232-2, R232-3)."
         ));
     } else {
         verdict.eligible = false;
         verdict.reasons.push(format!(
-            "{gir} : seuls les GIR 1 à 4 ouvrent droit à l'APA (CASF L232-2, R232-3) ; \
+            "{gir} : seuls les GIR 1 à 4 ouvrent droit à l’APA (CASF L232-2, R232-3) ; \
              votre caisse de retraite peut proposer une aide à domicile."
         ));
     }
@@ -249,7 +249,7 @@ fn household_resources(p: &Parameters, t: &mut Trace, r: &ApaResources, date: Na
         total += dec(y) / twelve;
         step!(
             t,
-            "Revenus de l'avis d'imposition, par mois",
+            "Revenus de l’avis d’imposition, par mois",
             format!("{} = {} / 12", fmt_dec_eur(dec(y) / twelve), fmt_eur(y)),
             "CASF R232-5",
         );
@@ -335,7 +335,7 @@ pub fn simulate_domicile_with(
             let plafond = round_to_cents(coef * m)?;
             step!(
                 t,
-                format!("Plafond du plan d'aide {}", input.gir),
+                format!("Plafond du plan d’aide {}", input.gir),
                 format!("{} = {} × MTP {}", fmt_eur(plafond), fmt_num(coef), fmt_eur(mtp)),
                 reference,
             );
@@ -366,7 +366,7 @@ pub fn simulate_domicile_with(
     }
     step!(
         t,
-        "Plan d'aide retenu",
+        "Plan d’aide retenu",
         format!(
             "{} = le plus petit de {} (plan proposé) et {} (plafond)",
             fmt_eur(plan_retenu),
@@ -430,7 +430,7 @@ pub fn simulate_domicile_with(
     );
     step!(
         t,
-        "Montant de l'APA avant seuil de versement",
+        "Montant de l’APA avant seuil de versement",
         format!(
             "{} = {} − {}",
             fmt_eur(montant_calcule),
@@ -443,7 +443,7 @@ pub fn simulate_domicile_with(
     let apa = if montant_calcule < seuil_versement {
         if montant_calcule > Euros::ZERO {
             c.verdict.reasons.push(format!(
-                "Le montant calculé ({}) est inférieur au seuil de versement de {} : l'APA n'est pas versée \
+                "Le montant calculé ({}) est inférieur au seuil de versement de {} : l’APA n’est pas versée \
                  (CASF D232-31).",
                 fmt_eur(montant_calcule),
                 fmt_eur(seuil_versement)
@@ -644,9 +644,9 @@ fn participation_domicile(
         );
         step!(
             t,
-            "Tranches du plan d'aide",
+            "Tranches du plan d’aide",
             format!(
-                "A1 = {} (jusqu'à {} × MTP = {}), A2 = {} (jusqu'à {} × MTP = {}), A3 = {}",
+                "A1 = {} (jusqu’à {} × MTP = {}), A2 = {} (jusqu’à {} × MTP = {}), A3 = {}",
                 fmt_dec_eur(a1),
                 fmt_num(k1),
                 fmt_dec_eur(l1),
@@ -776,7 +776,7 @@ pub fn simulate_etablissement(
         let part = t56 + taux * ecart;
         step!(
             t,
-            "Participation maximale : tarif GIR 5-6 + 80 % de l'écart de tarifs",
+            "Participation maximale : tarif GIR 5-6 + 80 % de l’écart de tarifs",
             format!(
                 "{} = {} + {} × {}",
                 fmt_dec_eur(part),
@@ -812,7 +812,7 @@ pub fn simulate_etablissement(
     let montant_calcule = (input.tarif_gir - participation).max(Euros::ZERO);
     step!(
         t,
-        "Montant de l'APA avant seuil de versement",
+        "Montant de l’APA avant seuil de versement",
         format!(
             "{} = {} − {}",
             fmt_eur(montant_calcule),
@@ -826,7 +826,7 @@ pub fn simulate_etablissement(
     let apa = if montant_calcule < seuil_versement {
         if montant_calcule > Euros::ZERO {
             c.verdict.reasons.push(format!(
-                "Le montant calculé ({}) est inférieur au seuil de versement de {} : l'APA n'est pas versée \
+                "Le montant calculé ({}) est inférieur au seuil de versement de {} : l’APA n’est pas versée \
                  (CASF D232-31).",
                 fmt_eur(montant_calcule),
                 fmt_eur(seuil_versement)

@@ -51,7 +51,7 @@ impl HelpKind {
             HelpKind::Teleassistance => "Téléassistance",
             HelpKind::AideTechnique => "Aide technique",
             HelpKind::AmenagementLogement => "Aménagement du logement",
-            HelpKind::Repit => "Répit de l'aidant",
+            HelpKind::Repit => "Répit de l’aidant",
             HelpKind::Autre => "Autre aide",
         }
     }
@@ -168,7 +168,7 @@ pub fn evaluate_plan(
         .map_err(|_| SimulationError::InvalidInput(format!("GIR {} invalide : 1 à 6 attendu", plan.gir)))?;
     if !gir.opens_apa() {
         return Err(SimulationError::InvalidInput(
-            "Le GIR 5 ou 6 n'ouvre pas droit à l'APA (CASF L232-2, R232-3) : pas de plan d'aide APA".into(),
+            "Le GIR 5 ou 6 n’ouvre pas droit à l’APA (CASF L232-2, R232-3) : pas de plan d’aide APA".into(),
         ));
     }
     let mut explanation = Vec::new();
@@ -178,7 +178,7 @@ pub fn evaluate_plan(
         let cost = help.monthly_cost_cents()?;
         plan_cents = plan_cents
             .checked_add(cost)
-            .ok_or_else(|| SimulationError::InvalidInput("montant du plan d'aide trop grand".into()))?;
+            .ok_or_else(|| SimulationError::InvalidInput("montant du plan d’aide trop grand".into()))?;
         explanation.push(Step {
             label: help.display_label(),
             value: format!(
@@ -188,18 +188,18 @@ pub fn evaluate_plan(
                 help.kind.unit(),
                 fmt_eur(Euros::from_cents(help.unit_price_cents))
             ),
-            reference: "CASF L232-3 (plan d'aide)".into(),
+            reference: "CASF L232-3 (plan d’aide)".into(),
         });
     }
     if plan.helps.is_empty() {
         explanation.push(Step {
-            label: "Plan d'aide vide".into(),
+            label: "Plan d’aide vide".into(),
             value: "aucune aide proposée".into(),
             reference: "CASF L232-3".into(),
         });
     }
     explanation.push(Step {
-        label: "Montant mensuel du plan d'aide proposé".into(),
+        label: "Montant mensuel du plan d’aide proposé".into(),
         value: fmt_eur(Euros::from_cents(plan_cents)),
         reference: "CASF L232-3".into(),
     });
@@ -234,7 +234,7 @@ pub fn evaluate_plan(
         explanation.push(Step {
             label: format!("Le plan dépasse le plafond du {gir}"),
             value: format!(
-                "{} > {} ; l'APA est calculée sur le plafond",
+                "{} > {} ; l’APA est calculée sur le plafond",
                 fmt_eur(Euros::from_cents(plan_cents)),
                 fmt_eur(sim.plafond)
             ),
@@ -389,7 +389,7 @@ mod tests {
         assert!(
             r.explanation
                 .iter()
-                .any(|s| s.label.starts_with("Plafond du plan d'aide GIR 2"))
+                .any(|s| s.label.starts_with("Plafond du plan d’aide GIR 2"))
         );
     }
 
@@ -440,7 +440,7 @@ mod tests {
         assert_eq!(
             cap.to_string(),
             "Le plan dépasse le plafond du GIR 3 : 1\u{202f}474,80\u{a0}€ > 1\u{202f}215,99\u{a0}€ ; \
-             l'APA est calculée sur le plafond (CASF L232-3-1 et R232-10)"
+             l’APA est calculée sur le plafond (CASF L232-3-1 et R232-10)"
         );
     }
 
@@ -455,7 +455,7 @@ mod tests {
             let err = evaluate_plan(&p, d("2026-01-15"), &plan, &single(1000), false).unwrap_err();
             assert!(
                 err.to_string()
-                    .contains("Le GIR 5 ou 6 n'ouvre pas droit à l'APA"),
+                    .contains("Le GIR 5 ou 6 n’ouvre pas droit à l’APA"),
                 "{err}"
             );
         }
@@ -481,7 +481,7 @@ mod tests {
         assert_eq!(r.ceiling_cents, 208_033);
         assert_eq!(
             r.explanation.first().map(|s| s.label.as_str()),
-            Some("Plan d'aide vide")
+            Some("Plan d’aide vide")
         );
     }
 

@@ -160,7 +160,7 @@ mod tests {
 
     fn param(unit: &str, revalued: bool, last_valid: &str, unconfirmed: bool) -> Param {
         let text = format!(
-            "description = \"Tarif horaire de l'aide humaine en emploi direct\"\nunit = \"{unit}\"\n\
+            "description = \"Tarif horaire de l’aide humaine en emploi direct\"\nunit = \"{unit}\"\n\
              revalued = {revalued}\nlast_value_still_valid_on = \"{last_valid}\"\n\
              [[values]]\nsince = \"2025-04-01\"\nvalue = 19.34\nreference = \"x\"\nunconfirmed = {unconfirmed}\n"
         );

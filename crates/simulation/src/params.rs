@@ -346,7 +346,7 @@ impl Parameters {
                 if cat.fiscal == FiscalCondition::ImpotInferieurA && cat.impot_inferieur_a.is_none() {
                     return Err(SimulationError::InvalidParameter {
                         parameter: format!("amethyste.{}.{}", dep.code, cat.id),
-                        msg: "plafond d'impôt manquant".into(),
+                        msg: "plafond d’impôt manquant".into(),
                     });
                 }
             }

@@ -263,8 +263,8 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
             } else {
                 verdict.eligible = false;
                 verdict.reasons.push(format!(
-                    "Âge : {a} ans. Après {age_limite} ans, la PCH n'est ouverte que si les difficultés \
-                     existaient avant cet âge ou si vous travaillez encore ({ref_limite}) ; l'APA peut \
+                    "Âge : {a} ans. Après {age_limite} ans, la PCH n’est ouverte que si les difficultés \
+                     existaient avant cet âge ou si vous travaillez encore ({ref_limite}) ; l’APA peut \
                      convenir."
                 ));
             }
@@ -272,21 +272,21 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
         Some(a) if Decimal::from(a) < age_adulte => {
             if input.beneficiaire_aeeh {
                 verdict.reasons.push(format!(
-                    "Âge : {a} ans ; bénéficiaire de l'AEEH, la PCH est ouverte par droit d'option \
+                    "Âge : {a} ans ; bénéficiaire de l’AEEH, la PCH est ouverte par droit d’option \
                      ({ref_adulte})."
                 ));
             } else {
                 verdict.eligible = false;
                 verdict.reasons.push(format!(
-                    "Âge : {a} ans. Avant {age_adulte} ans, la PCH n'est ouverte qu'aux enfants \
-                     ouvrant droit à l'AEEH ({ref_adulte})."
+                    "Âge : {a} ans. Avant {age_adulte} ans, la PCH n’est ouverte qu’aux enfants \
+                     ouvrant droit à l’AEEH ({ref_adulte})."
                 ));
             }
         }
         Some(a) => verdict.reasons.push(format!("Âge : {a} ans ({ref_limite}).")),
     }
     verdict.to_confirm.push(
-        "Résidence stable et régulière en France et durée prévisible des difficultés d'au moins un an, \
+        "Résidence stable et régulière en France et durée prévisible des difficultés d’au moins un an, \
          appréciées par la MDPH (CASF L245-1, annexe 2-5)."
             .into(),
     );
@@ -405,7 +405,7 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
                 t,
                 format!("Aide humaine {label}"),
                 format!(
-                    "{} = {} h × {} de l'heure",
+                    "{} = {} h × {} de l’heure",
                     fmt_eur(amount),
                     fmt_num(h),
                     fmt_dec_eur(tarif)
@@ -428,7 +428,7 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
             t,
             "Aide humaine par un service prestataire",
             format!(
-                "{} = {} h × {} de l'heure",
+                "{} = {} h × {} de l’heure",
                 fmt_eur(amount),
                 fmt_num(h),
                 fmt_dec_eur(tarif)
@@ -480,7 +480,7 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
                 t,
                 format!("Aide humaine {label}"),
                 format!(
-                    "{} = {} h × {} de l'heure{}",
+                    "{} = {} h × {} de l’heure{}",
                     fmt_eur(amount),
                     fmt_num(h),
                     fmt_dec_eur(tarif),
@@ -668,10 +668,11 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
             let montant = round_to_cents(base * coef)?;
             step!(
                 t,
-                "Parentalité : forfait d'aide humaine, par mois",
+                "Parentalité : forfait d’aide humaine, par mois",
                 format!(
-                    "{} (plus jeune enfant de {age_enfant} an(s){})",
+                    "{} (plus jeune enfant de {age_enfant} {}{})",
                     fmt_eur(montant),
+                    if age_enfant > 1 { "ans" } else { "an" },
                     if input.parent_isole {
                         format!(", parent isolé : {} × {}", fmt_dec_eur(base), fmt_num(coef))
                     } else {
@@ -713,8 +714,12 @@ pub fn simulate(p: &Parameters, input: &PchInput) -> Result<PchResult> {
             let montant = round_to_cents(amount)?;
             step!(
                 t,
-                "Parentalité : forfait d'aides techniques (versement unique)",
-                format!("{} (enfant de {age_enfant} an(s))", fmt_eur(montant)),
+                "Parentalité : forfait d’aides techniques (versement unique)",
+                format!(
+                    "{} (enfant de {age_enfant} {})",
+                    fmt_eur(montant),
+                    if age_enfant > 1 { "ans" } else { "an" }
+                ),
                 reference,
             );
             elements.push(PchElement {

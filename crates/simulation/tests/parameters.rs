@@ -91,7 +91,7 @@ fn parameters_not_confirmed_up_to_today_are_listed() {
         .all()
         .into_iter()
         .filter(|(_, param)| param.revalued && param.is_unconfirmed_on(day(LAST_DAY)))
-        .map(|(name, param)| format!("{name} (confirmé jusqu'au {})", param.last_value_still_valid_on))
+        .map(|(name, param)| format!("{name} (confirmé jusqu’au {})", param.last_value_still_valid_on))
         .collect();
     println!(
         "Paramètres non confirmés au {:?} :\n{}",

@@ -44,6 +44,19 @@ pub fn silence_sentence(def: &FormDefinition) -> Option<&'static str> {
     })
 }
 
+/// Who answers the request: the MDPH when the CDAPH decides any of its rights (AAH, RQTH, PCH, orientation:
+/// CASF L241-6), the département otherwise (APA, Améthyste: its president decides).
+pub fn who_answers(def: &FormDefinition) -> (&'static str, &'static str) {
+    if crate::commission::uses_commission(def) {
+        (
+            "La MDPH",
+            " C’est sa commission des droits et de l’autonomie des personnes handicapées (CDAPH) qui décide.",
+        )
+    } else {
+        ("Le département", "")
+    }
+}
+
 /// The start page's sentence: how long the département has, from when, and what silence means.
 pub fn deadline_sentence(def: &FormDefinition) -> Option<String> {
     def.definition().deadline.as_ref().map(|d| {
@@ -57,7 +70,8 @@ pub fn deadline_sentence(def: &FormDefinition) -> Option<String> {
             .clone()
             .unwrap_or_else(|| "à compter de l’envoi de votre demande".into());
         let silence = silence_sentence(def).unwrap_or("");
-        format!("Le département vous répond dans un délai de {delay} {from}. {silence}")
+        let (who, decides) = who_answers(def);
+        format!("{who} vous répond dans un délai de {delay} {from}.{decides} {silence}")
     })
 }
 

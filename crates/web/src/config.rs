@@ -90,6 +90,9 @@ pub struct Config {
     /// a French message, the rest of the form is kept) or `hold` (the file is stored but served to nobody
     /// until a rescan every minute finds it clean; found infected, it is deleted and its dossiers told).
     pub clamd_unavailable: String,
+    /// What the legal notice and the accessibility statement must name beyond the identity (`[mentions]`
+    /// in the file, `GUICHET_MENTIONS__DIRECTOR`… in the environment).
+    pub mentions: crate::mentions::Mentions,
 }
 
 /// A list of addresses, as TOML array or as the comma-separated text of an environment variable.
@@ -153,6 +156,7 @@ impl Default for Config {
             max_message_files: 5,
             clamd: None,
             clamd_unavailable: "refuse".into(),
+            mentions: crate::mentions::Mentions::default(),
         }
     }
 }
@@ -169,6 +173,8 @@ pub enum ConfigError {
     Clamd(String),
     #[error("GUICHET_CLAMD_UNAVAILABLE must be `refuse` or `hold`, not {0:?}")]
     ClamdUnavailable(String),
+    #[error("configuration: {0}")]
+    Mentions(String),
 }
 
 impl Config {
@@ -178,9 +184,20 @@ impl Config {
         if let Ok(path) = std::env::var("GUICHET_CONFIG") {
             fig = fig.merge(Toml::file_exact(path));
         }
-        fig.merge(Env::prefixed("GUICHET_").ignore(&["config"]))
-            .extract()
-            .map_err(|e| ConfigError::Parse(e.to_string()))
+        // `GUICHET_MENTIONS__HOST_NAME` is `host_name` of `[mentions]`. Those are texts, taken as typed: the
+        // environment provider would read `0143939393` as a number and drop its 0.
+        let mentions: figment::value::Dict = Env::prefixed("GUICHET_MENTIONS__")
+            .iter()
+            .map(|(k, v)| (k.as_str().to_ascii_lowercase(), v.into()))
+            .collect();
+        fig.merge(
+            Env::prefixed("GUICHET_")
+                .ignore(&["config"])
+                .filter(|k| !k.as_str().starts_with("mentions__")),
+        )
+        .merge(figment::providers::Serialized::default("mentions", mentions))
+        .extract()
+        .map_err(|e| ConfigError::Parse(e.to_string()))
     }
 
     /// Fills the derived defaults and prepares the data directory.
@@ -205,6 +222,7 @@ impl Config {
         if !matches!(self.clamd_unavailable.as_str(), "refuse" | "hold") {
             return Err(ConfigError::ClamdUnavailable(self.clamd_unavailable.clone()));
         }
+        self.mentions.check().map_err(ConfigError::Mentions)?;
         let session_secret = match self.session_secret.clone() {
             Some(s) if s.expose_secret().len() >= 32 => s,
             Some(_) => return Err(ConfigError::WeakSecret),

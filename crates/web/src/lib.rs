@@ -12,6 +12,7 @@ pub mod form;
 mod handlers;
 pub mod identity;
 pub mod implicit;
+pub mod mentions;
 pub mod retention;
 pub mod routes;
 pub mod session;

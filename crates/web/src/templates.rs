@@ -15,6 +15,8 @@ pub struct Layout {
     pub csrf: String,
     pub user: Option<NavUser>,
     pub departement: String,
+    /// « partiellement conforme »…: the footer's link to the accessibility statement says it on every page.
+    pub conformity: &'static str,
     pub css: &'static str,
 }
 
@@ -52,6 +54,12 @@ impl Layout {
                     }),
             }),
             departement,
+            conformity: req
+                .app_data::<web::Data<AppState>>()
+                .map_or(crate::mentions::Conformity::None, |s| {
+                    s.settings.config.mentions.conformity()
+                })
+                .label(),
             css: crate::assets::css_url(),
         }
     }
@@ -171,6 +179,7 @@ impl ErrorPage {
                 csrf: String::new(),
                 user: None,
                 departement: String::new(),
+                conformity: crate::mentions::Conformity::None.label(),
                 css: crate::assets::css_url(),
             },
             message: message.to_owned(),
@@ -212,6 +221,10 @@ pub struct LegalPage {
     pub layout: Layout,
     /// The publisher: the département's identity (settings).
     pub identity: guichet_usecases::letters::Identity,
+    /// Director, host, DPO: the `[mentions]` settings.
+    pub m: crate::mentions::Mentions,
+    /// How long each procedure's drafts and dossiers are kept, one sentence each.
+    pub retention: Vec<String>,
 }
 
 #[derive(Template)]
@@ -220,6 +233,16 @@ pub struct AccessibilityPage {
     pub layout: Layout,
     /// Who to contact: the département's identity (settings).
     pub identity: guichet_usecases::letters::Identity,
+    /// Audit, non-conformities, derogations, test environment: the `[mentions]` settings.
+    pub m: crate::mentions::Mentions,
+    /// « non conforme », « partiellement conforme »…
+    pub conformity: &'static str,
+    pub statement_date: Option<String>,
+    pub audit_date: Option<String>,
+    pub audit_rate: Option<String>,
+    pub technologies: Vec<String>,
+    /// The address of the site the statement is about.
+    pub site: String,
 }
 
 /// A field of a step, with what the template needs beyond the engine's view.
@@ -773,4 +796,6 @@ pub struct AdminPage {
     pub identity_groups: Vec<crate::handlers::admin_identity::IdentityGroup>,
     /// The identity was just saved.
     pub identity_saved: bool,
+    /// Settings of the legal notice still missing: (key, what it is), shown « non renseigné » publicly.
+    pub mentions_missing: Vec<(&'static str, &'static str)>,
 }

@@ -89,6 +89,7 @@ async fn page_full(
             confirm,
             identity_groups,
             identity_saved: identity_form.saved,
+            mentions_missing: state.settings.config.mentions.missing_labelled(),
         },
     )
 }

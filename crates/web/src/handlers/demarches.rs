@@ -53,19 +53,7 @@ pub async fn show_start(
             *when = first.to_uppercase().chain(c).collect();
         }
     }
-    let deadline = def.definition().deadline.as_ref().map(|d| {
-        let delay = match (d.months, d.days) {
-            (Some(m), _) => format!("{m} mois"),
-            (None, Some(days)) => format!("{days} jours"),
-            _ => String::new(),
-        };
-        let from = d
-            .from
-            .clone()
-            .unwrap_or_else(|| "à compter de l’envoi de votre demande".into());
-        let silence = procedures::silence_sentence(def).unwrap_or("");
-        format!("Le département vous répond dans un délai de {delay} {from}. {silence}")
-    });
+    let deadline = procedures::deadline_sentence(def);
     ok(&StartPage {
         layout: Layout::new(&req, user.0.as_ref(), def.title()),
         id: def.id().to_owned(),

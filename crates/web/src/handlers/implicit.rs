@@ -77,13 +77,15 @@ pub async fn usager_view(
     };
     let on = french_date(i.deemed_on);
     let why = reference(def, i.silence);
+    // The MDPH answers for the rights its CDAPH decides, the département for the others.
+    let (who, _) = guichet_usecases::deadlines::who_answers(def);
     let view = match i.silence {
         Silence::Rejet => UsagerImplicit {
             title: "Sans réponse dans le délai, votre demande est réputée refusée".into(),
             headline: i.headline(),
             paragraphs: vec![
                 format!(
-                    "Le département devait vous répondre au plus tard le {on}. Sans réponse à cette date, la loi considère que votre demande est refusée{why}."
+                    "{who} devait vous répondre au plus tard le {on}. Sans réponse à cette date, la loi considère que votre demande est refusée{why}."
                 ),
                 "Le service continue d’examiner votre dossier et peut encore vous répondre par écrit.".into(),
                 "Vous pouvez demander pourquoi votre demande est refusée : le service doit vous donner les motifs dans un délai d’un mois. Faites cette demande dans le délai pour contester le refus (deux mois).".into(),
@@ -98,7 +100,7 @@ pub async fn usager_view(
                     "Le département devait vous répondre au plus tard le {on}. Sans réponse à cette date, l’aide vous est accordée à titre provisoire depuis le {on}, pour un montant forfaitaire de {a} par mois, jusqu’à la décision du département{why}."
                 ),
                 _ => format!(
-                    "Le département devait vous répondre au plus tard le {on}. Sans réponse à cette date, votre demande est réputée acceptée{why}."
+                    "{who} devait vous répondre au plus tard le {on}. Sans réponse à cette date, votre demande est réputée acceptée{why}."
                 ),
             };
             UsagerImplicit {

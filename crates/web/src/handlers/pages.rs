@@ -66,10 +66,32 @@ pub async fn home(req: HttpRequest, user: MaybeUser) -> WebResult<HttpResponse> 
 }
 
 pub async fn legal(req: HttpRequest, state: web::Data<AppState>, user: MaybeUser) -> WebResult<HttpResponse> {
+    let retention = crate::retention::policies(state.procedures.all().map(|p| &*p.def))
+        .iter()
+        .map(|p| {
+            format!(
+                "{} : un brouillon est supprimé après {} sans modification (un courriel vous prévient un mois avant) ; une demande décidée est conservée {} après la décision, puis supprimée.",
+                p.title,
+                count(p.draft_months, "mois", "mois"),
+                count(p.decided_years, "an", "ans"),
+            )
+        })
+        .collect();
     ok(&LegalPage {
         layout: Layout::new(&req, user.0.as_ref(), "Mentions légales"),
         identity: state.identity.get(),
+        m: state.settings.config.mentions.clone(),
+        retention,
     })
+}
+
+/// `1 an`, `5 ans`: the noun agrees with the number.
+fn count(n: u32, one: &str, many: &str) -> String {
+    if n <= 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
 }
 
 pub async fn accessibility(
@@ -77,9 +99,17 @@ pub async fn accessibility(
     state: web::Data<AppState>,
     user: MaybeUser,
 ) -> WebResult<HttpResponse> {
+    let m = state.settings.config.mentions.clone();
     ok(&AccessibilityPage {
         layout: Layout::new(&req, user.0.as_ref(), "Déclaration d’accessibilité"),
         identity: state.identity.get(),
+        conformity: m.conformity().label(),
+        statement_date: m.statement_date_words(),
+        audit_date: m.audit_date_words(),
+        audit_rate: m.audit_rate_words(),
+        technologies: m.technologies_or_default(),
+        site: state.settings.public_url.clone(),
+        m,
     })
 }
 

@@ -125,7 +125,8 @@ pub async fn donnees(
             .into_iter()
             .map(|(m, p, s, n)| {
                 (
-                    m,
+                    // « juin 2026 » to people; the CSV keeps `2026-06` for machines.
+                    guichet_documents::french::month(&m),
                     p,
                     s,
                     n.map_or_else(|| "moins de 11".to_owned(), |n| n.to_string()),
