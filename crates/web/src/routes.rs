@@ -49,6 +49,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/dossiers/{id}/verifier", get().to(demarches::show_check))
         .route("/dossiers/{id}/complement", get().to(demarches::show_complement))
         .route("/dossiers/{id}/deposer", post().to(demarches::deposit))
+        .route("/dossiers/{id}/enregistre", get().to(demarches::show_saved))
+        .route("/dossiers/{id}/supprimer", get().to(demarches::confirm_delete))
+        .route("/dossiers/{id}/supprimer", post().to(demarches::delete_draft))
+        .route("/dossiers/{id}/retirer", get().to(demarches::confirm_withdraw))
+        .route("/dossiers/{id}/retirer", post().to(demarches::withdraw))
         .route("/dossiers/{id}/renvoyer", post().to(demarches::resubmit))
         .route("/dossiers/{id}/messages", post().to(demarches::send_message))
         .route(
