@@ -13,6 +13,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", get().to(pages::home))
         .route("/healthz", get().to(pages::healthz))
         .route("/static/guichet.css", get().to(assets::css))
+        .route("/static/guichet.js", get().to(assets::js))
+        .route("/communes", get().to(demarches::communes))
         .route("/mentions-legales", get().to(pages::legal))
         .route("/accessibilite", get().to(pages::accessibility))
         .route("/inscription", get().to(accounts::show_signup))
@@ -46,6 +48,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/dossiers/{id}/taches", get().to(demarches::show_tasks))
         .route("/dossiers/{id}/etapes/{step}", get().to(demarches::show_step))
         .route("/dossiers/{id}/etapes/{step}", post().to(demarches::submit_step))
+        .route(
+            "/dossiers/{id}/etapes/{step}/visibles",
+            post().to(demarches::visible_fields),
+        )
         .route("/dossiers/{id}/verifier", get().to(demarches::show_check))
         .route("/dossiers/{id}/complement", get().to(demarches::show_complement))
         .route("/dossiers/{id}/deposer", post().to(demarches::deposit))

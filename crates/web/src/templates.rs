@@ -352,6 +352,7 @@ impl UiField {
                 fields: i
                     .fields
                     .into_iter()
+                    .filter(|c| c.kind != guichet_forms::FieldType::Computed)
                     .filter(|c| c.visible || c.conditional_on_same_step)
                     .map(|c| UiField::new(c, false))
                     .collect(),
@@ -405,6 +406,8 @@ pub struct StepPage {
     pub multipart: bool,
     pub retour: Option<String>,
     pub fields: Vec<UiField>,
+    /// The progressive-enhancement script (commune list, conditional reveal).
+    pub script: &'static str,
 }
 
 #[derive(Template)]

@@ -250,16 +250,24 @@ fn step_page(
     };
     let heading_in_title = !view.single_question;
     let multipart = view.fields.iter().any(|f| f.input_type == "file");
+    // A computed value is no question: it is never shown on a step (the recap leaves it out too).
     let fields: Vec<UiField> = view
         .fields
         .iter()
+        .filter(|f| f.kind != guichet_forms::FieldType::Computed)
         .filter(|f| f.visible || f.conditional_on_same_step)
         .map(|f| UiField::new(f.clone(), view.single_question).for_dossier(id))
         .collect();
     let title = if view.single_question {
         view.fields
             .iter()
-            .find(|f| f.visible)
+            .find(|f| {
+                f.visible
+                    && !matches!(
+                        f.kind,
+                        guichet_forms::FieldType::Computed | guichet_forms::FieldType::Static
+                    )
+            })
             .map_or(view.title.clone(), |f| f.label.clone())
     } else {
         view.title.clone()
@@ -283,6 +291,7 @@ fn step_page(
         multipart,
         retour,
         fields,
+        script: crate::assets::js_url(),
     })
 }
 
@@ -634,6 +643,47 @@ pub async fn submit_step(
     )))
 }
 
+#[derive(serde::Deserialize)]
+pub struct CommunesQuery {
+    #[serde(default)]
+    code_postal: String,
+}
+
+/// The official communes of a postal code, as JSON (`[{"insee": "93010", "name": "Bondy"}]`), for the
+/// step pages' script; public data, empty for a code that does not exist.
+pub async fn communes(q: web::Query<CommunesQuery>) -> HttpResponse {
+    let list = guichet_types::PostalCode::parse(&q.code_postal)
+        .map(|cp| guichet_forms::communes_for_postal_code(cp.as_str()))
+        .unwrap_or(&[]);
+    HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "public, max-age=86400"))
+        .json(list)
+}
+
+/// Which fields of a step show with the answers on the page, not saved (the script's conditional
+/// reveal asks it on every change; « Continuer » applies the same rules).
+pub async fn visible_fields(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<(String, String)>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    let (id, step) = path.into_inner();
+    let draft = load_draft(&state, &u, &id).await?;
+    let mut answers = draft.answers.clone();
+    draft.def.submit_step(&step, &form.pairs(), &mut answers, today())?;
+    let view = draft.def.step_view(&step, &answers, &[], today())?;
+    let visibles: Vec<&str> = view
+        .fields
+        .iter()
+        .filter(|f| f.visible)
+        .map(|f| f.name.as_str())
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({ "visibles": visibles })))
+}
+
 // ------------------------------------------------------------------------------------- task list
 
 pub async fn show_tasks(
@@ -692,7 +742,7 @@ fn check_page(req: &HttpRequest, u: &SessionUser, draft: &Draft, errors: Vec<Fie
             })
             .collect(),
         notice: draft.notice.clone(),
-        sections: draft.def.summary(&answers, today()),
+        sections: draft.def.answers_summary(&answers, today()),
         dossier_id: id.clone(),
         editable: true,
         resubmit: draft.dossier.state != State::Brouillon,
