@@ -63,6 +63,7 @@
       var data = new URLSearchParams();
       new FormData(form).forEach(function (v, k) { if (typeof v === 'string') data.append(k, v); });
       var n = ++sent;
+      form.setAttribute('aria-busy', 'true');
       fetch(form.getAttribute('data-visibilite'), {
         method: 'POST',
         body: data,
@@ -71,12 +72,17 @@
       })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (res) {
-          if (!res || n !== sent) return;
+          if (n !== sent) return;
+          form.removeAttribute('aria-busy');
+          if (!res) return;
           wrappers.forEach(function (w) {
             w.hidden = res.visibles.indexOf(w.getAttribute('data-conditionnel')) < 0;
           });
         })
-        .catch(function () { /* fields stay as they are; « Continuer » applies the rules */ });
+        .catch(function () {
+          // Fields stay as they are; « Continuer » applies the rules.
+          if (n === sent) form.removeAttribute('aria-busy');
+        });
     });
   }
 })();
