@@ -577,7 +577,12 @@ pub const WITHDRAWN_REASON: &str = "Demande retirée par le demandeur";
 /// The usager withdraws a request sent and not yet decided: `sans_suite` with [`WITHDRAWN_REASON`], the
 /// legal clock stopped, the event `withdraw` (« Demande retirée ») visible to both sides, and the
 /// pending changes never sent dropped. `expected_version` is the version the usager confirmed on.
-pub fn withdraw(conn: &mut AnyConnection, id: &str, owner_id: &str, expected_version: i32) -> Result<Dossier> {
+pub fn withdraw(
+    conn: &mut AnyConnection,
+    id: &str,
+    owner_id: &str,
+    expected_version: i32,
+) -> Result<Dossier> {
     guichet_db::write_transaction(conn, |conn| {
         let d = store::find(conn, id)?
             .filter(|d| d.owner_id == owner_id)

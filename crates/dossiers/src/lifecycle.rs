@@ -250,7 +250,14 @@ mod tests {
         v.push((S::EnInstruction, false, A::Decide, R::System, S::Decide, false));
         v.extend([
             (S::Depose, false, A::Withdraw, R::Owner, S::SansSuite, false),
-            (S::EnInstruction, false, A::Withdraw, R::Owner, S::SansSuite, false),
+            (
+                S::EnInstruction,
+                false,
+                A::Withdraw,
+                R::Owner,
+                S::SansSuite,
+                false,
+            ),
             (S::EnInstruction, true, A::Withdraw, R::Owner, S::SansSuite, false),
         ]);
         for decided in [S::Decide, S::SansSuite] {

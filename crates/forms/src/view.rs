@@ -299,10 +299,14 @@ impl FormDefinition {
                 value = name.to_string();
             }
             // The postal code's input, for the script that lists its communes as it is typed.
-            postal_code_name = f.def.postal_code_field.as_ref().map(|p| match name.rsplit_once('.') {
-                Some((prefix, _)) => format!("{prefix}.{p}"),
-                None => p.clone(),
-            });
+            postal_code_name = f
+                .def
+                .postal_code_field
+                .as_ref()
+                .map(|p| match name.rsplit_once('.') {
+                    Some((prefix, _)) => format!("{prefix}.{p}"),
+                    None => p.clone(),
+                });
             // Once the postal code is known (the page sent once, or coming back to it), the commune is
             // chosen in the official list of that postal code: a select, which works without JavaScript.
             let list = postal
@@ -506,7 +510,9 @@ impl FormDefinition {
             let mut values = vec![Value::Null];
             match c.def.kind {
                 FieldType::YesNo => values.extend([Value::Bool(true), Value::Bool(false)]),
-                FieldType::Choice => values.extend(c.def.options.iter().map(|o| Value::String(o.value.clone()))),
+                FieldType::Choice => {
+                    values.extend(c.def.options.iter().map(|o| Value::String(o.value.clone())))
+                }
                 _ => return true,
             }
             domains.push((c.id(), values));

@@ -152,7 +152,10 @@ fn the_commune_is_shown_by_name_and_chosen_in_the_postal_code_list() {
     assert_eq!(commune.postal_code_name.as_deref(), Some("code_postal"));
     let chosen: Vec<_> = commune.options.iter().filter(|o| o.checked).collect();
     assert_eq!(chosen.len(), 1);
-    assert_eq!((chosen[0].value.as_str(), chosen[0].label.as_str()), ("93066", "Saint-Denis"));
+    assert_eq!(
+        (chosen[0].value.as_str(), chosen[0].label.as_str()),
+        ("93066", "Saint-Denis")
+    );
     // Before the postal code is known: a text input.
     answers.remove("code_postal");
     let view = f.step_view("coordonnees", &answers, &[], today()).unwrap();

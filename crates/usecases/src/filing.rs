@@ -214,5 +214,10 @@ pub fn withdraw(
     dossier_id: &str,
     expected_version: i32,
 ) -> Result<Dossier> {
-    Ok(instruction::withdraw(conn, dossier_id, owner_id, expected_version)?)
+    Ok(instruction::withdraw(
+        conn,
+        dossier_id,
+        owner_id,
+        expected_version,
+    )?)
 }

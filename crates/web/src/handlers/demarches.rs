@@ -671,7 +671,9 @@ pub async fn visible_fields(
     let (id, step) = path.into_inner();
     let draft = load_draft(&state, &u, &id).await?;
     let mut answers = draft.answers.clone();
-    draft.def.submit_step(&step, &form.pairs(), &mut answers, today())?;
+    draft
+        .def
+        .submit_step(&step, &form.pairs(), &mut answers, today())?;
     let view = draft.def.step_view(&step, &answers, &[], today())?;
     let visibles: Vec<&str> = view
         .fields
