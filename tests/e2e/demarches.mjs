@@ -132,7 +132,8 @@ export function textFor(control, answers) {
 export function stepControls(page) {
   return page.evaluate(() =>
     [...document.querySelectorAll('main form input, main form textarea, main form select')]
-      .filter((el) => el.name && !['hidden', 'submit', 'button'].includes(el.type) && !['csrf_token', 'action', 'retour'].includes(el.name))
+      // A follow-up the page's script hid (its condition is false) is not answered: the server ignores it.
+      .filter((el) => el.name && !el.closest('[hidden]') && !['hidden', 'submit', 'button'].includes(el.type) && !['csrf_token', 'action', 'retour'].includes(el.name))
       .map((el) => ({
         tag: el.tagName.toLowerCase(),
         id: el.id,
@@ -175,6 +176,9 @@ export function plan(controls, answers) {
       const options = byName.get(c.name);
       const values = Array.isArray(answer) ? answer : [options[0].value];
       for (const o of options) if (values.includes(o.value)) out.push({ control: o, action: 'check' });
+    } else if (c.tag === 'select') {
+      // A commune in its postal code's list: the answer by name or INSEE code, or the first commune.
+      out.push({ control: c, action: 'select', answer });
     } else if (c.type === 'file') {
       out.push({ control: c, action: 'files', files: filesFor(answer, c.accept) });
     } else {
@@ -232,11 +236,30 @@ export async function answerStep(page, answers) {
     const res = await clickAndWait(page, `main form button[value="${add}"]`);
     assert.ok(res && res.status() < 400, `adding an item to ${add} on ${page.url()} answered ${res?.status()}: ${(await errorMessages(page)).join(' | ')}`);
   }
-  for (const step of plan(await stepControls(page), answers)) {
-    const el = page.locator(`[id="${step.control.id}"]`);
-    if (step.action === 'check') await el.check();
-    else if (step.action === 'files') await el.setInputFiles(step.control.multiple ? step.files : step.files.slice(0, 1));
-    else await el.fill(step.text);
+  const answered = new Set();
+  // Twice: an answer may reveal a follow-up on the same page (the script asks the server which fields show).
+  for (let round = 0; round < 2; round++) {
+    for (const step of plan(await stepControls(page), answers)) {
+      if (answered.has(step.control.name) && step.control.type !== 'checkbox') continue;
+      if (answered.has(step.control.id)) continue;
+      await page.waitForFunction(() => !document.querySelector('main form[aria-busy="true"]'));
+      const el = page.locator(`[id="${step.control.id}"]`);
+      // Hidden meanwhile by an answer given above on this page: nothing to answer (unless shown again).
+      if (await el.evaluate((e) => Boolean(e.closest('[hidden]')))) continue;
+      answered.add(step.control.name);
+      answered.add(step.control.id);
+      if (step.action === 'check') await el.check();
+      else if (step.action === 'files') await el.setInputFiles(step.control.multiple ? step.files : step.files.slice(0, 1));
+      else if (step.action === 'select') {
+        const options = await el.locator('option').evaluateAll((os) => os.map((o) => ({ value: o.value, label: o.textContent })));
+        const wanted = options.find((o) => o.value && (o.value === step.answer || o.label === step.answer)) || options.find((o) => o.value);
+        await el.selectOption(wanted.value);
+      } else await el.fill(step.text);
+    }
+    if (round === 0) {
+      if ((await page.locator('main [data-conditionnel]').count()) === 0) break;
+      await page.waitForFunction(() => !document.querySelector('main form[aria-busy="true"]'));
+    }
   }
 }
 

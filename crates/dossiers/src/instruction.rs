@@ -169,6 +169,8 @@ pub struct QueueItem {
     pub clock_paused_at: Option<NaiveDateTime>,
     /// The implicit decision born at the due date, if any (`implicit`).
     pub implicit_at: Option<NaiveDateTime>,
+    /// Withdrawn by the usager (« Demande retirée par le demandeur »).
+    pub withdrawn: bool,
 }
 
 impl QueueItem {
@@ -196,6 +198,7 @@ struct ItemRow {
     complement_recu: bool,
     clock_paused_at: Option<NaiveDateTime>,
     implicit_at: Option<NaiveDateTime>,
+    closing_reason: Option<String>,
 }
 
 impl TryFrom<ItemRow> for QueueItem {
@@ -214,6 +217,8 @@ impl TryFrom<ItemRow> for QueueItem {
             complement_recu: r.complement_recu,
             clock_paused_at: r.clock_paused_at,
             implicit_at: r.implicit_at,
+            withdrawn: r.state == State::SansSuite.as_str()
+                && r.closing_reason.as_deref() == Some(WITHDRAWN_REASON),
         })
     }
 }
@@ -562,6 +567,61 @@ pub fn act(
         if let Some(e) = email {
             outbox::enqueue(conn, e)?;
         }
+        store::find(conn, id)?.ok_or(DossierError::NotFound)
+    })
+}
+
+/// `closing_reason` of a request its owner withdrew; [`Dossier::is_withdrawn`] reads it.
+pub const WITHDRAWN_REASON: &str = "Demande retirée par le demandeur";
+
+/// The usager withdraws a request sent and not yet decided: `sans_suite` with [`WITHDRAWN_REASON`], the
+/// legal clock stopped, the event `withdraw` (« Demande retirée ») visible to both sides, and the
+/// pending changes never sent dropped. `expected_version` is the version the usager confirmed on.
+pub fn withdraw(
+    conn: &mut AnyConnection,
+    id: &str,
+    owner_id: &str,
+    expected_version: i32,
+) -> Result<Dossier> {
+    guichet_db::write_transaction(conn, |conn| {
+        let d = store::find(conn, id)?
+            .filter(|d| d.owner_id == owner_id)
+            .ok_or(DossierError::NotFound)?;
+        let to = lifecycle::transition(d.position(), Action::Withdraw, Actor::Owner)?;
+        if d.lock_version != expected_version {
+            return Err(DossierError::Conflict);
+        }
+        let t = now();
+        let n = diesel::update(
+            dossiers::table
+                .filter(dossiers::id.eq(id))
+                .filter(dossiers::lock_version.eq(expected_version)),
+        )
+        .set((
+            dossiers::state.eq(to.state.as_str()),
+            dossiers::complement_demande.eq(false),
+            dossiers::decided_at.eq(Some(t)),
+            dossiers::closing_reason.eq(Some(WITHDRAWN_REASON)),
+            dossiers::clock_paused_at.eq(None::<NaiveDateTime>),
+            dossiers::pending_answers.eq(None::<String>),
+            dossiers::lock_version.eq(expected_version + 1),
+            dossiers::updated_at.eq(t),
+        ))
+        .execute(conn)?;
+        if n == 0 {
+            return Err(DossierError::Conflict);
+        }
+        insert_event(
+            conn,
+            id,
+            Some(owner_id),
+            Action::Withdraw.as_str(),
+            Some(d.state),
+            Some(to.state),
+            &json!({ "reason": WITHDRAWN_REASON }),
+            true,
+        )?;
+        crate::files::refresh_refs(conn, id)?;
         store::find(conn, id)?.ok_or(DossierError::NotFound)
     })
 }

@@ -7,6 +7,9 @@
 //!                          ▼     complement▼  │answer                                ▼
 //!                      sans_suite ◀─close─ en_instruction + complement_demande    sans_suite
 //! ```
+//! The usager withdraws a request sent and not yet decided (`withdraw`): it goes to `sans_suite` with the
+//! reason « Demande retirée par le demandeur ».
+//!
 //! A complement asked keeps the dossier en instruction with its instructor: answering it never sends it
 //! back to the « à traiter » pile (review 2026-12, bug 3).
 
@@ -107,10 +110,12 @@ pub enum Action {
     Close,
     /// An administrator reopens a decided dossier, with a reason.
     Reopen,
+    /// The usager withdraws a request sent and not yet decided (« Demande retirée »).
+    Withdraw,
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 8] = [
         Action::Deposit,
         Action::AnswerComplement,
         Action::Take,
@@ -118,6 +123,7 @@ impl Action {
         Action::Decide,
         Action::Close,
         Action::Reopen,
+        Action::Withdraw,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -129,6 +135,7 @@ impl Action {
             Action::Decide => "decide",
             Action::Close => "close",
             Action::Reopen => "reopen",
+            Action::Withdraw => "withdraw",
         }
     }
 }
@@ -169,7 +176,7 @@ pub fn transition(from: Position, action: Action, actor: Actor) -> Result<Positi
     use State as S;
     let staff = matches!(actor, Actor::Instructeur | Actor::Admin);
     let allowed_actor = match action {
-        A::Deposit | A::AnswerComplement => actor == Actor::Owner,
+        A::Deposit | A::AnswerComplement | A::Withdraw => actor == Actor::Owner,
         A::Take | A::AskComplement | A::Close => staff,
         // The platform settles a dossier whose last right a rule decided (CASF R232-7: a care plan
         // refused or left unanswered).
@@ -194,6 +201,8 @@ pub fn transition(from: Position, action: Action, actor: Actor) -> Result<Positi
         // A deposited dossier can be closed too (withdrawal, duplicate), even while awaiting a complement.
         (S::EnInstruction | S::Depose, A::Close) => Position::new(S::SansSuite, false),
         (S::Decide | S::SansSuite, A::Reopen) => Position::new(S::EnInstruction, false),
+        // The usager may withdraw a request until it is decided, a complement awaited or not.
+        (S::Depose | S::EnInstruction, A::Withdraw) => Position::new(S::SansSuite, false),
         (state, _) => return Err(TransitionError::NotAllowedInState(state)),
     };
     Ok(to)
@@ -239,6 +248,18 @@ mod tests {
             ]);
         }
         v.push((S::EnInstruction, false, A::Decide, R::System, S::Decide, false));
+        v.extend([
+            (S::Depose, false, A::Withdraw, R::Owner, S::SansSuite, false),
+            (
+                S::EnInstruction,
+                false,
+                A::Withdraw,
+                R::Owner,
+                S::SansSuite,
+                false,
+            ),
+            (S::EnInstruction, true, A::Withdraw, R::Owner, S::SansSuite, false),
+        ]);
         for decided in [S::Decide, S::SansSuite] {
             v.push((decided, false, A::Reopen, R::Admin, S::EnInstruction, false));
         }
@@ -269,7 +290,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 6 * 7 * 4);
+        assert_eq!(checked, 6 * 8 * 4);
     }
 
     #[test]

@@ -156,6 +156,12 @@ impl TryFrom<Row> for Dossier {
 }
 
 impl Dossier {
+    /// Withdrawn by its owner (`instruction::withdraw`).
+    pub fn is_withdrawn(&self) -> bool {
+        self.state == State::SansSuite
+            && self.closing_reason.as_deref() == Some(crate::instruction::WITHDRAWN_REASON)
+    }
+
     pub fn position(&self) -> Position {
         Position::new(self.state, self.complement_demande)
     }
@@ -358,21 +364,46 @@ pub fn save_answers(
     })
 }
 
-/// Deletes a draft (the only thing a user action deletes).
+/// Deletes a draft (the only thing a user action deletes). Its events go with it (a draft is nobody
+/// else's business), so the deletion itself is recorded in `purge_log`, without personal data: the
+/// record that it happened, and who asked (`reason`).
 pub fn delete_draft(conn: &mut AnyConnection, id: &str, owner_id: &str) -> Result<()> {
-    let n = diesel::delete(
-        dossiers::table
-            .filter(dossiers::id.eq(id))
-            .filter(dossiers::owner_id.eq(owner_id))
-            .filter(dossiers::state.eq(State::Brouillon.as_str())),
-    )
-    .execute(conn)?;
-    if n == 1 {
+    guichet_db::write_transaction(conn, |conn| {
+        let d = find(conn, id)?
+            .filter(|d| d.owner_id == owner_id)
+            .ok_or(DossierError::NotFound)?;
+        if d.state != State::Brouillon {
+            return Err(TransitionError::NotAllowedInState(d.state).into());
+        }
+        let n = diesel::delete(
+            dossiers::table
+                .filter(dossiers::id.eq(id))
+                .filter(dossiers::owner_id.eq(owner_id))
+                .filter(dossiers::state.eq(State::Brouillon.as_str())),
+        )
+        .execute(conn)?;
+        if n != 1 {
+            return Err(DossierError::NotFound);
+        }
+        diesel::insert_into(guichet_db::schema::purge_log::table)
+            .values((
+                guichet_db::schema::purge_log::id.eq(new_id()),
+                guichet_db::schema::purge_log::kind.eq("brouillon"),
+                guichet_db::schema::purge_log::procedure.eq(&d.procedure),
+                guichet_db::schema::purge_log::dossier_id.eq(&d.id),
+                guichet_db::schema::purge_log::dossier_number.eq(None::<String>),
+                guichet_db::schema::purge_log::reason.eq(DRAFT_DELETED_BY_OWNER),
+                guichet_db::schema::purge_log::reference_at.eq(d.updated_at),
+                guichet_db::schema::purge_log::files.eq(0),
+                guichet_db::schema::purge_log::purged_at.eq(now()),
+            ))
+            .execute(conn)?;
         Ok(())
-    } else {
-        Err(DossierError::NotFound)
-    }
+    })
 }
+
+/// `purge_log.reason` of a draft its owner deleted.
+pub const DRAFT_DELETED_BY_OWNER: &str = "brouillon supprimé par son auteur";
 
 // -------------------------------------------------------------------------------------------- deposit
 

@@ -49,7 +49,7 @@ pub struct FieldView {
     #[serde(rename = "type")]
     pub kind: FieldType,
     /// HTML input type: `text`, `email`, `tel`, `file`, `textarea`, `radio`, `checkbox`, `select`, `group`,
-    /// `date` (three boxes), `static`, `computed`. Numbers are `text` with an `inputmode`, as GOV.UK advises.
+    /// `date` (three boxes), `static`, `computed`, `select` (a commune once its postal code is known). Numbers are `text` with an `inputmode`, as GOV.UK advises.
     pub input_type: &'static str,
     pub inputmode: Option<&'static str>,
     pub label: String,
@@ -87,6 +87,8 @@ pub struct FieldView {
     pub text: Vec<String>,
     /// Computed value, formatted.
     pub computed: Option<String>,
+    /// commune: the input name of its postal code (`code_postal`, `parents.0.code_postal`).
+    pub postal_code_name: Option<String>,
 }
 
 /// A step ready for a template.
@@ -284,10 +286,36 @@ impl FormDefinition {
                 })
                 .collect();
         }
+        let mut input_type = input_type;
+        let mut value = value;
+        let mut postal_code_name = None;
         if f.def.kind == FieldType::Commune {
-            // A select of the postal code's communes once the postal code is known.
-            if let Some(cp) = postal.and_then(|c| guichet_types::PostalCode::parse(c).ok()) {
-                options = communes::communes_for_postal_code(cp.as_str())
+            // Shown by its name, never its INSEE code, whatever else on the page was wrong.
+            if let Some(name) = value_json
+                .as_ref()
+                .and_then(Value::as_str)
+                .and_then(communes::commune_name)
+            {
+                value = name.to_string();
+            }
+            // The postal code's input, for the script that lists its communes as it is typed.
+            postal_code_name = f
+                .def
+                .postal_code_field
+                .as_ref()
+                .map(|p| match name.rsplit_once('.') {
+                    Some((prefix, _)) => format!("{prefix}.{p}"),
+                    None => p.clone(),
+                });
+            // Once the postal code is known (the page sent once, or coming back to it), the commune is
+            // chosen in the official list of that postal code: a select, which works without JavaScript.
+            let list = postal
+                .and_then(|c| guichet_types::PostalCode::parse(c).ok())
+                .map(|cp| communes::communes_for_postal_code(cp.as_str()))
+                .unwrap_or(&[]);
+            if !list.is_empty() {
+                input_type = "select";
+                options = list
                     .iter()
                     .map(|c| OptionView {
                         value: c.insee.to_string(),
@@ -351,6 +379,7 @@ impl FormDefinition {
                 })
                 .unwrap_or_default(),
             computed: st.computed.as_ref().map(|v| format_computed(f, v)),
+            postal_code_name,
         }
     }
 
@@ -377,6 +406,14 @@ impl FormDefinition {
                 .and_then(|p| answers.get(p))
                 .and_then(Value::as_str);
             let mut view = self.field_view(f, st, f.id().to_string(), raw, postal, errors, &same_step_ids);
+            // A follow-up that no answer on this page can reveal (the MDPH child list for an adult: its
+            // condition also reads the age given earlier) is not shown at all, with or without JavaScript.
+            if view.conditional_on_same_step
+                && !st.visible
+                && !self.could_be_revealed(si, f, answers, today, &same_step_ids)
+            {
+                view.conditional_on_same_step = false;
+            }
             if f.def.kind == FieldType::Group {
                 let raw_items = raw.and_then(Value::as_array).cloned().unwrap_or_default();
                 let item_label = f.def.item_label.clone().unwrap_or_else(|| "Élément".into());
@@ -449,6 +486,79 @@ impl FormDefinition {
             position,
             visible_count: visible.len(),
         })
+    }
+
+    /// Whether some answers to the questions of step `si` that `f`'s condition reads would show `f`. Only
+    /// yes/no and single-choice questions have few enough answers to try them all; a condition that reads
+    /// another kind, or too many combinations, is taken as possibly true.
+    fn could_be_revealed(
+        &self,
+        si: usize,
+        f: &CField,
+        answers: &Answers,
+        today: NaiveDate,
+        same_step_ids: &[&str],
+    ) -> bool {
+        let Some(cond) = &f.visible_if else {
+            return true;
+        };
+        let mut domains: Vec<(&str, Vec<Value>)> = Vec::new();
+        for v in cond.vars.iter().filter(|v| same_step_ids.contains(&v.as_str())) {
+            let Some(c) = self.steps[si].fields.iter().find(|c| c.id() == v) else {
+                return true;
+            };
+            let mut values = vec![Value::Null];
+            match c.def.kind {
+                FieldType::YesNo => values.extend([Value::Bool(true), Value::Bool(false)]),
+                FieldType::Choice => {
+                    values.extend(c.def.options.iter().map(|o| Value::String(o.value.clone())))
+                }
+                _ => return true,
+            }
+            domains.push((c.id(), values));
+        }
+        let combinations = domains.iter().map(|(_, d)| d.len()).product::<usize>();
+        if domains.is_empty() || combinations > 256 {
+            return true;
+        }
+        let fi = self.steps[si].fields.iter().position(|c| c.id() == f.id());
+        for n in 0..combinations {
+            let mut trial = answers.clone();
+            let mut rest = n;
+            for (id, values) in &domains {
+                let v = values[rest % values.len()].clone();
+                rest /= values.len();
+                if v.is_null() {
+                    trial.remove(*id);
+                } else {
+                    trial.insert((*id).to_string(), v);
+                }
+            }
+            let state = self.evaluate(&trial, today);
+            if fi.is_some_and(|i| state.fields[si][i].visible) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The answers as the usager gave them, for check-your-answers: the summary without the values the
+    /// platform computes (they are no question, and have nothing to « Modifier »).
+    pub fn answers_summary(&self, answers: &Answers, today: NaiveDate) -> Vec<SummarySection> {
+        let computed: Vec<&str> = self
+            .steps
+            .iter()
+            .flat_map(|s| &s.fields)
+            .flat_map(|f| std::iter::once(f).chain(&f.children))
+            .filter(|f| f.def.kind == FieldType::Computed)
+            .map(CField::id)
+            .collect();
+        let mut out = self.summary(answers, today);
+        for s in &mut out {
+            s.rows.retain(|r| !computed.contains(&r.field.as_str()));
+        }
+        out.retain(|s| !s.rows.is_empty());
+        out
     }
 
     /// The task list: one task per visible section, with its status.

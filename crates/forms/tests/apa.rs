@@ -139,3 +139,42 @@ fn the_step_view_of_the_address_offers_the_communes_of_the_postal_code() {
     );
     assert_eq!(view.previous_step.as_deref(), Some("identite"));
 }
+
+#[test]
+fn the_commune_is_shown_by_name_and_chosen_in_the_postal_code_list() {
+    let f = apa();
+    let mut answers = complete();
+    f.normalize_answers(&mut answers, today());
+    let view = f.step_view("coordonnees", &answers, &[], today()).unwrap();
+    let commune = view.fields.iter().find(|v| v.id == "commune").unwrap();
+    assert_eq!(commune.input_type, "select");
+    assert_eq!(commune.value, "Saint-Denis");
+    assert_eq!(commune.postal_code_name.as_deref(), Some("code_postal"));
+    let chosen: Vec<_> = commune.options.iter().filter(|o| o.checked).collect();
+    assert_eq!(chosen.len(), 1);
+    assert_eq!(
+        (chosen[0].value.as_str(), chosen[0].label.as_str()),
+        ("93066", "Saint-Denis")
+    );
+    // Before the postal code is known: a text input.
+    answers.remove("code_postal");
+    let view = f.step_view("coordonnees", &answers, &[], today()).unwrap();
+    let commune = view.fields.iter().find(|v| v.id == "commune").unwrap();
+    assert_eq!(commune.input_type, "text");
+    assert_eq!(commune.value, "Saint-Denis");
+}
+
+#[test]
+fn check_your_answers_has_no_computed_value() {
+    let f = apa();
+    let mut answers = complete();
+    f.normalize_answers(&mut answers, today());
+    let fields: Vec<String> = f
+        .answers_summary(&answers, today())
+        .into_iter()
+        .flat_map(|s| s.rows)
+        .map(|r| r.field)
+        .collect();
+    assert!(fields.iter().any(|r| r == "situation"));
+    assert!(!fields.iter().any(|r| r == "couple"), "{fields:?}");
+}

@@ -198,3 +198,22 @@ fn the_start_page_lists_the_judgment_only_with_a_protection_measure() {
         "{docs:?}"
     );
 }
+
+/// Review 2026-12 bug 6: the rights step offers the list of the person's age only (the other list's
+/// condition reads the age from part A, which no answer on the page can change).
+#[test]
+fn the_rights_step_shows_the_list_of_the_persons_age_only() {
+    let f = mdph();
+    let shown = |birth: &str| -> Vec<String> {
+        let mut answers = Answers::new();
+        answers.insert("date_naissance".into(), json!(birth));
+        let view = f.step_view("e_demandes", &answers, &[], today()).unwrap();
+        view.fields
+            .into_iter()
+            .filter(|v| v.visible || v.conditional_on_same_step)
+            .map(|v| v.id)
+            .collect()
+    };
+    assert_eq!(shown("1958-04-12"), ["demande_generique", "droits_adulte"]);
+    assert_eq!(shown("2016-04-12"), ["demande_generique", "droits_enfant"]);
+}

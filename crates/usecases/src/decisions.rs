@@ -49,7 +49,9 @@ pub fn plain_words(r: &Right) -> String {
 
 /// The dossier's state as the usager reads it: a complement awaited is an action for them.
 pub fn usager_state(d: &guichet_dossiers::Dossier) -> &'static str {
-    if d.complement_demande {
+    if d.is_withdrawn() {
+        "Demande retirée"
+    } else if d.complement_demande {
         "Action requise : votre dossier est incomplet"
     } else {
         d.state.label()
@@ -58,6 +60,9 @@ pub fn usager_state(d: &guichet_dossiers::Dossier) -> &'static str {
 
 /// The dossier's state as the back office reads it.
 pub fn staff_state(d: &guichet_dossiers::Dossier) -> &'static str {
+    if d.is_withdrawn() {
+        return "Demande retirée par le demandeur";
+    }
     match (d.complement_demande, d.complement_recu) {
         (true, _) => "En instruction : complément demandé, en attente de l’usager",
         (false, true) => "En instruction : complément reçu",

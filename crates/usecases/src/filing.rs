@@ -200,3 +200,24 @@ pub fn save_step(
         &name,
     )?)
 }
+
+/// Deletes a draft of its owner (recorded in the purge log, without personal data).
+pub fn delete_draft(conn: &mut AnyConnection, owner_id: &str, dossier_id: &str) -> Result<()> {
+    Ok(store::delete_draft(conn, dossier_id, owner_id)?)
+}
+
+/// The usager withdraws a request sent and not yet decided (« Demande retirée »): the instructor sees it
+/// in the queue and on the dossier page. `expected_version` is the one the confirmation page showed.
+pub fn withdraw(
+    conn: &mut AnyConnection,
+    owner_id: &str,
+    dossier_id: &str,
+    expected_version: i32,
+) -> Result<Dossier> {
+    Ok(instruction::withdraw(
+        conn,
+        dossier_id,
+        owner_id,
+        expected_version,
+    )?)
+}

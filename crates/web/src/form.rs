@@ -42,6 +42,14 @@ impl FormData {
             .map_or("", String::as_str)
     }
 
+    /// Every (name, value) pair, repeated names once per value (the order of names is not kept).
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        self.fields
+            .iter()
+            .flat_map(|(k, vs)| vs.iter().map(move |v| (k.clone(), v.clone())))
+            .collect()
+    }
+
     pub fn all(&self, name: &str) -> &[String] {
         self.fields.get(name).map_or(&[], Vec::as_slice)
     }

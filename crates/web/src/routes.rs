@@ -13,6 +13,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", get().to(pages::home))
         .route("/healthz", get().to(pages::healthz))
         .route("/static/guichet.css", get().to(assets::css))
+        .route("/static/guichet.js", get().to(assets::js))
+        .route("/communes", get().to(demarches::communes))
         .route("/mentions-legales", get().to(pages::legal))
         .route("/accessibilite", get().to(pages::accessibility))
         .route("/inscription", get().to(accounts::show_signup))
@@ -46,9 +48,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/dossiers/{id}/taches", get().to(demarches::show_tasks))
         .route("/dossiers/{id}/etapes/{step}", get().to(demarches::show_step))
         .route("/dossiers/{id}/etapes/{step}", post().to(demarches::submit_step))
+        .route(
+            "/dossiers/{id}/etapes/{step}/visibles",
+            post().to(demarches::visible_fields),
+        )
         .route("/dossiers/{id}/verifier", get().to(demarches::show_check))
         .route("/dossiers/{id}/complement", get().to(demarches::show_complement))
         .route("/dossiers/{id}/deposer", post().to(demarches::deposit))
+        .route("/dossiers/{id}/enregistre", get().to(demarches::show_saved))
+        .route("/dossiers/{id}/supprimer", get().to(demarches::confirm_delete))
+        .route("/dossiers/{id}/supprimer", post().to(demarches::delete_draft))
+        .route("/dossiers/{id}/retirer", get().to(demarches::confirm_withdraw))
+        .route("/dossiers/{id}/retirer", post().to(demarches::withdraw))
         .route("/dossiers/{id}/renvoyer", post().to(demarches::resubmit))
         .route("/dossiers/{id}/messages", post().to(demarches::send_message))
         .route(

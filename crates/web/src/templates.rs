@@ -162,6 +162,20 @@ pub struct MessagePage {
     pub links: Vec<(String, String)>,
 }
 
+/// « Are you sure? » before an action that cannot be undone (delete a draft, withdraw a request).
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub struct ConfirmPage {
+    pub layout: Layout,
+    pub back: String,
+    pub paragraphs: Vec<String>,
+    pub action: String,
+    /// The dossier's version as shown, sent back so that a dossier changed since is not acted on blindly.
+    pub version: i32,
+    pub submit: String,
+    pub cancel: String,
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage {
@@ -361,6 +375,7 @@ impl UiField {
                 fields: i
                     .fields
                     .into_iter()
+                    .filter(|c| c.kind != guichet_forms::FieldType::Computed)
                     .filter(|c| c.visible || c.conditional_on_same_step)
                     .map(|c| UiField::new(c, false))
                     .collect(),
@@ -414,7 +429,8 @@ pub struct StepPage {
     pub multipart: bool,
     pub retour: Option<String>,
     pub fields: Vec<UiField>,
-    pub save_later: String,
+    /// The progressive-enhancement script (commune list, conditional reveal).
+    pub script: &'static str,
 }
 
 #[derive(Template)]
@@ -524,6 +540,10 @@ pub struct DossierPage {
     pub due: String,
     pub is_draft: bool,
     pub continue_href: String,
+    /// Sent and not yet decided: « Retirer ma demande ».
+    pub can_withdraw: bool,
+    /// Withdrawn by the usager: the date, in words.
+    pub withdrawn: Option<String>,
     pub has_receipt: bool,
     pub timeline: Vec<(String, String)>,
     /// What the service asked for, and its message.

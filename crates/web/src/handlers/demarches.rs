@@ -91,6 +91,24 @@ fn first_page(def: &FormDefinition, d: &Dossier) -> String {
     }
 }
 
+/// Where « Continuer ma demande » resumes: the task list for long procedures (it shows what is done), else
+/// the first visible step that is not finished (not valid as it stands), else check-your-answers.
+fn resume_page(def: &FormDefinition, d: &Dossier) -> String {
+    if def.has_task_list() {
+        return format!("/dossiers/{}/taches", d.id);
+    }
+    let answers = answers_of(d.pending_answers.as_ref().unwrap_or(&d.answers));
+    let on = today();
+    let unfinished = def
+        .visible_steps(&answers, on)
+        .into_iter()
+        .find(|s| def.validate_step(s, &answers, on).is_ok_and(|e| !e.is_empty()));
+    match unfinished {
+        Some(step) => format!("/dossiers/{}/etapes/{step}", d.id),
+        None => format!("/dossiers/{}/verifier", d.id),
+    }
+}
+
 // ------------------------------------------------------------------------------------- draft loading
 
 /// A draft of the logged-in usager, on its definition. Drafts filed against an older version of the
@@ -220,16 +238,24 @@ fn step_page(
     };
     let heading_in_title = !view.single_question;
     let multipart = view.fields.iter().any(|f| f.input_type == "file");
+    // A computed value is no question: it is never shown on a step (the recap leaves it out too).
     let fields: Vec<UiField> = view
         .fields
         .iter()
+        .filter(|f| f.kind != guichet_forms::FieldType::Computed)
         .filter(|f| f.visible || f.conditional_on_same_step)
         .map(|f| UiField::new(f.clone(), view.single_question).for_dossier(id))
         .collect();
     let title = if view.single_question {
         view.fields
             .iter()
-            .find(|f| f.visible)
+            .find(|f| {
+                f.visible
+                    && !matches!(
+                        f.kind,
+                        guichet_forms::FieldType::Computed | guichet_forms::FieldType::Static
+                    )
+            })
             .map_or(view.title.clone(), |f| f.label.clone())
     } else {
         view.title.clone()
@@ -253,11 +279,7 @@ fn step_page(
         multipart,
         retour,
         fields,
-        save_later: if def.has_task_list() {
-            format!("/dossiers/{id}/taches")
-        } else {
-            "/mes-dossiers".to_owned()
-        },
+        script: crate::assets::js_url(),
     })
 }
 
@@ -500,6 +522,9 @@ fn held_notice(sub: &Submission, answers: &Answers) -> Option<String> {
     }
 }
 
+/// The step button that saves the page as typed and leaves (« Enregistrer et reprendre plus tard »).
+const SAVE_LATER: &str = "enregistrer";
+
 /// The page after a successful step.
 fn after_step(def: &FormDefinition, id: &str, next: Option<&str>, back_to: Option<&str>) -> String {
     match (back_to, next) {
@@ -560,6 +585,10 @@ pub async fn submit_step(
         })
         .await?;
 
+    // « Enregistrer et reprendre plus tard »: saved above as typed, valid or not; say where to find it.
+    if action == SAVE_LATER {
+        return Ok(see_other(&format!("/dossiers/{id}/enregistre")));
+    }
     let retour = retour(sub.get("retour"));
     if stay {
         // Errors from the engine are shown only on "Continuer"; an upload refusal is shown at once.
@@ -600,6 +629,49 @@ pub async fn submit_step(
         outcome.next_step.as_deref(),
         retour.as_deref(),
     )))
+}
+
+#[derive(serde::Deserialize)]
+pub struct CommunesQuery {
+    #[serde(default)]
+    code_postal: String,
+}
+
+/// The official communes of a postal code, as JSON (`[{"insee": "93010", "name": "Bondy"}]`), for the
+/// step pages' script; public data, empty for a code that does not exist.
+pub async fn communes(q: web::Query<CommunesQuery>) -> HttpResponse {
+    let list = guichet_types::PostalCode::parse(&q.code_postal)
+        .map(|cp| guichet_forms::communes_for_postal_code(cp.as_str()))
+        .unwrap_or(&[]);
+    HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "public, max-age=86400"))
+        .json(list)
+}
+
+/// Which fields of a step show with the answers on the page, not saved (the script's conditional
+/// reveal asks it on every change; « Continuer » applies the same rules).
+pub async fn visible_fields(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<(String, String)>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    let (id, step) = path.into_inner();
+    let draft = load_draft(&state, &u, &id).await?;
+    let mut answers = draft.answers.clone();
+    draft
+        .def
+        .submit_step(&step, &form.pairs(), &mut answers, today())?;
+    let view = draft.def.step_view(&step, &answers, &[], today())?;
+    let visibles: Vec<&str> = view
+        .fields
+        .iter()
+        .filter(|f| f.visible)
+        .map(|f| f.name.as_str())
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({ "visibles": visibles })))
 }
 
 // ------------------------------------------------------------------------------------- task list
@@ -660,7 +732,7 @@ fn check_page(req: &HttpRequest, u: &SessionUser, draft: &Draft, errors: Vec<Fie
             })
             .collect(),
         notice: draft.notice.clone(),
-        sections: draft.def.summary(&answers, today()),
+        sections: draft.def.answers_summary(&answers, today()),
         dossier_id: id.clone(),
         editable: true,
         resubmit: draft.dossier.state != State::Brouillon,
@@ -878,6 +950,7 @@ fn event_label(kind: &str) -> &'static str {
         }
         "decide" => "Décision rendue",
         "close" => "Dossier classé sans suite",
+        "withdraw" => "Demande retirée",
         "reopen" => "Dossier rouvert",
         "amend" => "Demande modifiée",
         "message" => "Message",
@@ -940,6 +1013,8 @@ pub(crate) async fn render_own(
     let decided = d.state == State::Decide;
     let rights: Vec<crate::templates::RightLine> = raw_rights
         .iter()
+        // A withdrawn request has no right left to decide: no « en attente » line.
+        .filter(|_| !d.is_withdrawn())
         .filter(|r| r.withdrawn_at.is_none() || decided)
         .map(|r| crate::templates::RightLine {
             label: r.label.clone(),
@@ -1013,7 +1088,8 @@ pub(crate) async fn render_own(
                 .map(french_datetime)
                 .unwrap_or_default(),
             is_draft: d.state == State::Brouillon,
-            continue_href: first_page(&def, &d),
+            continue_href: resume_page(&def, &d),
+            can_withdraw: matches!(d.state, State::Depose | State::EnInstruction),
             has_receipt: d.number.is_some(),
             // Reads of health data have their own list, with who and what.
             timeline: events
@@ -1063,13 +1139,183 @@ pub(crate) async fn render_own(
             rights,
             outcome,
             letter,
-            closing_reason: (d.state == State::SansSuite)
+            closing_reason: (d.state == State::SansSuite && !d.is_withdrawn())
                 .then(|| d.closing_reason.clone().unwrap_or_default()),
+            withdrawn: d
+                .is_withdrawn()
+                .then(|| d.decided_at.map(french_datetime).unwrap_or_default()),
             reads,
             apa,
             documents,
         },
     )
+}
+
+// ------------------------------------------------------------------- save for later, delete, withdraw
+
+/// After « Enregistrer et reprendre plus tard »: where the draft is kept, and how to come back to it.
+pub async fn show_saved(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    let (d, def) = load_own(&state, &u, &path).await?;
+    let mut paragraphs = vec![
+        "Toutes vos réponses sont gardées, même celles qui ne sont pas encore complètes ou à corriger."
+            .to_owned(),
+        format!(
+            "Pour reprendre plus tard, connectez-vous puis ouvrez « Mes dossiers » : votre demande « {} » y est, avec l’état « {} ». Choisissez-la, puis « Continuer ma demande ».",
+            def.title(),
+            guichet_usecases::decisions::usager_state(&d)
+        ),
+    ];
+    if d.state == State::Brouillon {
+        if let Some(r) = &def.definition().retention {
+            paragraphs.push(format!(
+                "Une demande qui n’est pas envoyée ni modifiée pendant {} mois est supprimée. Nous vous écrirons un mois avant.",
+                r.draft_months
+            ));
+        }
+    } else {
+        paragraphs.push(
+            "Vos modifications ne sont pas encore envoyées au service : il les verra quand vous les enverrez."
+                .to_owned(),
+        );
+    }
+    ok(&crate::templates::MessagePage {
+        layout: Layout::new(&req, Some(&u), "Votre demande est enregistrée"),
+        success: true,
+        paragraphs,
+        links: vec![
+            ("/mes-dossiers".to_owned(), "Aller à « Mes dossiers »".to_owned()),
+            (
+                if d.state == State::Brouillon {
+                    resume_page(&def, &d)
+                } else {
+                    format!("/dossiers/{}", d.id)
+                },
+                "Continuer ma demande maintenant".to_owned(),
+            ),
+        ],
+    })
+}
+
+/// « Supprimer ce brouillon »: the confirmation page.
+pub async fn confirm_delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    let (d, def) = load_own(&state, &u, &path).await?;
+    if d.state != State::Brouillon {
+        return Err(WebError::Refused(
+            "Cette demande a été envoyée : elle ne peut plus être supprimée. Vous pouvez la retirer depuis votre dossier tant qu’elle n’a pas reçu de décision.".into(),
+        ));
+    }
+    ok(&crate::templates::ConfirmPage {
+        layout: Layout::new(&req, Some(&u), "Supprimer ce brouillon ?"),
+        back: format!("/dossiers/{}", d.id),
+        paragraphs: vec![
+            format!("Vous allez supprimer votre demande « {} », qui n’a pas été envoyée.", def.title()),
+            "Toutes vos réponses et les documents ajoutés à cette demande seront effacés. Vous ne pourrez pas les retrouver.".to_owned(),
+        ],
+        action: format!("/dossiers/{}/supprimer", d.id),
+        version: d.lock_version,
+        submit: "Oui, supprimer ce brouillon".to_owned(),
+        cancel: "Non, garder ce brouillon".to_owned(),
+    })
+}
+
+pub async fn delete_draft(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+    _csrf: CsrfForm,
+) -> WebResult<HttpResponse> {
+    let (d, def) = load_own(&state, &u, &path).await?;
+    let (owner, id) = (u.user.id.clone(), d.id.clone());
+    state
+        .pool
+        .run(move |c| guichet_usecases::filing::delete_draft(c, &owner, &id).map_err(WebError::from))
+        .await?;
+    tracing::info!(dossier.id = %d.id, form.id = %d.procedure, "Draft deleted by its owner");
+    ok(&crate::templates::MessagePage {
+        layout: Layout::new(&req, Some(&u), "Votre brouillon est supprimé"),
+        success: true,
+        paragraphs: vec![format!(
+            "Votre demande « {} », qui n’avait pas été envoyée, est supprimée avec ses documents.",
+            def.title()
+        )],
+        links: vec![("/mes-dossiers".to_owned(), "Retour à « Mes dossiers »".to_owned())],
+    })
+}
+
+/// « Retirer ma demande »: the confirmation page (a request sent and not yet decided).
+pub async fn confirm_withdraw(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    let (d, def) = load_own(&state, &u, &path).await?;
+    if !matches!(d.state, State::Depose | State::EnInstruction) {
+        return Err(WebError::Refused(
+            "Cette demande ne peut pas être retirée : elle n’a pas été envoyée, ou elle a déjà reçu une réponse."
+                .into(),
+        ));
+    }
+    let number = d.number.as_ref().map(ToString::to_string).unwrap_or_default();
+    ok(&crate::templates::ConfirmPage {
+        layout: Layout::new(&req, Some(&u), "Retirer votre demande ?"),
+        back: format!("/dossiers/{}", d.id),
+        paragraphs: vec![
+            format!("Vous allez retirer votre demande « {} » (dossier {number}).", def.title()),
+            "Le service arrêtera de l’examiner et ne prendra pas de décision. Le dossier reste visible dans « Mes dossiers », avec l’état « Demande retirée ».".to_owned(),
+            "Vous ne pourrez pas annuler ce retrait. Si vous changez d’avis, il faudra faire une nouvelle demande.".to_owned(),
+        ],
+        action: format!("/dossiers/{}/retirer", d.id),
+        version: d.lock_version,
+        submit: "Oui, retirer ma demande".to_owned(),
+        cancel: "Non, garder ma demande".to_owned(),
+    })
+}
+
+pub async fn withdraw(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    let (d, def) = load_own(&state, &u, &path).await?;
+    // The version the confirmation page showed: a dossier changed since (decided, say) is not withdrawn
+    // blindly.
+    let version = form.get("version").trim().parse::<i32>().unwrap_or(-1);
+    let (owner, id) = (u.user.id.clone(), d.id.clone());
+    let d = state
+        .pool
+        .run(move |c| guichet_usecases::filing::withdraw(c, &owner, &id, version).map_err(WebError::from))
+        .await?;
+    tracing::info!(dossier.id = %d.id, form.id = %d.procedure, "Request withdrawn by its owner");
+    let number = d.number.as_ref().map(ToString::to_string).unwrap_or_default();
+    ok(&crate::templates::MessagePage {
+        layout: Layout::new(&req, Some(&u), "Votre demande est retirée"),
+        success: true,
+        paragraphs: vec![
+            format!(
+                "Votre demande « {} » (dossier {number}) est retirée. Le service ne l’examinera pas.",
+                def.title()
+            ),
+            "Vous la retrouvez dans « Mes dossiers », avec l’état « Demande retirée ».".to_owned(),
+        ],
+        links: vec![
+            (format!("/dossiers/{}", d.id), "Voir le dossier".to_owned()),
+            ("/mes-dossiers".to_owned(), "Retour à « Mes dossiers »".to_owned()),
+        ],
+    })
 }
 
 // ------------------------------------------------------------------------------- receipt and files

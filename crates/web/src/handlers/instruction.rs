@@ -221,6 +221,7 @@ pub async fn queue(
                     }
                     (true, _, None) => "Complément demandé".to_owned(),
                     (false, true, _) => "Complément reçu".to_owned(),
+                    _ if d.withdrawn => "Demande retirée par le demandeur".to_owned(),
                     _ => d.state.label().to_owned(),
                 },
                 assigned: d.assigned_to.as_deref() == Some(staff.0.user.id.as_str()),
@@ -409,6 +410,7 @@ fn event_text(kind: &str, payload: &str, private: bool) -> String {
         guichet_dossiers::commission::REMOVED_KIND => "Retirée de la séance de la CDAPH",
         "decide" => "Décision rendue",
         "close" => "Classée sans suite",
+        "withdraw" => "Demande retirée par le demandeur",
         "reopen" => "Dossier rouvert",
         "message" => "Message",
         "note" => "Note interne",
