@@ -1,0 +1,3 @@
+ALTER TABLE user_tokens DROP COLUMN new_email;
+ALTER TABLE users DROP COLUMN deleted_at;
+ALTER TABLE users DROP COLUMN notify_messages;
