@@ -241,7 +241,9 @@ async fn closing_an_account_deletes_drafts_and_keeps_deposits(backend: Backend) 
     sign_up_and_confirm(&app, "lucien@exemple.fr", None).await;
     let r = app.post_form("/demarches/apa", "/demarches/apa/commencer", &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (kept_id, number) = app.deposit("lucien@exemple.fr", "amethyste", serde_json::json!({})).await;
+    let complete: serde_json::Value =
+        serde_json::from_str(include_str!("../../crates/forms/tests/fixtures/apa_complete.json")).unwrap();
+    let (kept_id, number) = app.deposit("lucien@exemple.fr", "apa", complete).await;
     let page = app.get_html("/compte/supprimer").await;
     assert!(page.contains("Votre brouillon sera effacé"), "{page}");
     assert!(page.contains(&number), "the kept request is named");
