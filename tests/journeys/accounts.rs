@@ -57,7 +57,11 @@ async fn sign_up_verify_login_logout(backend: Backend) {
 
     let r = app.login("helene@exemple.fr", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&r), "/mes-dossiers", "a usager lands on « Mes dossiers »");
+    assert_eq!(
+        location(&r),
+        "/mes-dossiers",
+        "a usager lands on « Mes dossiers »"
+    );
     let cookie = r
         .headers()
         .get_all("set-cookie")

@@ -30,7 +30,11 @@ async fn settle(app: &TestApp) {
 
 /// Signs up `email` (with a `suite` when given) and confirms it; ends logged in.
 async fn sign_up_and_confirm(app: &TestApp, email: &str, suite: Option<&str>) -> reqwest::Response {
-    let mut fields = vec![("nom", "Hélène Dupré"), ("email", email), ("mot_de_passe", PASSWORD)];
+    let mut fields = vec![
+        ("nom", "Hélène Dupré"),
+        ("email", email),
+        ("mot_de_passe", PASSWORD),
+    ];
     if let Some(s) = suite {
         fields.push(("suite", s));
     }
@@ -46,12 +50,16 @@ async fn the_suite_survives_sign_up_confirmation_and_login(backend: Backend) {
         return;
     };
     // The login page's « Créer un compte » keeps the suite, and so does the sign-up form.
-    let login = app.get_html("/connexion?suite=%2Fsimulateurs%2Fapa%2Fresultat").await;
+    let login = app
+        .get_html("/connexion?suite=%2Fsimulateurs%2Fapa%2Fresultat")
+        .await;
     assert!(
         login.contains("href=\"/inscription?suite=%2Fsimulateurs%2Fapa%2Fresultat\""),
         "{login}"
     );
-    let signup = app.get_html("/inscription?suite=%2Fsimulateurs%2Fapa%2Fresultat").await;
+    let signup = app
+        .get_html("/inscription?suite=%2Fsimulateurs%2Fapa%2Fresultat")
+        .await;
     assert!(signup.contains("name=\"suite\" value=\"/simulateurs/apa/resultat\""));
 
     // The confirmation link carries it, logs in, and goes there.
@@ -66,7 +74,11 @@ async fn the_suite_survives_sign_up_confirmation_and_login(backend: Backend) {
         .post_form(
             "/connexion",
             "/connexion",
-            &[("email", "helene@exemple.fr"), ("mot_de_passe", PASSWORD), ("suite", SUITE)],
+            &[
+                ("email", "helene@exemple.fr"),
+                ("mot_de_passe", PASSWORD),
+                ("suite", SUITE),
+            ],
         )
         .await;
     assert_eq!(location(&r), SUITE);
@@ -85,7 +97,10 @@ async fn the_suite_survives_sign_up_confirmation_and_login(backend: Backend) {
     assert_eq!(location(&r), "/mes-dossiers");
     // Logged in, the login and sign-up pages send there too.
     assert_eq!(location(&app.get("/connexion").await), "/mes-dossiers");
-    assert_eq!(location(&app.get("/inscription?suite=%2Fdemarches%2Fapa").await), "/demarches/apa");
+    assert_eq!(
+        location(&app.get("/inscription?suite=%2Fdemarches%2Fapa").await),
+        "/demarches/apa"
+    );
 
     // An unsafe suite in a confirmation link is dropped.
     app.post_form("/compte", "/deconnexion", &[]).await;
@@ -93,19 +108,29 @@ async fn the_suite_survives_sign_up_confirmation_and_login(backend: Backend) {
         .post_form(
             "/inscription",
             "/inscription",
-            &[("nom", "Autre"), ("email", "autre@exemple.fr"), ("mot_de_passe", PASSWORD)],
+            &[
+                ("nom", "Autre"),
+                ("email", "autre@exemple.fr"),
+                ("mot_de_passe", PASSWORD),
+            ],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let mail = app.wait_for_email("autre@exemple.fr", "Confirmez").await;
     let link = find_link(&mail.body, &app.url("/compte/confirmer?jeton=")).unwrap();
     assert!(!link.contains("suite"), "no suite: {link}");
-    let r = app.client.get(format!("{link}&suite=//exemple.invalid")).send().await.unwrap();
+    let r = app
+        .client
+        .get(format!("{link}&suite=//exemple.invalid"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(location(&r), "/mes-dossiers");
 
     // Staff land on « Instruction ».
     app.post_form("/compte", "/deconnexion", &[]).await;
-    app.create_user("agent@exemple.fr", PASSWORD, Role::Instructeur, &["apa"]).await;
+    app.create_user("agent@exemple.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
     let r = app.login("agent@exemple.fr", PASSWORD).await;
     assert_eq!(location(&r), "/instruction");
 }
@@ -126,22 +151,37 @@ async fn message_sent_names_the_address_and_resends(backend: Backend) {
         .post_form(
             "/inscription",
             "/inscription",
-            &[("nom", "Paul"), ("email", "paul@exemple.fr"), ("mot_de_passe", PASSWORD)],
+            &[
+                ("nom", "Paul"),
+                ("email", "paul@exemple.fr"),
+                ("mot_de_passe", PASSWORD),
+            ],
         )
         .await;
-    assert_eq!(location(&r), "/inscription/message-envoye", "no address in the URL");
+    assert_eq!(
+        location(&r),
+        "/inscription/message-envoye",
+        "no address in the URL"
+    );
     let page = app.get_html("/inscription/message-envoye").await;
-    assert!(page.contains("Nous avons envoyé un message à paul@exemple.fr"), "{page}");
+    assert!(
+        page.contains("Nous avons envoyé un message à paul@exemple.fr"),
+        "{page}"
+    );
     assert!(page.contains("Renvoyer le message"));
     app.wait_for_email("paul@exemple.fr", "Confirmez").await;
 
-    let r = app.post_form("/inscription/message-envoye", "/inscription/renvoyer", &[]).await;
+    let r = app
+        .post_form("/inscription/message-envoye", "/inscription/renvoyer", &[])
+        .await;
     assert_eq!(location(&r), "/inscription/message-envoye?renvoye=1");
     settle(&app).await;
     assert_eq!(count_to(&app, "paul@exemple.fr", "Confirmez"), 2);
     // The quota (3 an hour per address) holds, without a visible difference.
     for _ in 0..3 {
-        let r = app.post_form("/inscription/message-envoye", "/inscription/renvoyer", &[]).await;
+        let r = app
+            .post_form("/inscription/message-envoye", "/inscription/renvoyer", &[])
+            .await;
         assert_eq!(location(&r), "/inscription/message-envoye?renvoye=1");
     }
     settle(&app).await;
@@ -149,13 +189,21 @@ async fn message_sent_names_the_address_and_resends(backend: Backend) {
 
     // After a reset request, the page names the address typed, known or not.
     let r = app
-        .post_form("/mot-de-passe-oublie", "/mot-de-passe-oublie", &[("email", "inconnu@exemple.fr")])
+        .post_form(
+            "/mot-de-passe-oublie",
+            "/mot-de-passe-oublie",
+            &[("email", "inconnu@exemple.fr")],
+        )
         .await;
     assert_eq!(location(&r), "/mot-de-passe-oublie/message-envoye");
     let page = app.get_html("/mot-de-passe-oublie/message-envoye").await;
     assert!(page.contains("Si un compte existe avec l’adresse inconnu@exemple.fr"));
     let r = app
-        .post_form("/mot-de-passe-oublie/message-envoye", "/mot-de-passe-oublie/renvoyer", &[])
+        .post_form(
+            "/mot-de-passe-oublie/message-envoye",
+            "/mot-de-passe-oublie/renvoyer",
+            &[],
+        )
         .await;
     assert_eq!(location(&r), "/mot-de-passe-oublie/message-envoye?renvoye=1");
 }
@@ -165,9 +213,13 @@ async fn mon_compte_changes_name_address_and_emails(backend: Backend) {
         return;
     };
     sign_up_and_confirm(&app, "nadia@exemple.fr", None).await;
-    let r = app.post_form("/compte/nom", "/compte/nom", &[("nom", "  ")]).await;
+    let r = app
+        .post_form("/compte/nom", "/compte/nom", &[("nom", "  ")])
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let r = app.post_form("/compte/nom", "/compte/nom", &[("nom", "Nadia Nouveau")]).await;
+    let r = app
+        .post_form("/compte/nom", "/compte/nom", &[("nom", "Nadia Nouveau")])
+        .await;
     assert_eq!(location(&r), "/compte?fait=nom");
     assert!(app.get_html("/compte").await.contains("Nadia Nouveau"));
 
@@ -176,7 +228,10 @@ async fn mon_compte_changes_name_address_and_emails(backend: Backend) {
         .post_form(
             "/compte/adresse",
             "/compte/adresse",
-            &[("email", "nadia.nouvelle@exemple.fr"), ("actuel", "mauvais mot de passe")],
+            &[
+                ("email", "nadia.nouvelle@exemple.fr"),
+                ("actuel", "mauvais mot de passe"),
+            ],
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -188,24 +243,45 @@ async fn mon_compte_changes_name_address_and_emails(backend: Backend) {
         )
         .await;
     assert_eq!(location(&r), "/compte?fait=adresse");
-    assert!(app.get_html("/compte").await.contains("nadia@exemple.fr"), "unchanged until confirmed");
-    let told = app.wait_for_email("nadia@exemple.fr", "Demande de changement").await;
+    assert!(
+        app.get_html("/compte").await.contains("nadia@exemple.fr"),
+        "unchanged until confirmed"
+    );
+    let told = app
+        .wait_for_email("nadia@exemple.fr", "Demande de changement")
+        .await;
     assert!(told.body.contains("nadia.nouvelle@exemple.fr"));
-    let mail = app.wait_for_email("nadia.nouvelle@exemple.fr", "Confirmez votre nouvelle").await;
+    let mail = app
+        .wait_for_email("nadia.nouvelle@exemple.fr", "Confirmez votre nouvelle")
+        .await;
     let link = find_link(&mail.body, &app.url("/compte/adresse/confirmer?jeton=")).unwrap();
     let r = app.client.get(&link).send().await.unwrap();
     assert_eq!(location(&r), "/compte?fait=adresse-confirmee");
-    assert!(app.get_html("/compte").await.contains("nadia.nouvelle@exemple.fr"));
+    assert!(
+        app.get_html("/compte")
+            .await
+            .contains("nadia.nouvelle@exemple.fr")
+    );
     app.wait_for_email("nadia@exemple.fr", "a été changée").await;
     // Single use.
-    assert_eq!(app.client.get(&link).send().await.unwrap().status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.client.get(&link).send().await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
     // The new address logs in, the old one no more.
     app.post_form("/compte", "/deconnexion", &[]).await;
-    assert_eq!(app.login("nadia@exemple.fr", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.login("nadia.nouvelle@exemple.fr", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.login("nadia@exemple.fr", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("nadia.nouvelle@exemple.fr", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
 
     // An address that has an account is not taken (and the page says the same).
-    app.create_user("prise@exemple.fr", PASSWORD, Role::Usager, &[]).await;
+    app.create_user("prise@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
     let r = app
         .post_form(
             "/compte/adresse",
@@ -227,7 +303,11 @@ async fn mon_compte_changes_name_address_and_emails(backend: Backend) {
         .pool
         .run(|c| {
             let e = guichet_types::Email::parse("nadia.nouvelle@exemple.fr").unwrap();
-            Ok::<_, guichet_accounts::AccountsError>(!guichet_accounts::users::find_by_email(c, &e)?.unwrap().notify_messages)
+            Ok::<_, guichet_accounts::AccountsError>(
+                !guichet_accounts::users::find_by_email(c, &e)?
+                    .unwrap()
+                    .notify_messages,
+            )
         })
         .await
         .unwrap();
@@ -239,20 +319,35 @@ async fn closing_an_account_deletes_drafts_and_keeps_deposits(backend: Backend) 
         return;
     };
     sign_up_and_confirm(&app, "lucien@exemple.fr", None).await;
-    let r = app.post_form("/demarches/apa", "/demarches/apa/commencer", &[]).await;
+    let r = app
+        .post_form("/demarches/apa", "/demarches/apa/commencer", &[])
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let complete: serde_json::Value =
-        serde_json::from_str(include_str!("../../crates/forms/tests/fixtures/apa_complete.json")).unwrap();
+    let complete: serde_json::Value = serde_json::from_str(include_str!(
+        "../../crates/forms/tests/fixtures/apa_complete.json"
+    ))
+    .unwrap();
     let (kept_id, number) = app.deposit("lucien@exemple.fr", "apa", complete).await;
     let page = app.get_html("/compte/supprimer").await;
     assert!(page.contains("Votre brouillon sera effacé"), "{page}");
     assert!(page.contains(&number), "the kept request is named");
-    let r = app.post_form("/compte/supprimer", "/compte/supprimer", &[("actuel", "faux")]).await;
+    let r = app
+        .post_form("/compte/supprimer", "/compte/supprimer", &[("actuel", "faux")])
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let r = app.post_form("/compte/supprimer", "/compte/supprimer", &[("actuel", PASSWORD)]).await;
+    let r = app
+        .post_form("/compte/supprimer", "/compte/supprimer", &[("actuel", PASSWORD)])
+        .await;
     assert_eq!(location(&r), "/compte/supprime");
-    assert_eq!(app.get("/compte").await.status(), StatusCode::SEE_OTHER, "logged out");
-    assert_eq!(app.login("lucien@exemple.fr", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/compte").await.status(),
+        StatusCode::SEE_OTHER,
+        "logged out"
+    );
+    assert_eq!(
+        app.login("lucien@exemple.fr", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     app.wait_for_email("lucien@exemple.fr", "supprimé").await;
     let (left, event) = app
         .pool
@@ -271,16 +366,27 @@ async fn closing_an_account_deletes_drafts_and_keeps_deposits(backend: Backend) 
         .post_form(
             "/inscription",
             "/inscription",
-            &[("nom", "Lucien"), ("email", "lucien@exemple.fr"), ("mot_de_passe", PASSWORD)],
+            &[
+                ("nom", "Lucien"),
+                ("email", "lucien@exemple.fr"),
+                ("mot_de_passe", PASSWORD),
+            ],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     // Staff cannot close their account here.
-    app.create_user("agent@exemple.fr", PASSWORD, Role::Instructeur, &["apa"]).await;
+    app.create_user("agent@exemple.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
     app.login("agent@exemple.fr", PASSWORD).await;
-    assert!(app.get_html("/compte/supprimer").await.contains("Un compte d’agent ne se supprime pas ici"));
-    let r = app.post_form("/compte/supprimer", "/compte/supprimer", &[("actuel", PASSWORD)]).await;
+    assert!(
+        app.get_html("/compte/supprimer")
+            .await
+            .contains("Un compte d’agent ne se supprime pas ici")
+    );
+    let r = app
+        .post_form("/compte/supprimer", "/compte/supprimer", &[("actuel", PASSWORD)])
+        .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
 }
 
@@ -289,11 +395,15 @@ async fn a_new_draft_is_prefilled_from_the_account(backend: Backend) {
         return;
     };
     sign_up_and_confirm(&app, "odile@exemple.fr", None).await;
-    let r = app.post_form("/demarches/apa", "/demarches/apa/commencer", &[]).await;
+    let r = app
+        .post_form("/demarches/apa", "/demarches/apa/commencer", &[])
+        .await;
     let id = location(&r).split('/').nth(2).unwrap().to_owned();
     let answers = app
         .pool
-        .run(move |c| Ok::<_, guichet_dossiers::DossierError>(guichet_dossiers::store::find(c, &id)?.unwrap().answers))
+        .run(move |c| {
+            Ok::<_, guichet_dossiers::DossierError>(guichet_dossiers::store::find(c, &id)?.unwrap().answers)
+        })
         .await
         .unwrap();
     assert_eq!(answers["remplisseur_nom"], "Hélène Dupré");

@@ -58,7 +58,12 @@ pub fn issue_for_address(conn: &mut AnyConnection, user_id: &str, new_email: &st
     issue_with(conn, user_id, Purpose::ChangeEmail, Some(new_email))
 }
 
-fn issue_with(conn: &mut AnyConnection, user_id: &str, purpose: Purpose, new_email: Option<&str>) -> Result<String> {
+fn issue_with(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    purpose: Purpose,
+    new_email: Option<&str>,
+) -> Result<String> {
     let token = random_token();
     let t = now();
     diesel::insert_into(user_tokens::table)

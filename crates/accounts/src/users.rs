@@ -466,7 +466,10 @@ pub fn request_email_change(
                 &emails::confirm_new_email(new_email.as_str(), &user.display_name, public_url, &token),
             )?;
         }
-        outbox::enqueue(conn, &emails::email_change_requested(&user.email, new_email.as_str()))?;
+        outbox::enqueue(
+            conn,
+            &emails::email_change_requested(&user.email, new_email.as_str()),
+        )?;
         Ok(())
     })
 }

@@ -41,7 +41,13 @@ fn encode_path(path: &str) -> String {
 
 /// The confirmation link, carrying where the person was going (`suite`, a local path checked again when
 /// the link is opened): confirming logs them in and takes them there, a simulation's result for instance.
-pub fn verify_email_then(to: &str, name: &str, public_url: &str, token: &str, suite: Option<&str>) -> NewEmail {
+pub fn verify_email_then(
+    to: &str,
+    name: &str,
+    public_url: &str,
+    token: &str,
+    suite: Option<&str>,
+) -> NewEmail {
     let mut path = format!("/compte/confirmer?jeton={token}");
     if let Some(s) = suite.filter(|s| !s.is_empty()) {
         path.push_str("&suite=");

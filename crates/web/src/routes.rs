@@ -29,7 +29,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/mot-de-passe-oublie/message-envoye",
             get().to(accounts::forgot_sent),
         )
-        .route("/mot-de-passe-oublie/renvoyer", post().to(accounts::resend_forgot))
+        .route(
+            "/mot-de-passe-oublie/renvoyer",
+            post().to(accounts::resend_forgot),
+        )
         .route("/mot-de-passe/nouveau", get().to(accounts::show_reset))
         .route("/mot-de-passe/nouveau", post().to(accounts::submit_reset))
         .route("/mot-de-passe/change", get().to(accounts::password_changed))

@@ -9,11 +9,11 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use guichet_accounts::users::{self, SignUp};
+use guichet_accounts::{AccountsError, User, password};
 use guichet_dossiers::DossierError;
 use guichet_dossiers::store::{self, Dossier};
 use guichet_forms::{Answers, FormDefinition};
-use guichet_accounts::users::{self, SignUp};
-use guichet_accounts::{AccountsError, User, password};
 use guichet_types::{Email, Role};
 
 use super::{ok, render, see_other};
@@ -209,7 +209,8 @@ fn signup_page(req: &HttpRequest, form: &FormData, errors: Vec<FieldError>) -> F
     );
     p.intro = vec!["Un compte vous permet de déposer une demande, de la reprendre plus tard et de suivre votre dossier. Pour estimer vos droits, aucun compte n’est nécessaire.".into()];
     if let Some(next) = safe_next(suite) {
-        p.intro.push("Après avoir confirmé votre adresse, vous reprendrez là où vous en étiez.".into());
+        p.intro
+            .push("Après avoir confirmé votre adresse, vous reprendrez là où vous en étiez.".into());
         p.hidden.push(("suite".into(), next));
     }
     p.links = vec![(
@@ -302,11 +303,13 @@ pub async fn signup_sent(req: HttpRequest, q: web::Query<SentQuery>) -> WebResul
             "Nous avons envoyé un message à {email}. Ouvrez le lien qu’il contient pour activer votre compte.",
             email = email.as_str()
         ),
-        None => "Nous vous avons envoyé un message. Ouvrez le lien qu’il contient pour activer votre compte.".into(),
+        None => "Nous vous avons envoyé un message. Ouvrez le lien qu’il contient pour activer votre compte."
+            .into(),
     };
     let mut paragraphs = vec![
         first,
-        "Vous ne le trouvez pas ? Regardez dans les courriers indésirables. Le lien est valable 7 jours.".into(),
+        "Vous ne le trouvez pas ? Regardez dans les courriers indésirables. Le lien est valable 7 jours."
+            .into(),
     ];
     if sent.is_some() {
         paragraphs.push(
@@ -320,8 +323,14 @@ pub async fn signup_sent(req: HttpRequest, q: web::Query<SentQuery>) -> WebResul
         paragraphs,
         resend: sent.is_some().then_some("/inscription/renvoyer"),
         links: vec![
-            (with_suite("/inscription", suite), "Corriger mon adresse : créer mon compte à nouveau".into()),
-            (with_suite("/connexion", suite), "Aller à la page de connexion".into()),
+            (
+                with_suite("/inscription", suite),
+                "Corriger mon adresse : créer mon compte à nouveau".into(),
+            ),
+            (
+                with_suite("/connexion", suite),
+                "Aller à la page de connexion".into(),
+            ),
         ],
     })
 }
@@ -414,7 +423,10 @@ fn login_page(req: &HttpRequest, form: &FormData, errors: Vec<FieldError>) -> Fo
     }
     p.links = vec![
         ("/mot-de-passe-oublie".into(), "Mot de passe oublié ?".into()),
-        (with_suite("/inscription", form.get("suite")), "Créer un compte".into()),
+        (
+            with_suite("/inscription", form.get("suite")),
+            "Créer un compte".into(),
+        ),
     ];
     p
 }
@@ -873,7 +885,6 @@ pub async fn remove_relative(
     Ok(see_other("/compte#proches"))
 }
 
-
 // ----------------------------------------------------------------------------------------- name
 
 fn name_page(req: &HttpRequest, u: &session::SessionUser, value: &str, errors: Vec<FieldError>) -> FormPage {
@@ -928,7 +939,12 @@ pub async fn submit_name(
 
 // ------------------------------------------------------------------------------------------ address
 
-fn address_page(req: &HttpRequest, u: &session::SessionUser, form: &FormData, errors: Vec<FieldError>) -> FormPage {
+fn address_page(
+    req: &HttpRequest,
+    u: &session::SessionUser,
+    form: &FormData,
+    errors: Vec<FieldError>,
+) -> FormPage {
     let fields = vec![
         InputField::new("email", "Nouvelle adresse électronique", "email", "email")
             .hint("Nous y enverrons un lien. Elle remplacera l’ancienne quand vous l’aurez ouvert.")
@@ -1007,7 +1023,12 @@ pub async fn submit_address(
     if !accepted {
         return render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &address_page(&req, &u, &form, vec![err("actuel", "Le mot de passe est incorrect")]),
+            &address_page(
+                &req,
+                &u,
+                &form,
+                vec![err("actuel", "Le mot de passe est incorrect")],
+            ),
         );
     }
     state.delivery.wake();
@@ -1111,7 +1132,9 @@ async fn delete_page(
         .iter()
         .filter(|d| !is_draft(d))
         .map(|d| {
-            let title = titles.get(&d.procedure).map_or_else(|| d.procedure.clone(), |p| p.def.title().to_owned());
+            let title = titles
+                .get(&d.procedure)
+                .map_or_else(|| d.procedure.clone(), |p| p.def.title().to_owned());
             match &d.number {
                 Some(n) => format!("{title}, dossier {n}"),
                 None => title,
@@ -1150,7 +1173,8 @@ pub async fn submit_delete(
     if !u.is(Role::Usager) {
         // Decisions, assignments and notes name staff accounts: those are closed by an administrator.
         return Err(WebError::Refused(
-            "Un compte d’agent ne se supprime pas ici : demandez à un administrateur de retirer vos droits.".into(),
+            "Un compte d’agent ne se supprime pas ici : demandez à un administrateur de retirer vos droits."
+                .into(),
         ));
     }
     let mut errors = Vec::new();
@@ -1206,7 +1230,13 @@ pub async fn submit_delete(
     let Some((drafts, kept)) = closed else {
         return render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &delete_page(&req, &state, &u, vec![err("actuel", "Le mot de passe est incorrect")]).await?,
+            &delete_page(
+                &req,
+                &state,
+                &u,
+                vec![err("actuel", "Le mot de passe est incorrect")],
+            )
+            .await?,
         );
     };
     state.delivery.wake();
