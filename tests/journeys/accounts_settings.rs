@@ -410,7 +410,58 @@ async fn a_new_draft_is_prefilled_from_the_account(backend: Backend) {
     assert_eq!(answers["courriel"], "odile@exemple.fr");
 }
 
+/// « Nouveau message » emails follow the choice made in « Mon compte »; the message itself is still there.
+async fn new_message_emails_follow_the_choice(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    sign_up_and_confirm(&app, "celine@exemple.fr", None).await;
+    let complete: serde_json::Value = serde_json::from_str(include_str!(
+        "../../crates/forms/tests/fixtures/apa_complete.json"
+    ))
+    .unwrap();
+    let (id, _) = app.deposit("celine@exemple.fr", "apa", complete).await;
+    app.create_user("agent@exemple.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
+    let agent = guichet_test_support::Browser::new(&app);
+    agent.login("agent@exemple.fr", PASSWORD).await;
+    let page = format!("/instruction/dossiers/{id}");
+    let send = |text: &'static str| {
+        let (agent, page) = (&agent, page.clone());
+        async move {
+            let html = agent.get_html(&page).await;
+            let token = guichet_test_support::csrf_token(&html).unwrap();
+            let form = reqwest::multipart::Form::new()
+                .text("csrf_token", token)
+                .text("message", text);
+            agent
+                .client
+                .post(agent.app.url(&format!("{page}/messages")))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(send("Premier message").await.status(), StatusCode::SEE_OTHER);
+    app.wait_for_email("celine@exemple.fr", "nouveau message").await;
+    // Turned off: the next message is posted, and no email goes.
+    assert_eq!(
+        location(&app.post_form("/compte", "/compte/courriels", &[]).await),
+        "/compte?fait=courriels#courriels"
+    );
+    assert_eq!(send("Second message").await.status(), StatusCode::SEE_OTHER);
+    settle(&app).await;
+    assert_eq!(count_to(&app, "celine@exemple.fr", "nouveau message"), 1);
+    assert!(
+        app.get_html(&format!("/dossiers/{id}"))
+            .await
+            .contains("Second message")
+    );
+}
+
 on_both_backends!(
+    new_message_emails_follow_the_choice,
     the_suite_survives_sign_up_confirmation_and_login,
     message_sent_names_the_address_and_resends,
     mon_compte_changes_name_address_and_emails,
