@@ -64,8 +64,8 @@ test('login and logout with the keyboard only', async () => {
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'mot_de_passe', 'Tab from the email field does not reach the password');
     await page.keyboard.type(ACCOUNTS.admin.password);
-    await Promise.all([page.waitForURL(url('/compte')), page.keyboard.press('Enter')]);
-    assert.match(await page.locator('h1').innerText(), /Mon compte/);
+    // Staff land on « Instruction ».
+    await Promise.all([page.waitForURL(url('/instruction')), page.keyboard.press('Enter')]);
     await tabTo(page, 'button[type=submit]');
     assert.match(await focusedDescription(page), /Se déconnecter/);
     await Promise.all([page.waitForURL(url('/')), page.keyboard.press('Space')]);

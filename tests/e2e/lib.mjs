@@ -118,7 +118,7 @@ export async function submitMainForm(page, status) {
   return res;
 }
 
-/** Logs in through the login form (works with JavaScript disabled too); ends on /compte (or `suite`). */
+/** Logs in through the login form (works with JavaScript disabled too); ends on « Mes dossiers », « Instruction » (staff) or `suite`. */
 export async function login(page, account) {
   await visit(page, '/connexion');
   await page.fill('#email', account.email);

@@ -1,5 +1,5 @@
 // A sign-up journey with JavaScript disabled: sign up, open the link from the email (.eml in the outbox),
-// log in, log out. Everything works with plain HTML forms and links.
+// which logs in; log out, log in again (landing on « Mes dossiers »), log out. Everything works with plain HTML forms and links.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -30,11 +30,14 @@ test('sign up, confirm the email, log in and log out without JavaScript', async 
 
     const mail = await waitForEmail(email, { since });
     const link = findLink(mail.text, '/compte/confirmer');
+    // Confirming logs in and lands on « Mes dossiers ».
     await visit(page, link);
-    assert.match(await page.locator('h1').innerText(), /Adresse électronique confirmée/);
+    assert.equal(new URL(page.url()).pathname, '/mes-dossiers');
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Se déconnecter' }).click()]);
 
     await login(page, { email, password });
-    assert.equal(new URL(page.url()).pathname, '/compte');
+    assert.equal(new URL(page.url()).pathname, '/mes-dossiers');
+    await visit(page, '/compte');
     assert.match(await page.locator('main').innerText(), new RegExp(email.replace(/\./g, '\\.')));
     assert.match(await page.locator('main').innerText(), /Élise Œuvré-Test/);
 

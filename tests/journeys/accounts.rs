@@ -42,10 +42,13 @@ async fn sign_up_verify_login_logout(backend: Backend) {
     assert!(!is_logged_in(&app).await);
 
     let link = find_link(&first.body, &app.url("/compte/confirmer?jeton=")).unwrap();
-    assert_eq!(
-        app.client.get(&link).send().await.unwrap().status(),
-        StatusCode::OK
-    );
+    // Confirming logs in and, without a `suite`, lands a usager on « Mes dossiers ».
+    let r = app.client.get(&link).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/mes-dossiers");
+    assert!(is_logged_in(&app).await, "confirming the address logs in");
+    let r = app.post_form("/compte", "/deconnexion", &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     // The link is single-use.
     assert_eq!(
         app.client.get(&link).send().await.unwrap().status(),
@@ -54,6 +57,11 @@ async fn sign_up_verify_login_logout(backend: Backend) {
 
     let r = app.login("helene@exemple.fr", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&r),
+        "/mes-dossiers",
+        "a usager lands on « Mes dossiers »"
+    );
     let cookie = r
         .headers()
         .get_all("set-cookie")

@@ -30,9 +30,10 @@ async fn sign_up_emails_reach_the_smtp_server(backend: Backend) {
         .await;
     assert!(mail.body.contains("Bonjour Élodie Fabre"));
     let link = find_link(&mail.body, &app.url("/compte/confirmer?jeton=")).expect("link in the email");
+    // Confirming logs in and redirects (to « Mes dossiers » without a `suite`).
     assert_eq!(
         app.client.get(&link).send().await.unwrap().status(),
-        StatusCode::OK
+        StatusCode::SEE_OTHER
     );
     assert!(app.emails().is_empty(), "no .eml files when SMTP is configured");
 }

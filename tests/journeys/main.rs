@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod accounts;
+mod accounts_settings;
 mod apa;
 mod bad_input;
 mod cdaph;

@@ -120,6 +120,7 @@ mod tests {
             role: guichet_types::Role::Usager,
             email_verified: true,
             session_version: 3,
+            notify_messages: true,
         }
     }
 

@@ -59,6 +59,8 @@ pub enum EmailKind {
     /// Sign-up confirmation, « vous avez déjà un compte », or a confirmation link sent again at login.
     SignUp,
     ResetPassword,
+    /// The confirmation link of a new address (« Mon compte »).
+    ChangeEmail,
 }
 
 /// Emails of one kind to one address per hour.
@@ -253,6 +255,7 @@ pub fn take_email_quota(conn: &mut AnyConnection, kind: EmailKind, address: &str
     let scope = match kind {
         EmailKind::SignUp => "mail-signup",
         EmailKind::ResetPassword => "mail-reset",
+        EmailKind::ChangeEmail => "mail-change",
     };
     let address = bucket(scope, &[&address.trim().to_lowercase()]);
     let ip = bucket("mail-ip", &[ip]);

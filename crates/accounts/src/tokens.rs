@@ -15,6 +15,8 @@ use crate::{AccountsError, Result};
 pub enum Purpose {
     VerifyEmail,
     ResetPassword,
+    /// Confirms a new address for an existing account (the address travels with the token).
+    ChangeEmail,
 }
 
 impl Purpose {
@@ -22,13 +24,14 @@ impl Purpose {
         match self {
             Purpose::VerifyEmail => "verify_email",
             Purpose::ResetPassword => "reset_password",
+            Purpose::ChangeEmail => "change_email",
         }
     }
 
     /// How long a link stays valid. Reset links are short-lived because they grant the account.
     pub fn lifetime(self) -> Duration {
         match self {
-            Purpose::VerifyEmail => Duration::days(7),
+            Purpose::VerifyEmail | Purpose::ChangeEmail => Duration::days(7),
             Purpose::ResetPassword => Duration::hours(1),
         }
     }
@@ -47,6 +50,20 @@ fn digest(token: &str) -> String {
 
 /// Creates a token for the user and returns its clear value (to put in an emailed link).
 pub fn issue(conn: &mut AnyConnection, user_id: &str, purpose: Purpose) -> Result<String> {
+    issue_with(conn, user_id, purpose, None)
+}
+
+/// Creates a token that carries a new address (a change of address), returns its clear value.
+pub fn issue_for_address(conn: &mut AnyConnection, user_id: &str, new_email: &str) -> Result<String> {
+    issue_with(conn, user_id, Purpose::ChangeEmail, Some(new_email))
+}
+
+fn issue_with(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    purpose: Purpose,
+    new_email: Option<&str>,
+) -> Result<String> {
     let token = random_token();
     let t = now();
     diesel::insert_into(user_tokens::table)
@@ -57,6 +74,7 @@ pub fn issue(conn: &mut AnyConnection, user_id: &str, purpose: Purpose) -> Resul
             user_tokens::token_hash.eq(digest(&token)),
             user_tokens::expires_at.eq(t + purpose.lifetime()),
             user_tokens::created_at.eq(t),
+            user_tokens::new_email.eq(new_email),
         ))
         .execute(conn)?;
     Ok(token)
@@ -65,17 +83,26 @@ pub fn issue(conn: &mut AnyConnection, user_id: &str, purpose: Purpose) -> Resul
 /// Marks the token used and returns its user, or refuses it if unknown, expired, already used or of
 /// another purpose. The update's own filter makes concurrent uses of one token yield a single winner.
 pub fn consume(conn: &mut AnyConnection, token: &str, purpose: Purpose) -> Result<String> {
+    consume_with_address(conn, token, purpose).map(|(user, _)| user)
+}
+
+/// Like [`consume`], also returning the address the token carries (a change of address).
+pub fn consume_with_address(
+    conn: &mut AnyConnection,
+    token: &str,
+    purpose: Purpose,
+) -> Result<(String, Option<String>)> {
     let t = now();
     let hash = digest(token);
-    let row: Option<(String, String)> = user_tokens::table
+    let row: Option<(String, String, Option<String>)> = user_tokens::table
         .filter(user_tokens::token_hash.eq(&hash))
         .filter(user_tokens::purpose.eq(purpose.as_str()))
         .filter(user_tokens::used_at.is_null())
         .filter(user_tokens::expires_at.gt(t))
-        .select((user_tokens::id, user_tokens::user_id))
+        .select((user_tokens::id, user_tokens::user_id, user_tokens::new_email))
         .first(conn)
         .optional()?;
-    let Some((id, user_id)) = row else {
+    let Some((id, user_id, new_email)) = row else {
         return Err(AccountsError::InvalidToken);
     };
     let updated = diesel::update(
@@ -86,7 +113,7 @@ pub fn consume(conn: &mut AnyConnection, token: &str, purpose: Purpose) -> Resul
     .set(user_tokens::used_at.eq(Some(t)))
     .execute(conn)?;
     if updated == 1 {
-        Ok(user_id)
+        Ok((user_id, new_email))
     } else {
         Err(AccountsError::InvalidToken)
     }

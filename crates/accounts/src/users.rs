@@ -20,6 +20,8 @@ pub struct User {
     pub role: Role,
     pub email_verified: bool,
     pub session_version: i32,
+    /// Emails about new messages (« Mon compte »); mandatory emails have no switch.
+    pub notify_messages: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -31,6 +33,7 @@ pub(crate) struct UserRow {
     role: String,
     email_verified_at: Option<chrono::NaiveDateTime>,
     session_version: i32,
+    notify_messages: bool,
 }
 
 impl TryFrom<UserRow> for User {
@@ -47,6 +50,7 @@ impl TryFrom<UserRow> for User {
             role,
             email_verified: r.email_verified_at.is_some(),
             session_version: r.session_version,
+            notify_messages: r.notify_messages,
         })
     }
 }
@@ -148,6 +152,8 @@ pub struct SignUp {
     pub email: Email,
     pub display_name: String,
     pub password: String,
+    /// Where the person was going (a checked local path): carried by the confirmation link.
+    pub suite: Option<String>,
 }
 
 /// Signs up a usager and emails a verification link. If the address already has an account, that account
@@ -172,8 +178,46 @@ pub fn sign_up(conn: &mut AnyConnection, input: &SignUp, ip: &str, public_url: &
             let token = tokens::issue(conn, &user.id, Purpose::VerifyEmail)?;
             outbox::enqueue(
                 conn,
-                &emails::verify_email(&user.email, &user.display_name, public_url, &token),
+                &emails::verify_email_then(
+                    &user.email,
+                    &user.display_name,
+                    public_url,
+                    &token,
+                    input.suite.as_deref(),
+                ),
             )?;
+        }
+        Ok(())
+    })
+}
+
+/// « Renvoyer le lien » on the page shown after sign-up: a new confirmation link if the address has an
+/// account not yet confirmed, within the same hourly quotas as sign-up. Nothing visible tells whether
+/// anything was sent (no enumeration): a confirmed account gets « vous avez déjà un compte », an unknown
+/// address nothing.
+pub fn resend_verification(
+    conn: &mut AnyConnection,
+    email: &Email,
+    ip: &str,
+    public_url: &str,
+    suite: Option<&str>,
+) -> Result<()> {
+    guichet_db::write_transaction(conn, |conn| {
+        if !throttle::take_email_quota(conn, EmailKind::SignUp, email.as_str(), ip)? {
+            return Ok(());
+        }
+        match find_by_email(conn, email)? {
+            Some(u) if !u.email_verified => {
+                let token = tokens::issue(conn, &u.id, Purpose::VerifyEmail)?;
+                outbox::enqueue(
+                    conn,
+                    &emails::verify_email_then(&u.email, &u.display_name, public_url, &token, suite),
+                )?;
+            }
+            Some(u) => {
+                outbox::enqueue(conn, &emails::account_exists(&u.email, public_url))?;
+            }
+            None => {}
         }
         Ok(())
     })
@@ -208,6 +252,18 @@ pub fn authenticate(
     ip: &str,
     public_url: &str,
 ) -> Result<User> {
+    authenticate_then(conn, email, password, ip, public_url, None)
+}
+
+/// [`authenticate`], with where the person was going: a confirmation link sent again carries it.
+pub fn authenticate_then(
+    conn: &mut AnyConnection,
+    email: &str,
+    password: &str,
+    ip: &str,
+    public_url: &str,
+    suite: Option<&str>,
+) -> Result<User> {
     let key = email.trim().to_lowercase();
     throttle::begin_login(conn, &key, ip)?;
     let user = match Email::parse(&key) {
@@ -230,7 +286,7 @@ pub fn authenticate(
                         let token = tokens::issue(conn, &u.id, Purpose::VerifyEmail)?;
                         outbox::enqueue(
                             conn,
-                            &emails::verify_email(&u.email, &u.display_name, public_url, &token),
+                            &emails::verify_email_then(&u.email, &u.display_name, public_url, &token, suite),
                         )?;
                     }
                     Ok::<_, AccountsError>(())
@@ -265,6 +321,8 @@ pub fn request_password_reset(
 fn set_password(conn: &mut AnyConnection, user_id: &str, hash: &str) -> Result<()> {
     // A reset link asked for before this change must not undo it (or let a reader of an old email in).
     tokens::revoke_all(conn, user_id, Purpose::ResetPassword)?;
+    // « Si ce n’était pas vous, choisissez un nouveau mot de passe » also cancels a change of address.
+    tokens::revoke_all(conn, user_id, Purpose::ChangeEmail)?;
     // Bumping the version revokes every session issued with the old password.
     diesel::update(users::table.find(user_id))
         .set((
@@ -348,6 +406,116 @@ pub fn set_role(conn: &mut AnyConnection, user_id: &str, role: Role) -> Result<(
             users::role.eq(role.as_str()),
             users::session_version.eq(users::session_version + 1),
             users::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------ Mon compte
+
+/// Whether `password` is the user's current one (asked before changing the address or closing).
+pub fn check_password(conn: &mut AnyConnection, user_id: &str, password: &str) -> Result<bool> {
+    Ok(password::verify(password, &password_hash_of(conn, user_id)?))
+}
+
+/// Changes the name shown in the menu and used to prefill « vos coordonnées ».
+pub fn set_display_name(conn: &mut AnyConnection, user_id: &str, name: &str) -> Result<User> {
+    let name = parse_display_name(name)?;
+    diesel::update(users::table.find(user_id))
+        .set((users::display_name.eq(&name), users::updated_at.eq(now())))
+        .execute(conn)?;
+    find(conn, user_id)?.ok_or(AccountsError::UnknownUser)
+}
+
+/// Turns the optional emails on or off.
+pub fn set_notifications(conn: &mut AnyConnection, user_id: &str, messages: bool) -> Result<User> {
+    diesel::update(users::table.find(user_id))
+        .set((users::notify_messages.eq(messages), users::updated_at.eq(now())))
+        .execute(conn)?;
+    find(conn, user_id)?.ok_or(AccountsError::UnknownUser)
+}
+
+/// Asks to replace the address (the current password checked by the caller): the new address receives a
+/// link and replaces the old one only once it is opened; the old address is told at once. If the new
+/// address already has an account, it gets « vous avez déjà un compte » instead, and the page answers the
+/// same way (no enumeration). The links sent earlier for another address stop working.
+pub fn request_email_change(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    new_email: &Email,
+    ip: &str,
+    public_url: &str,
+) -> Result<()> {
+    let user = find(conn, user_id)?.ok_or(AccountsError::UnknownUser)?;
+    if user.email == new_email.as_str() {
+        return Err(AccountsError::InvalidInput(
+            "C’est déjà l’adresse de votre compte : saisissez la nouvelle adresse".into(),
+        ));
+    }
+    guichet_db::write_transaction(conn, |conn| {
+        if !throttle::take_email_quota(conn, EmailKind::ChangeEmail, new_email.as_str(), ip)? {
+            return Ok(());
+        }
+        tokens::revoke_all(conn, user_id, Purpose::ChangeEmail)?;
+        if find_by_email(conn, new_email)?.is_some() {
+            outbox::enqueue(conn, &emails::account_exists(new_email.as_str(), public_url))?;
+        } else {
+            let token = tokens::issue_for_address(conn, user_id, new_email.as_str())?;
+            outbox::enqueue(
+                conn,
+                &emails::confirm_new_email(new_email.as_str(), &user.display_name, public_url, &token),
+            )?;
+        }
+        outbox::enqueue(
+            conn,
+            &emails::email_change_requested(&user.email, new_email.as_str()),
+        )?;
+        Ok(())
+    })
+}
+
+/// Opens the link sent to a new address: the address replaces the old one (which is told), and counts as
+/// confirmed. Refused like any used or expired link if the address got an account in the meantime.
+pub fn confirm_email_change(conn: &mut AnyConnection, token: &str) -> Result<User> {
+    guichet_db::write_transaction(conn, |conn| {
+        let (user_id, new_email) = tokens::consume_with_address(conn, token, Purpose::ChangeEmail)?;
+        let new_email = Email::parse(new_email.as_deref().unwrap_or_default())?;
+        if find_by_email(conn, &new_email)?.is_some() {
+            return Err(AccountsError::InvalidToken);
+        }
+        let old = find(conn, &user_id)?.ok_or(AccountsError::UnknownUser)?;
+        let t = now();
+        diesel::update(users::table.find(&user_id))
+            .set((
+                users::email.eq(new_email.as_str()),
+                users::email_verified_at.eq(Some(t)),
+                users::updated_at.eq(t),
+            ))
+            .execute(conn)?;
+        outbox::enqueue(conn, &emails::email_changed(&old.email, new_email.as_str()))?;
+        find(conn, &user_id)?.ok_or(AccountsError::UnknownUser)
+    })
+}
+
+/// Closes an account at its owner's request, inside the caller's transaction (which also deletes the
+/// drafts). The row stays, since deposited dossiers refer to it and are kept as the law requires, but
+/// nothing personal to the account is left that could log in or receive email: the address is replaced
+/// by a unique unroutable one (so it can sign up again), the password can match nothing, every session
+/// and link is revoked. The owner's name stays: the kept dossiers are instructed under it.
+pub fn close(conn: &mut AnyConnection, user_id: &str) -> Result<()> {
+    for purpose in [Purpose::VerifyEmail, Purpose::ResetPassword, Purpose::ChangeEmail] {
+        tokens::revoke_all(conn, user_id, purpose)?;
+    }
+    let t = now();
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::email.eq(format!("compte-supprime-{user_id}@guichet.invalid")),
+            // Not a PHC string: `password::verify` is false for every password.
+            users::password_hash.eq("!compte-supprime"),
+            users::notify_messages.eq(false),
+            users::deleted_at.eq(Some(t)),
+            users::session_version.eq(users::session_version + 1),
+            users::updated_at.eq(t),
         ))
         .execute(conn)?;
     Ok(())

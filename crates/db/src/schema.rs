@@ -11,6 +11,10 @@ diesel::table! {
         session_version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// Emails about new messages (migration 2026-12-10-000001); mandatory emails have no switch.
+        notify_messages -> Bool,
+        /// The owner closed the account (the row stays for the dossiers kept by law).
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 
@@ -40,6 +44,8 @@ diesel::table! {
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        /// A change of address: the new address, set only while its confirmation link is unused.
+        new_email -> Nullable<Text>,
     }
 }
 

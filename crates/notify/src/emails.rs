@@ -22,13 +22,108 @@ struct VerifyEmail<'a> {
 }
 
 pub fn verify_email(to: &str, name: &str, public_url: &str, token: &str) -> NewEmail {
+    verify_email_then(to, name, public_url, token, None)
+}
+
+/// Percent-encodes a local path for a query string (the `suite` of a link): only unreserved characters
+/// and `/` stay as they are.
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The confirmation link, carrying where the person was going (`suite`, a local path checked again when
+/// the link is opened): confirming logs them in and takes them there, a simulation's result for instance.
+pub fn verify_email_then(
+    to: &str,
+    name: &str,
+    public_url: &str,
+    token: &str,
+    suite: Option<&str>,
+) -> NewEmail {
+    let mut path = format!("/compte/confirmer?jeton={token}");
+    if let Some(s) = suite.filter(|s| !s.is_empty()) {
+        path.push_str("&suite=");
+        path.push_str(&encode_path(s));
+    }
     NewEmail {
         recipient: to.to_owned(),
         subject: "Confirmez votre adresse électronique".into(),
         body_text: render(&VerifyEmail {
             name,
-            link: link(public_url, &format!("/compte/confirmer?jeton={token}")),
+            link: link(public_url, &path),
         }),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "confirm_new_email.txt")]
+struct ConfirmNewEmail<'a> {
+    name: &'a str,
+    link: String,
+}
+
+/// Sent to the new address of a change of address: it replaces the old one only once this link is opened.
+pub fn confirm_new_email(to: &str, name: &str, public_url: &str, token: &str) -> NewEmail {
+    NewEmail {
+        recipient: to.to_owned(),
+        subject: "Confirmez votre nouvelle adresse électronique".into(),
+        body_text: render(&ConfirmNewEmail {
+            name,
+            link: link(public_url, &format!("/compte/adresse/confirmer?jeton={token}")),
+        }),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email_change_requested.txt")]
+struct EmailChangeRequested<'a> {
+    new_email: &'a str,
+}
+
+/// Sent to the old address when a change is asked for: the owner can react before it takes effect.
+pub fn email_change_requested(to: &str, new_email: &str) -> NewEmail {
+    NewEmail {
+        recipient: to.to_owned(),
+        subject: "Demande de changement de votre adresse électronique".into(),
+        body_text: render(&EmailChangeRequested { new_email }),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email_changed.txt")]
+struct EmailChanged<'a> {
+    new_email: &'a str,
+}
+
+/// Sent to the old address once the new one is confirmed.
+pub fn email_changed(to: &str, new_email: &str) -> NewEmail {
+    NewEmail {
+        recipient: to.to_owned(),
+        subject: "Votre adresse électronique a été changée".into(),
+        body_text: render(&EmailChanged { new_email }),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account_closed.txt")]
+struct AccountClosed {
+    kept: usize,
+}
+
+/// Sent to the address of an account its owner just closed.
+pub fn account_closed(to: &str, kept: usize) -> NewEmail {
+    NewEmail {
+        recipient: to.to_owned(),
+        subject: "Votre compte a été supprimé".into(),
+        body_text: render(&AccountClosed { kept }),
     }
 }
 

@@ -54,6 +54,7 @@ pub fn from_staff(
         true,
         body,
         files,
-        Some(&email),
+        // « Mon compte » may turn this email off: the message is read in the personal space anyway.
+        owner.notify_messages.then_some(&email),
     )?)
 }

@@ -20,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/inscription", get().to(accounts::show_signup))
         .route("/inscription", post().to(accounts::submit_signup))
         .route("/inscription/message-envoye", get().to(accounts::signup_sent))
+        .route("/inscription/renvoyer", post().to(accounts::resend_signup))
         .route("/compte/confirmer", get().to(accounts::confirm_email))
         .route("/connexion", get().to(accounts::show_login))
         .route("/connexion", post().to(accounts::submit_login))
@@ -30,10 +31,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/mot-de-passe-oublie/message-envoye",
             get().to(accounts::forgot_sent),
         )
+        .route(
+            "/mot-de-passe-oublie/renvoyer",
+            post().to(accounts::resend_forgot),
+        )
         .route("/mot-de-passe/nouveau", get().to(accounts::show_reset))
         .route("/mot-de-passe/nouveau", post().to(accounts::submit_reset))
         .route("/mot-de-passe/change", get().to(accounts::password_changed))
         .route("/compte", get().to(accounts::show_account))
+        .route("/compte/nom", get().to(accounts::show_name))
+        .route("/compte/nom", post().to(accounts::submit_name))
+        .route("/compte/adresse", get().to(accounts::show_address))
+        .route("/compte/adresse", post().to(accounts::submit_address))
+        .route("/compte/adresse/confirmer", get().to(accounts::confirm_address))
+        .route("/compte/courriels", post().to(accounts::submit_notifications))
+        .route("/compte/supprimer", get().to(accounts::show_delete))
+        .route("/compte/supprimer", post().to(accounts::submit_delete))
+        .route("/compte/supprime", get().to(accounts::deleted))
         .route("/compte/proches", post().to(accounts::add_relative))
         .route("/compte/proches/retirer", post().to(accounts::remove_relative))
         .route("/compte/mot-de-passe", get().to(accounts::show_change_password))

@@ -221,6 +221,14 @@ pub struct HomePage {
 #[template(path = "account.html")]
 pub struct AccountPage {
     pub layout: Layout,
+    /// A change just saved, in words.
+    pub notice: Option<&'static str>,
+    pub notify_messages: bool,
+    /// The optional emails: (field, label, hint).
+    pub optional: Vec<(&'static str, &'static str, &'static str)>,
+    /// The emails always sent, in words.
+    pub mandatory: Vec<&'static str>,
+    pub is_usager: bool,
     pub name: String,
     pub email: String,
     pub role: String,

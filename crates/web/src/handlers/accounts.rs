@@ -1,9 +1,19 @@
-//! Account pages: sign-up, email confirmation, login, logout, forgotten and changed passwords.
+//! Account pages: sign-up, email confirmation, login, logout, forgotten and changed passwords, and
+//! « Mon compte » (name, address, password, emails, closing the account).
+//!
+//! Where the person was going (`suite`, a local path: a simulation's result, a procedure) follows them
+//! through the login page, sign-up, the confirmation email and the login: nobody lands on « Mon compte »
+//! by accident. Without a `suite`, a usager lands on « Mes dossiers » and staff on « Instruction ».
 
+use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
 use guichet_accounts::users::{self, SignUp};
-use guichet_accounts::{AccountsError, password};
+use guichet_accounts::{AccountsError, User, password};
+use guichet_dossiers::DossierError;
+use guichet_dossiers::store::{self, Dossier};
+use guichet_forms::{Answers, FormDefinition};
 use guichet_types::{Email, Role};
 
 use super::{ok, render, see_other};
@@ -86,9 +96,98 @@ fn client_ip(req: &HttpRequest, state: &AppState) -> String {
 const PASSWORD_HINT: &str =
     "Au moins 12 caractères. Une phrase de quelques mots est facile à retenir et difficile à deviner.";
 
+/// Where a login lands without a `suite`: the usager's requests, or the staff's queue.
+pub fn landing(user: &User) -> &'static str {
+    if user.role == Role::Usager {
+        "/mes-dossiers"
+    } else {
+        "/instruction"
+    }
+}
+
+/// The `suite` if it is a safe local path, else the landing page of this user.
+fn target_after_login(suite: &str, user: &User) -> String {
+    safe_next(suite).unwrap_or_else(|| landing(user).to_owned())
+}
+
+fn encoded(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A link to `path` that keeps the `suite` (when there is a safe one).
+fn with_suite(path: &str, suite: &str) -> String {
+    match safe_next(suite) {
+        Some(next) => format!("{path}?suite={}", encoded(&next)),
+        None => path.to_owned(),
+    }
+}
+
+/// Logs `user` in on this response: a new session cookie and a new CSRF token bound to it.
+fn log_in(res: &mut HttpResponse, user: &User, state: &AppState) -> WebResult<()> {
+    let token = state.keys.issue(user)?;
+    res.add_cookie(&session::cookie(token, state))
+        .and_then(|()| res.add_cookie(&crate::csrf::fresh_cookie(state)))
+        .map_err(|e| WebError::Internal(e.to_string()))
+}
+
+// ------------------------------------------------------------------- « message envoyé », and resending
+
+/// The address an account email just went to, and the `suite`, kept for the « message envoyé » page
+/// and its « Renvoyer » button. In a cookie scoped to that page's path (never in a URL: an address is
+/// personal data), for one hour.
+const SENT_COOKIE: &str = "guichet_envoi";
+
+fn sent_cookie(state: &AppState, path: &'static str, email: &str, suite: &str) -> Cookie<'static> {
+    let value = form_urlencoded::Serializer::new(String::new())
+        .append_pair("email", email)
+        .append_pair("suite", suite)
+        .finish();
+    Cookie::build(SENT_COOKIE, value)
+        .path(path)
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.secure_cookies)
+        .max_age(Duration::hours(1))
+        .finish()
+}
+
+/// (address, suite) from the cookie, if any.
+fn sent_to(req: &HttpRequest) -> Option<(Email, String)> {
+    let c = req.cookie(SENT_COOKIE)?;
+    let mut email = None;
+    let mut suite = String::new();
+    for (k, v) in form_urlencoded::parse(c.value().as_bytes()) {
+        match &*k {
+            "email" => email = Email::parse(&v).ok(),
+            "suite" => suite = safe_next(&v).unwrap_or_default(),
+            _ => {}
+        }
+    }
+    email.map(|e| (e, suite))
+}
+
+#[derive(Template)]
+#[template(path = "account_sent.html")]
+struct SentPage {
+    layout: Layout,
+    /// Shown after « Renvoyer le message ».
+    resent: bool,
+    paragraphs: Vec<String>,
+    /// The resend form's action, when the address is known.
+    resend: Option<&'static str>,
+    links: Vec<(String, String)>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct SentQuery {
+    #[serde(default)]
+    renvoye: String,
+}
+
 // ---------------------------------------------------------------------------------------------- sign-up
 
 fn signup_page(req: &HttpRequest, form: &FormData, errors: Vec<FieldError>) -> FormPage {
+    let suite = form.get("suite");
     let fields = vec![
         InputField::new("nom", "Prénom et nom", "text", "name")
             .value(form.get("nom"))
@@ -109,15 +208,35 @@ fn signup_page(req: &HttpRequest, form: &FormData, errors: Vec<FieldError>) -> F
         "Créer mon compte",
     );
     p.intro = vec!["Un compte vous permet de déposer une demande, de la reprendre plus tard et de suivre votre dossier. Pour estimer vos droits, aucun compte n’est nécessaire.".into()];
-    p.links = vec![("/connexion".into(), "J’ai déjà un compte : me connecter".into())];
+    if let Some(next) = safe_next(suite) {
+        p.intro
+            .push("Après avoir confirmé votre adresse, vous reprendrez là où vous en étiez.".into());
+        p.hidden.push(("suite".into(), next));
+    }
+    p.links = vec![(
+        with_suite("/connexion", suite),
+        "J’ai déjà un compte : me connecter".into(),
+    )];
     p
 }
 
-pub async fn show_signup(req: HttpRequest, user: MaybeUser) -> WebResult<HttpResponse> {
-    if user.0.is_some() {
-        return Ok(see_other("/compte"));
+/// A form holding only `suite` (from the query string), for the pages that carry it.
+fn suite_form(suite: &str) -> FormData {
+    match safe_next(suite) {
+        Some(next) => FormData::parse(format!("suite={}", encoded(&next)).as_bytes()),
+        None => FormData::default(),
     }
-    ok(&signup_page(&req, &FormData::default(), Vec::new()))
+}
+
+pub async fn show_signup(
+    req: HttpRequest,
+    user: MaybeUser,
+    q: web::Query<NextQuery>,
+) -> WebResult<HttpResponse> {
+    if let Some(u) = user.0 {
+        return Ok(see_other(&target_after_login(&q.suite, &u.user)));
+    }
+    ok(&signup_page(&req, &suite_form(&q.suite), Vec::new()))
 }
 
 pub async fn submit_signup(
@@ -158,35 +277,94 @@ pub async fn submit_signup(
     };
     let public_url = state.settings.public_url.clone();
     let ip = client_ip(&req, &state);
+    let suite = safe_next(form.get("suite")).unwrap_or_default();
+    let cookie = sent_cookie(&state, "/inscription", email.as_str(), &suite);
     let input = SignUp {
         email,
         display_name: name,
         password: pw,
+        suite: (!suite.is_empty()).then_some(suite),
     };
     state
         .pool
         .run(move |c| users::sign_up(c, &input, &ip, &public_url).map_err(WebError::from))
         .await?;
     state.delivery.wake();
-    Ok(see_other("/inscription/message-envoye"))
+    let mut res = see_other("/inscription/message-envoye");
+    res.add_cookie(&cookie)
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok(res)
 }
 
-pub async fn signup_sent(req: HttpRequest) -> WebResult<HttpResponse> {
-    ok(&message(
-        Layout::new(&req, None, "Consultez votre messagerie"),
-        true,
-        &[
-            "Nous vous avons envoyé un message. Ouvrez le lien qu’il contient pour activer votre compte.",
-            "Vous ne le trouvez pas ? Regardez dans les courriers indésirables. Le lien est valable 7 jours.",
+pub async fn signup_sent(req: HttpRequest, q: web::Query<SentQuery>) -> WebResult<HttpResponse> {
+    let sent = sent_to(&req);
+    let first = match &sent {
+        Some((email, _)) => format!(
+            "Nous avons envoyé un message à {email}. Ouvrez le lien qu’il contient pour activer votre compte.",
+            email = email.as_str()
+        ),
+        None => "Nous vous avons envoyé un message. Ouvrez le lien qu’il contient pour activer votre compte."
+            .into(),
+    };
+    let mut paragraphs = vec![
+        first,
+        "Vous ne le trouvez pas ? Regardez dans les courriers indésirables. Le lien est valable 7 jours."
+            .into(),
+    ];
+    if sent.is_some() {
+        paragraphs.push(
+            "Toujours rien après quelques minutes ? Vous pouvez demander un nouveau message. Si l’adresse est mal écrite, créez votre compte à nouveau avec la bonne adresse.".into(),
+        );
+    }
+    let suite = sent.as_ref().map(|(_, s)| s.as_str()).unwrap_or_default();
+    ok(&SentPage {
+        layout: Layout::new(&req, None, "Consultez votre messagerie"),
+        resent: q.renvoye == "1",
+        paragraphs,
+        resend: sent.is_some().then_some("/inscription/renvoyer"),
+        links: vec![
+            (
+                with_suite("/inscription", suite),
+                "Corriger mon adresse : créer mon compte à nouveau".into(),
+            ),
+            (
+                with_suite("/connexion", suite),
+                "Aller à la page de connexion".into(),
+            ),
         ],
-        &[("/connexion", "Aller à la page de connexion")],
-    ))
+    })
+}
+
+/// « Renvoyer le message »: a new confirmation link to the address of the cookie, within the hourly
+/// quotas; the answer is the same whatever happened (no enumeration).
+pub async fn resend_signup(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _csrf: CsrfForm,
+) -> WebResult<HttpResponse> {
+    let Some((email, suite)) = sent_to(&req) else {
+        return Ok(see_other("/inscription"));
+    };
+    let public_url = state.settings.public_url.clone();
+    let ip = client_ip(&req, &state);
+    state
+        .pool
+        .run(move |c| {
+            let suite = (!suite.is_empty()).then_some(suite.as_str());
+            users::resend_verification(c, &email, &ip, &public_url, suite).map_err(WebError::from)
+        })
+        .await?;
+    state.delivery.wake();
+    Ok(see_other("/inscription/message-envoye?renvoye=1"))
 }
 
 #[derive(serde::Deserialize)]
 pub struct TokenQuery {
     #[serde(default)]
     jeton: String,
+    /// Where the person was going when they signed up (checked again here).
+    #[serde(default)]
+    suite: String,
 }
 
 pub async fn confirm_email(
@@ -194,18 +372,20 @@ pub async fn confirm_email(
     state: web::Data<AppState>,
     q: web::Query<TokenQuery>,
 ) -> WebResult<HttpResponse> {
-    let token = q.into_inner().jeton;
+    let TokenQuery { jeton: token, suite } = q.into_inner();
     let result = state
         .pool
         .run(move |c| Ok::<_, WebError>(users::verify_email(c, &token)))
         .await?;
     match result {
-        Ok(_) => ok(&message(
-            Layout::new(&req, None, "Adresse électronique confirmée"),
-            true,
-            &["Votre compte est activé. Vous pouvez vous connecter."],
-            &[("/connexion", "Se connecter")],
-        )),
+        // The link proves the address and comes from the sign-up the person just made: it logs them in
+        // and takes them where they were going (a simulation's result, a procedure).
+        Ok(user) => {
+            tracing::info!(user.id = %user.id, "Email confirmed, logged in");
+            let mut res = see_other(&target_after_login(&suite, &user));
+            log_in(&mut res, &user, &state)?;
+            Ok(res)
+        }
         Err(AccountsError::InvalidToken) => render(
             StatusCode::BAD_REQUEST,
             &message(
@@ -243,7 +423,10 @@ fn login_page(req: &HttpRequest, form: &FormData, errors: Vec<FieldError>) -> Fo
     }
     p.links = vec![
         ("/mot-de-passe-oublie".into(), "Mot de passe oublié ?".into()),
-        ("/inscription".into(), "Créer un compte".into()),
+        (
+            with_suite("/inscription", form.get("suite")),
+            "Créer un compte".into(),
+        ),
     ];
     p
 }
@@ -259,20 +442,10 @@ pub async fn show_login(
     user: MaybeUser,
     q: web::Query<NextQuery>,
 ) -> WebResult<HttpResponse> {
-    if user.0.is_some() {
-        return Ok(see_other("/compte"));
+    if let Some(u) = user.0 {
+        return Ok(see_other(&target_after_login(&q.suite, &u.user)));
     }
-    let mut form = FormData::default();
-    if let Some(next) = safe_next(&q.suite) {
-        form = FormData::parse(
-            format!(
-                "suite={}",
-                form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
-            )
-            .as_bytes(),
-        );
-    }
-    ok(&login_page(&req, &form, Vec::new()))
+    ok(&login_page(&req, &suite_form(&q.suite), Vec::new()))
 }
 
 pub async fn submit_login(
@@ -294,20 +467,27 @@ pub async fn submit_login(
     }
     let ip = client_ip(&req, &state);
     let public_url = state.settings.public_url.clone();
+    let suite = safe_next(form.get("suite"));
     let result = state
         .pool
-        .run(move |c| Ok::<_, WebError>(users::authenticate(c, &email, &pw, &ip, &public_url)))
+        .run(move |c| {
+            Ok::<_, WebError>(users::authenticate_then(
+                c,
+                &email,
+                &pw,
+                &ip,
+                &public_url,
+                suite.as_deref(),
+            ))
+        })
         .await?;
     let mut retry_after = None;
     let (status, message) = match result {
         Ok(user) => {
-            let token = state.keys.issue(&user)?;
-            let target = safe_next(form.get("suite")).unwrap_or_else(|| "/compte".to_owned());
+            let target = target_after_login(form.get("suite"), &user);
             tracing::info!(user.id = %user.id, "Login");
             let mut res = see_other(&target);
-            res.add_cookie(&session::cookie(token, &state))
-                .and_then(|()| res.add_cookie(&crate::csrf::fresh_cookie(&state)))
-                .map_err(|e| WebError::Internal(e.to_string()))?;
+            log_in(&mut res, &user, &state)?;
             return Ok(res);
         }
         Err(e @ AccountsError::Throttled { wait_secs }) => {
@@ -396,27 +576,62 @@ pub async fn submit_forgot(
             );
         }
     };
+    let cookie = sent_cookie(&state, "/mot-de-passe-oublie", email.as_str(), "");
+    send_reset(&req, &state, email).await?;
+    let mut res = see_other("/mot-de-passe-oublie/message-envoye");
+    res.add_cookie(&cookie)
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok(res)
+}
+
+/// The same answer whether an email left or not (unknown address, or hourly quota reached).
+async fn send_reset(req: &HttpRequest, state: &web::Data<AppState>, email: Email) -> WebResult<()> {
     let public_url = state.settings.public_url.clone();
-    let ip = client_ip(&req, &state);
-    // The same answer whether an email left or not (unknown address, or hourly quota reached).
+    let ip = client_ip(req, state);
     state
         .pool
         .run(move |c| users::request_password_reset(c, &email, &ip, &public_url).map_err(WebError::from))
         .await?;
     state.delivery.wake();
-    Ok(see_other("/mot-de-passe-oublie/message-envoye"))
+    Ok(())
 }
 
-pub async fn forgot_sent(req: HttpRequest) -> WebResult<HttpResponse> {
-    ok(&message(
-        Layout::new(&req, None, "Consultez votre messagerie"),
-        true,
-        &[
-            "Si un compte existe avec cette adresse, vous allez recevoir un lien pour choisir un nouveau mot de passe. Il est valable 1 heure.",
-            "Vous ne le trouvez pas ? Regardez dans les courriers indésirables.",
+pub async fn forgot_sent(req: HttpRequest, q: web::Query<SentQuery>) -> WebResult<HttpResponse> {
+    let sent = sent_to(&req);
+    // The address is the one the person typed: naming it tells nothing about whether it has an account.
+    let first = match &sent {
+        Some((email, _)) => format!(
+            "Si un compte existe avec l’adresse {email}, vous allez recevoir un lien pour choisir un nouveau mot de passe. Il est valable 1 heure.",
+            email = email.as_str()
+        ),
+        None => "Si un compte existe avec cette adresse, vous allez recevoir un lien pour choisir un nouveau mot de passe. Il est valable 1 heure.".into(),
+    };
+    ok(&SentPage {
+        layout: Layout::new(&req, None, "Consultez votre messagerie"),
+        resent: q.renvoye == "1",
+        paragraphs: vec![
+            first,
+            "Vous ne le trouvez pas ? Regardez dans les courriers indésirables. Seul le dernier lien reçu fonctionne.".into(),
         ],
-        &[("/connexion", "Revenir à la connexion")],
-    ))
+        resend: sent.is_some().then_some("/mot-de-passe-oublie/renvoyer"),
+        links: vec![
+            ("/mot-de-passe-oublie".into(), "Corriger l’adresse".into()),
+            ("/connexion".into(), "Revenir à la connexion".into()),
+        ],
+    })
+}
+
+/// « Renvoyer le message » after a reset request: a new link (the earlier ones stop working).
+pub async fn resend_forgot(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _csrf: CsrfForm,
+) -> WebResult<HttpResponse> {
+    let Some((email, _)) = sent_to(&req) else {
+        return Ok(see_other("/mot-de-passe-oublie"));
+    };
+    send_reset(&req, &state, email).await?;
+    Ok(see_other("/mot-de-passe-oublie/message-envoye?renvoye=1"))
 }
 
 fn reset_page(req: &HttpRequest, token: &str, errors: Vec<FieldError>) -> FormPage {
@@ -502,10 +717,31 @@ pub async fn password_changed(req: HttpRequest, user: MaybeUser) -> WebResult<Ht
 
 // ---------------------------------------------------------------------------------------------- account
 
+#[derive(serde::Deserialize)]
+pub struct DoneQuery {
+    #[serde(default)]
+    fait: String,
+}
+
+/// The confirmation shown on « Mon compte » after a change (fixed texts: nothing personal in the URL).
+fn done_notice(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "nom" => "Votre nom est enregistré.",
+        "adresse" => {
+            "Nous avons envoyé un lien à la nouvelle adresse. Elle remplacera l’ancienne quand vous aurez ouvert ce lien (valable 7 jours). Votre adresse actuelle a été prévenue."
+        }
+        "adresse-confirmee" => "Votre nouvelle adresse électronique est enregistrée.",
+        "courriels" => "Vos choix de courriels sont enregistrés.",
+        "mot-de-passe" => "Votre nouveau mot de passe est enregistré.",
+        _ => return None,
+    })
+}
+
 pub async fn show_account(
     req: HttpRequest,
     state: web::Data<AppState>,
     CurrentUser(u): CurrentUser,
+    q: web::Query<DoneQuery>,
 ) -> WebResult<HttpResponse> {
     let relatives = if u.is(Role::Usager) {
         None
@@ -522,6 +758,14 @@ pub async fn show_account(
         )
     };
     ok(&AccountPage {
+        notice: done_notice(&q.fait),
+        notify_messages: u.user.notify_messages,
+        optional: guichet_notify::preferences::Optional::ALL
+            .iter()
+            .map(|o| (o.field(), o.label(), o.hint()))
+            .collect(),
+        mandatory: guichet_notify::preferences::MANDATORY.to_vec(),
+        is_usager: u.is(Role::Usager),
         relatives,
         layout: Layout::new(&req, Some(&u), "Mon compte"),
         name: u.user.display_name.clone(),
@@ -586,7 +830,7 @@ pub async fn submit_change_password(
             state.delivery.wake();
             // The change revoked every session; this device gets a fresh one.
             let token = state.keys.issue(&updated)?;
-            let mut res = see_other("/compte");
+            let mut res = see_other("/compte?fait=mot-de-passe");
             res.add_cookie(&session::cookie(token, &state))
                 .map_err(|e| WebError::Internal(e.to_string()))?;
             Ok(res)
@@ -639,4 +883,422 @@ pub async fn remove_relative(
         .run(move |c| guichet_dossiers::access::withdraw_relative(c, &id, &folded).map_err(WebError::from))
         .await?;
     Ok(see_other("/compte#proches"))
+}
+
+// ----------------------------------------------------------------------------------------- name
+
+fn name_page(req: &HttpRequest, u: &session::SessionUser, value: &str, errors: Vec<FieldError>) -> FormPage {
+    let fields = vec![
+        InputField::new("nom", "Prénom et nom", "text", "name")
+            .hint("Ce nom remplit d’avance « Vos coordonnées » dans vos nouvelles demandes : vous pourrez toujours le modifier.")
+            .value(value)
+            .error_from(&errors),
+    ];
+    let mut p = form_page(
+        page(req, Some(u), "Changer de nom", &errors),
+        "/compte/nom",
+        fields,
+        errors,
+        "Enregistrer",
+    );
+    p.back = Some("/compte".into());
+    p
+}
+
+pub async fn show_name(req: HttpRequest, CurrentUser(u): CurrentUser) -> WebResult<HttpResponse> {
+    let name = u.user.display_name.clone();
+    ok(&name_page(&req, &u, &name, Vec::new()))
+}
+
+pub async fn submit_name(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    let mut errors = Vec::new();
+    let name = text(&form, "nom", &mut errors).to_owned();
+    if errors.is_empty()
+        && let Err(e) = users::parse_display_name(&name)
+    {
+        errors.push(err("nom", e.to_string()));
+    }
+    if !errors.is_empty() {
+        return render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &name_page(&req, &u, form.get("nom"), errors),
+        );
+    }
+    let id = u.user.id.clone();
+    state
+        .pool
+        .run(move |c| users::set_display_name(c, &id, &name).map_err(WebError::from))
+        .await?;
+    Ok(see_other("/compte?fait=nom"))
+}
+
+// ------------------------------------------------------------------------------------------ address
+
+fn address_page(
+    req: &HttpRequest,
+    u: &session::SessionUser,
+    form: &FormData,
+    errors: Vec<FieldError>,
+) -> FormPage {
+    let fields = vec![
+        InputField::new("email", "Nouvelle adresse électronique", "email", "email")
+            .hint("Nous y enverrons un lien. Elle remplacera l’ancienne quand vous l’aurez ouvert.")
+            .value(form.get("email"))
+            .error_from(&errors),
+        InputField::new("actuel", "Votre mot de passe", "password", "current-password")
+            .hint("Par sécurité, confirmez que c’est bien vous.")
+            .error_from(&errors),
+    ];
+    let mut p = form_page(
+        page(req, Some(u), "Changer d’adresse électronique", &errors),
+        "/compte/adresse",
+        fields,
+        errors,
+        "Recevoir le lien de confirmation",
+    );
+    p.back = Some("/compte".into());
+    p.intro = vec![format!(
+        "Votre adresse actuelle est {}. Elle reste celle du compte tant que la nouvelle n’est pas confirmée, et elle sera prévenue du changement.",
+        u.user.email
+    )];
+    p
+}
+
+pub async fn show_address(req: HttpRequest, CurrentUser(u): CurrentUser) -> WebResult<HttpResponse> {
+    ok(&address_page(&req, &u, &FormData::default(), Vec::new()))
+}
+
+pub async fn submit_address(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    let mut errors = Vec::new();
+    let raw = text(&form, "email", &mut errors).to_owned();
+    let current = text(&form, "actuel", &mut errors).to_owned();
+    let email = match Email::parse(&raw) {
+        Ok(e) if e.as_str() == u.user.email => {
+            errors.push(err(
+                "email",
+                "C’est déjà l’adresse de votre compte : saisissez la nouvelle adresse",
+            ));
+            None
+        }
+        Ok(e) => Some(e),
+        Err(e) => {
+            if errors.iter().all(|x| x.field != "email") {
+                errors.push(err("email", e.to_string()));
+            }
+            None
+        }
+    };
+    if current.is_empty() {
+        errors.push(err("actuel", "Saisissez votre mot de passe"));
+    }
+    let (Some(email), true) = (email, errors.is_empty()) else {
+        return render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &address_page(&req, &u, &form, errors),
+        );
+    };
+    let id = u.user.id.clone();
+    let ip = client_ip(&req, &state);
+    let public_url = state.settings.public_url.clone();
+    let accepted = state
+        .pool
+        .run(move |c| {
+            if !users::check_password(c, &id, &current)? {
+                return Ok::<_, WebError>(false);
+            }
+            users::request_email_change(c, &id, &email, &ip, &public_url)?;
+            Ok(true)
+        })
+        .await?;
+    if !accepted {
+        return render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &address_page(
+                &req,
+                &u,
+                &form,
+                vec![err("actuel", "Le mot de passe est incorrect")],
+            ),
+        );
+    }
+    state.delivery.wake();
+    Ok(see_other("/compte?fait=adresse"))
+}
+
+/// The link sent to the new address. It works without being logged in (opened on a phone, say).
+pub async fn confirm_address(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: MaybeUser,
+    q: web::Query<TokenQuery>,
+) -> WebResult<HttpResponse> {
+    let token = q.into_inner().jeton;
+    let result = state
+        .pool
+        .run(move |c| Ok::<_, WebError>(users::confirm_email_change(c, &token)))
+        .await?;
+    match result {
+        Ok(updated) => {
+            state.delivery.wake();
+            tracing::info!(user.id = %updated.id, "Email address changed");
+            if user.0.as_ref().is_some_and(|u| u.user.id == updated.id) {
+                return Ok(see_other("/compte?fait=adresse-confirmee"));
+            }
+            let text = format!(
+                "L’adresse de votre compte est maintenant {}. Connectez-vous avec elle.",
+                updated.email
+            );
+            ok(&message(
+                Layout::new(&req, user.0.as_ref(), "Nouvelle adresse enregistrée"),
+                true,
+                &[text.as_str()],
+                &[("/connexion", "Se connecter")],
+            ))
+        }
+        Err(AccountsError::InvalidToken | AccountsError::InvalidEmail(_)) => render(
+            StatusCode::BAD_REQUEST,
+            &message(
+                Layout::new(&req, user.0.as_ref(), "Ce lien n’est plus valide"),
+                false,
+                &[
+                    "Ce lien a déjà servi, il a expiré, ou une demande plus récente l’a remplacé. Votre adresse n’a pas changé.",
+                    "Vous pouvez refaire la demande depuis « Mon compte ».",
+                ],
+                &[("/compte/adresse", "Changer d’adresse électronique")],
+            ),
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+// -------------------------------------------------------------------------------------------- emails
+
+pub async fn submit_notifications(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    let messages = form.get(guichet_notify::preferences::Optional::NewMessage.field()) == "oui";
+    let id = u.user.id.clone();
+    state
+        .pool
+        .run(move |c| users::set_notifications(c, &id, messages).map_err(WebError::from))
+        .await?;
+    Ok(see_other("/compte?fait=courriels#courriels"))
+}
+
+// --------------------------------------------------------------------------------- closing an account
+
+#[derive(Template)]
+#[template(path = "account_delete.html")]
+struct DeletePage {
+    layout: Layout,
+    errors: Vec<FieldError>,
+    /// Staff cannot close their account here: why, in words.
+    staff: bool,
+    drafts: usize,
+    /// Numbers (or procedures) of the deposited dossiers that are kept.
+    kept: Vec<String>,
+    password: InputField,
+}
+
+fn is_draft(d: &Dossier) -> bool {
+    d.state == guichet_dossiers::lifecycle::State::Brouillon
+}
+
+async fn delete_page(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    u: &session::SessionUser,
+    errors: Vec<FieldError>,
+) -> WebResult<DeletePage> {
+    let id = u.user.id.clone();
+    let own = state
+        .pool
+        .run(move |c| store::list_for_owner(c, &id).map_err(WebError::from))
+        .await?;
+    let titles = &state.procedures;
+    let kept = own
+        .iter()
+        .filter(|d| !is_draft(d))
+        .map(|d| {
+            let title = titles
+                .get(&d.procedure)
+                .map_or_else(|| d.procedure.clone(), |p| p.def.title().to_owned());
+            match &d.number {
+                Some(n) => format!("{title}, dossier {n}"),
+                None => title,
+            }
+        })
+        .collect();
+    Ok(DeletePage {
+        layout: page(req, Some(u), "Supprimer mon compte", &errors),
+        password: InputField::new("actuel", "Votre mot de passe", "password", "current-password")
+            .hint("Par sécurité, confirmez que c’est bien vous.")
+            .error_from(&errors),
+        errors,
+        staff: !u.is(Role::Usager),
+        drafts: own.iter().filter(|d| is_draft(d)).count(),
+        kept,
+    })
+}
+
+pub async fn show_delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+) -> WebResult<HttpResponse> {
+    ok(&delete_page(&req, &state, &u, Vec::new()).await?)
+}
+
+/// Closes the usager's account: drafts deleted, deposited dossiers kept (each gets an event telling the
+/// service the person no longer has an account and must be written to by post), sessions and links
+/// revoked, a last email to the address. One transaction: nothing half done.
+pub async fn submit_delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    if !u.is(Role::Usager) {
+        // Decisions, assignments and notes name staff accounts: those are closed by an administrator.
+        return Err(WebError::Refused(
+            "Un compte d’agent ne se supprime pas ici : demandez à un administrateur de retirer vos droits."
+                .into(),
+        ));
+    }
+    let mut errors = Vec::new();
+    let current = text(&form, "actuel", &mut errors).to_owned();
+    if current.is_empty() && errors.is_empty() {
+        errors.push(err("actuel", "Saisissez votre mot de passe"));
+    }
+    if !errors.is_empty() {
+        return render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &delete_page(&req, &state, &u, errors).await?,
+        );
+    }
+    let (id, email) = (u.user.id.clone(), u.user.email.clone());
+    let closed = state
+        .pool
+        .run(move |c| {
+            if !users::check_password(c, &id, &current)? {
+                return Ok::<_, WebError>(None);
+            }
+            guichet_db::write_transaction(c, |c| {
+                let own = store::list_for_owner(c, &id)?;
+                let mut kept = 0;
+                for d in &own {
+                    if is_draft(d) {
+                        store::delete_draft(c, &d.id, &id)?;
+                    } else {
+                        kept += 1;
+                        store::record_event(
+                            c,
+                            &d.id,
+                            &id,
+                            "account_closed",
+                            &serde_json::json!({
+                                "text": "Le demandeur a supprimé son compte en ligne : il ne reçoit plus de courriel ni de message ici. Écrivez-lui par courrier."
+                            }),
+                            false,
+                        )
+                        ?;
+                    }
+                }
+                guichet_db::outbox::enqueue(c, &guichet_notify::emails::account_closed(&email, kept))
+                    ?;
+                users::close(c, &id).map_err(|e| match e {
+                    AccountsError::Db(db) => DossierError::Db(db),
+                    other => DossierError::Internal(other.to_string()),
+                })?;
+                Ok::<_, DossierError>(Some((own.len() - kept, kept)))
+            })
+            .map_err(WebError::from)
+        })
+        .await?;
+    let Some((drafts, kept)) = closed else {
+        return render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &delete_page(
+                &req,
+                &state,
+                &u,
+                vec![err("actuel", "Le mot de passe est incorrect")],
+            )
+            .await?,
+        );
+    };
+    state.delivery.wake();
+    tracing::info!(user.id = %u.user.id, drafts, kept, "Account closed by its owner");
+    let mut res = see_other("/compte/supprime");
+    res.add_cookie(&session::removal_cookie(&state))
+        .and_then(|()| res.add_cookie(&crate::csrf::fresh_cookie(&state)))
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok(res)
+}
+
+pub async fn deleted(req: HttpRequest) -> WebResult<HttpResponse> {
+    ok(&message(
+        Layout::new(&req, None, "Votre compte est supprimé"),
+        true,
+        &[
+            "Vos brouillons sont effacés et vous êtes déconnecté. Un dernier courriel le confirme à votre adresse.",
+            "Vos demandes déjà déposées restent au département, comme la loi l’exige : il pourra vous écrire par courrier.",
+        ],
+        &[("/", "Revenir à l’accueil")],
+    ))
+}
+
+// ------------------------------------------------------------------------------------------ prefill
+
+/// Fills, on a new draft, the questions that ask for what the account already knows: the fields whose
+/// `autocomplete` is `name` (« Vos coordonnées » of the person filling in) and `email`. Nothing already
+/// answered is replaced (a simulation's answers win), and the usager can change every value.
+pub fn prefill_identity(def: &FormDefinition, user: &User, answers: &mut Answers) {
+    use guichet_forms::FieldType;
+    for step in def.steps() {
+        for f in &step.fields {
+            let value = match (&f.kind, f.autocomplete.as_deref()) {
+                (FieldType::Text, Some("name")) => &user.display_name,
+                (FieldType::Email | FieldType::Text, Some("email")) => &user.email,
+                _ => continue,
+            };
+            if !answers.contains_key(&f.id) && !value.is_empty() {
+                answers.insert(f.id.clone(), serde_json::Value::String(value.clone()));
+            }
+        }
+    }
+}
+
+/// [`prefill_identity`] on a draft just created with no answers (« Commencer »).
+pub fn prefill_draft(
+    conn: &mut guichet_db::AnyConnection,
+    d: Dossier,
+    def: &FormDefinition,
+    user: &User,
+) -> Result<Dossier, guichet_dossiers::DossierError> {
+    let mut answers = d.answers.as_object().cloned().unwrap_or_default();
+    prefill_identity(def, user, &mut answers);
+    if answers.is_empty() {
+        return Ok(d);
+    }
+    store::save_answers(
+        conn,
+        &d.id,
+        &d.owner_id,
+        &serde_json::Value::Object(answers),
+        None,
+        &d.applicant_name,
+    )
 }

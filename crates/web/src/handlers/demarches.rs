@@ -72,10 +72,14 @@ pub async fn start(
     _csrf: CsrfForm,
 ) -> WebResult<HttpResponse> {
     let proc = state.procedures.get(&path).ok_or(WebError::NotFound)?.clone();
-    let (owner, p) = (u.user.id.clone(), proc.clone());
+    let (owner, p, account) = (u.user.id.clone(), proc.clone(), u.user.clone());
     let d = state
         .pool
-        .run(move |c| guichet_usecases::filing::start_draft(c, &owner, &p).map_err(WebError::from))
+        .run(move |c| {
+            let d = guichet_usecases::filing::start_draft(c, &owner, &p)?;
+            // « Vos coordonnées » start from the account (handlers/accounts.rs).
+            Ok::<_, WebError>(super::accounts::prefill_draft(c, d, &p.def, &account)?)
+        })
         .await?;
     tracing::info!(dossier.id = %d.id, form.id = %proc.id(), "Draft created");
     Ok(see_other(&first_page(&proc.def, &d)))

@@ -1402,7 +1402,8 @@ pub async fn start_request(
             "Cette demande se fait auprès du département où vous habitez, pas sur ce site.".into(),
         ));
     }
-    let answers = cases::answers_from_simulation(&proc.def, aid, &input, result.as_ref(), today());
+    let mut answers = cases::answers_from_simulation(&proc.def, aid, &input, result.as_ref(), today());
+    super::accounts::prefill_identity(&proc.def, &u.user, &mut answers);
     let draft = NewDraft {
         owner_id: u.user.id.clone(),
         procedure: proc.id().to_owned(),
