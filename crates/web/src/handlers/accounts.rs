@@ -11,9 +11,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use guichet_accounts::users::{self, SignUp};
 use guichet_accounts::{AccountsError, User, password};
-use guichet_dossiers::DossierError;
-use guichet_dossiers::store::{self, Dossier};
-use guichet_forms::{Answers, FormDefinition};
+use guichet_dossiers::store;
 use guichet_types::{Email, Role};
 
 use super::{ok, render, see_other};
@@ -1112,10 +1110,6 @@ struct DeletePage {
     password: InputField,
 }
 
-fn is_draft(d: &Dossier) -> bool {
-    d.state == guichet_dossiers::lifecycle::State::Brouillon
-}
-
 async fn delete_page(
     req: &HttpRequest,
     state: &web::Data<AppState>,
@@ -1130,7 +1124,7 @@ async fn delete_page(
     let titles = &state.procedures;
     let kept = own
         .iter()
-        .filter(|d| !is_draft(d))
+        .filter(|d| !guichet_usecases::accounts::is_draft(d))
         .map(|d| {
             let title = titles
                 .get(&d.procedure)
@@ -1148,7 +1142,10 @@ async fn delete_page(
             .error_from(&errors),
         errors,
         staff: !u.is(Role::Usager),
-        drafts: own.iter().filter(|d| is_draft(d)).count(),
+        drafts: own
+            .iter()
+            .filter(|d| guichet_usecases::accounts::is_draft(d))
+            .count(),
         kept,
     })
 }
@@ -1188,46 +1185,18 @@ pub async fn submit_delete(
             &delete_page(&req, &state, &u, errors).await?,
         );
     }
-    let (id, email) = (u.user.id.clone(), u.user.email.clone());
+    let account = u.user.clone();
     let closed = state
         .pool
         .run(move |c| {
-            if !users::check_password(c, &id, &current)? {
-                return Ok::<_, WebError>(None);
-            }
-            guichet_db::write_transaction(c, |c| {
-                let own = store::list_for_owner(c, &id)?;
-                let mut kept = 0;
-                for d in &own {
-                    if is_draft(d) {
-                        store::delete_draft(c, &d.id, &id)?;
-                    } else {
-                        kept += 1;
-                        store::record_event(
-                            c,
-                            &d.id,
-                            &id,
-                            "account_closed",
-                            &serde_json::json!({
-                                "text": "Le demandeur a supprimé son compte en ligne : il ne reçoit plus de courriel ni de message ici. Écrivez-lui par courrier."
-                            }),
-                            false,
-                        )
-                        ?;
-                    }
-                }
-                guichet_db::outbox::enqueue(c, &guichet_notify::emails::account_closed(&email, kept))
-                    ?;
-                users::close(c, &id).map_err(|e| match e {
-                    AccountsError::Db(db) => DossierError::Db(db),
-                    other => DossierError::Internal(other.to_string()),
-                })?;
-                Ok::<_, DossierError>(Some((own.len() - kept, kept)))
-            })
-            .map_err(WebError::from)
+            guichet_usecases::accounts::close_account(c, &account, &current).map_err(WebError::from)
         })
         .await?;
-    let Some((drafts, kept)) = closed else {
+    let Some(guichet_usecases::accounts::Closed {
+        drafts_deleted: drafts,
+        dossiers_kept: kept,
+    }) = closed
+    else {
         return render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &delete_page(
@@ -1258,47 +1227,4 @@ pub async fn deleted(req: HttpRequest) -> WebResult<HttpResponse> {
         ],
         &[("/", "Revenir à l’accueil")],
     ))
-}
-
-// ------------------------------------------------------------------------------------------ prefill
-
-/// Fills, on a new draft, the questions that ask for what the account already knows: the fields whose
-/// `autocomplete` is `name` (« Vos coordonnées » of the person filling in) and `email`. Nothing already
-/// answered is replaced (a simulation's answers win), and the usager can change every value.
-pub fn prefill_identity(def: &FormDefinition, user: &User, answers: &mut Answers) {
-    use guichet_forms::FieldType;
-    for step in def.steps() {
-        for f in &step.fields {
-            let value = match (&f.kind, f.autocomplete.as_deref()) {
-                (FieldType::Text, Some("name")) => &user.display_name,
-                (FieldType::Email | FieldType::Text, Some("email")) => &user.email,
-                _ => continue,
-            };
-            if !answers.contains_key(&f.id) && !value.is_empty() {
-                answers.insert(f.id.clone(), serde_json::Value::String(value.clone()));
-            }
-        }
-    }
-}
-
-/// [`prefill_identity`] on a draft just created with no answers (« Commencer »).
-pub fn prefill_draft(
-    conn: &mut guichet_db::AnyConnection,
-    d: Dossier,
-    def: &FormDefinition,
-    user: &User,
-) -> Result<Dossier, guichet_dossiers::DossierError> {
-    let mut answers = d.answers.as_object().cloned().unwrap_or_default();
-    prefill_identity(def, user, &mut answers);
-    if answers.is_empty() {
-        return Ok(d);
-    }
-    store::save_answers(
-        conn,
-        &d.id,
-        &d.owner_id,
-        &serde_json::Value::Object(answers),
-        None,
-        &d.applicant_name,
-    )
 }

@@ -77,8 +77,8 @@ pub async fn start(
         .pool
         .run(move |c| {
             let d = guichet_usecases::filing::start_draft(c, &owner, &p)?;
-            // « Vos coordonnées » start from the account (handlers/accounts.rs).
-            Ok::<_, WebError>(super::accounts::prefill_draft(c, d, &p.def, &account)?)
+            // « Vos coordonnées » start from the account.
+            Ok::<_, WebError>(guichet_usecases::accounts::prefill_draft(c, d, &p.def, &account)?)
         })
         .await?;
     tracing::info!(dossier.id = %d.id, form.id = %proc.id(), "Draft created");

@@ -1403,7 +1403,7 @@ pub async fn start_request(
         ));
     }
     let mut answers = cases::answers_from_simulation(&proc.def, aid, &input, result.as_ref(), today());
-    super::accounts::prefill_identity(&proc.def, &u.user, &mut answers);
+    guichet_usecases::accounts::prefill_identity(&proc.def, &u.user, &mut answers);
     let draft = NewDraft {
         owner_id: u.user.id.clone(),
         procedure: proc.id().to_owned(),
