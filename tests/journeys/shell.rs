@@ -114,7 +114,8 @@ async fn the_login_page_redirects_back_only_locally(backend: Backend) {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(r.headers().get("location").unwrap(), "/compte");
+    // A foreign `suite` is ignored: the usager lands on « Mes dossiers ».
+    assert_eq!(r.headers().get("location").unwrap(), "/mes-dossiers");
 }
 
 /// Errors the framework answers by itself come as the French page (security review I2), and `HEAD` is

@@ -206,6 +206,17 @@ pub fn delete_draft(conn: &mut AnyConnection, owner_id: &str, dossier_id: &str) 
     Ok(store::delete_draft(conn, dossier_id, owner_id)?)
 }
 
+/// The lifecycle's rule for « Retirer ma demande », for the pages that offer it: the same check as
+/// [`withdraw`] makes.
+pub fn can_withdraw(d: &Dossier) -> bool {
+    guichet_dossiers::lifecycle::transition(
+        d.position(),
+        guichet_dossiers::lifecycle::Action::Withdraw,
+        guichet_dossiers::lifecycle::Actor::Owner,
+    )
+    .is_ok()
+}
+
 /// The usager withdraws a request sent and not yet decided (« Demande retirée »): the instructor sees it
 /// in the queue and on the dossier page. `expected_version` is the one the confirmation page showed.
 pub fn withdraw(

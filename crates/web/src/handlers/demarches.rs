@@ -1093,7 +1093,7 @@ pub(crate) async fn render_own(
                 .unwrap_or_default(),
             is_draft: d.state == State::Brouillon,
             continue_href: resume_page(&def, &d),
-            can_withdraw: matches!(d.state, State::Depose | State::EnInstruction),
+            can_withdraw: guichet_usecases::filing::can_withdraw(&d),
             has_receipt: d.number.is_some(),
             // Reads of health data have their own list, with who and what.
             timeline: events
@@ -1265,7 +1265,7 @@ pub async fn confirm_withdraw(
     path: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let (d, def) = load_own(&state, &u, &path).await?;
-    if !matches!(d.state, State::Depose | State::EnInstruction) {
+    if !guichet_usecases::filing::can_withdraw(&d) {
         return Err(WebError::Refused(
             "Cette demande ne peut pas être retirée : elle n’a pas été envoyée, ou elle a déjà reçu une réponse."
                 .into(),
