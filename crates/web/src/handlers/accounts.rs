@@ -778,6 +778,26 @@ pub async fn show_account(
     })
 }
 
+/// A « Mon compte » form page: one change, « Enregistrer », back to the account.
+fn account_form(
+    req: &HttpRequest,
+    u: &session::SessionUser,
+    title: &str,
+    action: &str,
+    fields: Vec<InputField>,
+    errors: Vec<FieldError>,
+) -> FormPage {
+    let mut p = form_page(
+        page(req, Some(u), title, &errors),
+        action,
+        fields,
+        errors,
+        "Enregistrer",
+    );
+    p.back = Some("/compte".into());
+    p
+}
+
 fn change_page(req: &HttpRequest, u: &session::SessionUser, errors: Vec<FieldError>) -> FormPage {
     let fields = vec![
         InputField::new("actuel", "Mot de passe actuel", "password", "current-password").error_from(&errors),
@@ -785,15 +805,14 @@ fn change_page(req: &HttpRequest, u: &session::SessionUser, errors: Vec<FieldErr
             .hint(PASSWORD_HINT)
             .error_from(&errors),
     ];
-    let mut p = form_page(
-        page(req, Some(u), "Changer de mot de passe", &errors),
+    account_form(
+        req,
+        u,
+        "Changer de mot de passe",
         "/compte/mot-de-passe",
         fields,
         errors,
-        "Enregistrer",
-    );
-    p.back = Some("/compte".into());
-    p
+    )
 }
 
 pub async fn show_change_password(req: HttpRequest, CurrentUser(u): CurrentUser) -> WebResult<HttpResponse> {
@@ -892,15 +911,7 @@ fn name_page(req: &HttpRequest, u: &session::SessionUser, value: &str, errors: V
             .value(value)
             .error_from(&errors),
     ];
-    let mut p = form_page(
-        page(req, Some(u), "Changer de nom", &errors),
-        "/compte/nom",
-        fields,
-        errors,
-        "Enregistrer",
-    );
-    p.back = Some("/compte".into());
-    p
+    account_form(req, u, "Changer de nom", "/compte/nom", fields, errors)
 }
 
 pub async fn show_name(req: HttpRequest, CurrentUser(u): CurrentUser) -> WebResult<HttpResponse> {
@@ -952,14 +963,15 @@ fn address_page(
             .hint("Par sécurité, confirmez que c’est bien vous.")
             .error_from(&errors),
     ];
-    let mut p = form_page(
-        page(req, Some(u), "Changer d’adresse électronique", &errors),
+    let mut p = account_form(
+        req,
+        u,
+        "Changer d’adresse électronique",
         "/compte/adresse",
         fields,
         errors,
-        "Recevoir le lien de confirmation",
     );
-    p.back = Some("/compte".into());
+    p.submit = "Recevoir le lien de confirmation";
     p.intro = vec![format!(
         "Votre adresse actuelle est {}. Elle reste celle du compte tant que la nouvelle n’est pas confirmée, et elle sera prévenue du changement.",
         u.user.email
