@@ -80,16 +80,27 @@ function focused(page) {
  * Ends with the focus on "Continuer".
  */
 async function answerWithKeyboard(page, answers) {
-  const actions = plan(await stepControls(page), answers);
-  const byId = new Map(actions.map((a) => [a.control.id, a]));
-  const radioTarget = new Map(actions.filter((a) => a.control.type === 'radio').map((a) => [a.control.name, a.control.value]));
+  let byId = new Map();
+  let radioTarget = new Map();
+  // The plan is made from the controls shown; a follow-up revealed by an answer (guichet.js) is planned
+  // when the focus first reaches it.
+  const replan = async () => {
+    const actions = plan(await stepControls(page), answers);
+    byId = new Map(actions.map((a) => [a.control.id, a]));
+    radioTarget = new Map(actions.filter((a) => a.control.type === 'radio').map((a) => [a.control.name, a.control.value]));
+  };
+  await replan();
   const done = new Set();
   for (let i = 0; i < 200; i++) {
+    // An answer may reveal a follow-up (guichet.js asks the server, the form is aria-busy meanwhile):
+    // Tab only once the page shows what follows.
+    await page.waitForFunction(() => !document.querySelector('main form[aria-busy="true"]'));
     await page.keyboard.press('Tab');
     await assertFocusVisible(page, page.url());
     const el = await focused(page);
     if (el.isContinue) return;
     if (!el.inForm || done.has(el.name || el.id)) continue;
+    if (!byId.has(el.id) && !radioTarget.has(el.name)) await replan();
     if (el.type === 'radio') {
       done.add(el.name);
       const target = radioTarget.get(el.name);

@@ -110,7 +110,12 @@ export async function visit(page, path, status = 200) {
 export async function submitMainForm(page, status) {
   const [res] = await Promise.all([
     page.waitForNavigation({ waitUntil: 'load' }),
-    page.locator('main form button[type=submit], main form input[type=submit]').last().click(),
+    // A step's main action is « Continuer », whatever other buttons its form has (« Enregistrer et
+    // reprendre plus tard » comes after it); elsewhere the form's last button.
+    ((await page.locator('main form button[type=submit][value=continuer]').count())
+      ? page.locator('main form button[type=submit][value=continuer]')
+      : page.locator('main form button[type=submit], main form input[type=submit]')
+    ).last().click(),
   ]);
   if (status !== undefined) {
     assert.equal(res?.status(), status, `submitting the form of ${page.url()} answered ${res?.status()}, expected ${status}`);
