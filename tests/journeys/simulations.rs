@@ -630,6 +630,13 @@ async fn file_from(app: &TestApp, aid: &str, inputs: &[(&str, &str)]) -> reqwest
         .unwrap()
 }
 
+/// « Faire la demande » as a logged-in usager: the id of the draft it opened.
+async fn draft_from(app: &TestApp, aid: &str, inputs: &[(&str, &str)]) -> String {
+    let r = file_from(app, aid, inputs).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    dossier_of(&location(&r))
+}
+
 fn dossier_of(location: &str) -> String {
     assert!(location.starts_with("/dossiers/"), "{location}");
     location.split('/').nth(2).unwrap().to_owned()
@@ -739,9 +746,7 @@ async fn the_amethyste_request_gets_the_category_tax_status_and_residence(backen
         ("imposable", "non"),
         ("residence_mois", "48"),
     ];
-    let r = file_from(&app, "amethyste", &inputs).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let id = dossier_of(&location(&r));
+    let id = draft_from(&app, "amethyste", &inputs).await;
     let category = app.get_html(&format!("/dossiers/{id}/etapes/categorie")).await;
     assert!(category.contains("value=\"seniors\" checked"), "{category}");
     let taxes = app.get_html(&format!("/dossiers/{id}/etapes/impots")).await;
@@ -792,9 +797,7 @@ async fn the_pch_request_gets_the_elements_and_the_hours_per_day(backend: Backen
         ("aides_techniques", "3 000"),
         ("aide_animaliere", "6 000"),
     ];
-    let r = file_from(&app, "pch", &inputs).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let id = dossier_of(&location(&r));
+    let id = draft_from(&app, "pch", &inputs).await;
     let elements = app.get_html(&format!("/dossiers/{id}/etapes/elements")).await;
     assert!(elements.contains("value=\"aide_humaine\" checked"), "{elements}");
     assert!(
@@ -817,9 +820,7 @@ async fn the_aah_request_opens_an_mdph_draft(backend: Backend) {
     };
     app.logged_in_usager("karim.b@exemple.fr", PASSWORD).await;
     let inputs = [("taux_incapacite", "80"), ("date_naissance", "12/05/1985")];
-    let r = file_from(&app, "aah", &inputs).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    dossier_of(&location(&r));
+    draft_from(&app, "aah", &inputs).await;
     let dossiers = app.get_html("/mes-dossiers").await;
     assert!(dossiers.contains("/dossiers/"), "{dossiers}");
 }
