@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 use guichet_db::schema::{memberships, services, users};
 use guichet_db::{AnyConnection, new_id, now};
+use guichet_types::ServiceRole;
 
 use crate::{AccountsError, Result, User};
 
@@ -71,7 +72,7 @@ pub fn list(conn: &mut AnyConnection) -> Result<Vec<Service>> {
         .load(conn)?)
 }
 
-/// Adds the user to the service (idempotent).
+/// Adds the user to the service as an instructor (idempotent: an existing membership keeps its role).
 pub fn add_member(conn: &mut AnyConnection, user_id: &str, service_code: &str) -> Result<()> {
     let service = find_by_code(conn, service_code)?
         .ok_or_else(|| AccountsError::UnknownService(service_code.to_owned()))?;
@@ -86,10 +87,56 @@ pub fn add_member(conn: &mut AnyConnection, user_id: &str, service_code: &str) -
                 memberships::user_id.eq(user_id),
                 memberships::service_id.eq(&service.id),
                 memberships::created_at.eq(now()),
+                memberships::role.eq(ServiceRole::Instructeur.as_str()),
             ))
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// Sets the member's role within the service, adding the membership when there is none.
+pub fn set_role(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    service_code: &str,
+    role: ServiceRole,
+) -> Result<()> {
+    add_member(conn, user_id, service_code)?;
+    let service = find_by_code(conn, service_code)?
+        .ok_or_else(|| AccountsError::UnknownService(service_code.to_owned()))?;
+    diesel::update(
+        memberships::table
+            .filter(memberships::user_id.eq(user_id))
+            .filter(memberships::service_id.eq(&service.id)),
+    )
+    .set(memberships::role.eq(role.as_str()))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// A user's membership of one service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub service: Service,
+    pub role: ServiceRole,
+}
+
+/// The user's services with the role held in each (an unknown stored role reads as read-only: the
+/// safest reading of a value this version does not know).
+pub fn memberships_of(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<Membership>> {
+    let rows: Vec<(Service, String)> = memberships::table
+        .inner_join(services::table)
+        .filter(memberships::user_id.eq(user_id))
+        .order(services::code.asc())
+        .select((Service::as_select(), memberships::role))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(service, role)| Membership {
+            service,
+            role: role.parse().unwrap_or(ServiceRole::Lecteur),
+        })
+        .collect())
 }
 
 /// The services a user belongs to: the scope of an instructor's back office.
@@ -100,6 +147,19 @@ pub fn of_user(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<Service>> 
         .order(services::code.asc())
         .select(Service::as_select())
         .load(conn)?)
+}
+
+/// The members of a service with their role there (for the admin page).
+pub fn members_with_roles(conn: &mut AnyConnection, service_id: &str) -> Result<Vec<(User, ServiceRole)>> {
+    let rows: Vec<(crate::users::UserRow, String)> = memberships::table
+        .inner_join(users::table)
+        .filter(memberships::service_id.eq(service_id))
+        .order(users::email.asc())
+        .select((crate::users::UserRow::as_select(), memberships::role))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(u, role)| Ok((User::try_from(u)?, role.parse().unwrap_or(ServiceRole::Lecteur))))
+        .collect()
 }
 
 /// The members of a service (for the admin page).

@@ -32,6 +32,8 @@ diesel::table! {
         user_id -> Text,
         service_id -> Text,
         created_at -> Timestamp,
+        /// `guichet_types::ServiceRole` (migration 2026-12-20-000001).
+        role -> Text,
     }
 }
 

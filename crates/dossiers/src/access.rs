@@ -9,6 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use guichet_db::AnyConnection;
 use guichet_db::schema::dossier_events;
+use guichet_types::ServiceRole;
 use serde_json::json;
 
 use crate::store::{Dossier, Result, insert_event};
@@ -20,8 +21,10 @@ pub struct Viewer {
     /// Instructor or administrator (may use the back office).
     pub is_staff: bool,
     pub is_admin: bool,
-    /// Codes of the services the person is a member of.
+    /// Codes of the services whose dossiers the person may open (every membership but `expert`).
     pub services: Vec<String>,
+    /// The role held in each service the person is a member of (experts included).
+    pub roles: Vec<(String, ServiceRole)>,
     /// Folded names of the beneficiaries the person must not instruct: their own, and the relatives they
     /// declared (see [`declared_relatives`]).
     pub conflicts: Vec<String>,
@@ -52,6 +55,33 @@ pub enum Refusal {
 impl Viewer {
     fn member_of(&self, service: &str) -> bool {
         self.services.iter().any(|s| s == service)
+    }
+
+    /// The role held in the service, if a member.
+    pub fn role_in(&self, service: &str) -> Option<ServiceRole> {
+        self.roles.iter().find(|(s, _)| s == service).map(|(_, r)| *r)
+    }
+
+    /// May act on the service's dossiers (take, note, message, review, evaluate…). An administrator
+    /// outside the service acts as today (reopen, close); inside, the role counts.
+    pub fn may_act(&self, service: &str) -> bool {
+        match self.role_in(service) {
+            Some(role) => role.acts(),
+            None => self.is_admin,
+        }
+    }
+
+    /// May decide a right, close a dossier or set a CDAPH agenda for the service.
+    pub fn may_decide(&self, service: &str) -> bool {
+        match self.role_in(service) {
+            Some(role) => role.decides(),
+            None => self.is_admin,
+        }
+    }
+
+    /// An expert of the service: sees only the opinion requests addressed to them.
+    pub fn is_expert_of(&self, service: &str) -> bool {
+        self.role_in(service) == Some(ServiceRole::Expert)
     }
 }
 
@@ -334,8 +364,32 @@ mod tests {
             is_staff: staff,
             is_admin: admin,
             services: services.iter().map(|s| (*s).to_owned()).collect(),
+            roles: services
+                .iter()
+                .map(|s| ((*s).to_owned(), ServiceRole::Instructeur))
+                .collect(),
             conflicts: vec!["jeanne durand".into()],
         }
+    }
+
+    #[test]
+    fn a_reader_opens_but_never_acts_and_an_evaluator_never_decides() {
+        let mut v = viewer("l", true, false, &["mdph"]);
+        v.roles = vec![("mdph".into(), ServiceRole::Lecteur)];
+        assert_eq!(back_office(&v, &dossier("usager", "mdph")), Ok(Standing::Service));
+        assert!(!v.may_act("mdph") && !v.may_decide("mdph"));
+        v.roles = vec![("mdph".into(), ServiceRole::Evaluateur)];
+        assert!(v.may_act("mdph") && !v.may_decide("mdph"));
+        v.roles = vec![("mdph".into(), ServiceRole::Instructeur)];
+        assert!(v.may_act("mdph") && v.may_decide("mdph"));
+        // An expert is not given the service's dossiers: `services` leaves it out.
+        let mut e = viewer("e", true, false, &[]);
+        e.roles = vec![("mdph".into(), ServiceRole::Expert)];
+        assert!(e.is_expert_of("mdph") && !e.may_act("mdph"));
+        assert_eq!(
+            back_office(&e, &dossier("usager", "mdph")),
+            Err(Refusal::NotVisible)
+        );
     }
 
     #[test]

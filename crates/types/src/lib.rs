@@ -20,4 +20,4 @@ pub use iban::{Iban, IbanError};
 pub use nir::{Nir, NirError};
 pub use phone::{Phone, PhoneError};
 pub use postal_code::{PostalCode, PostalCodeError};
-pub use role::{Role, RoleError};
+pub use role::{Role, RoleError, ServiceRole, ServiceRoleError};

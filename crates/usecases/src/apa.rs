@@ -35,7 +35,7 @@ use serde_json::Value;
 use crate::catalogue::Procedures;
 use crate::deadlines;
 use crate::error::{CaseError, Invalid, Result};
-use crate::instruction::{Links, Staff, visible};
+use crate::instruction::{Links, Need, Staff, acting};
 
 /// Days the usager has to answer a care plan, from its reception (CASF R232-7). The plan is proposed
 /// online and by email the same day: the day of the proposal counts as its reception.
@@ -197,7 +197,7 @@ fn working(
     id: &str,
     health: bool,
 ) -> Result<(Dossier, Standing)> {
-    let (d, standing) = visible(conn, staff, id)?;
+    let (d, standing) = acting(conn, staff, id, Need::Act)?;
     if !applies(def) {
         return Err(CaseError::NotFound);
     }

@@ -19,7 +19,7 @@ use guichet_types::{DossierNumber, Euros};
 
 use crate::catalogue::Procedures;
 use crate::error::{CaseError, Invalid, Result};
-use crate::instruction::{DecisionForm, Links, Staff, check_decision, decision_email, visible};
+use crate::instruction::{DecisionForm, Links, Need, Staff, acting, check_decision, decision_email};
 
 /// True when some rights of the procedure are decided by the CDAPH: its dossiers go through the stages
 /// and sittings of this module.
@@ -95,7 +95,7 @@ pub fn mark_recevable(
     id: &str,
     expected_version: i32,
 ) -> Result<Dossier> {
-    let (d, _) = visible(conn, staff, id)?;
+    let (d, _) = acting(conn, staff, id, Need::Act)?;
     if !uses_commission(def) {
         return Err(CaseError::NotFound);
     }
@@ -203,7 +203,7 @@ pub fn propose_right(
     code: &str,
     form: &ProposalForm,
 ) -> Result<Dossier> {
-    let (d, _) = visible(conn, staff, id)?;
+    let (d, _) = acting(conn, staff, id, Need::Act)?;
     if !uses_commission(def) {
         return Err(CaseError::NotFound);
     }
@@ -421,7 +421,7 @@ fn sitting_dossier(
     d: Dossier,
 ) -> Result<SittingDossier> {
     let def = procedures.definition_of_version(conn, &d.form_version_id)?;
-    let barred = match visible(conn, staff, &d.id) {
+    let barred = match acting(conn, staff, &d.id, Need::Decide) {
         Ok(_) => None,
         Err(CaseError::Denied(m)) => Some(m.to_owned()),
         Err(e) => return Err(e),
@@ -559,7 +559,7 @@ pub fn add_dossiers(
         }
     }
     for (field, d) in &wanted {
-        match visible(conn, staff, &d.id) {
+        match acting(conn, staff, &d.id, Need::Decide) {
             Ok(_) => {}
             Err(CaseError::Denied(m)) => {
                 errors.push(Invalid::new(*field, m));
@@ -612,7 +612,7 @@ pub fn remove_dossier(
             "La séance est tenue : ses dossiers ne peuvent plus en être retirés.",
         ));
     }
-    let (d, _) = visible(conn, staff, dossier_id)?;
+    let (d, _) = acting(conn, staff, dossier_id, Need::Decide)?;
     if !sittings::dossiers_of(conn, &s.id)?.contains(&d.id) {
         return Err(CaseError::NotFound);
     }

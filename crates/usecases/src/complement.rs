@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::error::{CaseError, Invalid, Result};
 use crate::files;
-use crate::instruction::{Staff, visible};
+use crate::instruction::{Need, Staff, acting};
 
 /// Where a document the procedure asks for stands, for the complement form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,7 +96,7 @@ pub fn review_document(
     verdict: Verdict,
     comment: Option<&str>,
 ) -> Result<()> {
-    let (d, _) = visible(conn, staff, id)?;
+    let (d, _) = acting(conn, staff, id, Need::Act)?;
     let (field, _) = files::referenced_file(&d.answers, file_id).ok_or(CaseError::NotFound)?;
     let comment = comment.map(str::trim).filter(|c| !c.is_empty());
     Ok(reviews::record(

@@ -46,6 +46,43 @@ pub fn visible(conn: &mut AnyConnection, staff: &Staff, id: &str) -> Result<(Dos
     Ok((d, standing))
 }
 
+/// What an action on a dossier needs of the staff member's role in its service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Any action of instruction (take, note, message, review, evaluate, propose).
+    Act,
+    /// A decision: decide a right, close the dossier, set or change a CDAPH agenda.
+    Decide,
+}
+
+pub const READ_ONLY: &str = "Votre rôle dans ce service est la consultation : vous pouvez lire ce dossier, pas agir dessus. Demandez à un administrateur de changer votre rôle si besoin.";
+pub const NOT_DECIDER: &str = "Votre rôle dans ce service est l’évaluation : les décisions sont prises par les instructeurs et instructrices du service.";
+
+/// A dossier the staff member may act on with that need: [`visible`], then the role in its service
+/// (`guichet_types::ServiceRole`). Every use case that writes on a dossier starts here.
+pub fn acting(
+    conn: &mut AnyConnection,
+    staff: &Staff,
+    id: &str,
+    need: Need,
+) -> Result<(Dossier, access::Standing)> {
+    let (d, standing) = visible(conn, staff, id)?;
+    permitted(staff, &d, need)?;
+    Ok((d, standing))
+}
+
+/// The role rule alone, for a dossier already loaded through [`visible`].
+pub fn permitted(staff: &Staff, d: &Dossier, need: Need) -> Result<()> {
+    let v = &staff.viewer;
+    if !v.may_act(&d.service_code) {
+        return Err(CaseError::Denied(READ_ONLY));
+    }
+    if need == Need::Decide && !v.may_decide(&d.service_code) {
+        return Err(CaseError::Denied(NOT_DECIDER));
+    }
+    Ok(())
+}
+
 /// Where the emails' links point, and the platform's name in them.
 #[derive(Debug, Clone)]
 pub struct Links {
@@ -92,7 +129,11 @@ pub fn act(
     expected_version: i32,
     command: &Command,
 ) -> Result<Dossier> {
-    let (d, _) = visible(conn, staff, id)?;
+    let need = match command {
+        Command::Close { .. } => Need::Decide,
+        _ => Need::Act,
+    };
+    let (d, _) = acting(conn, staff, id, need)?;
     let email = match command {
         Command::Take | Command::Reopen { .. } => None,
         Command::AskComplement(c) => {
@@ -281,7 +322,7 @@ pub fn decide_right(
     code: &str,
     form: &DecisionForm,
 ) -> Result<Dossier> {
-    let (d, _) = visible(conn, staff, id)?;
+    let (d, _) = acting(conn, staff, id, Need::Decide)?;
     let right = rights::of(conn, &d.id)?
         .into_iter()
         .find(|r| r.code == code && r.is_open())
@@ -334,7 +375,7 @@ pub fn add_right(
     expected_version: i32,
     code: &str,
 ) -> Result<Dossier> {
-    let (d, _) = visible(conn, staff, id)?;
+    let (d, _) = acting(conn, staff, id, Need::Act)?;
     let spec = def.right(code).ok_or_else(|| {
         CaseError::Invalid(vec![Invalid::new(
             "ajouter-droit",
@@ -362,7 +403,7 @@ pub fn withdraw_right(
     code: &str,
     reason: &str,
 ) -> Result<Dossier> {
-    let (d, _) = visible(conn, staff, id)?;
+    let (d, _) = acting(conn, staff, id, Need::Act)?;
     if reason.trim().is_empty() {
         return Err(CaseError::Invalid(vec![Invalid::new(
             format!("retirer-{code}-motif"),
@@ -404,7 +445,7 @@ pub fn assign(
     expected_version: i32,
     assignee: Option<&str>,
 ) -> Result<Dossier> {
-    let (d, _) = visible(conn, staff, id)?;
+    let (d, _) = acting(conn, staff, id, Need::Act)?;
     if let Some(a) = assignee {
         let ok = guichet_accounts::services::of_user(conn, a)?
             .iter()
@@ -427,7 +468,7 @@ pub fn assign(
 
 /// A private note, never shown to the usager.
 pub fn add_note(conn: &mut AnyConnection, staff: &Staff, id: &str, text: &str) -> Result<()> {
-    let (d, _) = visible(conn, staff, id)?;
+    let (d, _) = acting(conn, staff, id, Need::Act)?;
     let text: String = text.trim().chars().take(5000).collect();
     if text.is_empty() {
         return Err(CaseError::Invalid(vec![Invalid::new(

@@ -8,7 +8,7 @@ use guichet_dossiers::store;
 use guichet_forms::FormDefinition;
 
 use crate::error::{CaseError, Result};
-use crate::instruction::{Links, Staff, visible};
+use crate::instruction::{Links, Need, Staff, acting};
 
 /// The usager writes to the service about a deposited dossier of theirs.
 pub fn from_usager(
@@ -43,7 +43,7 @@ pub fn from_staff(
     body: &str,
     files: &[NewAttachment],
 ) -> Result<instruction::Message> {
-    let (d, _) = visible(conn, staff, dossier_id)?;
+    let (d, _) = acting(conn, staff, dossier_id, Need::Act)?;
     let owner = guichet_accounts::users::find(conn, &d.owner_id)?.ok_or(CaseError::NotFound)?;
     let number = d.number.as_ref().map(ToString::to_string).unwrap_or_default();
     let email = guichet_notify::emails::new_message(&owner.email, &number, def.title(), &links.dossier(&d));

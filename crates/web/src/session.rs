@@ -37,8 +37,11 @@ pub struct Refreshed(pub String);
 #[derive(Debug, Clone)]
 pub struct SessionUser {
     pub user: User,
-    /// Services the user is a member of (the scope of an instructor).
+    /// Services whose dossiers the user may open (the scope of an instructor): every membership but
+    /// `expert`.
     pub services: Vec<Service>,
+    /// Every membership with its role (experts included).
+    pub memberships: Vec<guichet_accounts::services::Membership>,
     /// Staff: folded names of the relatives they declared (their requests go to a colleague).
     pub relatives: Vec<String>,
 }
@@ -55,6 +58,11 @@ impl SessionUser {
             is_staff: self.is(Role::Instructeur) || self.is(Role::Admin),
             is_admin: self.is(Role::Admin),
             services: self.services.iter().map(|s| s.code.clone()).collect(),
+            roles: self
+                .memberships
+                .iter()
+                .map(|m| (m.service.code.clone(), m.role))
+                .collect(),
             conflicts: std::iter::once(guichet_dossiers::access::person_key(&self.user.display_name))
                 .chain(self.relatives.iter().cloned())
                 .collect(),
@@ -115,7 +123,12 @@ async fn resolve(req: &HttpRequest) -> Result<Option<SessionUser>, WebError> {
                     if user.session_version != claims.ver {
                         return Ok(None);
                     }
-                    let services = guichet_accounts::services::of_user(conn, &user.id)?;
+                    let memberships = guichet_accounts::services::memberships_of(conn, &user.id)?;
+                    let services = memberships
+                        .iter()
+                        .filter(|m| m.role.opens_dossiers())
+                        .map(|m| m.service.clone())
+                        .collect();
                     let relatives = if user.role == Role::Usager {
                         Vec::new()
                     } else {
@@ -127,6 +140,7 @@ async fn resolve(req: &HttpRequest) -> Result<Option<SessionUser>, WebError> {
                     Ok(Some(SessionUser {
                         user,
                         services,
+                        memberships,
                         relatives,
                     }))
                 })
