@@ -17,6 +17,7 @@ mod procedures;
 mod public_pages;
 mod reliability;
 mod retention;
+mod roles;
 mod seed;
 mod sessions;
 mod settings;
