@@ -110,6 +110,9 @@ struct UserAdd {
     /// Service code the user joins (repeatable), e.g. --service apa.
     #[arg(long = "service")]
     services: Vec<String>,
+    /// Role within those services: instructeur, evaluateur, lecteur or expert.
+    #[arg(long, default_value = "instructeur")]
+    service_role: guichet_types::ServiceRole,
     #[arg(long, default_value = "Agent du département")]
     name: String,
     #[arg(long, env = "GUICHET_NEW_USER_PASSWORD", hide_env_values = true)]
@@ -182,7 +185,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             let user = users::create(&mut conn, &email, &password, &args.name, args.role, true)?;
             for code in &args.services {
-                services::add_member(&mut conn, &user.id, code)?;
+                services::set_role(&mut conn, &user.id, code, args.service_role)?;
             }
             println!("Compte créé : {} ({})", user.email, user.role);
             if !args.services.is_empty() {
