@@ -450,7 +450,7 @@ fn queue_bench(label: &str, url: &str, runs: usize) -> Result<()> {
         }
     }
     let mut filtered = base(Tab::EnInstruction);
-    filtered.procedure = Some("apa".into());
+    filtered.procedures = vec!["apa".into()];
     filtered.due_within_days = Some(30);
     let mut search = base(Tab::Traites);
     search.search = Some("Dupont".into());

@@ -15,6 +15,7 @@ mod logs;
 mod privacy;
 mod procedures;
 mod public_pages;
+mod queue;
 mod reliability;
 mod retention;
 mod roles;

@@ -65,12 +65,66 @@ pub struct Cursor {
     pub id: String,
 }
 
+/// The order of the queue. The default (soonest due date first) pages by keyset over its index; the others,
+/// chosen by clicking a column header, page by offset (an agent rarely goes past a few pages of a re-sorted
+/// view, and each is bounded by the page size).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    DueAsc,
+    DueDesc,
+    DepositedAsc,
+    DepositedDesc,
+    NumberAsc,
+    NumberDesc,
+    ApplicantAsc,
+    ApplicantDesc,
+}
+
+impl Sort {
+    pub const fn column(self) -> &'static str {
+        match self {
+            Sort::DueAsc | Sort::DueDesc => "echeance",
+            Sort::DepositedAsc | Sort::DepositedDesc => "depot",
+            Sort::NumberAsc | Sort::NumberDesc => "numero",
+            Sort::ApplicantAsc | Sort::ApplicantDesc => "beneficiaire",
+        }
+    }
+
+    pub const fn descending(self) -> bool {
+        matches!(
+            self,
+            Sort::DueDesc | Sort::DepositedDesc | Sort::NumberDesc | Sort::ApplicantDesc
+        )
+    }
+
+    /// From the query string's `tri` (column) and `ordre` (`desc` or anything else).
+    pub fn parse(column: &str, order: &str) -> Sort {
+        let desc = order == "desc";
+        match (column, desc) {
+            ("echeance", true) => Sort::DueDesc,
+            ("depot", false) => Sort::DepositedAsc,
+            ("depot", true) => Sort::DepositedDesc,
+            ("numero", false) => Sort::NumberAsc,
+            ("numero", true) => Sort::NumberDesc,
+            ("beneficiaire", false) => Sort::ApplicantAsc,
+            ("beneficiaire", true) => Sort::ApplicantDesc,
+            _ => Sort::DueAsc,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct QueueFilter {
     /// The services the instructor may see; `None` for an administrator (every service).
     pub services: Option<Vec<String>>,
     pub tab: Tab,
-    pub procedure: Option<String>,
+    /// Procedures to show (several may be chosen); empty: all of the services'.
+    pub procedures: Vec<String>,
+    /// Assigned to one of these agents…
+    pub assignees: Vec<String>,
+    /// …or (also) to nobody.
+    pub unassigned: bool,
     pub assigned_to: Option<String>,
     /// Due within this many days (overdue included).
     pub due_within_days: Option<i64>,
@@ -78,6 +132,9 @@ pub struct QueueFilter {
     /// A dossier number, or part of the applicant's name.
     pub search: Option<String>,
     pub after: Option<Cursor>,
+    pub sort: Sort,
+    /// Rows to skip (the sorts other than the default; the default pages by `after`).
+    pub offset: i64,
     pub limit: i64,
     /// Dossiers this person filed are left out (separation of duties): set only for staff who filed some,
     /// since the condition costs the index-only scans of everyone else.
@@ -89,12 +146,16 @@ impl QueueFilter {
         QueueFilter {
             services,
             tab,
-            procedure: None,
+            procedures: Vec::new(),
+            assignees: Vec::new(),
+            unassigned: false,
             assigned_to: None,
             due_within_days: None,
             overdue_only: false,
             search: None,
             after: None,
+            sort: Sort::DueAsc,
+            offset: 0,
             limit: 50,
             exclude_owner: None,
         }
@@ -124,14 +185,26 @@ fn filtered(f: &QueueFilter, tab: Option<Tab>) -> Boxed<'_> {
         // values each export page sorted every decided dossier (5 s for the export of 117 000).
         Some(Tab::Traites) => q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(DECIDED_SQL)),
     };
-    if let Some(p) = &f.procedure {
-        q = q.filter(dossiers::procedure.eq(p.clone()));
+    if !f.procedures.is_empty() {
+        q = q.filter(dossiers::procedure.eq_any(f.procedures.clone()));
     }
     if let Some(owner) = &f.exclude_owner {
         q = q.filter(dossiers::owner_id.ne(owner.clone()));
     }
     if let Some(a) = &f.assigned_to {
         q = q.filter(dossiers::assigned_to.eq(a.clone()));
+    }
+    match (f.assignees.is_empty(), f.unassigned) {
+        (true, false) => {}
+        (true, true) => q = q.filter(dossiers::assigned_to.is_null()),
+        (false, false) => q = q.filter(dossiers::assigned_to.eq_any(f.assignees.clone())),
+        (false, true) => {
+            q = q.filter(
+                dossiers::assigned_to
+                    .is_null()
+                    .or(dossiers::assigned_to.eq_any(f.assignees.clone())),
+            )
+        }
     }
     let t = now();
     if f.overdue_only {
@@ -142,8 +215,11 @@ fn filtered(f: &QueueFilter, tab: Option<Tab>) -> Boxed<'_> {
     if let Some(s) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         match DossierNumber::parse(s) {
             Ok(n) => q = q.filter(dossiers::number.eq(n.to_string())),
+            // Every word, in any order: « Durand Jeanne » finds Jeanne Durand.
             Err(_) => {
-                q = q.filter(dossiers::search_key.like(format!("%{}%", fold(s).replace(['%', '_'], ""))))
+                for word in fold(s).replace(['%', '_'], "").split_whitespace().take(6) {
+                    q = q.filter(dossiers::search_key.like(format!("%{word}%")));
+                }
             }
         }
     }
@@ -159,6 +235,8 @@ pub struct QueueItem {
     pub number: Option<DossierNumber>,
     pub procedure: String,
     pub applicant_name: String,
+    /// The account that filed it (the beneficiary's or a relative's, a professional's).
+    pub owner_id: String,
     pub state: State,
     pub deposited_at: Option<NaiveDateTime>,
     pub due_at: Option<NaiveDateTime>,
@@ -190,6 +268,7 @@ struct ItemRow {
     number: Option<String>,
     procedure: String,
     applicant_name: String,
+    owner_id: String,
     state: String,
     deposited_at: Option<NaiveDateTime>,
     due_at: Option<NaiveDateTime>,
@@ -210,6 +289,7 @@ impl TryFrom<ItemRow> for QueueItem {
             id: r.id,
             procedure: r.procedure,
             applicant_name: r.applicant_name,
+            owner_id: r.owner_id,
             deposited_at: r.deposited_at,
             due_at: r.due_at,
             assigned_to: r.assigned_to,
@@ -223,10 +303,34 @@ impl TryFrom<ItemRow> for QueueItem {
     }
 }
 
+/// The id breaks ties of the other sorts, in their direction.
+fn by_id(q: Boxed<'_>, desc: bool) -> Boxed<'_> {
+    if desc {
+        q.then_order_by(dossiers::id.desc())
+    } else {
+        q.then_order_by(dossiers::id.asc())
+    }
+}
+
 /// The rows of the view from its cursor on, in page order: by due date (soonest first; dossiers without a
 /// deadline last), then id.
 fn ordered(f: &QueueFilter) -> Boxed<'_> {
     let mut q = filtered(f, Some(f.tab));
+    match f.sort {
+        Sort::DueAsc => {}
+        Sort::DueDesc => {
+            return by_id(
+                q.order((dossiers::due_at.is_null().asc(), dossiers::due_at.desc())),
+                true,
+            );
+        }
+        Sort::DepositedAsc => return by_id(q.order(dossiers::deposited_at.asc()), false),
+        Sort::DepositedDesc => return by_id(q.order(dossiers::deposited_at.desc()), true),
+        Sort::NumberAsc => return by_id(q.order(dossiers::number.asc()), false),
+        Sort::NumberDesc => return by_id(q.order(dossiers::number.desc()), true),
+        Sort::ApplicantAsc => return by_id(q.order(dossiers::search_key.asc()), false),
+        Sort::ApplicantDesc => return by_id(q.order(dossiers::search_key.desc()), true),
+    }
     if let Some(c) = &f.after {
         q = match c.due_at {
             // A row-value comparison in the order of the index (`dossiers_tab_order_idx`): both databases
@@ -253,8 +357,14 @@ fn ordered(f: &QueueFilter) -> Boxed<'_> {
 
 /// One page of the queue (`f.limit` rows after `f.after`).
 pub fn queue(conn: &mut AnyConnection, f: &QueueFilter) -> Result<Vec<QueueItem>> {
+    let offset = if f.sort == Sort::DueAsc {
+        0
+    } else {
+        f.offset.max(0)
+    };
     ordered(f)
         .limit(f.limit)
+        .offset(offset)
         .select(ItemRow::as_select())
         .load(conn)?
         .into_iter()
@@ -292,6 +402,7 @@ pub fn each_item(
         let rows = queue(conn, &page)?;
         let full = rows.len() as i64 == page.limit;
         page.after = rows.last().map(QueueItem::cursor);
+        page.offset += page.limit;
         for item in rows {
             if !each(item)? {
                 return Ok(());
@@ -321,7 +432,13 @@ pub enum Count {
 /// search, by counting the matching index entries, stopping past [`COUNT_CAP`].
 pub fn tab_counts(conn: &mut AnyConnection, f: &QueueFilter) -> Result<Vec<(Tab, Count)>> {
     let searching = f.search.as_deref().is_some_and(|s| !s.trim().is_empty());
-    if f.assigned_to.is_none() && f.due_within_days.is_none() && !f.overdue_only && !searching {
+    if f.assigned_to.is_none()
+        && f.assignees.is_empty()
+        && !f.unassigned
+        && f.due_within_days.is_none()
+        && !f.overdue_only
+        && !searching
+    {
         return counted(conn, f);
     }
     if searching {
@@ -372,8 +489,8 @@ fn counted(conn: &mut AnyConnection, f: &QueueFilter) -> Result<Vec<(Tab, Count)
     if let Some(services) = &f.services {
         q = q.filter(queue_counts::service_code.eq_any(services.clone()));
     }
-    if let Some(p) = &f.procedure {
-        q = q.filter(queue_counts::procedure.eq(p.clone()));
+    if !f.procedures.is_empty() {
+        q = q.filter(queue_counts::procedure.eq_any(f.procedures.clone()));
     }
     let mut rows = q.load::<(String, bool, i64)>(conn)?;
     if let Some(owner) = &f.exclude_owner {
@@ -386,8 +503,8 @@ fn counted(conn: &mut AnyConnection, f: &QueueFilter) -> Result<Vec<(Tab, Count)
         if let Some(services) = &f.services {
             own = own.filter(dossiers::service_code.eq_any(services.clone()));
         }
-        if let Some(p) = &f.procedure {
-            own = own.filter(dossiers::procedure.eq(p.clone()));
+        if !f.procedures.is_empty() {
+            own = own.filter(dossiers::procedure.eq_any(f.procedures.clone()));
         }
         rows.extend(
             own.load::<(String, bool)>(conn)?
@@ -903,4 +1020,78 @@ mod tests {
             assert!(up.contains(&format!("WHERE {DECIDED_SQL}")), "{up}");
         }
     }
+}
+
+/// What a page of the queue shows beside the rows' own columns, read once for the page's rows: who filed
+/// each dossier, who is assigned (told apart by their services), and the rights requested.
+#[derive(Debug, Clone, Default)]
+pub struct RowDetails {
+    /// dossier id → the filer's name.
+    pub filers: std::collections::HashMap<String, String>,
+    /// user id → « Name (SERVICE) ».
+    pub agents: std::collections::HashMap<String, String>,
+    /// dossier id → labels of the rights requested, in the definition's order.
+    pub rights: std::collections::HashMap<String, Vec<String>>,
+}
+
+pub fn row_details(conn: &mut AnyConnection, items: &[QueueItem]) -> Result<RowDetails> {
+    use guichet_db::schema::{dossier_rights, users};
+    let ids: Vec<String> = items.iter().map(|d| d.id.clone()).collect();
+    let owners: Vec<String> = items.iter().map(|d| d.owner_id.clone()).collect();
+    let names: std::collections::HashMap<String, String> = users::table
+        .filter(users::id.eq_any(owners))
+        .select((users::id, users::display_name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let filers = items
+        .iter()
+        .filter_map(|d| names.get(&d.owner_id).map(|n| (d.id.clone(), n.clone())))
+        .collect();
+    let mut agents = std::collections::HashMap::new();
+    for a in items.iter().filter_map(|d| d.assigned_to.clone()) {
+        if !agents.contains_key(&a) {
+            let label = store::staff_label(conn, &a)?;
+            agents.insert(a, label);
+        }
+    }
+    let mut rights: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for (dossier, label) in dossier_rights::table
+        .filter(dossier_rights::dossier_id.eq_any(ids))
+        .order((dossier_rights::dossier_id.asc(), dossier_rights::position.asc()))
+        .select((dossier_rights::dossier_id, dossier_rights::label))
+        .load::<(String, String)>(conn)?
+    {
+        rights.entry(dossier).or_default().push(label);
+    }
+    Ok(RowDetails {
+        filers,
+        agents,
+        rights,
+    })
+}
+
+/// The agents of these services (every role that opens dossiers), for the queue's assignee filter:
+/// (user id, « Name (SERVICE) »), by name.
+pub fn agents_of(conn: &mut AnyConnection, services: Option<&[String]>) -> Result<Vec<(String, String)>> {
+    use guichet_db::schema::{memberships, services as sv, users};
+    let mut q = memberships::table
+        .inner_join(users::table)
+        .inner_join(sv::table)
+        .filter(memberships::role.ne("expert"))
+        .filter(users::role.ne("usager"))
+        .select(users::id)
+        .distinct()
+        .into_boxed();
+    if let Some(codes) = services {
+        q = q.filter(sv::code.eq_any(codes.to_vec()));
+    }
+    let ids: Vec<String> = q.load(conn)?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let label = store::staff_label(conn, &id)?;
+        out.push((id, label));
+    }
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(out)
 }

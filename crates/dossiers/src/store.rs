@@ -597,6 +597,12 @@ pub(crate) fn insert_event(
 /// How an actor is named in a dossier's history: the person's name, and for staff the services they
 /// belong to now (« Karim Benali (MDPH, PCH) », service codes), so that two agents of the same name are told apart and the
 /// label stays true after a move.
+/// A member of staff as every page names them: « Name (APA, MDPH) », so that two agents of the same name
+/// in different services are told apart; an unknown id gives an empty label.
+pub fn staff_label(conn: &mut AnyConnection, user_id: &str) -> Result<String> {
+    actor_label(conn, user_id)
+}
+
 fn actor_label(conn: &mut AnyConnection, user_id: &str) -> Result<String> {
     use guichet_db::schema::{memberships, services, users};
     let Some((name, role)) = users::table

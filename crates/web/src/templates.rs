@@ -18,6 +18,16 @@ pub struct Layout {
     /// « partiellement conforme »…: the footer's link to the accessibility statement says it on every page.
     pub conformity: &'static str,
     pub css: &'static str,
+    /// Staff pages (back office, administration) use the whole screen: an instructor works tables and a
+    /// dossier beside its summary; the citizen pages keep their reading width.
+    pub wide: bool,
+}
+
+/// The paths of the staff's working pages, drawn full-width.
+fn is_staff_path(path: &str) -> bool {
+    ["/instruction", "/admin"]
+        .iter()
+        .any(|p| path == *p || path.starts_with(&format!("{p}/")))
 }
 
 #[derive(Debug, Clone)]
@@ -61,6 +71,7 @@ impl Layout {
                 })
                 .label(),
             css: crate::assets::css_url(),
+            wide: is_staff_path(req.path()),
         }
     }
 
@@ -195,6 +206,7 @@ impl ErrorPage {
                 departement: String::new(),
                 conformity: crate::mentions::Conformity::None.label(),
                 css: crate::assets::css_url(),
+                wide: false,
             },
             message: message.to_owned(),
         }
@@ -587,13 +599,23 @@ pub struct DossierPage {
 #[derive(Debug, Clone)]
 pub struct QueueRow {
     pub href: String,
+    pub id: String,
     pub number: String,
+    /// The beneficiary.
     pub applicant: String,
+    /// Who filed it, when not the beneficiary (empty otherwise).
+    pub filer: String,
     pub procedure: String,
+    pub rights: Vec<String>,
     pub deposited: String,
     pub due: String,
     pub overdue: bool,
+    /// « J-15 », « J-7 », « Dépassée » or empty.
+    pub badge: &'static str,
     pub state: String,
+    pub complement_recu: bool,
+    /// « Name (SERVICE) », or « personne ».
+    pub assignee: String,
     pub assigned: bool,
     /// « Décision implicite de rejet le … », or empty.
     pub implicit: String,
@@ -607,6 +629,14 @@ pub struct QueuePage {
     pub tabs: Vec<(String, String, String, bool)>,
     /// (id, title, selected)
     pub procedures: Vec<(String, String, bool)>,
+    /// (id or `personne`, « Name (SERVICE) », selected)
+    pub agents: Vec<(String, String, bool)>,
+    /// A filter other than the tab and the search is on (the filter panel opens).
+    pub filtered: bool,
+    pub tri: String,
+    pub ordre: String,
+    /// Sortable column headers: (label, link, aria-sort value or empty).
+    pub headers: Vec<(String, String, String)>,
     pub a_moi: bool,
     pub echeance: String,
     pub recherche: String,

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use guichet_dossiers::access::{self, SensitiveRead, Standing, Viewer};
-use guichet_dossiers::instruction::{self, Command, Complement, Count, Cursor, QueueFilter, QueueItem, Tab};
+use guichet_dossiers::instruction::{
+    self, Command, Complement, Count, Cursor, QueueFilter, QueueItem, Sort, Tab,
+};
 use guichet_dossiers::store::{self, Dossier};
 use guichet_dossiers::{Actor, State};
 use guichet_forms::FormDefinition;
@@ -67,28 +69,59 @@ pub(crate) fn fr_date(t: chrono::NaiveDateTime) -> String {
 
 // ------------------------------------------------------------------------------------------- queue
 
-#[derive(Debug, Default, serde::Deserialize)]
+/// The queue's view as the query string says it. Filters take several values (`procedure=apa&procedure=mdph`),
+/// which serde's URL decoder does not gather: the pairs are read here.
+#[derive(Debug, Default, Clone)]
 pub struct QueueQuery {
-    #[serde(default)]
     onglet: String,
-    #[serde(default)]
-    procedure: String,
-    #[serde(default)]
+    procedures: Vec<String>,
+    /// Agent ids, and `personne` for the dossiers assigned to nobody.
+    agents: Vec<String>,
     a_moi: String,
-    #[serde(default)]
     echeance: String,
-    #[serde(default)]
     recherche: String,
-    #[serde(default)]
+    tri: String,
+    ordre: String,
+    page: i64,
     apres_date: String,
-    #[serde(default)]
     apres_id: String,
 }
 
+/// The value that stands for « assigned to nobody » in the assignee filter.
+const NOBODY: &str = "personne";
+
 impl QueueQuery {
+    pub fn parse(query: &str) -> QueueQuery {
+        let mut q = QueueQuery::default();
+        for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+            let v: String = v.chars().take(100).collect();
+            match k.as_ref() {
+                "onglet" => q.onglet = v,
+                "procedure" if !v.is_empty() && q.procedures.len() < 20 => q.procedures.push(v),
+                "agent" if !v.is_empty() && q.agents.len() < 50 => q.agents.push(v),
+                "a_moi" => q.a_moi = v,
+                "echeance" => q.echeance = v,
+                "recherche" => q.recherche = v,
+                "tri" => q.tri = v,
+                "ordre" => q.ordre = v,
+                "page" => q.page = v.parse().unwrap_or(0).clamp(0, 10_000),
+                "apres_date" => q.apres_date = v,
+                "apres_id" => q.apres_id = v,
+                _ => {}
+            }
+        }
+        q
+    }
+
+    fn sort(&self) -> Sort {
+        Sort::parse(&self.tri, &self.ordre)
+    }
+
     fn filter(&self, staff: &Staff, limit: i64) -> QueueFilter {
         let mut f = QueueFilter::new(staff.scope(), Tab::from_slug(&self.onglet));
-        f.procedure = Some(self.procedure.clone()).filter(|p| !p.is_empty());
+        f.procedures = self.procedures.clone();
+        f.unassigned = self.agents.iter().any(|a| a == NOBODY);
+        f.assignees = self.agents.iter().filter(|a| *a != NOBODY).cloned().collect();
         if self.a_moi == "1" {
             f.assigned_to = Some(staff.0.user.id.clone());
         }
@@ -96,8 +129,9 @@ impl QueueQuery {
             "depassee" => f.overdue_only = true,
             d => f.due_within_days = d.parse().ok().filter(|n: &i64| (1..=365).contains(n)),
         }
-        f.search =
-            Some(self.recherche.chars().take(100).collect::<String>()).filter(|s| !s.trim().is_empty());
+        f.search = Some(self.recherche.clone()).filter(|s| !s.trim().is_empty());
+        f.sort = self.sort();
+        f.offset = self.page * PAGE_SIZE;
         if !self.apres_id.is_empty() {
             f.after = Some(Cursor {
                 due_at: chrono::NaiveDateTime::parse_from_str(&self.apres_date, "%Y-%m-%dT%H:%M:%S%.f").ok(),
@@ -108,16 +142,21 @@ impl QueueQuery {
         f
     }
 
-    /// The query string of this view, with another tab or cursor.
-    fn link(&self, tab: Option<Tab>, after: Option<&Cursor>) -> String {
+    /// The query string of this view, without its position (page or cursor) nor its sort.
+    fn base(&self, tab: Option<Tab>) -> form_urlencoded::Serializer<'static, String> {
         let mut s = form_urlencoded::Serializer::new(String::new());
         let onglet: &str = match tab {
             Some(t) => t.slug(),
             None => &self.onglet,
         };
         s.append_pair("onglet", onglet);
+        for p in &self.procedures {
+            s.append_pair("procedure", p);
+        }
+        for a in &self.agents {
+            s.append_pair("agent", a);
+        }
         for (k, v) in [
-            ("procedure", &self.procedure),
             ("a_moi", &self.a_moi),
             ("echeance", &self.echeance),
             ("recherche", &self.recherche),
@@ -126,12 +165,41 @@ impl QueueQuery {
                 s.append_pair(k, v);
             }
         }
+        s
+    }
+
+    /// The query string of this view, with another tab or cursor (the sort kept).
+    fn link(&self, tab: Option<Tab>, after: Option<&Cursor>) -> String {
+        let mut s = self.base(tab);
+        if !self.tri.is_empty() {
+            s.append_pair("tri", &self.tri);
+            s.append_pair("ordre", &self.ordre);
+        }
         if let Some(c) = after {
             if let Some(d) = c.due_at {
                 s.append_pair("apres_date", &d.format("%Y-%m-%dT%H:%M:%S%.f").to_string());
             }
             s.append_pair("apres_id", &c.id);
         }
+        format!("/instruction?{}", s.finish())
+    }
+
+    /// The view sorted by another column: ascending first, descending when it is already ascending.
+    fn sort_link(&self, column: &str) -> String {
+        let current = self.sort();
+        let desc = current.column() == column && !current.descending();
+        let mut s = self.base(None);
+        s.append_pair("tri", column);
+        s.append_pair("ordre", if desc { "desc" } else { "asc" });
+        format!("/instruction?{}", s.finish())
+    }
+
+    /// The next page of a view sorted other than by due date.
+    fn page_link(&self, page: i64) -> String {
+        let mut s = self.base(None);
+        s.append_pair("tri", &self.tri);
+        s.append_pair("ordre", &self.ordre);
+        s.append_pair("page", &page.to_string());
         format!("/instruction?{}", s.finish())
     }
 }
@@ -146,35 +214,59 @@ fn leave_out_own(c: &mut guichet_db::AnyConnection, filter: &mut QueueFilter, me
     Ok(())
 }
 
+/// « J-7 », « J-15 » or « Dépassée » beside a due date that comes near.
+fn due_badge(due: Option<chrono::NaiveDateTime>, now: chrono::NaiveDateTime) -> &'static str {
+    match due.map(|d| (d.date() - now.date()).num_days()) {
+        Some(n) if n < 0 => "Dépassée",
+        Some(n) if n <= 7 => "J-7",
+        Some(n) if n <= 15 => "J-15",
+        _ => "",
+    }
+}
+
 pub async fn queue(
     req: HttpRequest,
     state: web::Data<AppState>,
     CurrentUser(u): CurrentUser,
-    q: web::Query<QueueQuery>,
 ) -> WebResult<HttpResponse> {
+    let q = QueueQuery::parse(req.query_string());
     let staff = Staff::from(u)?;
     let mut filter = q.filter(&staff, PAGE_SIZE + 1);
     let me = staff.0.user.id.clone();
-    let (mut rows, counts) = state
+    let scope = staff.scope();
+    let (mut rows, counts, details, agents) = state
         .pool
         .run(move |c| {
             leave_out_own(c, &mut filter, &me)?;
             let rows = instruction::queue(c, &filter)?;
             let counts = instruction::tab_counts(c, &filter)?;
-            Ok::<_, WebError>((rows, counts))
+            let details = instruction::row_details(c, &rows)?;
+            let agents = instruction::agents_of(c, scope.as_deref())?;
+            Ok::<_, WebError>((rows, counts, details, agents))
         })
         .await?;
     let has_more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
-    let next = has_more
-        .then(|| rows.last().map(|d| q.link(None, Some(&d.cursor()))))
-        .flatten();
+    let next = if !has_more {
+        None
+    } else if q.sort() == Sort::DueAsc {
+        rows.last().map(|d| q.link(None, Some(&d.cursor())))
+    } else {
+        Some(q.page_link(q.page + 1))
+    };
     // Requests for the agent or a relative they declared are left out of their page (a page may then
     // hold a row or two fewer; the cursor above still starts the next one after the last row read).
     let viewer = staff.0.viewer();
     rows.retain(|d| !viewer.conflicts_with(&d.applicant_name));
     let now = guichet_db::now();
     let tab = Tab::from_slug(&q.onglet);
+    let sort = q.sort();
+    let columns = [
+        ("numero", "Numéro"),
+        ("beneficiaire", "Bénéficiaire"),
+        ("depot", "Déposé le"),
+        ("echeance", "Échéance"),
+    ];
     let page = QueuePage {
         layout: Layout::new(&req, Some(&staff.0), "Dossiers à instruire"),
         tabs: counts
@@ -187,45 +279,99 @@ pub async fn queue(
                 (t.label().to_owned(), shown, q.link(Some(*t), None), *t == tab)
             })
             .collect(),
+        // Only the procedures of the agent's services: the others' dossiers do not exist for them.
         procedures: state
             .procedures
             .all()
-            .map(|p| (p.id().to_owned(), p.def.title().to_owned(), p.id() == q.procedure))
+            .filter(|p| viewer.is_admin || viewer.services.contains(&p.service_code))
+            .map(|p| {
+                let id = p.id().to_owned();
+                let selected = q.procedures.contains(&id);
+                (id, p.def.title().to_owned(), selected)
+            })
             .collect(),
+        agents: std::iter::once((NOBODY.to_owned(), "Personne (non affecté)".to_owned()))
+            .chain(agents)
+            .map(|(id, label)| {
+                let selected = q.agents.contains(&id);
+                (id, label, selected)
+            })
+            .collect(),
+        filtered: !q.procedures.is_empty()
+            || !q.agents.is_empty()
+            || !q.echeance.is_empty()
+            || q.a_moi == "1",
         a_moi: q.a_moi == "1",
         echeance: q.echeance.clone(),
         recherche: q.recherche.clone(),
         onglet: tab.slug().to_owned(),
+        tri: q.tri.clone(),
+        ordre: q.ordre.clone(),
+        headers: columns
+            .iter()
+            .map(|(col, label)| {
+                let aria = if sort.column() == *col {
+                    if sort.descending() {
+                        "descending"
+                    } else {
+                        "ascending"
+                    }
+                } else {
+                    ""
+                };
+                ((*label).to_owned(), q.sort_link(col), aria.to_owned())
+            })
+            .collect(),
         rows: rows
             .iter()
-            .map(|d| QueueRow {
-                href: format!("/instruction/dossiers/{}", d.id),
-                number: d.number.as_ref().map(ToString::to_string).unwrap_or_default(),
-                applicant: d.applicant_name.clone(),
-                procedure: state
-                    .procedures
-                    .get(&d.procedure)
-                    .map_or_else(|| d.procedure.clone(), |p| p.def.title().to_owned()),
-                deposited: d.deposited_at.map(fr_date).unwrap_or_default(),
-                // While a complement is awaited the clock is paused: the date moves with the wait.
-                due: guichet_usecases::deadlines::moved_due(d.due_at, d.clock_paused_at, now)
-                    .filter(|_| !d.state.is_decided())
-                    .map(fr_date)
-                    .unwrap_or_else(|| "—".into()),
-                overdue: guichet_usecases::deadlines::moved_due(d.due_at, d.clock_paused_at, now)
-                    .is_some_and(|due| due < now)
-                    && !d.state.is_decided(),
-                state: match (d.complement_demande, d.complement_recu, d.clock_paused_at) {
-                    (true, _, Some(asked)) => {
-                        format!("Complément demandé le {} (délai suspendu)", fr_date(asked))
-                    }
-                    (true, _, None) => "Complément demandé".to_owned(),
-                    (false, true, _) => "Complément reçu".to_owned(),
-                    _ if d.withdrawn => "Demande retirée par le demandeur".to_owned(),
-                    _ => d.state.label().to_owned(),
-                },
-                assigned: d.assigned_to.as_deref() == Some(staff.0.user.id.as_str()),
-                implicit: super::implicit::queue_flag(&state, &d.procedure, d.implicit_at),
+            .map(|d| {
+                let due = guichet_usecases::deadlines::moved_due(d.due_at, d.clock_paused_at, now)
+                    .filter(|_| !d.state.is_decided());
+                let filer = details
+                    .filers
+                    .get(&d.id)
+                    .filter(|f| access::person_key(f) != access::person_key(&d.applicant_name))
+                    .cloned()
+                    .unwrap_or_default();
+                QueueRow {
+                    href: format!("/instruction/dossiers/{}", d.id),
+                    id: d.id.clone(),
+                    number: d.number.as_ref().map(ToString::to_string).unwrap_or_default(),
+                    applicant: d.applicant_name.clone(),
+                    filer,
+                    procedure: state
+                        .procedures
+                        .get(&d.procedure)
+                        .map_or_else(|| d.procedure.clone(), |p| p.def.title().to_owned()),
+                    rights: details.rights.get(&d.id).cloned().unwrap_or_default(),
+                    deposited: d.deposited_at.map(fr_date).unwrap_or_default(),
+                    // While a complement is awaited the clock is paused: the date moves with the wait.
+                    due: due.map(fr_date).unwrap_or_else(|| "—".into()),
+                    overdue: due.is_some_and(|due| due < now),
+                    badge: if d.complement_demande {
+                        ""
+                    } else {
+                        due_badge(due, now)
+                    },
+                    state: match (d.complement_demande, d.complement_recu, d.clock_paused_at) {
+                        (true, _, Some(asked)) => {
+                            format!("Complément demandé le {} (délai suspendu)", fr_date(asked))
+                        }
+                        (true, _, None) => "Complément demandé".to_owned(),
+                        (false, true, _) => "Complément reçu".to_owned(),
+                        _ if d.withdrawn => "Demande retirée par le demandeur".to_owned(),
+                        _ => d.state.label().to_owned(),
+                    },
+                    complement_recu: d.complement_recu && !d.complement_demande,
+                    assignee: d
+                        .assigned_to
+                        .as_ref()
+                        .map(|a| details.agents.get(a).cloned().unwrap_or_default())
+                        .filter(|l| !l.is_empty())
+                        .unwrap_or_else(|| "personne".to_owned()),
+                    assigned: d.assigned_to.as_deref() == Some(staff.0.user.id.as_str()),
+                    implicit: super::implicit::queue_flag(&state, &d.procedure, d.implicit_at),
+                }
             })
             .collect(),
         next,
@@ -240,10 +386,11 @@ pub async fn queue(
 /// the client reads them, so memory stays flat whatever the size and a client that goes away stops the
 /// query.
 pub async fn export_csv(
+    req: HttpRequest,
     state: web::Data<AppState>,
     CurrentUser(u): CurrentUser,
-    q: web::Query<QueueQuery>,
 ) -> WebResult<HttpResponse> {
+    let q = QueueQuery::parse(req.query_string());
     let staff = Staff::from(u)?;
     let mut filter = q.filter(&staff, instruction::EXPORT_PAGE);
     let me = staff.0.user.id.clone();

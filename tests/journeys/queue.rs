@@ -1,0 +1,139 @@
+//! The instructors' queue: several values per filter, words in any order, sortable columns, who filed
+//! and who is assigned (« personne » when nobody).
+
+use diesel::prelude::*;
+use guichet_test_support::{Backend, Browser, TestApp, on_both_backends};
+use guichet_types::Role;
+use serde_json::Value;
+
+const PASSWORD: &str = "une phrase de passe solide";
+
+fn answers(procedure: &str) -> Value {
+    serde_json::from_str(match procedure {
+        "apa" => include_str!("../../crates/forms/tests/fixtures/apa_complete.json"),
+        _ => include_str!("../../crates/forms/tests/fixtures/mdph_complete.json"),
+    })
+    .unwrap()
+}
+
+/// Gives a deposited dossier another beneficiary (the fixture's is always the same person).
+async fn rename(app: &TestApp, id: &str, name: &str, deposited_days_ago: i64) {
+    let (id, name) = (id.to_owned(), name.to_owned());
+    app.pool
+        .run(move |c| {
+            use guichet_db::schema::dossiers as d;
+            let number: Option<String> = d::table.find(&id).select(d::number).first(c)?;
+            let number = number.map(|n| guichet_types::DossierNumber::parse(&n).unwrap());
+            diesel::update(d::table.find(&id))
+                .set((
+                    d::applicant_name.eq(&name),
+                    d::search_key.eq(guichet_dossiers::store::search_key(&name, number.as_ref())),
+                    d::deposited_at.eq(guichet_db::now() - chrono::Duration::days(deposited_days_ago)),
+                ))
+                .execute(c)?;
+            Ok::<_, guichet_db::DbError>(())
+        })
+        .await
+        .unwrap();
+}
+
+/// The numbers of the queue page's rows, in order.
+fn numbers(html: &str) -> Vec<String> {
+    html.split("data-label=\"Numéro\"")
+        .skip(1)
+        .filter_map(|row| {
+            let start = row.find('>')? + 1;
+            let link = &row[start..];
+            let text_start = link.find('>')? + 1;
+            let end = link[text_start..].find('<')?;
+            Some(link[text_start..text_start + end].to_owned())
+        })
+        .collect()
+}
+
+async fn filters_search_and_sort(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("famille@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    app.create_user(
+        "agent@departement.fr",
+        PASSWORD,
+        Role::Instructeur,
+        &["apa", "mdph"],
+    )
+    .await;
+    let (a1, n1) = app.deposit("famille@exemple.fr", "apa", answers("apa")).await;
+    let (a2, n2) = app.deposit("famille@exemple.fr", "apa", answers("apa")).await;
+    let (m1, n3) = app.deposit("famille@exemple.fr", "mdph", answers("mdph")).await;
+    rename(&app, &a1, "Jeanne Durand", 10).await;
+    rename(&app, &a2, "Hélène Dupré", 30).await;
+    rename(&app, &m1, "Marc Durand", 20).await;
+
+    let agent = Browser::new(&app);
+    agent.login("agent@departement.fr", PASSWORD).await;
+
+    // Words in any order, accents and case folded.
+    let page = agent.get_html("/instruction?recherche=durand+JEANNE").await;
+    assert_eq!(numbers(&page), [n1.clone()], "{page}");
+    let page = agent.get_html("/instruction?recherche=helene+dupre").await;
+    assert_eq!(numbers(&page), [n2.clone()]);
+
+    // Several procedures at once; one alone.
+    let page = agent.get_html("/instruction?procedure=apa&procedure=mdph").await;
+    assert_eq!(numbers(&page).len(), 3);
+    let page = agent.get_html("/instruction?procedure=mdph").await;
+    assert_eq!(numbers(&page), [n3.clone()]);
+
+    // Sorted by deposit date, both ways; the sorted header says so.
+    let page = agent.get_html("/instruction?tri=depot&ordre=asc").await;
+    assert_eq!(numbers(&page), [n2.clone(), n3.clone(), n1.clone()]);
+    assert!(page.contains("aria-sort=\"ascending\""), "{page}");
+    let page = agent.get_html("/instruction?tri=depot&ordre=desc").await;
+    assert_eq!(numbers(&page), [n1.clone(), n3.clone(), n2.clone()]);
+    assert!(page.contains("aria-sort=\"descending\""));
+
+    // Nobody is assigned yet: « personne », and the filer is named beside the beneficiary.
+    assert!(page.contains(">personne<"), "{page}");
+    assert!(page.contains("déposé par Camille Test"), "{page}");
+
+    // Take one: it leaves the « nobody » filter and is found under its assignee.
+    let dossier = format!("/instruction/dossiers/{a1}");
+    let r = agent
+        .post_versioned(&dossier, &format!("{dossier}/actions/prendre"), &[])
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let page = agent
+        .get_html("/instruction?onglet=en-instruction&agent=personne")
+        .await;
+    assert!(numbers(&page).is_empty(), "{page}");
+    let page = agent.get_html("/instruction?onglet=en-instruction").await;
+    assert_eq!(numbers(&page), [n1.clone()], "{page}");
+    assert!(page.contains("moi"));
+
+    // An unknown sort or a garbled page number falls back to the default order, never an error.
+    let r = agent.get("/instruction?tri=%27%3B--&ordre=x&page=-4").await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+}
+
+async fn the_procedure_filter_offers_only_the_agents_services(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("agent.apa@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
+    let agent = Browser::new(&app);
+    agent.login("agent.apa@departement.fr", PASSWORD).await;
+    let page = agent.get_html("/instruction").await;
+    assert!(page.contains("value=\"apa\""), "{page}");
+    assert!(
+        !page.contains("value=\"mdph\"") && !page.contains("value=\"pch\""),
+        "{page}"
+    );
+}
+
+on_both_backends!(
+    filters_search_and_sort,
+    the_procedure_filter_offers_only_the_agents_services
+);
