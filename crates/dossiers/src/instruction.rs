@@ -1050,9 +1050,9 @@ pub fn row_details(conn: &mut AnyConnection, items: &[QueueItem]) -> Result<RowD
         .collect();
     let mut agents = std::collections::HashMap::new();
     for a in items.iter().filter_map(|d| d.assigned_to.clone()) {
-        if !agents.contains_key(&a) {
-            let label = store::staff_label(conn, &a)?;
-            agents.insert(a, label);
+        if let std::collections::hash_map::Entry::Vacant(e) = agents.entry(a) {
+            let label = store::staff_label(conn, e.key())?;
+            e.insert(label);
         }
     }
     let mut rights: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
