@@ -76,22 +76,22 @@ async fn filters_search_and_sort(backend: Backend) {
 
     // Words in any order, accents and case folded.
     let page = agent.get_html("/instruction?recherche=durand+JEANNE").await;
-    assert_eq!(numbers(&page), [n1.clone()], "{page}");
+    assert_eq!(numbers(&page), [n1.as_str()], "{page}");
     let page = agent.get_html("/instruction?recherche=helene+dupre").await;
-    assert_eq!(numbers(&page), [n2.clone()]);
+    assert_eq!(numbers(&page), [n2.as_str()]);
 
     // Several procedures at once; one alone.
     let page = agent.get_html("/instruction?procedure=apa&procedure=mdph").await;
     assert_eq!(numbers(&page).len(), 3);
     let page = agent.get_html("/instruction?procedure=mdph").await;
-    assert_eq!(numbers(&page), [n3.clone()]);
+    assert_eq!(numbers(&page), [n3.as_str()]);
 
     // Sorted by deposit date, both ways; the sorted header says so.
     let page = agent.get_html("/instruction?tri=depot&ordre=asc").await;
-    assert_eq!(numbers(&page), [n2.clone(), n3.clone(), n1.clone()]);
+    assert_eq!(numbers(&page), [n2.as_str(), n3.as_str(), n1.as_str()]);
     assert!(page.contains("aria-sort=\"ascending\""), "{page}");
     let page = agent.get_html("/instruction?tri=depot&ordre=desc").await;
-    assert_eq!(numbers(&page), [n1.clone(), n3.clone(), n2.clone()]);
+    assert_eq!(numbers(&page), [n1.as_str(), n3.as_str(), n2.as_str()]);
     assert!(page.contains("aria-sort=\"descending\""));
 
     // Nobody is assigned yet: « personne », and the filer is named beside the beneficiary.
@@ -109,7 +109,7 @@ async fn filters_search_and_sort(backend: Backend) {
         .await;
     assert!(numbers(&page).is_empty(), "{page}");
     let page = agent.get_html("/instruction?onglet=en-instruction").await;
-    assert_eq!(numbers(&page), [n1.clone()], "{page}");
+    assert_eq!(numbers(&page), [n1.as_str()], "{page}");
     assert!(page.contains("moi"));
 
     // An unknown sort or a garbled page number falls back to the default order, never an error.
