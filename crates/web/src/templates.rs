@@ -706,7 +706,22 @@ pub struct InstructionDossierPage {
     pub implicit: Option<crate::handlers::implicit::StaffImplicit>,
     /// APA: the stages (complete dossier, evaluation, care plans).
     pub apa: Option<crate::handlers::apa::ApaPanel>,
+    /// The section shown (`?section=`): one of [`DOSSIER_SECTIONS`], or empty for the whole dossier.
+    pub section: String,
+    /// Who filed it, when not the beneficiary.
+    pub filer: String,
 }
+
+/// The sections of the back office's dossier page, each its own URL (`?section=…`), so that an instructor
+/// switches between them without scrolling one long column, with or without JavaScript.
+pub const DOSSIER_SECTIONS: [(&str, &str); 6] = [
+    ("instruction", "Instruction et décisions"),
+    ("demande", "Demande"),
+    ("pieces", "Pièces"),
+    ("messagerie", "Messagerie"),
+    ("notes", "Notes internes"),
+    ("historique", "Historique"),
+];
 
 /// One document received, with its review.
 #[derive(Debug, Clone)]
@@ -791,6 +806,49 @@ impl RightKeys {
 }
 
 impl InstructionDossierPage {
+    /// Whether a section is on this page: the chosen one, or all of them on the whole view.
+    pub fn shows(&self, section: &str) -> bool {
+        self.section.is_empty() || self.section == section
+    }
+
+    /// The section links: (label with its count, link, current).
+    pub fn section_links(&self) -> Vec<(String, String, bool)> {
+        let base = format!("/instruction/dossiers/{}", self.id);
+        let new_docs = self.documents.iter().filter(|d| d.is_new).count();
+        let mut out = vec![(
+            "Tout le dossier".to_owned(),
+            base.clone(),
+            self.section.is_empty(),
+        )];
+        for (slug, label) in DOSSIER_SECTIONS {
+            let count = match slug {
+                "pieces" if new_docs > 0 => format!(
+                    " ({}, dont {new_docs} nouveau{})",
+                    self.documents.len(),
+                    if new_docs > 1 { "x" } else { "" }
+                ),
+                "pieces" => format!(" ({})", self.documents.len()),
+                "messagerie" => format!(" ({})", self.messages.len()),
+                "notes" => format!(" ({})", self.notes.len()),
+                "instruction" => {
+                    let open = self.rights.iter().filter(|r| r.open).count();
+                    if open > 0 {
+                        format!(" ({open} à décider)")
+                    } else {
+                        String::new()
+                    }
+                }
+                _ => String::new(),
+            };
+            out.push((
+                format!("{label}{count}"),
+                format!("{base}?section={slug}"),
+                self.section == slug,
+            ));
+        }
+        out
+    }
+
     /// --- commission: the right's proposal panel (procedures whose rights the CDAPH decides).
     pub fn proposal_of(&self, code: &str) -> Option<&crate::handlers::commission::RightProposal> {
         self.commission.as_ref()?.rights.iter().find(|r| r.code == code)

@@ -677,7 +677,7 @@ pub(crate) async fn render_dossier(
             let messages = instruction::messages_of(c, &id)?;
             let files = instruction::attachments_of(c, &id)?;
             let members = match guichet_accounts::services::find_by_code(c, &service)? {
-                Some(s) => guichet_accounts::services::members(c, &s.id)?,
+                Some(s) => guichet_accounts::services::members_with_roles(c, &s.id)?,
                 None => Vec::new(),
             };
             let complement = instruction::pending_complement(c, &dd)?;
@@ -691,8 +691,8 @@ pub(crate) async fn render_dossier(
             .and_then(|u| {
                 members
                     .iter()
-                    .find(|m| &m.id == u)
-                    .map(|m| m.display_name.clone())
+                    .find(|(m, _)| &m.id == u)
+                    .map(|(m, _)| m.display_name.clone())
             })
             .unwrap_or_else(|| {
                 match uid.as_deref() {
@@ -789,8 +789,23 @@ pub(crate) async fn render_dossier(
         .collect();
     // Issue 12: the implicit decision recorded at the due date, and what deciding over it means.
     let implicit = super::implicit::staff_view(state, d).await?;
+    let owner_id = d.owner_id.clone();
+    let filer = state
+        .pool
+        .run(move |c| guichet_accounts::users::find(c, &owner_id))
+        .await?
+        .map(|u| u.display_name)
+        .filter(|n| access::person_key(n) != access::person_key(&d.applicant_name))
+        .unwrap_or_default();
+    let section = form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "section")
+        .map(|(_, v)| v.into_owned())
+        .filter(|v| crate::templates::DOSSIER_SECTIONS.iter().any(|(s, _)| s == v))
+        .unwrap_or_default();
     let page = InstructionDossierPage {
         implicit,
+        section,
+        filer,
         layout: Layout::new(
             req,
             Some(&l.staff.0),
@@ -876,13 +891,24 @@ pub(crate) async fn render_dossier(
             m
         })
         .collect(),
+        // Only those who may act are offered; homonyms are told apart by their address.
         members: members
             .iter()
-            .filter(|m| m.role != Role::Usager)
-            .map(|m| {
+            .filter(|(m, role)| m.role != Role::Usager && role.acts())
+            .map(|(m, _)| {
+                let homonym = members
+                    .iter()
+                    .filter(|(o, _)| o.display_name == m.display_name)
+                    .count()
+                    > 1;
+                let label = if homonym {
+                    format!("{} – {}", m.display_name, m.email)
+                } else {
+                    m.display_name.clone()
+                };
                 (
                     m.id.clone(),
-                    m.display_name.clone(),
+                    label,
                     d.assigned_to.as_deref() == Some(m.id.as_str()),
                 )
             })
