@@ -23,6 +23,7 @@
 // Each page met is a subtest named after the page: a failing check does not stop the journey.
 
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import {
   ACCOUNTS,
@@ -427,7 +428,9 @@ describe('back office: the other pages', () => {
         await checkPage(t, page, { name: `instruction-file-onglet-${n + 1}`, label: `queue, tab "${tab.label}"` });
       }
       await visit(page, '/instruction');
-      await page.selectOption('#procedure', 'apa');
+      // The other filters wait behind « Plus de filtres »: opened by a click, as a person does.
+      await page.click('main details.filtres__plus > summary');
+      await page.check('#procedure-apa');
       await page.selectOption('#echeance', '30');
       await page.check('#a_moi');
       await clickAndWait(page, 'main form.filtres button[type=submit]');
@@ -443,6 +446,17 @@ describe('back office: the other pages', () => {
       const csv = await page.request.get(url(await page.locator('main a[href^="/instruction/export.csv"]').getAttribute('href')));
       assert.equal(csv.status(), 200);
       assert.match(csv.headers()['content-type'], /csv/);
+      // The spreadsheet of the filtered view (one procedure: every answer), downloaded as a person does and
+      // opened: a ZIP holding the workbook.
+      await visit(page, '/instruction?procedure=apa');
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.click('main a[href^="/instruction/export.xlsx"]'),
+      ]);
+      assert.equal(download.suggestedFilename(), 'dossiers.xlsx');
+      const xlsx = await readFile(await download.path());
+      assert.equal(xlsx.subarray(0, 2).toString(), 'PK');
+      assert.ok(xlsx.includes(Buffer.from('xl/worksheets/sheet1.xml')), 'a workbook with a sheet');
     } finally {
       await page.close();
     }

@@ -905,6 +905,8 @@ async fn authorization_matrix(backend: Backend) {
         ),
         ("/instruction".into(), [303, 403, 403, 200, 200, 200]),
         ("/instruction/export.csv".into(), [303, 403, 403, 200, 200, 200]),
+        ("/instruction/export.xlsx".into(), [303, 403, 403, 200, 200, 200]),
+        ("/instruction/export.ods".into(), [303, 403, 403, 200, 200, 200]),
         ("/instruction/statistiques".into(), [303, 403, 403, 200, 200, 200]),
         (
             format!("/instruction/dossiers/{id}"),

@@ -9,6 +9,7 @@ mod cdaph;
 mod cli;
 mod concurrency;
 mod email;
+mod exports;
 mod implicit;
 mod instruction;
 mod logs;

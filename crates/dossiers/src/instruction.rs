@@ -1032,6 +1032,8 @@ pub struct RowDetails {
     pub agents: std::collections::HashMap<String, String>,
     /// dossier id → labels of the rights requested, in the definition's order.
     pub rights: std::collections::HashMap<String, Vec<String>>,
+    /// dossier id → « Label : Accordé », « Label : en cours » per right, for exports.
+    pub decisions: std::collections::HashMap<String, Vec<String>>,
 }
 
 pub fn row_details(conn: &mut AnyConnection, items: &[QueueItem]) -> Result<RowDetails> {
@@ -1056,18 +1058,31 @@ pub fn row_details(conn: &mut AnyConnection, items: &[QueueItem]) -> Result<RowD
         }
     }
     let mut rights: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
-    for (dossier, label) in dossier_rights::table
+    let mut decisions: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for (dossier, label, outcome) in dossier_rights::table
         .filter(dossier_rights::dossier_id.eq_any(ids))
         .order((dossier_rights::dossier_id.asc(), dossier_rights::position.asc()))
-        .select((dossier_rights::dossier_id, dossier_rights::label))
-        .load::<(String, String)>(conn)?
+        .select((
+            dossier_rights::dossier_id,
+            dossier_rights::label,
+            dossier_rights::outcome,
+        ))
+        .load::<(String, String, Option<String>)>(conn)?
     {
+        let outcome = outcome
+            .and_then(|o| o.parse::<crate::rights::Outcome>().ok())
+            .map_or("en cours", |o| o.label());
+        decisions
+            .entry(dossier.clone())
+            .or_default()
+            .push(format!("{label} : {outcome}"));
         rights.entry(dossier).or_default().push(label);
     }
     Ok(RowDetails {
         filers,
         agents,
         rights,
+        decisions,
     })
 }
 
@@ -1094,4 +1109,19 @@ pub fn agents_of(conn: &mut AnyConnection, services: Option<&[String]>) -> Resul
     }
     out.sort_by(|a, b| a.1.cmp(&b.1));
     Ok(out)
+}
+
+/// The answers of these dossiers (for an export of one procedure), by id.
+pub fn answers_of(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, Value>> {
+    let rows: Vec<(String, String)> = dossiers::table
+        .filter(dossiers::id.eq_any(ids.to_vec()))
+        .select((dossiers::id, dossiers::answers))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, a)| (id, serde_json::from_str(&a).unwrap_or(Value::Null)))
+        .collect())
 }

@@ -22,7 +22,7 @@ pub use form::{
     DocumentsToPrepare, FormDefinition, PartiesView, Party, content_hash, load_dir, load_dir_with_variants,
 };
 pub use migrate::migrate_answers;
-pub use values::{FileRef, check_document_date, french_date, french_money};
+pub use values::{FileRef, check_document_date, display_value, french_date, french_money};
 pub use view::{
     DateParts, Disclosure, FieldView, ItemView, OptionView, SENSITIVE_MASK, StepView, SummaryRow,
     SummarySection, TaskStatus, TaskView,

@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod commission;
 pub mod deadlines;
 pub mod error;
+pub mod exports;
 
 pub use catalogue::{Procedure, Procedures};
 pub use error::{CaseError, Invalid, Result};

@@ -99,7 +99,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             post().to(apa::answer_plan),
         )
         .route("/instruction", get().to(instruction::queue))
-        .route("/instruction/export.csv", get().to(instruction::export_csv))
+        .route("/instruction/export.{format}", get().to(instruction::export))
         .route("/instruction/statistiques", get().to(stats::statistics))
         .route("/donnees", get().to(stats::donnees))
         .route("/donnees.csv", get().to(stats::donnees_csv))
@@ -146,6 +146,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/instruction/dossiers/{id}/fichiers/{sha}",
             get().to(instruction::download_file),
+        )
+        .route(
+            "/instruction/dossiers/{id}/pieces.zip",
+            get().to(instruction::documents_zip),
         )
         .route(
             "/instruction/dossiers/{id}/recepisse.pdf",

@@ -643,7 +643,10 @@ pub struct QueuePage {
     pub onglet: String,
     pub rows: Vec<QueueRow>,
     pub next: Option<String>,
-    pub export: String,
+    /// (format, href) of the exports of this view.
+    pub exports: Vec<(String, String)>,
+    /// The view shows one procedure: its exports hold every answer.
+    pub one_procedure: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -5,9 +5,7 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use guichet_dossiers::access::{self, SensitiveRead, Standing, Viewer};
-use guichet_dossiers::instruction::{
-    self, Command, Complement, Count, Cursor, QueueFilter, QueueItem, Sort, Tab,
-};
+use guichet_dossiers::instruction::{self, Command, Complement, Count, Cursor, QueueFilter, Sort, Tab};
 use guichet_dossiers::store::{self, Dossier};
 use guichet_dossiers::{Actor, State};
 use guichet_forms::FormDefinition;
@@ -375,60 +373,95 @@ pub async fn queue(
             })
             .collect(),
         next,
-        export: q
-            .link(None, None)
-            .replacen("/instruction?", "/instruction/export.csv?", 1),
+        one_procedure: q.procedures.len() == 1,
+        exports: ["xlsx", "ods", "csv"]
+            .into_iter()
+            .map(|ext| {
+                let href =
+                    q.link(None, None)
+                        .replacen("/instruction?", &format!("/instruction/export.{ext}?"), 1);
+                (ext.to_uppercase(), href)
+            })
+            .collect(),
     };
     ok(&page)
 }
 
-/// The current queue view as CSV, streamed: the database side writes chunks into a bounded channel while
-/// the client reads them, so memory stays flat whatever the size and a client that goes away stops the
-/// query.
-pub async fn export_csv(
+/// The current queue view as a file: `/instruction/export.csv`, `.xlsx` or `.ods`, with the queue's columns
+/// and, for a view of one procedure, every answer (`guichet_usecases::exports`). CSV is streamed: the
+/// database side writes chunks into a bounded channel while the client reads them, so a client that goes
+/// away stops the query. The spreadsheets are written row by row to temporary files and sent when done.
+pub async fn export(
     req: HttpRequest,
+    path: web::Path<String>,
     state: web::Data<AppState>,
     CurrentUser(u): CurrentUser,
 ) -> WebResult<HttpResponse> {
+    use guichet_usecases::exports::{self, CsvSink, Format, OdsSink, XlsxSink};
+    let format = Format::parse(&path.into_inner()).ok_or(WebError::NotFound)?;
     let q = QueueQuery::parse(req.query_string());
     let staff = Staff::from(u)?;
-    let mut filter = q.filter(&staff, instruction::EXPORT_PAGE);
-    let me = staff.0.user.id.clone();
+    let filter = q.filter(&staff, exports::BATCH);
     let viewer = staff.0.viewer();
+    // Answer columns only for a view of one procedure: other procedures ask other questions.
+    let def = match filter.procedures.as_slice() {
+        [one] => state.procedures.get(one).map(|p| p.def.clone()),
+        _ => None,
+    };
+    let columns = exports::columns(def.as_deref());
     let titles: std::collections::HashMap<String, String> = state
         .procedures
         .all()
         .map(|p| (p.id().to_owned(), p.def.title().to_owned()))
         .collect();
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(4);
+    let now = guichet_db::now();
+    let disposition = (
+        "Content-Disposition",
+        format!("attachment; filename=\"dossiers.{}\"", format.extension()),
+    );
     let pool = state.pool.clone();
+    let run = move |c: &mut guichet_db::AnyConnection, sink: &mut dyn exports::Sink| {
+        let e = exports::Export {
+            filter,
+            viewer: &viewer,
+            columns: &columns,
+            titles: &titles,
+            now,
+        };
+        exports::write(c, &e, sink)
+    };
+    if format != Format::Csv {
+        // Unbounded: a long export holds its connection; each statement is still bounded by the server.
+        let bytes = pool
+            .run_unbounded(move |c| -> WebResult<Vec<u8>> {
+                if format == Format::Xlsx {
+                    let mut sink = XlsxSink::new()?;
+                    run(c, &mut sink)?;
+                    Ok(sink.finish()?)
+                } else {
+                    let mut sink = OdsSink::new()?;
+                    run(c, &mut sink)?;
+                    Ok(sink.finish()?)
+                }
+            })
+            .await?;
+        return Ok(HttpResponse::Ok()
+            .content_type(format.content_type())
+            .insert_header(disposition)
+            .body(bytes));
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(4);
     actix_web::rt::spawn(async move {
         let failed = tx.clone();
-        // Unbounded: the client paces a long export; each statement is still bounded by the server.
-        let run = pool
-            .run_unbounded(move |c| {
-                leave_out_own(c, &mut filter, &me)?;
-                const CHUNK: usize = 32 * 1024;
-                // A byte-order mark so that spreadsheet software reads the accents right.
-                let mut out = String::from("\u{feff}numero;procedure;demandeur;etat;depose_le;echeance\n");
-                instruction::each_item(c, &filter, |d| {
-                    if viewer.conflicts_with(&d.applicant_name) {
-                        return Ok(true);
-                    }
-                    csv_row(&mut out, &d, &titles);
-                    if out.len() < CHUNK {
-                        return Ok(true);
-                    }
-                    let chunk = std::mem::replace(&mut out, String::with_capacity(CHUNK + 512));
-                    Ok(tx.blocking_send(Ok(web::Bytes::from(chunk))).is_ok())
-                })?;
-                if !out.is_empty() {
-                    let _ = tx.blocking_send(Ok(web::Bytes::from(out)));
-                }
-                Ok::<_, WebError>(())
+        let written = pool
+            .run_unbounded(move |c| -> WebResult<()> {
+                let mut sink = CsvSink::new(|chunk| tx.blocking_send(Ok(web::Bytes::from(chunk))).is_ok());
+                run(c, &mut sink)?;
+                sink.finish();
+                Ok(())
             })
             .await;
-        if let Err(e) = run {
+        if let Err(e) = written {
             tracing::error!(error = %e, "CSV export interrupted");
             let _ = failed.send(Err(std::io::Error::other("export interrompu"))).await;
         }
@@ -439,44 +472,9 @@ pub async fn export_csv(
             |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) },
         );
     Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", "attachment; filename=\"dossiers.csv\""))
+        .content_type(format.content_type())
+        .insert_header(disposition)
         .streaming(stream))
-}
-
-/// One line of the export: numero;procedure;demandeur;etat;depose_le;echeance.
-fn csv_row(out: &mut String, d: &QueueItem, titles: &std::collections::HashMap<String, String>) {
-    let day =
-        |t: Option<chrono::NaiveDateTime>| t.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default();
-    let cells = [
-        d.number.as_ref().map(ToString::to_string).unwrap_or_default(),
-        csv_cell(titles.get(&d.procedure).unwrap_or(&d.procedure)),
-        csv_cell(&d.applicant_name),
-        d.state.as_str().to_owned(),
-        day(d.deposited_at),
-        day(d.due_at),
-    ];
-    for (i, c) in cells.iter().enumerate() {
-        if i > 0 {
-            out.push(';');
-        }
-        out.push_str(c);
-    }
-    out.push('\n');
-}
-
-/// A CSV cell: quoted when needed, and never starting with a formula character (CSV injection).
-fn csv_cell(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@']) {
-        format!("'{v}")
-    } else {
-        v.to_owned()
-    };
-    if v.contains([';', '"', '\n', '\r']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v
-    }
 }
 
 // ------------------------------------------------------------------------------------ dossier page
@@ -1485,6 +1483,91 @@ pub async fn download_file(
         .await?;
     }
     crate::documents::send_file(&state, &file).await
+}
+
+/// Every document of the dossier the agent may open, in one ZIP named after the dossier. Health documents
+/// follow the rule of one download (left out for those who may not see them, each read traced); a file
+/// still being scanned or found infected is left out; `LISEZMOI.txt` says what was left out and why.
+pub async fn documents_zip(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    use guichet_usecases::files::{ArchiveEntry, archive, files_with_fields};
+    let l = load(&state, u, &path).await?;
+    let files = files_with_fields(&l.dossier.answers);
+    let shas: Vec<String> = files.iter().map(|(_, f)| f.id.clone()).collect();
+    let scans = state
+        .pool
+        .run(move |c| {
+            shas.iter()
+                .map(|sha| Ok((sha.clone(), guichet_dossiers::scans::status(c, sha)?)))
+                .collect::<Result<std::collections::HashMap<_, _>, guichet_dossiers::DossierError>>()
+                .map_err(WebError::from)
+        })
+        .await?;
+    let (mut entries, mut left_out, mut health) = (Vec::new(), Vec::new(), Vec::new());
+    for (field, file) in files {
+        let label = l
+            .def
+            .field(&field)
+            .map_or_else(|| field.clone(), |f| f.label.clone());
+        let sensitive = crate::documents::is_sensitive_file(&l.def, &field);
+        let why = match scans.get(&file.id).and_then(Option::as_deref) {
+            _ if sensitive && !l.sees_sensitive() => {
+                Some("données de santé, réservées au service instructeur")
+            }
+            Some(guichet_dossiers::scans::PENDING) => Some("en cours d’analyse antivirus"),
+            Some(guichet_dossiers::scans::INFECTED) => Some("un virus a été détecté"),
+            _ => None,
+        };
+        let Some(path) = state
+            .files
+            .path_of(&file.id)
+            .filter(|p| why.is_none() && p.is_file())
+        else {
+            left_out.push(format!(
+                "- {label} : {} ({})",
+                file.name,
+                why.unwrap_or("fichier introuvable")
+            ));
+            continue;
+        };
+        if sensitive {
+            health.push(file.name.clone());
+        }
+        entries.push(ArchiveEntry {
+            name: format!("{label} - {}", file.name),
+            path,
+        });
+    }
+    for name in health {
+        l.trace(&state, SensitiveRead::File { name }).await?;
+    }
+    let number = l
+        .dossier
+        .number
+        .as_ref()
+        .map_or_else(|| l.dossier.id.clone(), ToString::to_string);
+    let readme = if left_out.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "Dossier {number} : ces documents ne sont pas dans l’archive.\r\n{}\r\n",
+            left_out.join("\r\n")
+        )
+    };
+    let bytes = web::block(move || archive(&entries, &readme))
+        .await
+        .map_err(|e| WebError::Internal(e.to_string()))?
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/zip")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"pieces-{number}.zip\""),
+        ))
+        .body(bytes))
 }
 
 pub async fn receipt_pdf(
