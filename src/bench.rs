@@ -67,7 +67,7 @@ pub struct BenchArgs {
     /// Also time the CSV export on the PostgreSQL stock (every tab: a million rows with the default stock).
     #[arg(long)]
     pub export_postgres: bool,
-    /// Only these parts: any of micro, uploads, queue, http (comma-separated).
+    /// Only these parts: any of micro, uploads, queue, http, exports (comma-separated).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
 }
@@ -929,10 +929,10 @@ fn both_loads(
     Ok(())
 }
 
-fn export_bench(server: &Server, admin: &mut Client) -> Result<()> {
-    let hwm_before = server.hwm_mb();
+/// Times one export of every tab in `format` (4 requests, sequential), the server's memory sampled every
+/// 20 ms; `extra` is added to each query (e.g. `&procedure=apa`: every answer of one procedure).
+fn export_format(server: &Server, admin: &mut Client, format: &str, extra: &str) -> Result<()> {
     let rss_before = server.rss_mb();
-    // The server's resident memory sampled every 20 ms during the export.
     let sampler = RssSampler::start(server.child.id());
     let t = Instant::now();
     let mut rows = 0usize;
@@ -940,35 +940,117 @@ fn export_bench(server: &Server, admin: &mut Client) -> Result<()> {
     for tab in Tab::ALL {
         let r = admin.send(
             "GET",
-            &format!("/instruction/export.csv?onglet={}", tab.slug()),
+            &format!("/instruction/export.{format}?onglet={}{extra}", tab.slug()),
             None,
             b"",
         )?;
         if r.status != 200 {
-            bail!("export {}: statut {}", tab.slug(), r.status);
+            bail!("export {format} {}: statut {}", tab.slug(), r.status);
         }
-        rows += r.body.iter().filter(|b| **b == b'\n').count().saturating_sub(1);
+        if format == "csv" {
+            rows += r.body.iter().filter(|b| **b == b'\n').count().saturating_sub(1);
+        }
         bytes += r.body.len();
     }
     let export = t.elapsed();
     let samples = sampler.stop();
     let peak = samples.iter().copied().fold(0.0, f64::max);
     let quarter = |q: usize| samples.get(samples.len() * q / 4).copied().unwrap_or(0.0);
+    let rows = if format == "csv" {
+        format!("{rows} rows, ")
+    } else {
+        String::new()
+    };
     println!(
-        "Server VmRSS during the export: before {rss_before:.1} MB, peak {peak:.1} MB; at 25/50/75 % of the time {:.1} / {:.1} / {:.1} MB ({} samples)",
+        "| {format}{extra} | {rows}{:.1} MB | {} | {rss_before:.1} → peak {peak:.1} MB (25/50/75 %: {:.1} / {:.1} / {:.1}) |",
+        bytes as f64 / 1e6,
+        fmt(export),
         quarter(1),
         quarter(2),
         quarter(3),
-        samples.len()
     );
+    Ok(())
+}
+
+fn export_bench(server: &Server, admin: &mut Client) -> Result<()> {
+    let hwm_before = server.hwm_mb();
+    println!("\nExports of every tab as administrator (4 requests each, sequential):\n");
+    println!("| format | size | time | server VmRSS |");
+    println!("|---|---|---|---|");
+    export_format(server, admin, "csv", "")?;
     println!(
-        "CSV export, every tab as administrator: {rows} rows, {:.1} MB in {} (4 requests, sequential); server VmHWM {hwm_before:.1} → {:.1} MB, VmRSS after {:.1} MB",
-        bytes as f64 / 1e6,
-        fmt(export),
+        "Server VmHWM {hwm_before:.1} → {:.1} MB, VmRSS after {:.1} MB",
         server.hwm_mb(),
         server.rss_mb()
     );
+    Ok(())
+}
 
+/// Spreadsheet exports (XLSX, ODS; the queue's columns, then every answer of one procedure) and a batch
+/// action of 500 dossiers, on the SQLite stock.
+fn exports_and_batch(url: &str, forms_dir: &Path, dir: &Path) -> Result<()> {
+    let server = start_guichet("exports", url, &dir.join("data-exports"), forms_dir)?;
+    std::thread::sleep(Duration::from_secs(1));
+    let mut admin = Client {
+        port: server.port,
+        ..Client::default()
+    };
+    admin.login(ADMIN_EMAIL, ADMIN_PASSWORD)?;
+    println!("\n## Exports and batch actions, SQLite ({})", redact(url));
+    println!("\n| format | size | time | server VmRSS |");
+    println!("|---|---|---|---|");
+    for (format, extra) in [
+        ("csv", ""),
+        ("xlsx", ""),
+        ("ods", ""),
+        ("csv", "&procedure=apa"),
+        ("xlsx", "&procedure=apa"),
+        ("ods", "&procedure=apa"),
+    ] {
+        export_format(&server, &mut admin, format, extra)?;
+    }
+    println!("Server VmHWM after the exports: {:.1} MB", server.hwm_mb());
+
+    // A batch of 500: a note on 500 dossiers of the stock, from the POST to the report saying « Terminée ».
+    let ids: Vec<String> = {
+        let pool = pool(url)?;
+        let mut conn = pool.get()?;
+        dossiers::table
+            .filter(dossiers::state.eq("en_instruction"))
+            .select(dossiers::id)
+            .limit(500)
+            .load(&mut conn)?
+    };
+    let mut pairs: Vec<(&str, &str)> = vec![
+        ("portee", "coches"),
+        ("action", "note"),
+        ("texte", "Relu (banc d’essai)"),
+    ];
+    pairs.extend(ids.iter().map(|id| ("dossier", id.as_str())));
+    let t = Instant::now();
+    let r = admin.post_form("/instruction/lots", &pairs)?;
+    let first = t.elapsed();
+    let location = r
+        .header("location")
+        .context("le lot n’a pas été créé")?
+        .to_owned();
+    loop {
+        let page = admin.send("GET", &location, None, b"")?;
+        if String::from_utf8_lossy(&page.body).contains("Terminée") {
+            break;
+        }
+        if t.elapsed() > Duration::from_secs(600) {
+            bail!("le lot {location} n’a pas fini en 10 minutes");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    println!(
+        "\nBatch action « note » on {} dossiers: report shown after {} (first {} items in the request), finished after {}",
+        ids.len(),
+        fmt(first),
+        20,
+        fmt(t.elapsed())
+    );
     Ok(())
 }
 
@@ -1159,6 +1241,12 @@ pub fn run(args: BenchArgs) -> Result<()> {
             prepare_stock(url, args.pg_n(), &forms_dir)?;
             println!("PostgreSQL stock ready in {:.1} s", t.elapsed().as_secs_f64());
         }
+    }
+    if args.wants("exports") {
+        if !(args.wants("queue") || args.wants("http")) {
+            prepare_stock(&sqlite_url, args.sqlite_n(), &forms_dir)?;
+        }
+        exports_and_batch(&sqlite_url, &forms_dir, &args.dir)?;
     }
     let runs = if args.quick { 5 } else { 30 };
     if args.wants("queue") {

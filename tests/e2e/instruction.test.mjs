@@ -79,6 +79,8 @@ const PAGES_BACKOFFICE = [
   'instruction-dossier-decision-erreurs', // a right's decision without a motivation
   'instruction-dossier-decide', // decided
   'instruction-dossier-messages', // decided, messages both ways with attachments
+  'instruction-lot-erreurs', // a batch action sent without its action nor a dossier
+  'instruction-lot', // the report of a batch action
   'instruction-statistiques',
   'donnees', // open data (public)
   'admin',
@@ -442,7 +444,29 @@ describe('back office: the other pages', () => {
       await visit(page, '/instruction?recherche=personne-introuvable-zzz');
       assert.match(await page.locator('main').innerText(), /Aucun dossier ne correspond/);
       await checkPage(t, page, { name: 'instruction-file-vide', label: 'queue, a search that finds nothing' });
+      // A batch action: sent without an action nor a dossier (its error page, the text kept), then a note on
+      // the first dossier of the list, done and reported dossier by dossier.
+      await visit(page, '/instruction?onglet=traites');
+      await page.fill('#lot-texte', 'Relu pour le contrôle interne');
+      await clickAndWait(page, '#lot button[type=submit]');
+      assert.deepEqual(await errorMessages(page), [
+        'Cochez au moins un dossier dans la liste, ou choisissez « tous les dossiers de la liste »',
+        'Choisissez l’action à faire sur les dossiers',
+      ]);
+      assert.equal(await page.inputValue('#lot-texte'), 'Relu pour le contrôle interne');
+      await checkErrorSummary(page);
+      await checkPage(t, page, { name: 'instruction-lot-erreurs', label: 'batch action, sent incomplete' });
+      await visit(page, '/instruction?onglet=traites');
+      const first = await page.locator('main input[name=dossier]').first().getAttribute('value');
+      await page.check(`#choisir-${first}`);
+      await page.selectOption('#lot-action', 'note');
+      await page.fill('#lot-texte', 'Relu pour le contrôle interne');
+      await clickAndWait(page, '#lot button[type=submit]');
+      assert.match(path(page), /^\/instruction\/lots\//);
+      assert.match(await page.locator('#lot-etat').innerText(), /Terminée : 1 dossier fait, 0 refusé, sur 1/);
+      await checkPage(t, page, { name: 'instruction-lot', label: 'batch action, its report' });
       // The CSV export of the current view.
+      await visit(page, '/instruction?onglet=traites');
       const csv = await page.request.get(url(await page.locator('main a[href^="/instruction/export.csv"]').getAttribute('href')));
       assert.equal(csv.status(), 200);
       assert.match(csv.headers()['content-type'], /csv/);

@@ -254,7 +254,134 @@ async fn the_documents_of_a_dossier_come_in_one_zip(backend: Backend) {
     );
 }
 
+/// An agent keeps views of the queue under a name, and chooses the columns of a procedure's exports.
+async fn an_agent_keeps_views_and_export_columns(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("famille@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    app.create_user("agent@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
+    app.create_user("collegue@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
+    let (_, number) = app.deposit("famille@exemple.fr", "apa", fixture("apa")).await;
+    let agent = Browser::new(&app);
+    agent.login("agent@departement.fr", PASSWORD).await;
+
+    // A view saved from the queue comes back as a link above the tabs, current when shown.
+    let view = "/instruction?onglet=a-traiter&procedure=apa&tri=beneficiaire&ordre=desc";
+    let r = agent
+        .post_form(
+            view,
+            "/instruction/vues",
+            &[
+                ("nom", "APA par nom"),
+                (
+                    "vue",
+                    "onglet=a-traiter&procedure=apa&tri=beneficiaire&ordre=desc&<script>=1",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = agent.get_html(view).await;
+    assert!(page.contains(">APA par nom</a>"), "{page}");
+    assert!(
+        page.contains("aria-current=\"page\">APA par nom"),
+        "the current view is marked"
+    );
+    assert!(
+        !page.contains("&lt;script&gt;") && !page.contains("%3Cscript"),
+        "only the queue's parameters are kept"
+    );
+    // A view without a name is refused with the reason; a colleague does not see the agent's views.
+    let r = agent
+        .post_form(
+            view,
+            "/instruction/vues",
+            &[("nom", "  "), ("vue", "onglet=traites")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("Donnez un nom à cette vue"));
+    let colleague = Browser::new(&app);
+    colleague.login("collegue@departement.fr", PASSWORD).await;
+    assert!(!colleague.get_html("/instruction").await.contains("APA par nom"));
+    // Deleted, it is gone.
+    let id = {
+        let start = page.find("/instruction/vues/").unwrap() + "/instruction/vues/".len();
+        page[start..start + page[start..].find('/').unwrap()].to_owned()
+    };
+    let r = agent
+        .post_form(view, &format!("/instruction/vues/{id}/supprimer"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(!agent.get_html("/instruction").await.contains("APA par nom"));
+
+    // Export columns: the page lists every column of the procedure, all ticked at first.
+    let page = agent.get_html("/instruction?procedure=apa").await;
+    assert!(
+        page.contains("/instruction/export/colonnes?procedure=apa"),
+        "{page}"
+    );
+    let columns = agent
+        .get_html("/instruction/export/colonnes?procedure=apa&vue=procedure%3Dapa")
+        .await;
+    assert!(columns.contains("value=\"numero\" checked") && columns.contains("value=\"echeance\" checked"));
+    let r = agent
+        .post_form(
+            "/instruction/export/colonnes?procedure=apa",
+            "/instruction/export/colonnes",
+            &[
+                ("procedure", "apa"),
+                ("vue", "procedure=apa"),
+                ("colonne", "echeance"),
+                ("colonne", "numero"),
+                ("colonne", "pas-une-colonne"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let rows = sheet(
+        download(&agent, "/instruction/export.xlsx?procedure=apa").await,
+        false,
+    );
+    assert_eq!(
+        rows[0],
+        [Data::String("Numéro".into()), Data::String("Échéance".into())]
+    );
+    assert_eq!(rows[1][0], Data::String(number.clone()));
+    // The colleague's exports keep every column; another service's procedure does not exist for the agent.
+    let rows = sheet(
+        download(&colleague, "/instruction/export.xlsx?procedure=apa").await,
+        false,
+    );
+    assert!(rows[0].len() > 20);
+    assert_eq!(
+        agent
+            .get("/instruction/export/colonnes?procedure=mdph")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    // Ticking nothing goes back to every column.
+    agent
+        .post_form(
+            "/instruction/export/colonnes?procedure=apa",
+            "/instruction/export/colonnes",
+            &[("procedure", "apa"), ("vue", "procedure=apa")],
+        )
+        .await;
+    let rows = sheet(
+        download(&agent, "/instruction/export.xlsx?procedure=apa").await,
+        false,
+    );
+    assert!(rows[0].len() > 20);
+}
+
 on_both_backends!(
     a_one_procedure_view_exports_every_answer_typed,
-    the_documents_of_a_dossier_come_in_one_zip
+    the_documents_of_a_dossier_come_in_one_zip,
+    an_agent_keeps_views_and_export_columns
 );

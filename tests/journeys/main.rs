@@ -5,6 +5,7 @@ mod accounts;
 mod accounts_settings;
 mod apa;
 mod bad_input;
+mod batch;
 mod cdaph;
 mod cli;
 mod concurrency;

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod password;
+pub mod preferences;
 pub mod services;
 pub mod session;
 pub mod throttle;

@@ -412,3 +412,51 @@ diesel::joinable!(care_plans -> dossiers (dossier_id));
 // A list of its own (the pairs are those of these three tables only), so that it merges apart from the
 // main list above.
 diesel::allow_tables_to_appear_in_same_query!(apa_evaluations, care_plans, dossiers);
+
+diesel::table! {
+    /// Batch actions of the back office (migration 2026-12-21-000001).
+    batches (id) {
+        id -> Text,
+        user_id -> Text,
+        action -> Text,
+        params -> Text,
+        total -> Integer,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    batch_items (batch_id, position) {
+        batch_id -> Text,
+        position -> Integer,
+        dossier_id -> Text,
+        dossier_number -> Text,
+        status -> Text,
+        reason -> Text,
+        done_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(batches, batch_items);
+
+diesel::table! {
+    /// An agent's saved queue views (migration 2026-12-21-000002).
+    saved_views (id) {
+        id -> Text,
+        user_id -> Text,
+        name -> Text,
+        query -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// An agent's export columns per procedure (migration 2026-12-21-000002).
+    export_templates (user_id, procedure) {
+        user_id -> Text,
+        procedure -> Text,
+        column_keys -> Text,
+        updated_at -> Timestamp,
+    }
+}

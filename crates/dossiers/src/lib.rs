@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod apa;
+pub mod batches;
 pub mod commission;
 pub mod files;
 pub mod implicit;

@@ -286,29 +286,55 @@ pub struct Export<'a> {
     pub now: NaiveDateTime,
 }
 
-/// Writes every dossier of the view to `sink`, from its first row whatever page the agent was on; returns
-/// how many. Dossiers the agent filed or that are a relative's are left out, as in the queue.
-pub fn write(conn: &mut AnyConnection, e: &Export<'_>, sink: &mut dyn Sink) -> Result<u64, CaseError> {
-    let mut page = e.filter.clone();
-    if instruction::has_filed(conn, &e.viewer.user_id, page.services.as_deref())? {
-        page.exclude_owner = Some(e.viewer.user_id.clone());
+/// Every dossier of a queue view from its first row, whatever page the agent was on, [`BATCH`] at a time,
+/// as the queue shows them to this viewer: the dossiers they filed and their relatives' are left out.
+/// `each` returns `false` to stop.
+pub fn each_in_view(
+    conn: &mut AnyConnection,
+    filter: &QueueFilter,
+    viewer: &Viewer,
+    mut each: impl FnMut(&mut AnyConnection, Vec<QueueItem>) -> Result<bool, CaseError>,
+) -> Result<(), CaseError> {
+    let mut page = filter.clone();
+    if instruction::has_filed(conn, &viewer.user_id, page.services.as_deref())? {
+        page.exclude_owner = Some(viewer.user_id.clone());
     }
     page.after = None;
     page.offset = 0;
-    page.limit = BATCH;
-    let headers: Vec<&str> = e.columns.iter().map(|c| c.header.as_str()).collect();
-    sink.header(&headers)?;
-    let with_answers = e.columns.iter().any(Column::is_answer);
-    let mut written = 0u64;
+    // Few queries of many rows (a page deep in a tab costs its index walk to find where to start), each
+    // handed over in batches (whose details are read in one query each); a few megabytes at most.
+    page.limit = VIEW_PAGE;
     loop {
         let items = instruction::queue(conn, &page)?;
         let full = items.len() as i64 == page.limit;
         page.after = items.last().map(QueueItem::cursor);
         page.offset += page.limit;
-        let items: Vec<QueueItem> = items
+        let mut items: Vec<QueueItem> = items
             .into_iter()
-            .filter(|d| !e.viewer.conflicts_with(&d.applicant_name))
+            .filter(|d| !viewer.conflicts_with(&d.applicant_name))
             .collect();
+        while !items.is_empty() {
+            let rest = items.split_off(items.len().min(BATCH as usize));
+            if !each(conn, std::mem::replace(&mut items, rest))? {
+                return Ok(());
+            }
+        }
+        if !full {
+            return Ok(());
+        }
+    }
+}
+
+/// Rows per query of [`each_in_view`].
+const VIEW_PAGE: i64 = 5_000;
+
+/// Writes every dossier of the view to `sink` ([`each_in_view`]); returns how many.
+pub fn write(conn: &mut AnyConnection, e: &Export<'_>, sink: &mut dyn Sink) -> Result<u64, CaseError> {
+    let headers: Vec<&str> = e.columns.iter().map(|c| c.header.as_str()).collect();
+    sink.header(&headers)?;
+    let with_answers = e.columns.iter().any(Column::is_answer);
+    let mut written = 0u64;
+    each_in_view(conn, &e.filter, e.viewer, |conn, items| {
         let details = instruction::row_details(conn, &items)?;
         let mut answers = if with_answers {
             let ids: Vec<String> = items.iter().map(|d| d.id.clone()).collect();
@@ -353,14 +379,13 @@ pub fn write(conn: &mut AnyConnection, e: &Export<'_>, sink: &mut dyn Sink) -> R
             };
             let cells: Vec<Cell> = e.columns.iter().map(|c| row.cell(c)).collect();
             if !sink.row(&cells)? {
-                return Ok(written);
+                return Ok(false);
             }
             written += 1;
         }
-        if !full {
-            return Ok(written);
-        }
-    }
+        Ok(true)
+    })?;
+    Ok(written)
 }
 
 // ------------------------------------------------------------------------------------------------ CSV

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod apa;
+pub mod batch;
 pub mod catalogue;
 pub mod commission;
 pub mod deadlines;

@@ -136,6 +136,7 @@ impl Application {
 
         crate::uploads::spawn_collector(state.pool.clone(), state.files.clone());
         crate::care_plans::spawn_hourly(state.clone());
+        crate::handlers::batch::spawn_stalled_sweep(state.clone());
         // Also after a switch back to `refuse`: files held before still get their scan.
         if state.files.clamd().is_some() {
             crate::uploads::spawn_rescanner(state.clone());

@@ -2,12 +2,14 @@ pub mod accounts;
 pub mod admin;
 pub mod admin_identity;
 pub mod apa;
+pub mod batch;
 pub mod commission;
 pub mod demarches;
 pub mod implicit;
 pub mod instruction;
 pub mod messages;
 pub mod pages;
+pub mod preferences;
 pub mod simulateurs;
 pub mod stats;
 

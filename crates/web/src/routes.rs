@@ -100,6 +100,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/instruction", get().to(instruction::queue))
         .route("/instruction/export.{format}", get().to(instruction::export))
+        .route(
+            "/instruction/vues",
+            post().to(crate::handlers::preferences::save_view),
+        )
+        .route(
+            "/instruction/vues/{id}/supprimer",
+            post().to(crate::handlers::preferences::delete_view),
+        )
+        .route(
+            "/instruction/export/colonnes",
+            get().to(crate::handlers::preferences::export_columns),
+        )
+        .route(
+            "/instruction/export/colonnes",
+            post().to(crate::handlers::preferences::save_export_columns),
+        )
+        .route("/instruction/lots", post().to(crate::handlers::batch::start))
+        .route("/instruction/lots/{id}", get().to(crate::handlers::batch::report))
         .route("/instruction/statistiques", get().to(stats::statistics))
         .route("/donnees", get().to(stats::donnees))
         .route("/donnees.csv", get().to(stats::donnees_csv))

@@ -647,6 +647,74 @@ pub struct QueuePage {
     pub exports: Vec<(String, String)>,
     /// The view shows one procedure: its exports hold every answer.
     pub one_procedure: bool,
+    /// The batch actions, for an agent who may act in one of their services.
+    pub lot: Option<LotFields>,
+    /// The agent's saved views: (href, name, id, is the current view).
+    pub views: Vec<(String, String, String, bool)>,
+    /// This view's query string (to save it under a name).
+    pub vue: String,
+    /// For a view of one procedure: the page choosing its export columns.
+    pub columns_href: Option<String>,
+    /// Always empty on the queue (the batch form's errors have their own page).
+    pub errors: Vec<(String, String)>,
+}
+
+/// The fields of a batch action, with what was chosen.
+#[derive(Debug, Clone)]
+pub struct LotFields {
+    /// (code, label, selected)
+    pub actions: Vec<(String, String, bool)>,
+    /// (id or `personne`, « Name (SERVICE) », selected)
+    pub agents: Vec<(String, String, bool)>,
+    pub texte: String,
+    /// `coches` or `vue`.
+    pub portee: String,
+    /// The queue view's query string (for « tous les dossiers de cette liste »).
+    pub vue: String,
+    pub checked_label: String,
+    pub max: String,
+    /// (href, label) of the agent's latest batches.
+    pub recent: Vec<(String, String)>,
+}
+
+/// A batch action sent without what it needs: the choice kept, the errors named.
+#[derive(Template)]
+#[template(path = "instruction/lot_form.html")]
+pub struct LotFormPage {
+    pub layout: Layout,
+    pub errors: Vec<(String, String)>,
+    pub lot: LotFields,
+    pub dossiers: Vec<String>,
+    pub back: String,
+}
+
+/// The export columns of a procedure, chosen by the agent.
+#[derive(Template)]
+#[template(path = "instruction/export_columns.html")]
+pub struct ExportColumnsPage {
+    pub layout: Layout,
+    pub procedure: String,
+    pub vue: String,
+    /// (key, header, checked)
+    pub columns: Vec<(String, String, bool)>,
+}
+
+/// The report of a batch action, dossier by dossier.
+#[derive(Template)]
+#[template(path = "instruction/lot.html")]
+pub struct LotPage {
+    pub layout: Layout,
+    pub finished: bool,
+    pub total: usize,
+    pub settled: usize,
+    pub done: usize,
+    pub refused: usize,
+    pub texte: String,
+    pub self_href: String,
+    /// (number, href or empty, « Fait » / « Refusé » / « En attente », reason)
+    pub items: Vec<(String, String, String, String)>,
+    /// While it runs: the script that refreshes the report.
+    pub script: &'static str,
 }
 
 #[derive(Debug, Clone)]

@@ -1,6 +1,8 @@
 // Guichet: progressive enhancement only. Every page works without this file; it saves a round trip:
 // - a commune is offered from the official list of its postal code as the postal code is typed
 //   (a <datalist> under the text input, or the options of the <select> refreshed);
+// - the report of a batch action running refreshes itself every two seconds (its status is a live region)
+//   until it is finished; without this file, « Actualiser » does it;
 // - a follow-up question appears or disappears as soon as the answer it depends on changes. Which
 //   fields show is asked of the server (the same rules as « Continuer »), never decided here, and the
 //   server ignores the answers of the fields it hides.
@@ -84,5 +86,31 @@
           if (n === sent) form.removeAttribute('aria-busy');
         });
     });
+  }
+  var rapport = document.getElementById('lot-rapport');
+  if (rapport && rapport.getAttribute('data-en-cours') === 'oui') {
+    var poll = function () {
+      fetch(window.location.href, { credentials: 'same-origin', headers: { Accept: 'text/html' } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (!html) return;
+          var fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('lot-rapport');
+          if (!fresh) return;
+          // The status paragraph keeps its node (a live region re-created is not announced): its words change.
+          var etat = document.getElementById('lot-etat');
+          var freshEtat = fresh.querySelector('#lot-etat');
+          if (etat && freshEtat) etat.innerHTML = freshEtat.innerHTML;
+          var progress = document.getElementById('lot-progression');
+          var freshProgress = fresh.querySelector('#lot-progression');
+          if (progress && freshProgress) progress.value = freshProgress.value;
+          var table = rapport.querySelector('table');
+          var freshTable = fresh.querySelector('table');
+          if (table && freshTable) table.replaceWith(freshTable);
+          if (fresh.getAttribute('data-en-cours') === 'oui') window.setTimeout(poll, 2000);
+          else rapport.setAttribute('data-en-cours', 'non');
+        })
+        .catch(function () { window.setTimeout(poll, 5000); });
+    };
+    window.setTimeout(poll, 2000);
   }
 })();

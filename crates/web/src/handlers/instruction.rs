@@ -35,7 +35,7 @@ impl Staff {
     }
 
     /// The services whose dossiers this person may see: `None` means every service (administrator).
-    fn scope(&self) -> Option<Vec<String>> {
+    pub(crate) fn scope(&self) -> Option<Vec<String>> {
         if self.0.is(Role::Admin) {
             None
         } else {
@@ -86,7 +86,7 @@ pub struct QueueQuery {
 }
 
 /// The value that stands for « assigned to nobody » in the assignee filter.
-const NOBODY: &str = "personne";
+pub(crate) const NOBODY: &str = "personne";
 
 impl QueueQuery {
     pub fn parse(query: &str) -> QueueQuery {
@@ -115,7 +115,7 @@ impl QueueQuery {
         Sort::parse(&self.tri, &self.ordre)
     }
 
-    fn filter(&self, staff: &Staff, limit: i64) -> QueueFilter {
+    pub(crate) fn filter(&self, staff: &Staff, limit: i64) -> QueueFilter {
         let mut f = QueueFilter::new(staff.scope(), Tab::from_slug(&self.onglet));
         f.procedures = self.procedures.clone();
         f.unassigned = self.agents.iter().any(|a| a == NOBODY);
@@ -167,7 +167,7 @@ impl QueueQuery {
     }
 
     /// The query string of this view, with another tab or cursor (the sort kept).
-    fn link(&self, tab: Option<Tab>, after: Option<&Cursor>) -> String {
+    pub(crate) fn link(&self, tab: Option<Tab>, after: Option<&Cursor>) -> String {
         let mut s = self.base(tab);
         if !self.tri.is_empty() {
             s.append_pair("tri", &self.tri);
@@ -232,7 +232,7 @@ pub async fn queue(
     let mut filter = q.filter(&staff, PAGE_SIZE + 1);
     let me = staff.0.user.id.clone();
     let scope = staff.scope();
-    let (mut rows, counts, details, agents) = state
+    let (mut rows, counts, details, agents, recent, views) = state
         .pool
         .run(move |c| {
             leave_out_own(c, &mut filter, &me)?;
@@ -240,7 +240,9 @@ pub async fn queue(
             let counts = instruction::tab_counts(c, &filter)?;
             let details = instruction::row_details(c, &rows)?;
             let agents = instruction::agents_of(c, scope.as_deref())?;
-            Ok::<_, WebError>((rows, counts, details, agents))
+            let recent = super::batch::recent(c, &me)?;
+            let views = guichet_accounts::preferences::views_of(c, &me)?;
+            Ok::<_, WebError>((rows, counts, details, agents, recent, views))
         })
         .await?;
     let has_more = rows.len() as i64 > PAGE_SIZE;
@@ -265,6 +267,8 @@ pub async fn queue(
         ("depot", "Déposé le"),
         ("echeance", "Échéance"),
     ];
+    let agents_for_lot = agents.clone();
+    let vue = q.link(None, None).trim_start_matches("/instruction?").to_owned();
     let page = QueuePage {
         layout: Layout::new(&req, Some(&staff.0), "Dossiers à instruire"),
         tabs: counts
@@ -289,7 +293,7 @@ pub async fn queue(
             })
             .collect(),
         agents: std::iter::once((NOBODY.to_owned(), "Personne (non affecté)".to_owned()))
-            .chain(agents)
+            .chain(agents.iter().cloned())
             .map(|(id, label)| {
                 let selected = q.agents.contains(&id);
                 (id, label, selected)
@@ -374,6 +378,23 @@ pub async fn queue(
             .collect(),
         next,
         one_procedure: q.procedures.len() == 1,
+        lot: (viewer.is_admin || staff.0.memberships.iter().any(|m| m.role.acts()))
+            .then(|| super::batch::fields(&agents_for_lot, "", "", "", "coches", &vue, recent)),
+        views: views
+            .into_iter()
+            .map(|v| {
+                let current = v.query == vue;
+                (format!("/instruction?{}", v.query), v.name, v.id, current)
+            })
+            .collect(),
+        columns_href: (q.procedures.len() == 1).then(|| {
+            let mut s = form_urlencoded::Serializer::new(String::new());
+            s.append_pair("procedure", &q.procedures[0]);
+            s.append_pair("vue", &vue);
+            format!("/instruction/export/colonnes?{}", s.finish())
+        }),
+        vue: vue.clone(),
+        errors: Vec::new(),
         exports: ["xlsx", "ods", "csv"]
             .into_iter()
             .map(|ext| {
@@ -408,7 +429,17 @@ pub async fn export(
         [one] => state.procedures.get(one).map(|p| p.def.clone()),
         _ => None,
     };
-    let columns = exports::columns(def.as_deref());
+    let template = match filter.procedures.as_slice() {
+        [one] if def.is_some() => {
+            let (me, one) = (staff.0.user.id.clone(), one.clone());
+            state
+                .pool
+                .run(move |c| Ok::<_, WebError>(guichet_accounts::preferences::export_columns(c, &me, &one)?))
+                .await?
+        }
+        _ => Vec::new(),
+    };
+    let columns = exports::chosen(exports::columns(def.as_deref()), &template);
     let titles: std::collections::HashMap<String, String> = state
         .procedures
         .all()

@@ -1,0 +1,2 @@
+DROP TABLE export_templates;
+DROP TABLE saved_views;
