@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use guichet_accounts::{AccountsError, services, users};
 use guichet_db::{DbPool, PoolOptions};
-use guichet_types::{Email, Role};
+use guichet_types::{Email, Role, ServiceRole};
 use guichet_web::{Application, Config};
 
 #[derive(Parser)]
@@ -225,15 +225,25 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// Demo accounts: (email, password, name, role, services). Only ever created by `serve --demo`. Every
-/// agent has their own name, so that history lines and the usager's health-data read log tell them apart.
-const DEMO_ACCOUNTS: &[(&str, &str, &str, Role, &[&str])] = &[
+/// Demo accounts: (email, password, name, role, services, role within them). Only ever created by
+/// `serve --demo`. Every agent has their own name, so that history lines and the usager's health-data read
+/// log tell them apart; the roles within a service each have an account to try.
+type DemoAccount = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Role,
+    &'static [&'static str],
+    ServiceRole,
+);
+const DEMO_ACCOUNTS: &[DemoAccount] = &[
     (
         "usager@demo.guichet.test",
         "demo usager guichet",
         "Hélène Dupré",
         Role::Usager,
         &[],
+        ServiceRole::Instructeur,
     ),
     (
         "instructeur.apa@demo.guichet.test",
@@ -241,6 +251,7 @@ const DEMO_ACCOUNTS: &[(&str, &str, &str, Role, &[&str])] = &[
         "Karim Benali",
         Role::Instructeur,
         &["apa", "amethyste"],
+        ServiceRole::Instructeur,
     ),
     (
         "instructeur.mdph@demo.guichet.test",
@@ -248,6 +259,23 @@ const DEMO_ACCOUNTS: &[(&str, &str, &str, Role, &[&str])] = &[
         "Nadia Roussel",
         Role::Instructeur,
         &["mdph", "pch"],
+        ServiceRole::Instructeur,
+    ),
+    (
+        "evaluateur.mdph@demo.guichet.test",
+        "demo evaluateur mdph",
+        "Dr Julien Moreau",
+        Role::Instructeur,
+        &["mdph"],
+        ServiceRole::Evaluateur,
+    ),
+    (
+        "lecteur.apa@demo.guichet.test",
+        "demo lecteur apa",
+        "Sophie Lefèvre",
+        Role::Instructeur,
+        &["apa"],
+        ServiceRole::Lecteur,
     ),
     (
         "admin@demo.guichet.test",
@@ -255,6 +283,7 @@ const DEMO_ACCOUNTS: &[(&str, &str, &str, Role, &[&str])] = &[
         "Claire Martin",
         Role::Admin,
         &["apa", "mdph", "pch", "amethyste"],
+        ServiceRole::Instructeur,
     ),
 ];
 
@@ -277,7 +306,7 @@ fn seed_demo(pool: &DbPool) -> Result<()> {
         }
     }
     println!("Comptes de démonstration :");
-    for (email, password, name, role, codes) in DEMO_ACCOUNTS {
+    for (email, password, name, role, codes, service_role) in DEMO_ACCOUNTS {
         let parsed = Email::parse(email)?;
         let user = match users::create(&mut conn, &parsed, password, name, *role, true) {
             Ok(u) => u,
@@ -287,9 +316,14 @@ fn seed_demo(pool: &DbPool) -> Result<()> {
             Err(e) => return Err(e.into()),
         };
         for code in *codes {
-            services::add_member(&mut conn, &user.id, code)?;
+            services::set_role(&mut conn, &user.id, code, *service_role)?;
         }
-        println!("  {:<12} {email:<38} mot de passe : {password}", role.as_str());
+        let shown = if *service_role == ServiceRole::Instructeur {
+            role.as_str()
+        } else {
+            service_role.as_str()
+        };
+        println!("  {shown:<12} {email:<38} mot de passe : {password}");
     }
     Ok(())
 }

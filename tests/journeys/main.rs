@@ -3,6 +3,7 @@
 
 mod accounts;
 mod accounts_settings;
+mod agents;
 mod apa;
 mod bad_input;
 mod batch;

@@ -37,6 +37,10 @@ pub enum AccountsError {
     ServiceExists(String),
     #[error("Utilisateur inconnu")]
     UnknownUser,
+    #[error(
+        "Ce compte a été désactivé par un administrateur. Adressez-vous à votre service ou au service informatique du département."
+    )]
+    Deactivated,
     #[error("{0}")]
     InvalidInput(String),
     #[error("internal error: {0}")]

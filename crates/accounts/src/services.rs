@@ -172,3 +172,16 @@ pub fn members(conn: &mut AnyConnection, service_id: &str) -> Result<Vec<User>> 
         .load(conn)?;
     rows.into_iter().map(User::try_from).collect()
 }
+
+/// Takes the user out of the service (their other services and their account stay).
+pub fn remove_member(conn: &mut AnyConnection, user_id: &str, service_code: &str) -> Result<()> {
+    let service = find_by_code(conn, service_code)?
+        .ok_or_else(|| AccountsError::UnknownService(service_code.to_owned()))?;
+    diesel::delete(
+        memberships::table
+            .filter(memberships::user_id.eq(user_id))
+            .filter(memberships::service_id.eq(&service.id)),
+    )
+    .execute(conn)?;
+    Ok(())
+}

@@ -121,6 +121,7 @@ mod tests {
             email_verified: true,
             session_version: 3,
             notify_messages: true,
+            deactivated: false,
         }
     }
 

@@ -17,6 +17,8 @@ pub enum Purpose {
     ResetPassword,
     /// Confirms a new address for an existing account (the address travels with the token).
     ChangeEmail,
+    /// An agent invited by an administrator chooses a first password.
+    Invitation,
 }
 
 impl Purpose {
@@ -25,13 +27,14 @@ impl Purpose {
             Purpose::VerifyEmail => "verify_email",
             Purpose::ResetPassword => "reset_password",
             Purpose::ChangeEmail => "change_email",
+            Purpose::Invitation => "invitation",
         }
     }
 
     /// How long a link stays valid. Reset links are short-lived because they grant the account.
     pub fn lifetime(self) -> Duration {
         match self {
-            Purpose::VerifyEmail | Purpose::ChangeEmail => Duration::days(7),
+            Purpose::VerifyEmail | Purpose::ChangeEmail | Purpose::Invitation => Duration::days(7),
             Purpose::ResetPassword => Duration::hours(1),
         }
     }

@@ -22,6 +22,8 @@ pub struct User {
     pub session_version: i32,
     /// Emails about new messages (« Mon compte »); mandatory emails have no switch.
     pub notify_messages: bool,
+    /// Deactivated by an administrator: login refused.
+    pub deactivated: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -34,6 +36,7 @@ pub(crate) struct UserRow {
     email_verified_at: Option<chrono::NaiveDateTime>,
     session_version: i32,
     notify_messages: bool,
+    deactivated_at: Option<chrono::NaiveDateTime>,
 }
 
 impl TryFrom<UserRow> for User {
@@ -51,6 +54,7 @@ impl TryFrom<UserRow> for User {
             email_verified: r.email_verified_at.is_some(),
             session_version: r.session_version,
             notify_messages: r.notify_messages,
+            deactivated: r.deactivated_at.is_some(),
         })
     }
 }
@@ -279,6 +283,7 @@ pub fn authenticate_then(
     };
     throttle::end_login(conn, &key, ip, ok)?;
     match user {
+        Some(u) if ok && u.deactivated => Err(AccountsError::Deactivated),
         Some(u) if ok => {
             if !u.email_verified {
                 guichet_db::write_transaction(conn, |conn| {
@@ -519,4 +524,99 @@ pub fn close(conn: &mut AnyConnection, user_id: &str) -> Result<()> {
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Opens an agent's account for an address that has none: no usable password until the person follows the
+/// emailed invitation (seven days, one use) and chooses one. Returns the account; the email is queued in
+/// the same transaction. `service` and `role` are named in the email only (the caller adds the membership).
+pub fn invite(
+    conn: &mut AnyConnection,
+    email: &Email,
+    display_name: &str,
+    inviter: &str,
+    service: &str,
+    role: &str,
+    public_url: &str,
+) -> Result<User> {
+    let name = parse_display_name(display_name)?;
+    // A random secret nobody knows: the account cannot be entered before the invitation is accepted.
+    let hash = password::hash(&tokens::random_token())?;
+    guichet_db::write_transaction(conn, |conn| {
+        if find_by_email(conn, email)?.is_some() {
+            return Err(AccountsError::UserExists);
+        }
+        let user = insert(conn, email, &hash, &name, Role::Instructeur, false)?;
+        let token = tokens::issue(conn, &user.id, Purpose::Invitation)?;
+        outbox::enqueue(
+            conn,
+            &emails::invitation(&user.email, inviter, service, role, public_url, &token),
+        )?;
+        Ok(user)
+    })
+}
+
+/// Sends a fresh invitation (the earlier links stop working) to an account that never chose a password.
+pub fn reinvite(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    inviter: &str,
+    service: &str,
+    role: &str,
+    public_url: &str,
+) -> Result<()> {
+    guichet_db::write_transaction(conn, |conn| {
+        let user = find(conn, user_id)?.ok_or(AccountsError::UnknownUser)?;
+        tokens::revoke_all(conn, user_id, Purpose::Invitation)?;
+        let token = tokens::issue(conn, user_id, Purpose::Invitation)?;
+        outbox::enqueue(
+            conn,
+            &emails::invitation(&user.email, inviter, service, role, public_url, &token),
+        )?;
+        Ok(())
+    })
+}
+
+/// The invited agent chooses a first password: the token is spent, the address proven, the old sessions
+/// (none) ended.
+pub fn accept_invitation(conn: &mut AnyConnection, token: &str, new_password: &str) -> Result<User> {
+    let hash = password::hash(new_password)?;
+    guichet_db::write_transaction(conn, |conn| {
+        let user_id = tokens::consume(conn, token, Purpose::Invitation)?;
+        let user = find(conn, &user_id)?.ok_or(AccountsError::UnknownUser)?;
+        if user.deactivated {
+            return Err(AccountsError::Deactivated);
+        }
+        password::check_policy(new_password, &user.email)?;
+        set_password(conn, &user_id, &hash)?;
+        diesel::update(
+            users::table
+                .find(&user_id)
+                .filter(users::email_verified_at.is_null()),
+        )
+        .set(users::email_verified_at.eq(Some(now())))
+        .execute(conn)?;
+        find(conn, &user_id)?.ok_or(AccountsError::UnknownUser)
+    })
+}
+
+/// An administrator deactivates (or reactivates) an account: login refused, every session ended, pending
+/// invitation links revoked. The row and everything it did stay.
+pub fn set_active(conn: &mut AnyConnection, user_id: &str, active: bool) -> Result<()> {
+    guichet_db::write_transaction(conn, |conn| {
+        let changed = diesel::update(users::table.find(user_id))
+            .set((
+                users::deactivated_at.eq((!active).then(now)),
+                users::session_version.eq(users::session_version + 1),
+                users::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+        if changed == 0 {
+            return Err(AccountsError::UnknownUser);
+        }
+        if !active {
+            tokens::revoke_all(conn, user_id, Purpose::Invitation)?;
+            tokens::revoke_all(conn, user_id, Purpose::ResetPassword)?;
+        }
+        Ok(())
+    })
 }

@@ -15,6 +15,8 @@ diesel::table! {
         notify_messages -> Bool,
         /// The owner closed the account (the row stays for the dossiers kept by law).
         deleted_at -> Nullable<Timestamp>,
+        /// Deactivated by an administrator (migration 2026-12-21-000003): login refused.
+        deactivated_at -> Nullable<Timestamp>,
     }
 }
 

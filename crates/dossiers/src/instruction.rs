@@ -784,6 +784,43 @@ pub fn assign(
     })
 }
 
+/// Takes a member's dossiers of a service back to nobody (the member leaves the service): one event per
+/// dossier, in one transaction. Returns how many.
+pub fn unassign_member(
+    conn: &mut AnyConnection,
+    member_id: &str,
+    service_code: &str,
+    actor_id: &str,
+) -> Result<usize> {
+    guichet_db::write_transaction(conn, |conn| {
+        let ids: Vec<String> = dossiers::table
+            .filter(dossiers::assigned_to.eq(member_id))
+            .filter(dossiers::service_code.eq(service_code))
+            .select(dossiers::id)
+            .load(conn)?;
+        for id in &ids {
+            diesel::update(dossiers::table.filter(dossiers::id.eq(id)))
+                .set((
+                    dossiers::assigned_to.eq(None::<String>),
+                    dossiers::lock_version.eq(dossiers::lock_version + 1),
+                    dossiers::updated_at.eq(now()),
+                ))
+                .execute(conn)?;
+            insert_event(
+                conn,
+                id,
+                Some(actor_id),
+                "assign",
+                None,
+                None,
+                &json!({ "to": null, "motif": "agent retiré du service" }),
+                false,
+            )?;
+        }
+        Ok(ids.len())
+    })
+}
+
 /// The usager's re-sent answers, validated by the caller.
 #[derive(Debug, Clone)]
 pub struct Resubmission {

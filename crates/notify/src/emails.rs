@@ -162,6 +162,36 @@ pub fn reset_password(to: &str, public_url: &str, token: &str) -> NewEmail {
 }
 
 #[derive(Template)]
+#[template(path = "invitation.txt")]
+struct Invitation<'a> {
+    inviter: &'a str,
+    service: &'a str,
+    role: &'a str,
+    link: String,
+}
+
+/// An agent invited by an administrator: a one-time link to choose a password (seven days).
+pub fn invitation(
+    to: &str,
+    inviter: &str,
+    service: &str,
+    role: &str,
+    public_url: &str,
+    token: &str,
+) -> NewEmail {
+    NewEmail {
+        recipient: to.to_owned(),
+        subject: "Votre compte d’agent sur Guichet : choisissez votre mot de passe".into(),
+        body_text: render(&Invitation {
+            inviter,
+            service,
+            role,
+            link: link(public_url, &format!("/invitation?jeton={token}")),
+        }),
+    }
+}
+
+#[derive(Template)]
 #[template(path = "password_changed.txt")]
 struct PasswordChanged;
 

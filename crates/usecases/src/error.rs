@@ -68,6 +68,9 @@ impl From<guichet_accounts::AccountsError> for CaseError {
     fn from(e: guichet_accounts::AccountsError) -> Self {
         match e {
             guichet_accounts::AccountsError::UnknownUser => CaseError::NotFound,
+            guichet_accounts::AccountsError::Deactivated => CaseError::Denied(
+                "Ce compte a été désactivé par un administrateur. Adressez-vous à votre service ou au service informatique du département.",
+            ),
             guichet_accounts::AccountsError::Db(db) => CaseError::Db(db),
             other => CaseError::Internal(other.to_string()),
         }

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod accounts;
+pub mod agents;
 pub mod apa;
 pub mod batch;
 pub mod catalogue;

@@ -66,6 +66,9 @@ impl From<guichet_accounts::AccountsError> for WebError {
         match e {
             A::Throttled { .. } => WebError::TooManyRequests,
             A::UnknownUser => WebError::NotFound,
+            A::Deactivated => WebError::Denied(
+                "Ce compte a été désactivé par un administrateur. Adressez-vous à votre service ou au service informatique du département.",
+            ),
             A::Db(db) => WebError::from(db),
             other => WebError::Internal(other.to_string()),
         }

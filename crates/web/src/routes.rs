@@ -35,6 +35,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/mot-de-passe-oublie/renvoyer",
             post().to(accounts::resend_forgot),
         )
+        .route("/invitation", get().to(accounts::show_invitation))
+        .route("/invitation", post().to(accounts::submit_invitation))
         .route("/mot-de-passe/nouveau", get().to(accounts::show_reset))
         .route("/mot-de-passe/nouveau", post().to(accounts::submit_reset))
         .route("/mot-de-passe/change", get().to(accounts::password_changed))
@@ -124,6 +126,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin", get().to(admin::show))
         .route("/admin/services", post().to(admin::add_service))
         .route("/admin/membres", post().to(admin::add_member))
+        .route("/admin/membres/role", post().to(admin::change_role))
+        .route("/admin/membres/retirer", post().to(admin::remove_member))
+        .route("/admin/membres/invitation", post().to(admin::reinvite))
+        .route("/admin/comptes/activation", post().to(admin::set_active))
         .route("/instruction/dossiers/{id}", get().to(instruction::show_dossier))
         .route(
             "/instruction/dossiers/{id}/actions/{action}",

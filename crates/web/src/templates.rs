@@ -970,13 +970,33 @@ pub struct OpenDataPage {
     pub rows: Vec<(String, String, String, String)>,
 }
 
+/// A member of a service on the administration page.
+#[derive(Debug, Clone)]
+pub struct MemberRow {
+    pub user_id: String,
+    pub name: String,
+    pub email: String,
+    pub role: &'static str,
+    /// « actif », « invitation envoyée, mot de passe pas encore choisi », « désactivé ».
+    pub status: &'static str,
+    pub invited: bool,
+    pub deactivated: bool,
+    pub is_me: bool,
+}
+
 #[derive(Template)]
 #[template(path = "admin.html")]
 pub struct AdminPage {
     pub layout: Layout,
     pub errors: Vec<(String, String)>,
     /// (code, name, members)
-    pub services: Vec<(String, String, Vec<String>)>,
+    pub services: Vec<(String, String, Vec<MemberRow>)>,
+    /// (code, label) of the roles within a service.
+    pub roles: Vec<(&'static str, &'static str)>,
+    /// What the last action did, in words (a status message), or empty.
+    pub notice: String,
+    /// The values of the « Ajouter un agent » form when it was refused: (email, name, service, role).
+    pub typed: (String, String, String, String),
     /// Adding this account needs a confirmation: (email, service code, what to know).
     pub confirm: Option<(String, String, String)>,
     /// The form « Identité du département », by group of fields.

@@ -500,6 +500,7 @@ pub async fn submit_login(
             state.delivery.wake();
             (StatusCode::FORBIDDEN, AccountsError::EmailNotVerified.to_string())
         }
+        Err(AccountsError::Deactivated) => (StatusCode::FORBIDDEN, AccountsError::Deactivated.to_string()),
         Err(e) => return Err(e.into()),
     };
     let mut res = render(status, &login_page(&req, &form, vec![err("email", message)]))?;
@@ -698,6 +699,84 @@ pub async fn submit_reset(
             StatusCode::UNPROCESSABLE_ENTITY,
             &reset_page(&req, form.get("jeton"), vec![err("mot_de_passe", e.to_string())]),
         ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The page an invited agent lands on: choose a first password.
+fn invitation_page(req: &HttpRequest, token: &str, errors: Vec<FieldError>) -> FormPage {
+    let fields = vec![
+        InputField::new("mot_de_passe", "Votre mot de passe", "password", "new-password")
+            .hint(PASSWORD_HINT)
+            .error_from(&errors),
+    ];
+    let mut p = form_page(
+        page(req, None, "Bienvenue : choisissez votre mot de passe", &errors),
+        "/invitation",
+        fields,
+        errors,
+        "Enregistrer et me connecter",
+    );
+    p.intro.push(
+        "Un administrateur du département vous a ouvert un compte d’agent. Choisissez le mot de passe qui le protégera : vous seul le connaîtrez.".into(),
+    );
+    p.hidden.push(("jeton".into(), token.to_owned()));
+    p
+}
+
+pub async fn show_invitation(req: HttpRequest, q: web::Query<TokenQuery>) -> WebResult<HttpResponse> {
+    ok(&invitation_page(&req, &q.jeton, Vec::new()))
+}
+
+/// The invited agent's first password: the invitation is spent and the agent logged in.
+pub async fn submit_invitation(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    let mut errors = Vec::new();
+    let token = form.get("jeton").to_owned();
+    let pw = text(&form, "mot_de_passe", &mut errors).to_owned();
+    if errors.is_empty()
+        && let Err(e) = password::check_policy(&pw, "")
+    {
+        errors.push(err("mot_de_passe", e.to_string()));
+    }
+    if !errors.is_empty() {
+        return render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &invitation_page(&req, &token, errors),
+        );
+    }
+    let result = state
+        .pool
+        .run(move |c| Ok::<_, WebError>(users::accept_invitation(c, &token, &pw)))
+        .await?;
+    match result {
+        Ok(user) => {
+            state.delivery.wake();
+            let mut r = see_other(landing(&user));
+            log_in(&mut r, &user, &state)?;
+            Ok(r)
+        }
+        Err(AccountsError::InvalidToken) => render(
+            StatusCode::BAD_REQUEST,
+            &message(
+                Layout::new(&req, None, "Ce lien n’est plus valide"),
+                false,
+                &[
+                    "Ce lien d’invitation a déjà servi ou il a expiré (il est valable 7 jours). Demandez à l’administrateur de vous envoyer une nouvelle invitation ; si vous avez déjà choisi votre mot de passe, connectez-vous.",
+                ],
+                &[("/connexion", "Se connecter")],
+            ),
+        ),
+        Err(AccountsError::WeakPassword(e)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &invitation_page(&req, form.get("jeton"), vec![err("mot_de_passe", e.to_string())]),
+        ),
+        Err(AccountsError::Deactivated) => Err(WebError::Denied(
+            "Ce compte a été désactivé par un administrateur. Adressez-vous à votre service.",
+        )),
         Err(e) => Err(e.into()),
     }
 }

@@ -2,15 +2,15 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use guichet_accounts::{AccountsError, services, users};
-use guichet_types::{Email, Role};
+use guichet_accounts::{AccountsError, services};
+use guichet_types::{Email, Role, ServiceRole};
 
 use super::{render, see_other};
 use crate::app::AppState;
 use crate::error::{WebError, WebResult};
 use crate::form::CsrfForm;
 use crate::session::{CurrentUser, SessionUser};
-use crate::templates::{AdminPage, Layout};
+use crate::templates::{AdminPage, Layout, MemberRow};
 
 fn admin(u: &SessionUser) -> WebResult<()> {
     if u.is(Role::Admin) {
@@ -27,18 +27,7 @@ async fn page(
     errors: Vec<(String, String)>,
     status: StatusCode,
 ) -> WebResult<HttpResponse> {
-    page_with(req, state, u, errors, None, status).await
-}
-
-async fn page_with(
-    req: &HttpRequest,
-    state: &web::Data<AppState>,
-    u: &SessionUser,
-    errors: Vec<(String, String)>,
-    confirm: Option<(String, String, String)>,
-    status: StatusCode,
-) -> WebResult<HttpResponse> {
-    page_full(req, state, u, errors, confirm, IdentityForm::default(), status).await
+    page_full(req, state, u, errors, Extras::default(), status).await
 }
 
 /// What the identity form shows besides the current values.
@@ -49,23 +38,72 @@ struct IdentityForm {
     saved: bool,
 }
 
+/// What the page shows besides the current state.
+#[derive(Debug, Default)]
+struct Extras {
+    /// Adding this account needs a confirmation: (email, service code, what to know).
+    confirm: Option<(String, String, String)>,
+    identity: IdentityForm,
+    notice: String,
+    /// (email, name, service, role) of a refused « Ajouter un agent ».
+    typed: (String, String, String, String),
+}
+
+/// The notices of `?fait=…` after an action on agents.
+fn notice_of(query: &str) -> String {
+    let fait = query
+        .split('&')
+        .find_map(|p| p.strip_prefix("fait="))
+        .unwrap_or_default();
+    match fait {
+        "invitation" => "Invitation envoyée : l’agent a 7 jours pour choisir son mot de passe.",
+        "ajout" => "L’agent a été ajouté au service.",
+        "role" => "Le rôle a été changé. Il s’applique dès la prochaine page de l’agent.",
+        "retrait" => {
+            "L’agent a été retiré du service ; ses dossiers de ce service ne sont plus affectés à personne."
+        }
+        "desactive" => {
+            "Le compte a été désactivé : ses sessions sont fermées et il ne peut plus se connecter."
+        }
+        "reactive" => "Le compte a été réactivé.",
+        "reinvitation" => "Une nouvelle invitation a été envoyée ; le lien précédent ne fonctionne plus.",
+        _ => "",
+    }
+    .to_owned()
+}
+
 async fn page_full(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     u: &SessionUser,
     errors: Vec<(String, String)>,
-    confirm: Option<(String, String, String)>,
-    identity_form: IdentityForm,
+    extras: Extras,
     status: StatusCode,
 ) -> WebResult<HttpResponse> {
+    let me = u.user.id.clone();
     let list = state
         .pool
-        .run(|c| {
+        .run(move |c| {
             let mut out = Vec::new();
             for s in services::list(c)? {
-                let members = services::members(c, &s.id)?
+                let members = services::members_with_roles(c, &s.id)?
                     .into_iter()
-                    .map(|m| format!("{} ({})", m.display_name, m.email))
+                    .map(|(m, role)| MemberRow {
+                        is_me: m.id == me,
+                        user_id: m.id,
+                        name: m.display_name,
+                        email: m.email,
+                        role: role.as_str(),
+                        status: if m.deactivated {
+                            "Désactivé"
+                        } else if !m.email_verified {
+                            "Invitation envoyée, mot de passe pas encore choisi"
+                        } else {
+                            "Actif"
+                        },
+                        invited: !m.email_verified && !m.deactivated,
+                        deactivated: m.deactivated,
+                    })
                     .collect();
                 out.push((s.code, s.name, members));
             }
@@ -78,7 +116,7 @@ async fn page_full(
             .iter()
             .map(|(code, name, _)| (code.clone(), name.clone()))
             .collect::<Vec<_>>(),
-        identity_form.submitted.as_ref(),
+        extras.identity.submitted.as_ref(),
     );
     render(
         status,
@@ -86,9 +124,12 @@ async fn page_full(
             layout: Layout::new(req, Some(u), "Administration").with_errors(!errors.is_empty()),
             errors,
             services: list,
-            confirm,
+            roles: ServiceRole::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
+            notice: extras.notice,
+            typed: extras.typed,
+            confirm: extras.confirm,
             identity_groups,
-            identity_saved: identity_form.saved,
+            identity_saved: extras.identity.saved,
             mentions_missing: state.settings.config.mentions.missing_labelled(),
         },
     )
@@ -106,10 +147,13 @@ pub async fn show(
         &state,
         &u,
         Vec::new(),
-        None,
-        IdentityForm {
-            submitted: None,
-            saved,
+        Extras {
+            identity: IdentityForm {
+                submitted: None,
+                saved,
+            },
+            notice: notice_of(req.query_string()),
+            ..Extras::default()
         },
         StatusCode::OK,
     )
@@ -162,10 +206,12 @@ pub async fn update_identity(
                 &state,
                 &u,
                 errors,
-                None,
-                IdentityForm {
-                    submitted: Some(submitted.into_iter().collect()),
-                    saved: false,
+                Extras {
+                    identity: IdentityForm {
+                        submitted: Some(submitted.into_iter().collect()),
+                        saved: false,
+                    },
+                    ..Extras::default()
                 },
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
@@ -203,79 +249,167 @@ pub async fn add_service(
     }
 }
 
-/// Adds an existing account to a service, making it an instructor if it was a usager.
+fn acting_admin(u: &SessionUser) -> guichet_usecases::agents::Admin {
+    guichet_usecases::agents::Admin {
+        id: u.user.id.clone(),
+        name: u.user.display_name.clone(),
+    }
+}
+
+/// Adds an account to a service with a role (a usager becomes an agent), or invites a new address.
 pub async fn add_member(
     req: HttpRequest,
     state: web::Data<AppState>,
     CurrentUser(u): CurrentUser,
     CsrfForm(form): CsrfForm,
 ) -> WebResult<HttpResponse> {
+    use guichet_usecases::agents::{self, Added};
     admin(&u)?;
-    let email = match Email::parse(form.get("email")) {
-        Ok(e) => e,
-        Err(e) => {
-            return page(
-                &req,
-                &state,
-                &u,
-                vec![("email".into(), e.to_string())],
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
+    let typed = (
+        form.get("email").trim().to_owned(),
+        form.get("nom").trim().to_owned(),
+        form.get("service").to_owned(),
+        form.get("role").to_owned(),
+    );
+    let refused = |errors: Vec<(String, String)>, typed| async {
+        page_full(
+            &req,
+            &state,
+            &u,
+            errors,
+            Extras {
+                typed,
+                ..Extras::default()
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await
     };
-    let service = form.get("service").to_owned();
+    let email = match Email::parse(&typed.0) {
+        Ok(e) => e,
+        Err(e) => return refused(vec![("email".into(), e.to_string())], typed.clone()).await,
+    };
+    let role = typed.3.parse::<ServiceRole>().unwrap_or(ServiceRole::Instructeur);
     let confirmed = form.get("confirmer") == "1";
-    let (email_text, service_code) = (email.as_str().to_owned(), service.clone());
+    let (who, name, service, url) = (
+        acting_admin(&u),
+        typed.1.clone(),
+        typed.2.clone(),
+        state.settings.public_url.clone(),
+    );
     let result = state
         .pool
         .run(move |c| {
-            let Some(user) = users::find_by_email(c, &email)? else {
-                return Ok(Err("Aucun compte n’a cette adresse : l’agent doit d’abord créer son compte, ou utilisez « guichet user add »".to_owned()));
-            };
-            // Separation of duties: someone who filed requests with this service becomes its agent only
-            // knowingly; the back office will keep those requests out of their reach.
-            if !confirmed
-                && guichet_dossiers::instruction::has_filed(c, &user.id, Some(std::slice::from_ref(&service)))
-                    .map_err(WebError::from)?
-            {
-                return Ok(Ok(false));
-            }
-            match services::add_member(c, &user.id, &service) {
-                Ok(()) => {
-                    if user.role == Role::Usager {
-                        users::set_role(c, &user.id, Role::Instructeur)?;
-                    }
-                    Ok(Ok(true))
-                }
-                Err(AccountsError::UnknownService(s)) => Ok(Err(format!("Service inconnu : {s}"))),
-                Err(e) => Err(WebError::from(e)),
-            }
+            Ok::<_, WebError>(agents::add(
+                c, &who, &email, &name, &service, role, confirmed, &url,
+            ))
         })
         .await?;
     match result {
-        Ok(true) => Ok(see_other("/admin")),
-        Ok(false) => {
+        Ok(Added::Invited) => {
+            state.delivery.wake();
+            Ok(see_other("/admin?fait=invitation#fait"))
+        }
+        Ok(Added::Joined) => Ok(see_other("/admin?fait=ajout#fait")),
+        Ok(Added::NeedsConfirmation) => {
             let why = "Ce compte a déposé au moins une demande auprès de ce service. S’il en devient agent, il ne pourra ni voir ni instruire ces demandes ni celles qu’il déposera : elles seront traitées par ses collègues. Chaque action reste tracée dans l’historique des dossiers.".to_owned();
-            page_with(
+            page_full(
                 &req,
                 &state,
                 &u,
                 Vec::new(),
-                Some((email_text, service_code, why)),
+                Extras {
+                    confirm: Some((typed.0.clone(), typed.2.clone(), why)),
+                    typed: typed.clone(),
+                    ..Extras::default()
+                },
                 StatusCode::CONFLICT,
             )
             .await
         }
-        Err(message) => {
-            page(
-                &req,
-                &state,
-                &u,
-                vec![("email".into(), message)],
-                StatusCode::UNPROCESSABLE_ENTITY,
+        Err(guichet_usecases::CaseError::Invalid(list)) => {
+            refused(
+                list.into_iter().map(|i| (i.field, i.message)).collect(),
+                typed.clone(),
             )
             .await
         }
+        Err(e) => Err(e.into()),
     }
+}
+
+/// The member and service a row's form names.
+fn member_of(form: &crate::form::FormData) -> (String, String) {
+    (form.get("utilisateur").to_owned(), form.get("service").to_owned())
+}
+
+pub async fn change_role(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    admin(&u)?;
+    let (user, service) = member_of(&form);
+    let role = form
+        .get("role")
+        .parse::<ServiceRole>()
+        .map_err(|_| WebError::Refused("Choisissez un rôle de la liste".into()))?;
+    state
+        .pool
+        .run(move |c| guichet_usecases::agents::change_role(c, &user, &service, role).map_err(WebError::from))
+        .await?;
+    Ok(see_other("/admin?fait=role#fait"))
+}
+
+pub async fn remove_member(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    admin(&u)?;
+    let (user, service) = member_of(&form);
+    let who = acting_admin(&u);
+    state
+        .pool
+        .run(move |c| guichet_usecases::agents::remove(c, &who, &user, &service).map_err(WebError::from))
+        .await?;
+    Ok(see_other("/admin?fait=retrait#fait"))
+}
+
+pub async fn reinvite(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    admin(&u)?;
+    let (user, service) = member_of(&form);
+    let (who, url) = (acting_admin(&u), state.settings.public_url.clone());
+    state
+        .pool
+        .run(move |c| {
+            guichet_usecases::agents::reinvite(c, &who, &user, &service, &url).map_err(WebError::from)
+        })
+        .await?;
+    state.delivery.wake();
+    Ok(see_other("/admin?fait=reinvitation#fait"))
+}
+
+pub async fn set_active(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    admin(&u)?;
+    let user = form.get("utilisateur").to_owned();
+    let active = form.get("actif") == "1";
+    let who = acting_admin(&u);
+    state
+        .pool
+        .run(move |c| guichet_usecases::agents::set_active(c, &who, &user, active).map_err(WebError::from))
+        .await?;
+    Ok(see_other(if active {
+        "/admin?fait=reactive#fait"
+    } else {
+        "/admin?fait=desactive#fait"
+    }))
 }
