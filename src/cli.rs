@@ -270,6 +270,14 @@ const DEMO_ACCOUNTS: &[DemoAccount] = &[
         ServiceRole::Evaluateur,
     ),
     (
+        "expert.mdph@demo.guichet.test",
+        "demo expert mdph",
+        "Dr Anne Girard",
+        Role::Instructeur,
+        &["mdph"],
+        ServiceRole::Expert,
+    ),
+    (
         "lecteur.apa@demo.guichet.test",
         "demo lecteur apa",
         "Sophie Lefèvre",

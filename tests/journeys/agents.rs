@@ -1,7 +1,7 @@
 //! Agents managed from the administration page: invited by email (a one-time link to choose a
 //! password), their role changed, taken out of a service (their dossiers back to nobody), deactivated.
 
-use guichet_test_support::{Backend, Browser, TestApp, find_link, on_both_backends};
+use guichet_test_support::{Backend, Browser, TestApp, find_link, fixture, on_both_backends};
 use guichet_types::Role;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -9,10 +9,7 @@ use serde_json::Value;
 const PASSWORD: &str = "une phrase de passe solide";
 
 fn apa_answers() -> Value {
-    serde_json::from_str(include_str!(
-        "../../crates/forms/tests/fixtures/apa_complete.json"
-    ))
-    .unwrap()
+    fixture("apa")
 }
 
 async fn an_admin_invites_manages_and_deactivates_an_agent(backend: Backend) {

@@ -1,20 +1,11 @@
 //! Batch actions from the queue: each dossier done or refused on its own with its reason, the report read
 //! while the batch runs in the background, the same rules, events and emails as one dossier's page.
 
-use guichet_test_support::{Backend, Browser, TestApp, on_both_backends};
+use guichet_test_support::{Backend, Browser, TestApp, fixture, on_both_backends};
 use guichet_types::{Role, ServiceRole};
 use reqwest::StatusCode;
-use serde_json::Value;
 
 const PASSWORD: &str = "une phrase de passe solide";
-
-fn fixture(name: &str) -> Value {
-    let text = match name {
-        "apa" => include_str!("../../crates/forms/tests/fixtures/apa_complete.json"),
-        _ => include_str!("../../crates/forms/tests/fixtures/mdph_complete.json"),
-    };
-    serde_json::from_str(text).unwrap()
-}
 
 /// Sends the batch form of the queue; returns the response (303 to the report, or 422 with the form).
 async fn launch(b: &Browser<'_>, fields: &[(&str, &str)]) -> reqwest::Response {
@@ -205,16 +196,8 @@ async fn a_reader_batch_is_refused_dossier_by_dossier(backend: Backend) {
     };
     app.create_user("famille@exemple.fr", PASSWORD, Role::Usager, &[])
         .await;
-    app.create_user("lecteur@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
+    app.member("lecteur@departement.fr", PASSWORD, "apa", ServiceRole::Lecteur)
         .await;
-    let email = guichet_types::Email::parse("lecteur@departement.fr").unwrap();
-    app.pool
-        .run(move |c| {
-            let u = guichet_accounts::users::find_by_email(c, &email)?.unwrap();
-            guichet_accounts::services::set_role(c, &u.id, "apa", ServiceRole::Lecteur)
-        })
-        .await
-        .unwrap();
     let (id, number) = app.deposit("famille@exemple.fr", "apa", fixture("apa")).await;
     let reader = Browser::new(&app);
     reader.login("lecteur@departement.fr", PASSWORD).await;

@@ -3,20 +3,12 @@
 //! only the agent's services, the same three formats for the same view.
 
 use calamine::{Data, Reader};
-use guichet_test_support::{Backend, Browser, TestApp, on_both_backends};
+use guichet_test_support::{Backend, Browser, TestApp, fixture, on_both_backends};
 use guichet_types::{Role, ServiceRole};
 use reqwest::StatusCode;
 use serde_json::Value;
 
 const PASSWORD: &str = "une phrase de passe solide";
-
-fn fixture(name: &str) -> Value {
-    let text = match name {
-        "apa" => include_str!("../../crates/forms/tests/fixtures/apa_complete.json"),
-        _ => include_str!("../../crates/forms/tests/fixtures/mdph_complete.json"),
-    };
-    serde_json::from_str(text).unwrap()
-}
 
 /// The first sheet of a workbook as rows of cells.
 fn sheet(bytes: Vec<u8>, ods: bool) -> Vec<Vec<Data>> {
@@ -58,16 +50,8 @@ async fn a_one_procedure_view_exports_every_answer_typed(backend: Backend) {
         .await;
     app.create_user("agent@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
         .await;
-    app.create_user("lecteur@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
+    app.member("lecteur@departement.fr", PASSWORD, "apa", ServiceRole::Lecteur)
         .await;
-    let email = guichet_types::Email::parse("lecteur@departement.fr").unwrap();
-    app.pool
-        .run(move |c| {
-            let u = guichet_accounts::users::find_by_email(c, &email)?.unwrap();
-            guichet_accounts::services::set_role(c, &u.id, "apa", ServiceRole::Lecteur)
-        })
-        .await
-        .unwrap();
     let mut numbers = Vec::new();
     for _ in 0..2 {
         numbers.push(app.deposit("famille@exemple.fr", "apa", fixture("apa")).await.1);
@@ -181,14 +165,6 @@ async fn a_one_procedure_view_exports_every_answer_typed(backend: Backend) {
     assert_eq!(all[0].len(), 9, "{:?}", all[0]);
 }
 
-/// Writes `bytes` into the app's file store under `sha` and returns the reference the answers hold.
-fn stored(app: &TestApp, sha: &str, name: &str, bytes: &[u8]) -> Value {
-    let path = app.state.files.path_of(sha).unwrap();
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, bytes).unwrap();
-    serde_json::json!([{ "id": sha, "name": name, "size": bytes.len(), "content_type": "application/pdf" }])
-}
-
 async fn the_documents_of_a_dossier_come_in_one_zip(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
@@ -200,10 +176,10 @@ async fn the_documents_of_a_dossier_come_in_one_zip(backend: Backend) {
     app.create_user("mdph@departement.fr", PASSWORD, Role::Instructeur, &["mdph"])
         .await;
     let mut answers = fixture("apa");
-    answers["piece_identite"] = stored(&app, &"a".repeat(64), "cni.pdf", b"%PDF-1.4 identite");
+    answers["piece_identite"] = app.stored_file(&"a".repeat(64), "cni.pdf", b"%PDF-1.4 identite");
     // The same name twice, and a file the store lost: the archive still opens and says what is missing.
     answers["avis_imposition"] = serde_json::json!([
-        stored(&app, &"b".repeat(64), "cni.pdf", b"%PDF-1.4 impots")[0].clone(),
+        app.stored_file(&"b".repeat(64), "cni.pdf", b"%PDF-1.4 impots")[0].clone(),
         { "id": "c".repeat(64), "name": "perdu.pdf", "size": 10, "content_type": "application/pdf" },
     ]);
     let (id, number) = app.deposit("famille@exemple.fr", "apa", answers).await;

@@ -15,6 +15,8 @@ mod exports;
 mod implicit;
 mod instruction;
 mod logs;
+mod notifications;
+mod opinions;
 mod privacy;
 mod procedures;
 mod public_pages;

@@ -297,6 +297,7 @@ mod tests {
             "demo admin guichet",
             "demo evaluateur mdph",
             "demo lecteur apa",
+            "demo expert mdph",
             "mon secret d’agente départementale",
             "seed instructeur guichet",
             "seed usager guichet",

@@ -114,3 +114,115 @@ pub fn set_export_columns(
         Ok(())
     })
 }
+
+/// Which news an agent wants by email, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Notifications {
+    pub new_dossier: bool,
+    pub message: bool,
+    pub complement: bool,
+    pub opinion: bool,
+    pub deadline: bool,
+    /// One email a day instead of one per quarter of an hour.
+    pub digest: bool,
+}
+
+impl Default for Notifications {
+    /// Everything about the agent's own dossiers, at once; no email per new dossier of the service.
+    fn default() -> Self {
+        Notifications {
+            new_dossier: false,
+            message: true,
+            complement: true,
+            opinion: true,
+            deadline: true,
+            digest: false,
+        }
+    }
+}
+
+impl Notifications {
+    pub fn any(&self) -> bool {
+        self.new_dossier || self.message || self.complement || self.opinion || self.deadline
+    }
+}
+
+/// The agent's settings and when their last notification email was written.
+pub fn notifications_of(
+    conn: &mut AnyConnection,
+    user_id: &str,
+) -> Result<(Notifications, Option<NaiveDateTime>)> {
+    use guichet_db::schema::agent_notifications as n;
+    type Row = (bool, bool, bool, bool, bool, bool, Option<NaiveDateTime>);
+    let row: Option<Row> = n::table
+        .find(user_id)
+        .select((
+            n::new_dossier,
+            n::message,
+            n::complement,
+            n::opinion,
+            n::deadline,
+            n::digest,
+            n::last_sent_at,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(match row {
+        Some((new_dossier, message, complement, opinion, deadline, digest, last)) => (
+            Notifications {
+                new_dossier,
+                message,
+                complement,
+                opinion,
+                deadline,
+                digest,
+            },
+            last,
+        ),
+        None => (Notifications::default(), None),
+    })
+}
+
+pub fn set_notifications(conn: &mut AnyConnection, user_id: &str, s: &Notifications) -> Result<()> {
+    use guichet_db::schema::agent_notifications as n;
+    guichet_db::write_transaction(conn, |conn| {
+        let (_, last) = notifications_of(conn, user_id)?;
+        diesel::delete(n::table.find(user_id)).execute(conn)?;
+        // The first email after a change starts from now: no backlog of old news.
+        insert_notifications(conn, user_id, s, last.unwrap_or_else(now))
+    })
+}
+
+/// Records that the agent's news up to `at` were sent.
+pub fn mark_notified(conn: &mut AnyConnection, user_id: &str, at: NaiveDateTime) -> Result<()> {
+    use guichet_db::schema::agent_notifications as n;
+    let updated = diesel::update(n::table.find(user_id))
+        .set(n::last_sent_at.eq(at))
+        .execute(conn)?;
+    if updated == 0 {
+        insert_notifications(conn, user_id, &Notifications::default(), at)?;
+    }
+    Ok(())
+}
+
+fn insert_notifications(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    s: &Notifications,
+    last_sent_at: NaiveDateTime,
+) -> Result<()> {
+    use guichet_db::schema::agent_notifications as n;
+    diesel::insert_into(n::table)
+        .values((
+            n::user_id.eq(user_id),
+            n::new_dossier.eq(s.new_dossier),
+            n::message.eq(s.message),
+            n::complement.eq(s.complement),
+            n::opinion.eq(s.opinion),
+            n::deadline.eq(s.deadline),
+            n::digest.eq(s.digest),
+            n::last_sent_at.eq(last_sent_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

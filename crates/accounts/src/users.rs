@@ -394,6 +394,19 @@ pub fn check_new_password(password: &str, email: &str) -> Result<(), PasswordPol
     password::check_policy(password, email)
 }
 
+/// The agents and administrators (never the usagers, however many they are).
+pub fn staff(conn: &mut AnyConnection) -> Result<Vec<User>> {
+    users::table
+        .filter(users::role.ne(Role::Usager.as_str()))
+        .filter(users::deleted_at.is_null())
+        .order(users::email.asc())
+        .select(UserRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(User::try_from)
+        .collect()
+}
+
 pub fn list(conn: &mut AnyConnection) -> Result<Vec<User>> {
     users::table
         .order(users::email.asc())

@@ -462,3 +462,38 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// Expert opinions on a dossier (migration 2026-12-21-000004).
+    opinions (id) {
+        id -> Text,
+        dossier_id -> Text,
+        service_code -> Text,
+        asked_by -> Text,
+        expert_id -> Text,
+        question -> Text,
+        documents -> Text,
+        asked_at -> Timestamp,
+        due_on -> Date,
+        answer -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        reminded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(opinions -> dossiers (dossier_id));
+diesel::allow_tables_to_appear_in_same_query!(opinions, dossiers);
+
+diesel::table! {
+    /// An agent's notification emails (migration 2026-12-21-000005).
+    agent_notifications (user_id) {
+        user_id -> Text,
+        new_dossier -> Bool,
+        message -> Bool,
+        complement -> Bool,
+        opinion -> Bool,
+        deadline -> Bool,
+        digest -> Bool,
+        last_sent_at -> Nullable<Timestamp>,
+    }
+}

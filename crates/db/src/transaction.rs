@@ -63,7 +63,8 @@ mod tests {
 
     fn sqlite(path: &std::path::Path) -> AnyConnection {
         let mut c = AnyConnection::connect(&path.to_string_lossy()).unwrap();
-        c.batch_execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;")
+        // The timeout first: switching the journal mode takes a lock that another thread may hold.
+        c.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")
             .unwrap();
         c
     }

@@ -1162,3 +1162,89 @@ pub fn answers_of(
         .map(|(id, a)| (id, serde_json::from_str(&a).unwrap_or(Value::Null)))
         .collect())
 }
+
+/// What happened for an agent since a moment: dossier numbers by kind of news.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct News {
+    /// Deposited in one of the agent's services.
+    pub new_dossiers: Vec<String>,
+    /// A message from the usager on a dossier assigned to the agent.
+    pub messages: Vec<String>,
+    /// A complement sent back on a dossier assigned to the agent.
+    pub complements: Vec<String>,
+    /// An expert opinion the agent asked, answered.
+    pub opinions: Vec<String>,
+}
+
+/// The news of dossiers assigned to `user_id` (and deposits in `services`) after `since` up to `until`.
+pub fn news_for(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    services: &[String],
+    since: NaiveDateTime,
+    until: NaiveDateTime,
+) -> Result<News> {
+    use guichet_db::schema::{dossier_events, opinions};
+    let mut news = News::default();
+    let rows: Vec<(String, Option<String>, Option<String>, String)> = dossier_events::table
+        .inner_join(dossiers::table)
+        .filter(dossiers::assigned_to.eq(user_id))
+        .filter(dossier_events::created_at.gt(since))
+        .filter(dossier_events::created_at.le(until))
+        .filter(dossier_events::kind.eq_any(["message", "answer_complement"]))
+        .order(dossier_events::created_at.asc())
+        .select((
+            dossier_events::kind,
+            dossier_events::actor_id,
+            dossiers::number,
+            dossiers::owner_id,
+        ))
+        .load(conn)?;
+    for (kind, actor, number, owner) in rows {
+        let Some(number) = number else { continue };
+        let list = match kind.as_str() {
+            "message" if actor.as_deref() == Some(owner.as_str()) => &mut news.messages,
+            "answer_complement" => &mut news.complements,
+            _ => continue,
+        };
+        if !list.contains(&number) {
+            list.push(number);
+        }
+    }
+    let answered: Vec<Option<String>> = opinions::table
+        .inner_join(dossiers::table)
+        .filter(opinions::asked_by.eq(user_id))
+        .filter(opinions::answered_at.gt(since))
+        .filter(opinions::answered_at.le(until))
+        .select(dossiers::number)
+        .load(conn)?;
+    news.opinions = answered.into_iter().flatten().collect();
+    if !services.is_empty() {
+        let fresh: Vec<Option<String>> = dossiers::table
+            .filter(dossiers::service_code.eq_any(services))
+            .filter(dossiers::deposited_at.gt(since))
+            .filter(dossiers::deposited_at.le(until))
+            .filter(dossiers::owner_id.ne(user_id))
+            .order(dossiers::deposited_at.asc())
+            .limit(200)
+            .select(dossiers::number)
+            .load(conn)?;
+        news.new_dossiers = fresh.into_iter().flatten().collect();
+    }
+    Ok(news)
+}
+
+/// The agent's dossiers (assigned to them, not decided) whose due date is exactly this day.
+pub fn due_on(conn: &mut AnyConnection, user_id: &str, day: chrono::NaiveDate) -> Result<Vec<String>> {
+    let start = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let end = start + chrono::Duration::days(1);
+    let rows: Vec<Option<String>> = dossiers::table
+        .filter(dossiers::assigned_to.eq(user_id))
+        .filter(dossiers::due_at.ge(start))
+        .filter(dossiers::due_at.lt(end))
+        .filter(dossiers::clock_paused_at.is_null())
+        .filter(dossiers::state.ne_all(["decide", "sans_suite", "brouillon"]))
+        .select(dossiers::number)
+        .load(conn)?;
+    Ok(rows.into_iter().flatten().collect())
+}

@@ -8,6 +8,7 @@ pub mod files;
 pub mod implicit;
 pub mod instruction;
 pub mod lifecycle;
+pub mod opinions;
 pub mod retention;
 pub mod reviews;
 pub mod rights;

@@ -192,6 +192,88 @@ pub fn invitation(
 }
 
 #[derive(Template)]
+#[template(path = "opinion.txt")]
+struct OpinionEmail<'a> {
+    intro: &'a str,
+    number: &'a str,
+    procedure: &'a str,
+    link: &'a str,
+}
+
+/// What an email about an expert opinion says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpinionNotice {
+    /// To the expert: an opinion is asked of them.
+    Asked,
+    /// To the expert: the date asked has passed.
+    Late,
+    /// To the instructor who asked: the expert answered.
+    Answered,
+}
+
+pub fn opinion(to: &str, notice: OpinionNotice, number: &str, procedure: &str, link: &str) -> NewEmail {
+    let (subject, intro) = match notice {
+        OpinionNotice::Asked => (
+            "Un avis vous est demandé",
+            "Un instructeur ou une instructrice du département vous demande votre avis sur un dossier. La question et les documents utiles vous attendent ici :",
+        ),
+        OpinionNotice::Late => (
+            "Rappel : un avis attendu",
+            "La date souhaitée pour votre avis sur ce dossier est passée. La demande vous attend toujours ici :",
+        ),
+        OpinionNotice::Answered => (
+            "Avis reçu sur un dossier",
+            "L’avis que vous avez demandé a été donné. Vous le lisez dans la section « Avis » du dossier :",
+        ),
+    };
+    NewEmail {
+        recipient: to.to_owned(),
+        subject: format!("{subject} ({number})"),
+        body_text: render(&OpinionEmail {
+            intro,
+            number,
+            procedure,
+            link,
+        }),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "agent_news.txt")]
+struct AgentNews<'a> {
+    intro: &'a str,
+    sections: &'a [(String, Vec<String>)],
+    link: String,
+    settings: String,
+}
+
+/// An agent's news (dossier numbers by kind: no name, no health detail), at once or as the daily digest.
+pub fn agent_news(to: &str, digest: bool, sections: &[(String, Vec<String>)], public_url: &str) -> NewEmail {
+    let count: usize = sections.iter().map(|(_, n)| n.len()).sum();
+    NewEmail {
+        recipient: to.to_owned(),
+        subject: if digest {
+            format!(
+                "Votre résumé du jour : {count} nouveauté{}",
+                if count > 1 { "s" } else { "" }
+            )
+        } else {
+            format!("Du nouveau sur vos dossiers ({count})")
+        },
+        body_text: render(&AgentNews {
+            intro: if digest {
+                "Voici ce qui s’est passé depuis votre dernier résumé."
+            } else {
+                "Du nouveau sur vos dossiers depuis notre dernier courriel."
+            },
+            sections,
+            link: link(public_url, "/instruction"),
+            settings: link(public_url, "/instruction/notifications"),
+        }),
+    }
+}
+
+#[derive(Template)]
 #[template(path = "password_changed.txt")]
 struct PasswordChanged;
 

@@ -17,6 +17,16 @@ use secrecy::SecretString;
 pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 
 /// The repository's procedure definitions.
+/// The complete answers of a procedure's test fixture (`apa`, `mdph`), as a draft holds them.
+pub fn fixture(procedure: &str) -> serde_json::Value {
+    let text = match procedure {
+        "apa" => include_str!("../../forms/tests/fixtures/apa_complete.json"),
+        "mdph" => include_str!("../../forms/tests/fixtures/mdph_complete.json"),
+        other => panic!("no fixture for {other}"),
+    };
+    serde_json::from_str(text).unwrap()
+}
+
 pub fn forms_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../forms"))
 }
@@ -257,6 +267,36 @@ impl TestApp {
             })
             .await
             .unwrap();
+    }
+
+    /// An agent of `service` with this role in it (created verified); returns their id.
+    pub async fn member(
+        &self,
+        email: &str,
+        password: &str,
+        service: &str,
+        role: guichet_types::ServiceRole,
+    ) -> String {
+        self.create_user(email, password, guichet_types::Role::Instructeur, &[service])
+            .await;
+        let (email, service) = (guichet_types::Email::parse(email).unwrap(), service.to_owned());
+        self.pool
+            .run(move |c| {
+                let u = guichet_accounts::users::find_by_email(c, &email)?.unwrap();
+                guichet_accounts::services::set_role(c, &u.id, &service, role)?;
+                Ok::<_, guichet_accounts::AccountsError>(u.id)
+            })
+            .await
+            .unwrap()
+    }
+
+    /// Writes `bytes` into the file store under `sha` (64 hex digits) and returns the answer value a
+    /// file field holds for it.
+    pub fn stored_file(&self, sha: &str, name: &str, bytes: &[u8]) -> serde_json::Value {
+        let path = self.state.files.path_of(sha).unwrap();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        serde_json::json!([{ "id": sha, "name": name, "size": bytes.len(), "content_type": "application/pdf" }])
     }
 
     /// Files a dossier directly through the domain (no pages): a draft with these answers, deposited.

@@ -21,5 +21,7 @@ pub mod letters;
 // Issue 12: the département's identity as settings, and implicit decisions at the due date.
 pub mod implicit;
 pub mod messages;
+pub mod notifications;
+pub mod opinions;
 pub mod settings;
 pub mod simulators;

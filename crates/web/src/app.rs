@@ -137,6 +137,8 @@ impl Application {
         crate::uploads::spawn_collector(state.pool.clone(), state.files.clone());
         crate::care_plans::spawn_hourly(state.clone());
         crate::handlers::batch::spawn_stalled_sweep(state.clone());
+        crate::handlers::opinions::spawn_reminders(state.clone());
+        crate::handlers::preferences::spawn_agent_news(state.clone());
         // Also after a switch back to `refuse`: files held before still get their scan.
         if state.files.clamd().is_some() {
             crate::uploads::spawn_rescanner(state.clone());

@@ -8,6 +8,7 @@ pub mod demarches;
 pub mod implicit;
 pub mod instruction;
 pub mod messages;
+pub mod opinions;
 pub mod pages;
 pub mod preferences;
 pub mod simulateurs;

@@ -103,6 +103,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/instruction", get().to(instruction::queue))
         .route("/instruction/export.{format}", get().to(instruction::export))
         .route(
+            "/instruction/notifications",
+            get().to(crate::handlers::preferences::notifications),
+        )
+        .route(
+            "/instruction/notifications",
+            post().to(crate::handlers::preferences::save_notifications),
+        )
+        .route(
             "/instruction/vues",
             post().to(crate::handlers::preferences::save_view),
         )
@@ -117,6 +125,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/instruction/export/colonnes",
             post().to(crate::handlers::preferences::save_export_columns),
+        )
+        .route("/avis", get().to(crate::handlers::opinions::list))
+        .route("/avis/{id}", get().to(crate::handlers::opinions::show))
+        .route("/avis/{id}", post().to(crate::handlers::opinions::answer))
+        .route(
+            "/avis/{id}/fichiers/{sha}",
+            get().to(crate::handlers::opinions::file),
+        )
+        .route(
+            "/instruction/dossiers/{id}/avis",
+            post().to(instruction::ask_opinion),
         )
         .route("/instruction/lots", post().to(crate::handlers::batch::start))
         .route("/instruction/lots/{id}", get().to(crate::handlers::batch::report))

@@ -655,6 +655,8 @@ pub struct QueuePage {
     pub vue: String,
     /// For a view of one procedure: the page choosing its export columns.
     pub columns_href: Option<String>,
+    /// The agent is an expert of some service: the opinions asked of them are linked.
+    pub expert: bool,
     /// Always empty on the queue (the batch form's errors have their own page).
     pub errors: Vec<(String, String)>,
 }
@@ -781,16 +783,35 @@ pub struct InstructionDossierPage {
     pub section: String,
     /// Who filed it, when not the beneficiary.
     pub filer: String,
+    pub opinions: Vec<OpinionLine>,
+    /// (user id, « Name (expert) ») of those who may be asked an opinion.
+    pub experts: Vec<(String, String)>,
+    /// (digest, « Field : name ») of the files that can be shared with an expert.
+    pub shareable: Vec<(String, String)>,
+}
+
+/// An expert opinion on the dossier page.
+#[derive(Debug, Clone)]
+pub struct OpinionLine {
+    pub question: String,
+    pub expert: String,
+    pub asker: String,
+    pub asked: String,
+    pub due: String,
+    pub late: bool,
+    pub answered: Option<String>,
+    pub answer: String,
 }
 
 /// The sections of the back office's dossier page, each its own URL (`?section=…`), so that an instructor
 /// switches between them without scrolling one long column, with or without JavaScript.
-pub const DOSSIER_SECTIONS: [(&str, &str); 6] = [
+pub const DOSSIER_SECTIONS: [(&str, &str); 7] = [
     ("instruction", "Instruction et décisions"),
     ("demande", "Demande"),
     ("pieces", "Pièces"),
     ("messagerie", "Messagerie"),
     ("notes", "Notes internes"),
+    ("avis", "Avis"),
     ("historique", "Historique"),
 ];
 
@@ -901,6 +922,14 @@ impl InstructionDossierPage {
                 "pieces" => format!(" ({})", self.documents.len()),
                 "messagerie" => format!(" ({})", self.messages.len()),
                 "notes" => format!(" ({})", self.notes.len()),
+                "avis" if !self.opinions.is_empty() => {
+                    let open = self.opinions.iter().filter(|o| o.answered.is_none()).count();
+                    let done = self.opinions.len() - open;
+                    format!(
+                        " ({open} en attente, {done} reçu{})",
+                        if done > 1 { "s" } else { "" }
+                    )
+                }
                 "instruction" => {
                     let open = self.rights.iter().filter(|r| r.open).count();
                     if open > 0 {
@@ -1005,4 +1034,44 @@ pub struct AdminPage {
     pub identity_saved: bool,
     /// Settings of the legal notice still missing: (key, what it is), shown « non renseigné » publicly.
     pub mentions_missing: Vec<(&'static str, &'static str)>,
+}
+
+/// The opinions asked of an expert.
+#[derive(Template)]
+#[template(path = "avis_list.html")]
+pub struct OpinionListPage {
+    pub layout: Layout,
+    /// (href, dossier number, asked, due, status)
+    pub items: Vec<(String, String, String, String, String)>,
+}
+
+/// One opinion, as its expert reads and answers it.
+#[derive(Template)]
+#[template(path = "avis.html")]
+pub struct OpinionPage {
+    pub layout: Layout,
+    pub errors: Vec<(String, String)>,
+    pub procedure: String,
+    pub beneficiary: String,
+    pub asker: String,
+    pub asked: String,
+    pub due: String,
+    pub question: String,
+    /// (href, name) of the shared files.
+    pub files: Vec<(String, String)>,
+    /// (date, text) once answered.
+    pub answered: Option<(String, String)>,
+    pub action: String,
+    pub typed: String,
+}
+
+/// An agent's notification emails.
+#[derive(Template)]
+#[template(path = "instruction/notifications.html")]
+pub struct AgentNotificationsPage {
+    pub layout: Layout,
+    /// (form name, label, checked)
+    pub kinds: Vec<(&'static str, &'static str, bool)>,
+    pub digest: bool,
+    pub saved: bool,
 }

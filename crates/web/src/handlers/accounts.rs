@@ -666,25 +666,37 @@ fn invalid_link(req: &HttpRequest) -> WebResult<HttpResponse> {
     )
 }
 
-pub async fn submit_reset(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    CsrfForm(form): CsrfForm,
-) -> WebResult<HttpResponse> {
+/// The emailed token and the new password of a « choose a password » form (reset, invitation), the
+/// password checked against the policy.
+fn token_and_password(form: &FormData) -> Result<(String, String), Vec<FieldError>> {
     let mut errors = Vec::new();
-    let token = form.get("jeton").to_owned();
-    let pw = text(&form, "mot_de_passe", &mut errors).to_owned();
+    let pw = text(form, "mot_de_passe", &mut errors).to_owned();
     if errors.is_empty()
         && let Err(e) = password::check_policy(&pw, "")
     {
         errors.push(err("mot_de_passe", e.to_string()));
     }
-    if !errors.is_empty() {
-        return render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &reset_page(&req, &token, errors),
-        );
+    if errors.is_empty() {
+        Ok((form.get("jeton").to_owned(), pw))
+    } else {
+        Err(errors)
     }
+}
+
+pub async fn submit_reset(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    let (token, pw) = match token_and_password(&form) {
+        Ok(v) => v,
+        Err(errors) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &reset_page(&req, form.get("jeton"), errors),
+            );
+        }
+    };
     let result = state
         .pool
         .run(move |c| Ok::<_, WebError>(users::reset_password(c, &token, &pw)))
@@ -734,20 +746,15 @@ pub async fn submit_invitation(
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm,
 ) -> WebResult<HttpResponse> {
-    let mut errors = Vec::new();
-    let token = form.get("jeton").to_owned();
-    let pw = text(&form, "mot_de_passe", &mut errors).to_owned();
-    if errors.is_empty()
-        && let Err(e) = password::check_policy(&pw, "")
-    {
-        errors.push(err("mot_de_passe", e.to_string()));
-    }
-    if !errors.is_empty() {
-        return render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &invitation_page(&req, &token, errors),
-        );
-    }
+    let (token, pw) = match token_and_password(&form) {
+        Ok(v) => v,
+        Err(errors) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &invitation_page(&req, form.get("jeton"), errors),
+            );
+        }
+    };
     let result = state
         .pool
         .run(move |c| Ok::<_, WebError>(users::accept_invitation(c, &token, &pw)))

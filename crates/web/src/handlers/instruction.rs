@@ -229,6 +229,17 @@ pub async fn queue(
 ) -> WebResult<HttpResponse> {
     let q = QueueQuery::parse(req.query_string());
     let staff = Staff::from(u)?;
+    // An expert and nothing else has no queue: only the opinions asked of them.
+    if !staff.0.is(Role::Admin)
+        && !staff.0.memberships.is_empty()
+        && staff
+            .0
+            .memberships
+            .iter()
+            .all(|m| m.role == guichet_types::ServiceRole::Expert)
+    {
+        return Ok(see_other("/avis"));
+    }
     let mut filter = q.filter(&staff, PAGE_SIZE + 1);
     let me = staff.0.user.id.clone();
     let scope = staff.scope();
@@ -394,6 +405,11 @@ pub async fn queue(
             format!("/instruction/export/colonnes?{}", s.finish())
         }),
         vue: vue.clone(),
+        expert: staff
+            .0
+            .memberships
+            .iter()
+            .any(|m| m.role == guichet_types::ServiceRole::Expert),
         errors: Vec::new(),
         exports: ["xlsx", "ods", "csv"]
             .into_iter()
@@ -590,6 +606,8 @@ fn event_text(kind: &str, payload: &str, private: bool) -> String {
         "reopen" => "Dossier rouvert",
         "message" => "Message",
         "note" => "Note interne",
+        guichet_dossiers::opinions::ASKED_KIND => "Avis demandé à un expert",
+        guichet_dossiers::opinions::ANSWERED_KIND => "Avis d’expert reçu",
         "sensitive_read" => "Consultation des données de santé",
         "form_version_changed" => "Formulaire mis à jour",
         guichet_dossiers::implicit::DECISION_KIND => {
@@ -696,7 +714,7 @@ pub(crate) async fn render_dossier(
     let service = d.service_code.clone();
     let dd = d.clone();
     let (viewer, standing) = (l.viewer.clone(), l.standing);
-    let (events, (messages, files), members, (complement, rights, reviews)) = state
+    let (events, (messages, files), members, (complement, rights, reviews), (opinions, experts)) = state
         .pool
         .run(move |c| {
             if has_sensitive {
@@ -712,7 +730,15 @@ pub(crate) async fn render_dossier(
             let complement = instruction::pending_complement(c, &dd)?;
             let rights = guichet_dossiers::rights::of(c, &dd.id)?;
             let reviews = guichet_dossiers::reviews::of(c, &dd.id)?;
-            Ok::<_, WebError>((events, (messages, files), members, (complement, rights, reviews)))
+            let opinions = guichet_dossiers::opinions::of_dossier(c, &dd.id)?;
+            let experts = guichet_usecases::opinions::experts_for(c, &dd.service_code, &viewer.user_id)?;
+            Ok::<_, WebError>((
+                events,
+                (messages, files),
+                members,
+                (complement, rights, reviews),
+                (opinions, experts),
+            ))
         })
         .await?;
     let name_of = |uid: &Option<String>| {
@@ -831,7 +857,46 @@ pub(crate) async fn render_dossier(
         .map(|(_, v)| v.into_owned())
         .filter(|v| crate::templates::DOSSIER_SECTIONS.iter().any(|(s, _)| s == v))
         .unwrap_or_default();
+    let person = |uid: &str| {
+        members
+            .iter()
+            .find(|(m, _)| m.id == uid)
+            .map_or_else(|| "Agent".to_owned(), |(m, _)| m.display_name.clone())
+    };
+    let hide_words = l.def.handles_health_data() && !sees_sensitive;
+    let today = guichet_usecases::deadlines::today();
+    let opinion_lines: Vec<crate::templates::OpinionLine> = opinions
+        .iter()
+        .map(|o| crate::templates::OpinionLine {
+            question: if hide_words {
+                HEALTH_MAIL.to_owned()
+            } else {
+                o.question.clone()
+            },
+            expert: person(&o.expert_id),
+            asker: person(&o.asked_by),
+            asked: guichet_forms::french_date(o.asked_at.date()),
+            due: guichet_forms::french_date(o.due_on),
+            late: o.is_open() && o.due_on < today,
+            answered: o.answered_at.map(|t| guichet_forms::french_date(t.date())),
+            answer: if hide_words {
+                HEALTH_MAIL.to_owned()
+            } else {
+                o.answer.clone().unwrap_or_default()
+            },
+        })
+        .collect();
+    let shareable: Vec<(String, String)> = guichet_usecases::files::files_with_fields(&d.answers)
+        .into_iter()
+        .map(|(field, f)| {
+            let label = l.def.field(&field).map_or(field, |x| x.label.clone());
+            (f.id, format!("{label} : {}", f.name))
+        })
+        .collect();
     let page = InstructionDossierPage {
+        opinions: opinion_lines,
+        experts,
+        shareable,
         implicit,
         section,
         filer,
@@ -1416,6 +1481,44 @@ pub async fn add_note(
     .await
     .map(|r| r.map(|()| d));
     on_dossier_page(&req, &state, l, "#notes", Default::default(), result).await
+}
+
+/// `POST /instruction/dossiers/{id}/avis`: an expert's opinion asked.
+pub async fn ask_opinion(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    let l = load(&state, u, &path).await?;
+    let request = guichet_usecases::opinions::Request {
+        expert: form.get("expert").to_owned(),
+        question: form.get("question").to_owned(),
+        documents: form.all("document").to_vec(),
+        due: form.get("date").to_owned(),
+    };
+    let typed: std::collections::HashMap<String, String> = [
+        ("avis.expert".to_owned(), request.expert.clone()),
+        ("avis.question".to_owned(), request.question.clone()),
+        ("avis.date".to_owned(), request.due.clone()),
+    ]
+    .into_iter()
+    .collect();
+    let (staff, did, links, title) = (
+        l.staff.cases(),
+        l.dossier.id.clone(),
+        state.links(),
+        l.def.title().to_owned(),
+    );
+    let d = l.dossier.clone();
+    let today = guichet_usecases::deadlines::today();
+    let result = run_case(&state, move |c| {
+        guichet_usecases::opinions::ask(c, &links, &staff, &title, &did, &request, today)
+    })
+    .await
+    .map(|r| r.map(|_| d));
+    on_dossier_page(&req, &state, l, "?section=avis#avis", typed, result).await
 }
 
 pub async fn send_message(

@@ -9,7 +9,7 @@ use crate::app::AppState;
 use crate::error::{WebError, WebResult};
 use crate::form::CsrfForm;
 use crate::session::CurrentUser;
-use crate::templates::{ExportColumnsPage, Layout};
+use crate::templates::{AgentNotificationsPage, ExportColumnsPage, Layout};
 
 /// A queue query as sent back by a form: re-read and re-written, so that only the queue's own parameters
 /// are kept (never a foreign URL or markup).
@@ -141,4 +141,97 @@ pub async fn save_export_columns(
         .await?;
     let vue = clean_view(form.get("vue"));
     Ok(see_other(&format!("/instruction?{vue}")))
+}
+
+/// `GET /instruction/notifications`: which news the agent wants by email, at once or as a daily digest.
+pub async fn notifications(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+) -> WebResult<HttpResponse> {
+    let staff = Staff::from(u)?;
+    let me = staff.0.user.id.clone();
+    let (s, _) = state
+        .pool
+        .run(move |c| Ok::<_, WebError>(preferences::notifications_of(c, &me)?))
+        .await?;
+    let page = AgentNotificationsPage {
+        layout: Layout::new(&req, Some(&staff.0), "Mes notifications"),
+        kinds: vec![
+            (
+                "message",
+                "un usager m’écrit sur un dossier qui m’est affecté",
+                s.message,
+            ),
+            (
+                "complement",
+                "un usager envoie le complément demandé sur un dossier qui m’est affecté",
+                s.complement,
+            ),
+            ("avis", "un expert donne l’avis que j’ai demandé", s.opinion),
+            (
+                "echeance",
+                "l’échéance d’un dossier qui m’est affecté est dans 15 jours, puis dans 7 jours",
+                s.deadline,
+            ),
+            (
+                "nouveau",
+                "un nouveau dossier est déposé dans un de mes services",
+                s.new_dossier,
+            ),
+        ],
+        digest: s.digest,
+        saved: req.query_string().contains("enregistre=1"),
+    };
+    ok(&page)
+}
+
+pub async fn save_notifications(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    let staff = Staff::from(u)?;
+    let me = staff.0.user.id.clone();
+    let on = |k: &str| form.get(k) == "1";
+    let s = preferences::Notifications {
+        message: on("message"),
+        complement: on("complement"),
+        opinion: on("avis"),
+        deadline: on("echeance"),
+        new_dossier: on("nouveau"),
+        digest: form.get("rythme") == "resume",
+    };
+    state
+        .pool
+        .run(move |c| Ok::<_, WebError>(preferences::set_notifications(c, &me, &s)?))
+        .await?;
+    Ok(see_other("/instruction/notifications?enregistre=1#enregistre"))
+}
+
+/// Every quarter of an hour: the agents' notification emails (`usecases::notifications`).
+pub fn spawn_agent_news(state: AppState) -> tokio::task::JoinHandle<()> {
+    use std::time::Duration;
+    crate::tasks::periodic(
+        "agent notifications",
+        Duration::from_secs(90),
+        Duration::from_secs(15 * 60),
+        move || {
+            let state = state.clone();
+            async move {
+                let links = state.links();
+                let n = state
+                    .pool
+                    .run_unbounded(move |c| {
+                        guichet_usecases::notifications::send_due(c, &links, guichet_db::now())
+                            .map_err(WebError::from)
+                    })
+                    .await?;
+                if n > 0 {
+                    state.delivery.wake();
+                }
+                Ok::<_, WebError>(n)
+            }
+        },
+    )
 }
