@@ -31,6 +31,7 @@ export const ACCOUNTS = {
   instructeurApa: { email: 'instructeur.apa@demo.guichet.test', password: 'demo instructeur apa' },
   instructeurMdph: { email: 'instructeur.mdph@demo.guichet.test', password: 'demo instructeur mdph' },
   admin: { email: 'admin@demo.guichet.test', password: 'demo admin guichet' },
+  expertMdph: { email: 'expert.mdph@demo.guichet.test', password: 'demo expert mdph' },
 };
 
 export const DESKTOP = { width: 1280, height: 900 };
