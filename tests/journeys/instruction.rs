@@ -932,10 +932,16 @@ async fn authorization_matrix(backend: Backend) {
             "/instruction/export/colonnes?procedure=apa".into(),
             [303, 403, 403, 200, 404, 200],
         ),
-        ("/instruction/notifications".into(), [303, 403, 403, 200, 200, 200]),
+        (
+            "/instruction/notifications".into(),
+            [303, 403, 403, 200, 200, 200],
+        ),
         ("/avis".into(), [303, 403, 403, 200, 200, 200]),
         (format!("/avis/{guess}"), [303, 403, 403, 404, 404, 404]),
-        (format!("/instruction/lots/{guess}"), [303, 403, 403, 404, 404, 404]),
+        (
+            format!("/instruction/lots/{guess}"),
+            [303, 403, 403, 404, 404, 404],
+        ),
         ("/admin".into(), [303, 403, 403, 403, 403, 200]),
         // A guessed id: nothing, for everyone.
         (format!("/dossiers/{guess}"), [303, 404, 404, 404, 404, 404]),
