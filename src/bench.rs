@@ -456,12 +456,39 @@ fn queue_bench(label: &str, url: &str, runs: usize) -> Result<()> {
     search.search = Some("Dupont".into());
     let mut mdph = QueueFilter::new(Some(vec!["mdph".into()]), Tab::ATraiter);
     mdph.limit = 51;
+    // Issue 14's filters: several procedures, several assignees or nobody, a sort by a header.
+    use guichet_db::schema::users;
+    let agents: Vec<String> = users::table
+        .filter(users::email.like("instructeur.%@seed.guichet.test"))
+        .order(users::email.asc())
+        .limit(2)
+        .select(users::id)
+        .load(&mut conn)?;
+    let mut multi = base(Tab::EnInstruction);
+    multi.procedures = vec!["apa".into(), "pch".into()];
+    multi.assignees = agents;
+    multi.unassigned = true;
+    let mut by_name = base(Tab::Traites);
+    by_name.procedures = vec!["mdph".into(), "amethyste".into()];
+    by_name.sort = guichet_dossiers::instruction::Sort::ApplicantDesc;
+    by_name.offset = 100;
+    let mut by_deposit = base(Tab::ATraiter);
+    by_deposit.sort = guichet_dossiers::instruction::Sort::DepositedDesc;
     let cases: Vec<(&str, QueueFilter)> = vec![
         ("first page, tab à traiter", base(Tab::ATraiter)),
         ("first page, MDPH instructor scope", mdph),
         ("filtered: APA, en instruction, due within 30 days", filtered),
         ("deep page via cursor (middle of traités)", deep),
         ("search by name « Dupont » (traités)", search),
+        (
+            "multi-value: APA + PCH, two agents or nobody (en instruction)",
+            multi,
+        ),
+        (
+            "sorted by beneficiary, descending, page 3: MDPH + Améthyste (traités)",
+            by_name,
+        ),
+        ("sorted by deposit date, newest first (à traiter)", by_deposit),
     ];
     for (what, f) in &cases {
         let rows = instruction::queue(&mut conn, f)?.len();
