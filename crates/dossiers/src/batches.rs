@@ -138,15 +138,6 @@ pub fn unfinished(conn: &mut AnyConnection) -> Result<Vec<Batch>> {
         .load(conn)?)
 }
 
-/// How many items are settled (done or refused), for the progress bar.
-pub fn settled_count(conn: &mut AnyConnection, id: &str) -> Result<i64> {
-    Ok(batch_items::table
-        .filter(batch_items::batch_id.eq(id))
-        .filter(batch_items::status.ne(PENDING))
-        .count()
-        .get_result(conn)?)
-}
-
 /// The agent's latest batches, newest first.
 pub fn recent_of(conn: &mut AnyConnection, user_id: &str, limit: i64) -> Result<Vec<Batch>> {
     Ok(batches::table
