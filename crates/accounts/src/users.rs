@@ -342,12 +342,28 @@ fn set_password(conn: &mut AnyConnection, user_id: &str, hash: &str) -> Result<(
 /// Sets a new password from an emailed reset token (single use, one hour). Following the link also proves
 /// the address, so it counts as verified.
 pub fn reset_password(conn: &mut AnyConnection, token: &str, new_password: &str) -> Result<User> {
+    password_from_token(conn, token, Purpose::ResetPassword, new_password, |conn, user| {
+        outbox::enqueue(conn, &emails::password_changed(&user.email))?;
+        Ok(())
+    })
+}
+
+/// A password chosen through an emailed link (a reset, an invitation): the token spent, the policy
+/// checked against the address, the address counted as proven; `then` runs in the same transaction.
+fn password_from_token(
+    conn: &mut AnyConnection,
+    token: &str,
+    purpose: Purpose,
+    new_password: &str,
+    then: impl FnOnce(&mut AnyConnection, &User) -> Result<()>,
+) -> Result<User> {
     // Hash outside the transaction: argon2 takes tens of milliseconds and SQLite has one writer.
     let hash = password::hash(new_password)?;
     guichet_db::write_transaction(conn, |conn| {
-        let user_id = tokens::consume(conn, token, Purpose::ResetPassword)?;
+        let user_id = tokens::consume(conn, token, purpose)?;
         let user = find(conn, &user_id)?.ok_or(AccountsError::UnknownUser)?;
         password::check_policy(new_password, &user.email)?;
+        then(conn, &user)?;
         set_password(conn, &user_id, &hash)?;
         diesel::update(
             users::table
@@ -356,7 +372,6 @@ pub fn reset_password(conn: &mut AnyConnection, token: &str, new_password: &str)
         )
         .set(users::email_verified_at.eq(Some(now())))
         .execute(conn)?;
-        outbox::enqueue(conn, &emails::password_changed(&user.email))?;
         find(conn, &user_id)?.ok_or(AccountsError::UnknownUser)
     })
 }
@@ -592,23 +607,11 @@ pub fn reinvite(
 /// The invited agent chooses a first password: the token is spent, the address proven, the old sessions
 /// (none) ended.
 pub fn accept_invitation(conn: &mut AnyConnection, token: &str, new_password: &str) -> Result<User> {
-    let hash = password::hash(new_password)?;
-    guichet_db::write_transaction(conn, |conn| {
-        let user_id = tokens::consume(conn, token, Purpose::Invitation)?;
-        let user = find(conn, &user_id)?.ok_or(AccountsError::UnknownUser)?;
+    password_from_token(conn, token, Purpose::Invitation, new_password, |_, user| {
         if user.deactivated {
             return Err(AccountsError::Deactivated);
         }
-        password::check_policy(new_password, &user.email)?;
-        set_password(conn, &user_id, &hash)?;
-        diesel::update(
-            users::table
-                .find(&user_id)
-                .filter(users::email_verified_at.is_null()),
-        )
-        .set(users::email_verified_at.eq(Some(now())))
-        .execute(conn)?;
-        find(conn, &user_id)?.ok_or(AccountsError::UnknownUser)
+        Ok(())
     })
 }
 
