@@ -176,7 +176,7 @@ async fn a_late_opinion_is_reminded_once(backend: Backend) {
                     dossier_id: &id,
                     service_code: "apa",
                     asked_by: &instructor_id,
-                    expert_id: &expert_id,
+                    expert: guichet_dossiers::opinions::Expert::Member(&expert_id),
                     question: "Le logement est-il adaptable ?",
                     documents: &[],
                     due_on: today - chrono::Duration::days(1),
@@ -200,7 +200,225 @@ async fn a_late_opinion_is_reminded_once(backend: Backend) {
         .await;
 }
 
+/// The one-time link an email carries.
+fn link_in(body: &str) -> String {
+    let start = body.find("/avis/lien/").expect("a link in the email");
+    body[start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .trim_end_matches(['.', ')'])
+        .to_owned()
+}
+
+async fn an_expert_without_an_account_answers_once_through_a_link(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("famille@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    member(&app, "instructeur@departement.fr", ServiceRole::Instructeur).await;
+    let mut answers = apa_answers();
+    answers["piece_identite"] = app.stored_file(&"d".repeat(64), "cni.pdf", b"%PDF-1.4 identite");
+    answers["avis_imposition"] = app.stored_file(&"e".repeat(64), "impots.pdf", b"%PDF-1.4 impots");
+    let (id, _) = app.deposit("famille@exemple.fr", "apa", answers).await;
+    let page = format!("/instruction/dossiers/{id}");
+    let instructor = Browser::new(&app);
+    instructor.login("instructeur@departement.fr", PASSWORD).await;
+    // No expert in the service: a person without an account can still be asked.
+    let html = instructor.get_html(&format!("{page}?section=avis")).await;
+    assert!(html.contains("Une personne sans compte"), "{html}");
+
+    // Neither name nor a valid address: both named, what was typed kept.
+    let r = instructor
+        .post_form(
+            &format!("{page}?section=avis"),
+            &format!("{page}/avis"),
+            &[
+                ("expert", "externe"),
+                ("externe_email", "dr.martin@"),
+                ("question", "Le maintien à domicile est-il possible ?"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Écrivez le nom et la qualité") && html.contains("adresse électronique valide"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"dr.martin@\"") && html.contains("maintien à domicile"));
+
+    let r = instructor
+        .post_form(
+            &format!("{page}?section=avis"),
+            &format!("{page}/avis"),
+            &[
+                ("expert", "externe"),
+                ("externe_nom", "Dr Martin, médecin traitant"),
+                ("externe_email", "Dr.Martin@Cabinet.fr"),
+                ("question", "Le maintien à domicile est-il possible ?"),
+                ("document", &"d".repeat(64)),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let mail = app
+        .wait_for_email("dr.martin@cabinet.fr", "Un avis vous est demandé")
+        .await;
+    assert!(
+        !mail.body.contains("maintien"),
+        "the question is not in the email"
+    );
+    let link = link_in(&mail.body);
+
+    // Anyone holding the link, without an account: the question and the shared document only.
+    let expert = Browser::new(&app);
+    let r = expert.get(&link).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("maintien à domicile")
+            && html.contains("cni.pdf")
+            && !html.contains("impots.pdf")
+            && html.contains("ne sert qu’une fois"),
+        "{html}"
+    );
+    let r = expert.get(&format!("{link}/fichiers/{}", "d".repeat(64))).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"%PDF-1.4 identite");
+    assert_eq!(
+        expert
+            .get(&format!("{link}/fichiers/{}", "e".repeat(64)))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    // A guessed link opens nothing.
+    let r = expert.get("/avis/lien/pas-un-jeton").await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(r.text().await.unwrap().contains("Ce lien ne s’ouvre plus"));
+
+    // An empty answer keeps the link open; the answer spends it.
+    let r = expert.post_form(&link, &link, &[("reponse", " ")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("Écrivez votre avis"));
+    let r = expert
+        .post_form(
+            &link,
+            &link,
+            &[("reponse", "Oui, avec un passage infirmier le matin.")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("votre avis est transmis") && !html.contains("cni.pdf"),
+        "{html}"
+    );
+    let r = expert.get(&link).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(r.text().await.unwrap().contains("Ce lien ne s’ouvre plus"));
+    assert_eq!(
+        expert
+            .get(&format!("{link}/fichiers/{}", "d".repeat(64)))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND,
+        "a spent link opens no document"
+    );
+    app.wait_for_email("instructeur@departement.fr", "Avis reçu")
+        .await;
+
+    // The instructor reads it with its author; the history names the expert.
+    let html = instructor.get_html(&format!("{page}?section=avis")).await;
+    assert!(
+        html.contains("passage infirmier")
+            && html.contains("Dr Martin, médecin traitant (expert extérieur, dr.martin@cabinet.fr)")
+            && html.contains("Avis (0 en attente, 1 reçu)"),
+        "{html}"
+    );
+    let history = instructor.get_html(&format!("{page}?section=historique")).await;
+    assert!(
+        history.contains("Avis d’expert reçu") && history.contains("expert extérieur"),
+        "{history}"
+    );
+    // The answer is never shown to the usager; the read of their document is, as every traced read.
+    let usager = Browser::new(&app);
+    usager.login("famille@exemple.fr", PASSWORD).await;
+    let mine = usager.get_html(&format!("/dossiers/{id}")).await;
+    assert!(!mine.contains("passage infirmier"), "{mine}");
+    assert!(
+        mine.contains("Dr Martin, médecin traitant (expert extérieur, dr.martin@cabinet.fr) a consulté le document « cni.pdf »"),
+        "{mine}"
+    );
+}
+
+async fn a_late_link_is_replaced_by_the_reminders(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("famille@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    let instructor_id = member(&app, "instructeur@departement.fr", ServiceRole::Instructeur).await;
+    let (id, _) = app.deposit("famille@exemple.fr", "apa", apa_answers()).await;
+    let today = chrono::Utc::now().date_naive();
+    let first = guichet_accounts::tokens::random_token();
+    let hash = guichet_accounts::tokens::digest(&first);
+    app.pool
+        .run(move |c| {
+            guichet_dossiers::opinions::ask(
+                c,
+                &guichet_dossiers::opinions::Ask {
+                    dossier_id: &id,
+                    service_code: "apa",
+                    asked_by: &instructor_id,
+                    expert: guichet_dossiers::opinions::Expert::External {
+                        name: "Mme Roche, assistante sociale",
+                        email: "roche@ccas.fr",
+                        link_hash: &hash,
+                        expires_at: chrono::Utc::now().naive_utc() + chrono::Duration::days(30),
+                    },
+                    question: "La famille peut-elle aider le soir ?",
+                    documents: &[],
+                    due_on: today - chrono::Duration::days(1),
+                },
+            )
+        })
+        .await
+        .unwrap();
+    let browser = Browser::new(&app);
+    let first_link = format!("/avis/lien/{first}");
+    assert_eq!(browser.get(&first_link).await.status(), StatusCode::OK);
+    let links = app.state.links();
+    for expected in [1, 0] {
+        let links = links.clone();
+        let n = app
+            .pool
+            .run(move |c| guichet_usecases::opinions::remind_late(c, &links, today))
+            .await
+            .unwrap();
+        assert_eq!(n, expected);
+    }
+    app.state.delivery.wake();
+    let mail = app
+        .wait_for_email("roche@ccas.fr", "Rappel : un avis attendu")
+        .await;
+    let second = link_in(&mail.body);
+    assert_ne!(second, first_link);
+    assert_eq!(
+        browser.get(&first_link).await.status(),
+        StatusCode::NOT_FOUND,
+        "the first link no longer opens"
+    );
+    let html = browser.get_html(&second).await;
+    assert!(html.contains("La famille peut-elle aider le soir"), "{html}");
+}
+
 on_both_backends!(
     an_expert_answers_what_was_asked_and_the_usager_never_sees_it,
-    a_late_opinion_is_reminded_once
+    a_late_opinion_is_reminded_once,
+    an_expert_without_an_account_answers_once_through_a_link,
+    a_late_link_is_replaced_by_the_reminders
 );

@@ -470,7 +470,7 @@ diesel::table! {
         dossier_id -> Text,
         service_code -> Text,
         asked_by -> Text,
-        expert_id -> Text,
+        expert_id -> Nullable<Text>,
         question -> Text,
         documents -> Text,
         asked_at -> Timestamp,
@@ -478,6 +478,11 @@ diesel::table! {
         answer -> Nullable<Text>,
         answered_at -> Nullable<Timestamp>,
         reminded_at -> Nullable<Timestamp>,
+        /// An expert without an account (migration 2026-12-21-000006): named, emailed a one-time link.
+        expert_name -> Nullable<Text>,
+        expert_email -> Nullable<Text>,
+        link_hash -> Nullable<Text>,
+        link_expires_at -> Nullable<Timestamp>,
     }
 }
 

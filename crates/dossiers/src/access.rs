@@ -284,6 +284,17 @@ pub fn trace_read(
     )
 }
 
+/// A read of health data by an expert without an account (through a one-time link), named by `label`;
+/// the usager sees it in their list of reads like any other.
+pub fn trace_external_read(
+    conn: &mut AnyConnection,
+    d: &Dossier,
+    label: &str,
+    item: &SensitiveRead,
+) -> Result<()> {
+    crate::store::insert_event_as(conn, &d.id, label, READ_KIND, &item.payload(), true)
+}
+
 /// The event kind of a traced read.
 pub const READ_KIND: &str = "sensitive_read";
 

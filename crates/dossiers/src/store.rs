@@ -594,6 +594,30 @@ pub(crate) fn insert_event(
     Ok(())
 }
 
+/// An event by someone without an account (an expert reached by a one-time link), named by `label`.
+pub(crate) fn insert_event_as(
+    conn: &mut AnyConnection,
+    dossier_id: &str,
+    label: &str,
+    kind: &str,
+    payload: &Value,
+    visible_to_usager: bool,
+) -> Result<()> {
+    diesel::insert_into(dossier_events::table)
+        .values((
+            dossier_events::actor_label.eq(label),
+            dossier_events::id.eq(new_id()),
+            dossier_events::dossier_id.eq(dossier_id),
+            dossier_events::actor_id.eq(None::<String>),
+            dossier_events::kind.eq(kind),
+            dossier_events::payload.eq(payload.to_string()),
+            dossier_events::visible_to_usager.eq(visible_to_usager),
+            dossier_events::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// How an actor is named in a dossier's history: the person's name, and for staff the services they
 /// belong to now (« Karim Benali (MDPH, PCH) », service codes), so that two agents of the same name are told apart and the
 /// label stays true after a move.

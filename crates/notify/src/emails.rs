@@ -195,6 +195,7 @@ pub fn invitation(
 #[template(path = "opinion.txt")]
 struct OpinionEmail<'a> {
     intro: &'a str,
+    outro: &'a str,
     number: &'a str,
     procedure: &'a str,
     link: &'a str,
@@ -209,6 +210,10 @@ pub enum OpinionNotice {
     Late,
     /// To the instructor who asked: the expert answered.
     Answered,
+    /// To an expert without an account: an opinion is asked, through a one-time link.
+    AskedByLink,
+    /// To an expert without an account: the date has passed; a new link replaces the first.
+    LateByLink,
 }
 
 pub fn opinion(to: &str, notice: OpinionNotice, number: &str, procedure: &str, link: &str) -> NewEmail {
@@ -225,12 +230,29 @@ pub fn opinion(to: &str, notice: OpinionNotice, number: &str, procedure: &str, l
             "Avis reçu sur un dossier",
             "L’avis que vous avez demandé a été donné. Vous le lisez dans la section « Avis » du dossier :",
         ),
+        OpinionNotice::AskedByLink => (
+            "Un avis vous est demandé",
+            "Un instructeur ou une instructrice du département vous demande votre avis sur un dossier. Ce lien est personnel : ne le transférez pas. Il ouvre la question et les documents utiles jusqu’à ce que vous ayez envoyé votre avis :",
+        ),
+        OpinionNotice::LateByLink => (
+            "Rappel : un avis attendu",
+            "La date souhaitée pour votre avis sur ce dossier est passée. La demande vous attend toujours ; ce nouveau lien remplace celui du premier courriel, qui ne s’ouvre plus :",
+        ),
+    };
+    let outro = match notice {
+        OpinionNotice::AskedByLink | OpinionNotice::LateByLink => {
+            "Le contenu de la demande n’est pas écrit dans ce courriel : il se lit sur la page du lien, où chaque consultation des documents est tracée."
+        }
+        _ => {
+            "Le contenu de l’avis n’est pas écrit dans ce courriel : il se lit dans l’espace des agents, où chaque lecture est tracée."
+        }
     };
     NewEmail {
         recipient: to.to_owned(),
         subject: format!("{subject} ({number})"),
         body_text: render(&OpinionEmail {
             intro,
+            outro,
             number,
             procedure,
             link,

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use guichet_accounts::{services, users};
 use guichet_db::AnyConnection;
 use guichet_dossiers::access::Viewer;
-use guichet_dossiers::opinions::{self, Ask, Opinion};
+use guichet_dossiers::opinions::{self, Ask, Expert, Opinion};
 use guichet_dossiers::store::{self, Dossier};
 use guichet_notify::emails::{self, OpinionNotice};
 use guichet_types::ServiceRole;
@@ -17,6 +17,18 @@ use crate::instruction::{self, Links, Need, Staff};
 
 /// Days given to an expert when the instructor sets no date.
 pub const DEFAULT_DAYS: i64 = 15;
+
+/// The value of the expert choice for someone without an account, reached by a one-time link.
+pub const EXTERNAL: &str = "externe";
+
+/// Days a one-time link stays open after the date asked (the reminder sent then renews it once).
+pub const LINK_DAYS_AFTER_DUE: i64 = 30;
+
+fn link_expiry(due_on: NaiveDate) -> chrono::NaiveDateTime {
+    (due_on + chrono::Duration::days(LINK_DAYS_AFTER_DUE))
+        .and_hms_opt(23, 59, 59)
+        .unwrap_or_default()
+}
 
 fn number(d: &Dossier) -> String {
     d.number.as_ref().map(ToString::to_string).unwrap_or_default()
@@ -55,6 +67,9 @@ pub struct Request {
     pub documents: Vec<String>,
     /// Empty: in [`DEFAULT_DAYS`].
     pub due: String,
+    /// When `expert` is [`EXTERNAL`]: who they are and where the link goes.
+    pub external_name: String,
+    pub external_email: String,
 }
 
 /// Asks the opinion; the expert is emailed (without the question) in the same transaction.
@@ -70,7 +85,20 @@ pub fn ask(
     let (d, _) = instruction::acting(conn, staff, dossier_id, Need::Act)?;
     let mut errors = Vec::new();
     let experts = experts_for(conn, &d.service_code, staff.id())?;
-    if !experts.iter().any(|(id, _)| *id == r.expert) {
+    let external = r.expert == EXTERNAL;
+    let mut external_email = None;
+    if external {
+        if r.external_name.trim().is_empty() {
+            errors.push(Invalid::new(
+                "avis-externe-nom",
+                "Écrivez le nom et la qualité de l’expert, par exemple Dr Martin, médecin traitant",
+            ));
+        }
+        match guichet_types::Email::parse(&r.external_email) {
+            Ok(e) => external_email = Some(e),
+            Err(e) => errors.push(Invalid::new("avis-externe-email", e.to_string())),
+        }
+    } else if !experts.iter().any(|(id, _)| *id == r.expert) {
         errors.push(Invalid::new(
             "avis-expert",
             "Choisissez l’expert à qui demander l’avis",
@@ -119,28 +147,57 @@ pub fn ask(
         return Err(CaseError::Invalid(errors));
     }
     let due_on = due.unwrap_or(today);
-    let expert = users::find(conn, &r.expert)?.ok_or(CaseError::NotFound)?;
     let question: String = question.chars().take(5000).collect();
+    // Either a member's account, or a one-time link whose clear token exists only in the email.
+    let (member, token) = match &external_email {
+        Some(_) => (None, Some(guichet_accounts::tokens::random_token())),
+        None => (
+            Some(users::find(conn, &r.expert)?.ok_or(CaseError::NotFound)?),
+            None,
+        ),
+    };
+    let name: String = r.external_name.trim().chars().take(200).collect();
+    let hash = token.as_deref().map(guichet_accounts::tokens::digest);
     guichet_db::write_transaction(conn, |conn| {
+        let expert = match (&member, &external_email, &hash) {
+            (Some(u), _, _) => Expert::Member(&u.id),
+            (None, Some(email), Some(hash)) => Expert::External {
+                name: &name,
+                email: email.as_str(),
+                link_hash: hash,
+                expires_at: link_expiry(due_on),
+            },
+            _ => return Err(CaseError::NotFound),
+        };
         let o = opinions::ask(
             conn,
             &Ask {
                 dossier_id: &d.id,
                 service_code: &d.service_code,
                 asked_by: staff.id(),
-                expert_id: &expert.id,
+                expert,
                 question: &question,
                 documents: &documents,
                 due_on,
             },
         )?;
-        let email = emails::opinion(
-            &expert.email,
-            OpinionNotice::Asked,
-            &number(&d),
-            procedure_title,
-            &format!("{}/avis/{}", links.public_url, o.id),
-        );
+        let email = match (&member, &external_email, &token) {
+            (Some(u), _, _) => emails::opinion(
+                &u.email,
+                OpinionNotice::Asked,
+                &number(&d),
+                procedure_title,
+                &format!("{}/avis/{}", links.public_url, o.id),
+            ),
+            (None, Some(to), Some(token)) => emails::opinion(
+                to.as_str(),
+                OpinionNotice::AskedByLink,
+                &number(&d),
+                procedure_title,
+                &format!("{}/avis/lien/{token}", links.public_url),
+            ),
+            _ => return Err(CaseError::NotFound),
+        };
         guichet_db::outbox::enqueue(conn, &email)?;
         Ok::<_, CaseError>(o)
     })
@@ -159,8 +216,15 @@ pub struct ForExpert {
 pub fn for_expert(conn: &mut AnyConnection, viewer: &Viewer, id: &str) -> Result<ForExpert> {
     let opinion = opinions::find(conn, id)?
         // Still a member of the service: an expert taken out of it sees no more of its dossiers.
-        .filter(|o| o.expert_id == viewer.user_id && viewer.role_in(&o.service_code).is_some())
+        .filter(|o| {
+            o.expert_id.as_deref() == Some(viewer.user_id.as_str())
+                && viewer.role_in(&o.service_code).is_some()
+        })
         .ok_or(CaseError::NotFound)?;
+    with_dossier(conn, opinion)
+}
+
+fn with_dossier(conn: &mut AnyConnection, opinion: Opinion) -> Result<ForExpert> {
     let dossier = store::find(conn, &opinion.dossier_id)?.ok_or(CaseError::NotFound)?;
     let shared = opinion.shared();
     let files = crate::files::files_of(&dossier.answers)
@@ -173,6 +237,76 @@ pub fn for_expert(conn: &mut AnyConnection, viewer: &Viewer, id: &str) -> Result
         dossier,
         files,
     })
+}
+
+/// The open opinion a one-time link opens (`NotFound` once answered, expired or replaced by a reminder's).
+pub fn by_link(conn: &mut AnyConnection, token: &str) -> Result<ForExpert> {
+    let opinion = opinions::find_by_link(conn, &guichet_accounts::tokens::digest(token.trim()))?
+        .ok_or(CaseError::NotFound)?;
+    with_dossier(conn, opinion)
+}
+
+/// The expert without an account answers through the link, which is spent; the instructor is told as
+/// for a member's answer.
+pub fn answer_by_link(
+    conn: &mut AnyConnection,
+    links: &Links,
+    procedure_title: &str,
+    token: &str,
+    text: &str,
+) -> Result<Opinion> {
+    let e = by_link(conn, token)?;
+    let text = answer_text(text)?;
+    let notice = answered_notice(conn, links, &e, procedure_title)?;
+    guichet_db::write_transaction(conn, |conn| {
+        let o = opinions::answer_by_link(conn, &guichet_accounts::tokens::digest(token.trim()), &text)
+            .map_err(|e| match e {
+                guichet_dossiers::store::DossierError::Conflict => {
+                    CaseError::Refused("Cet avis a déjà été donné : le lien ne sert plus.".into())
+                }
+                e => e.into(),
+            })?;
+        if let Some(n) = &notice {
+            guichet_db::outbox::enqueue(conn, n)?;
+        }
+        Ok::<_, CaseError>(o)
+    })
+}
+
+/// The answer as typed, checked: not empty, bounded.
+fn answer_text(text: &str) -> Result<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(CaseError::Invalid(vec![Invalid::new(
+            "avis-reponse",
+            "Écrivez votre avis avant de l’envoyer",
+        )]));
+    }
+    Ok(text.chars().take(10_000).collect())
+}
+
+/// The email telling the asker the answer came: at once, unless they turned these emails off or read
+/// them in the daily digest (`usecases::notifications`).
+fn answered_notice(
+    conn: &mut AnyConnection,
+    links: &Links,
+    e: &ForExpert,
+    procedure_title: &str,
+) -> Result<Option<guichet_db::outbox::NewEmail>> {
+    let (wants, _) = guichet_accounts::preferences::notifications_of(conn, &e.opinion.asked_by)?;
+    let asker = users::find(conn, &e.opinion.asked_by)?.filter(|_| wants.opinion && !wants.digest);
+    Ok(asker.map(|a| {
+        emails::opinion(
+            &a.email,
+            OpinionNotice::Answered,
+            &number(&e.dossier),
+            procedure_title,
+            &format!(
+                "{}/instruction/dossiers/{}?section=avis",
+                links.public_url, e.dossier.id
+            ),
+        )
+    }))
 }
 
 /// The opinions asked of this expert, open ones first, with each dossier's number.
@@ -197,39 +331,17 @@ pub fn answer(
     text: &str,
 ) -> Result<Opinion> {
     let e = for_expert(conn, viewer, id)?;
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(CaseError::Invalid(vec![Invalid::new(
-            "avis-reponse",
-            "Écrivez votre avis avant de l’envoyer",
-        )]));
-    }
+    let text = answer_text(text)?;
     if !e.opinion.is_open() {
         return Err(CaseError::Refused(
             "Vous avez déjà donné cet avis : il ne se modifie plus.".into(),
         ));
     }
-    // At once, unless the asker turned these emails off or reads them in the daily digest
-    // (`usecases::notifications`).
-    let (wants, _) = guichet_accounts::preferences::notifications_of(conn, &e.opinion.asked_by)?;
-    let asker = users::find(conn, &e.opinion.asked_by)?.filter(|_| wants.opinion && !wants.digest);
-    let text: String = text.chars().take(10_000).collect();
+    let notice = answered_notice(conn, links, &e, procedure_title)?;
     guichet_db::write_transaction(conn, |conn| {
         let o = opinions::answer(conn, id, &viewer.user_id, &text)?;
-        if let Some(a) = &asker {
-            guichet_db::outbox::enqueue(
-                conn,
-                &emails::opinion(
-                    &a.email,
-                    OpinionNotice::Answered,
-                    &number(&e.dossier),
-                    procedure_title,
-                    &format!(
-                        "{}/instruction/dossiers/{}?section=avis",
-                        links.public_url, e.dossier.id
-                    ),
-                ),
-            )?;
+        if let Some(n) = &notice {
+            guichet_db::outbox::enqueue(conn, n)?;
         }
         Ok::<_, CaseError>(o)
     })
@@ -239,23 +351,45 @@ pub fn answer(
 pub fn remind_late(conn: &mut AnyConnection, links: &Links, today: NaiveDate) -> Result<usize> {
     let late = opinions::late_unreminded(conn, today)?;
     for o in &late {
-        let (Some(expert), Some(d)) = (
-            users::find(conn, &o.expert_id)?,
-            store::find(conn, &o.dossier_id)?,
-        ) else {
+        let Some(d) = store::find(conn, &o.dossier_id)? else {
             continue;
         };
+        let member = match &o.expert_id {
+            Some(uid) => match users::find(conn, uid)? {
+                Some(u) => Some(u),
+                None => continue,
+            },
+            None => None,
+        };
         guichet_db::write_transaction(conn, |conn| {
-            guichet_db::outbox::enqueue(
-                conn,
-                &emails::opinion(
-                    &expert.email,
+            let email = match (&member, &o.expert_email) {
+                (Some(u), _) => emails::opinion(
+                    &u.email,
                     OpinionNotice::Late,
                     &number(&d),
                     &d.procedure,
                     &format!("{}/avis/{}", links.public_url, o.id),
                 ),
-            )?;
+                (None, Some(to)) => {
+                    // Only the digest of the first link is kept: the reminder carries a new one.
+                    let token = guichet_accounts::tokens::random_token();
+                    opinions::renew_link(
+                        conn,
+                        &o.id,
+                        &guichet_accounts::tokens::digest(&token),
+                        link_expiry(today),
+                    )?;
+                    emails::opinion(
+                        to,
+                        OpinionNotice::LateByLink,
+                        &number(&d),
+                        &d.procedure,
+                        &format!("{}/avis/lien/{token}", links.public_url),
+                    )
+                }
+                (None, None) => return Ok(()),
+            };
+            guichet_db::outbox::enqueue(conn, &email)?;
             opinions::mark_reminded(conn, &o.id)?;
             Ok::<_, CaseError>(())
         })?;

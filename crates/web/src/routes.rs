@@ -127,6 +127,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             post().to(crate::handlers::preferences::save_export_columns),
         )
         .route("/avis", get().to(crate::handlers::opinions::list))
+        // Before `/avis/{id}`: the one-time link of an expert without an account.
+        .route(
+            "/avis/lien/{token}",
+            get().to(crate::handlers::opinions::link_show),
+        )
+        .route(
+            "/avis/lien/{token}",
+            post().to(crate::handlers::opinions::link_answer),
+        )
+        .route(
+            "/avis/lien/{token}/fichiers/{sha}",
+            get().to(crate::handlers::opinions::link_file),
+        )
         .route("/avis/{id}", get().to(crate::handlers::opinions::show))
         .route("/avis/{id}", post().to(crate::handlers::opinions::answer))
         .route(

@@ -1063,6 +1063,10 @@ pub struct OpinionPage {
     pub answered: Option<(String, String)>,
     pub action: String,
     pub typed: String,
+    /// The expert's list of opinions (members); `None` on a one-time link's page.
+    pub back: Option<String>,
+    /// Said above the page: how a one-time link works, or that the answer was sent.
+    pub notice: Option<String>,
 }
 
 /// An agent's notification emails.

@@ -873,7 +873,10 @@ pub(crate) async fn render_dossier(
             } else {
                 o.question.clone()
             },
-            expert: person(&o.expert_id),
+            expert: match &o.expert_id {
+                Some(uid) => person(uid),
+                None => o.external_label(),
+            },
             asker: person(&o.asked_by),
             asked: guichet_forms::french_date(o.asked_at.date()),
             due: guichet_forms::french_date(o.due_on),
@@ -1497,8 +1500,12 @@ pub async fn ask_opinion(
         question: form.get("question").to_owned(),
         documents: form.all("document").to_vec(),
         due: form.get("date").to_owned(),
+        external_name: form.get("externe_nom").to_owned(),
+        external_email: form.get("externe_email").to_owned(),
     };
     let typed: std::collections::HashMap<String, String> = [
+        ("avis.externe_nom".to_owned(), request.external_name.clone()),
+        ("avis.externe_email".to_owned(), request.external_email.clone()),
         ("avis.expert".to_owned(), request.expert.clone()),
         ("avis.question".to_owned(), request.question.clone()),
         ("avis.date".to_owned(), request.due.clone()),

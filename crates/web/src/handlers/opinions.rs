@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::error::{WebError, WebResult};
 use crate::form::CsrfForm;
 use crate::session::CurrentUser;
-use crate::templates::{Layout, OpinionListPage, OpinionPage};
+use crate::templates::{Layout, MessagePage, OpinionListPage, OpinionPage};
 
 fn title_of(state: &AppState, procedure: &str) -> String {
     state
@@ -56,6 +56,68 @@ pub async fn list(
     ok(&page)
 }
 
+/// The page of one opinion, for a member (`staff`) or on a one-time link (`link`: its token).
+struct View<'a> {
+    staff: Option<&'a Staff>,
+    link: Option<&'a str>,
+    errors: Vec<(String, String)>,
+    typed: String,
+    notice: Option<String>,
+}
+
+fn opinion_page(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    e: &opinions::ForExpert,
+    asker: String,
+    v: View<'_>,
+) -> OpinionPage {
+    let number = e
+        .dossier
+        .number
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let base = match v.link {
+        Some(token) => format!("/avis/lien/{token}"),
+        None => format!("/avis/{}", e.opinion.id),
+    };
+    OpinionPage {
+        layout: Layout::new(
+            req,
+            v.staff.map(|s| &s.0),
+            format!("Avis sur le dossier {number}"),
+        )
+        .with_errors(!v.errors.is_empty()),
+        errors: v.errors,
+        procedure: title_of(state, &e.dossier.procedure),
+        beneficiary: e.dossier.applicant_name.clone(),
+        asker,
+        asked: guichet_forms::french_date(e.opinion.asked_at.date()),
+        due: guichet_forms::french_date(e.opinion.due_on),
+        question: e.opinion.question.clone(),
+        files: e
+            .files
+            .iter()
+            .map(|(sha, name)| (format!("{base}/fichiers/{sha}"), name.clone()))
+            .collect(),
+        answered: e.opinion.answered_at.map(|t| {
+            (
+                guichet_forms::french_date(t.date()),
+                e.opinion.answer.clone().unwrap_or_default(),
+            )
+        }),
+        action: base,
+        typed: v.typed,
+        back: v.staff.map(|_| "/avis".to_owned()),
+        notice: v.notice,
+    }
+}
+
+fn asker_of(c: &mut guichet_db::AnyConnection, e: &opinions::ForExpert) -> Result<String, WebError> {
+    Ok(guichet_dossiers::store::staff_label(c, &e.opinion.asked_by)?)
+}
+
 async fn show_page(
     req: &HttpRequest,
     state: &web::Data<AppState>,
@@ -70,43 +132,18 @@ async fn show_page(
         .pool
         .run(move |c| {
             let e = opinions::for_expert(c, &viewer, &oid)?;
-            let asker = guichet_accounts::users::find(c, &e.opinion.asked_by)?
-                .map(|u| u.display_name)
-                .unwrap_or_default();
+            let asker = asker_of(c, &e)?;
             Ok::<_, WebError>((e, asker))
         })
         .await?;
-    let number = e
-        .dossier
-        .number
-        .as_ref()
-        .map(ToString::to_string)
-        .unwrap_or_default();
-    let page = OpinionPage {
-        layout: Layout::new(req, Some(&staff.0), format!("Avis sur le dossier {number}"))
-            .with_errors(!errors.is_empty()),
+    let view = View {
+        staff: Some(staff),
+        link: None,
         errors,
-        procedure: title_of(state, &e.dossier.procedure),
-        beneficiary: e.dossier.applicant_name.clone(),
-        asker,
-        asked: guichet_forms::french_date(e.opinion.asked_at.date()),
-        due: guichet_forms::french_date(e.opinion.due_on),
-        question: e.opinion.question.clone(),
-        files: e
-            .files
-            .iter()
-            .map(|(sha, name)| (format!("/avis/{id}/fichiers/{sha}"), name.clone()))
-            .collect(),
-        answered: e.opinion.answered_at.map(|t| {
-            (
-                guichet_forms::french_date(t.date()),
-                e.opinion.answer.clone().unwrap_or_default(),
-            )
-        }),
-        action: format!("/avis/{id}"),
         typed,
+        notice: None,
     };
-    render(status, &page)
+    render(status, &opinion_page(req, state, &e, asker, view))
 }
 
 pub async fn show(
@@ -207,6 +244,181 @@ pub async fn file(
         })
         .await?;
     crate::documents::send_file(&state, &file).await
+}
+
+/// A one-time link that no longer opens: said plainly, with what to do (no detail of why, for a guesser).
+fn spent_link(req: &HttpRequest) -> WebResult<HttpResponse> {
+    render(
+        StatusCode::NOT_FOUND,
+        &MessagePage {
+            layout: Layout::new(req, None, "Ce lien ne s’ouvre plus"),
+            success: false,
+            paragraphs: vec![
+                "Ce lien de demande d’avis ne s’ouvre plus : l’avis a déjà été donné, le lien a expiré, ou un rappel vous en a envoyé un nouveau (seul le plus récent s’ouvre).".into(),
+                "Si vous devez encore donner votre avis, répondez au service qui vous l’a demandé : il vous enverra un nouveau lien.".into(),
+            ],
+            links: vec![("/".into(), "Aller à l’accueil".into())],
+        },
+    )
+}
+
+const LINK_NOTICE: &str = "Ce lien est personnel et ne sert qu’une fois : après l’envoi de votre avis, il ne s’ouvrira plus. Vous n’avez pas besoin de compte.";
+
+async fn link_page(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    token: &str,
+    errors: Vec<(String, String)>,
+    typed: String,
+    status: StatusCode,
+) -> WebResult<HttpResponse> {
+    let t = token.to_owned();
+    let found = state
+        .pool
+        .run(move |c| match opinions::by_link(c, &t) {
+            Ok(e) => {
+                let asker = asker_of(c, &e)?;
+                Ok(Some((e, asker)))
+            }
+            Err(guichet_usecases::CaseError::NotFound) => Ok(None),
+            Err(e) => Err(WebError::from(e)),
+        })
+        .await?;
+    let Some((e, asker)) = found else {
+        return spent_link(req);
+    };
+    let view = View {
+        staff: None,
+        link: Some(token),
+        errors,
+        typed,
+        notice: Some(LINK_NOTICE.to_owned()),
+    };
+    let mut res = render(status, &opinion_page(req, state, &e, asker, view))?;
+    no_store(&mut res);
+    Ok(res)
+}
+
+/// The page carries a question about someone's health: never kept by a browser or a proxy.
+fn no_store(res: &mut HttpResponse) {
+    res.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+}
+
+/// The question and the shared documents, opened by the one-time link of an expert without an account.
+pub async fn link_show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    link_page(&req, &state, &path, Vec::new(), String::new(), StatusCode::OK).await
+}
+
+/// The answer through the link: recorded once, the link spent, the page says it was sent.
+pub async fn link_answer(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    let token = path.into_inner();
+    let text = form.get("reponse").to_owned();
+    let (links, t, words) = (state.links(), token.clone(), text.clone());
+    let procedures = state.procedures.clone();
+    let result = state
+        .pool
+        .run(move |c| {
+            let e = match opinions::by_link(c, &t) {
+                Ok(e) => e,
+                Err(guichet_usecases::CaseError::NotFound) => return Ok(None),
+                Err(e) => return Err(WebError::from(e)),
+            };
+            let asker = asker_of(c, &e)?;
+            let procedure = &e.dossier.procedure;
+            let title = procedures
+                .get(procedure)
+                .map_or_else(|| procedure.clone(), |p| p.def.title().to_owned());
+            Ok(Some(
+                opinions::answer_by_link(c, &links, &title, &t, &words).map(|o| (o, e, asker)),
+            ))
+        })
+        .await?;
+    match result {
+        None => spent_link(&req),
+        Some(Ok((o, mut e, asker))) => {
+            state.delivery.wake();
+            e.opinion = o;
+            // The link is spent: the documents are no longer offered.
+            e.files.clear();
+            let view = View {
+                staff: None,
+                link: Some(&token),
+                errors: Vec::new(),
+                typed: String::new(),
+                notice: Some("Merci : votre avis est transmis au service. Ce lien ne s’ouvrira plus.".into()),
+            };
+            let mut res = render(StatusCode::OK, &opinion_page(&req, &state, &e, asker, view))?;
+            no_store(&mut res);
+            Ok(res)
+        }
+        Some(Err(guichet_usecases::CaseError::Invalid(list))) => {
+            let errors = list.into_iter().map(|i| (i.field, i.message)).collect();
+            link_page(
+                &req,
+                &state,
+                &token,
+                errors,
+                text,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Some(Err(guichet_usecases::CaseError::Refused(_))) => spent_link(&req),
+        Some(Err(e)) => Err(e.into()),
+    }
+}
+
+/// A document shared with an expert without an account, while the link opens; every read traced.
+pub async fn link_file(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> WebResult<HttpResponse> {
+    let (token, sha) = path.into_inner();
+    let procedures = state.procedures.clone();
+    let file = state
+        .pool
+        .run(move |c| {
+            let e = match opinions::by_link(c, &token) {
+                Ok(e) => e,
+                Err(guichet_usecases::CaseError::NotFound) => return Ok(None),
+                Err(e) => return Err(WebError::from(e)),
+            };
+            if !e.files.iter().any(|(s, _)| *s == sha) {
+                return Err(WebError::NotFound);
+            }
+            let (field, file) = guichet_usecases::files::referenced_file(&e.dossier.answers, &sha)
+                .ok_or(WebError::NotFound)?;
+            let def = procedures.definition_of_version(c, &e.dossier.form_version_id)?;
+            if crate::documents::is_sensitive_file(&def, &field) || def.handles_health_data() {
+                access::trace_external_read(
+                    c,
+                    &e.dossier,
+                    &e.opinion.external_label(),
+                    &SensitiveRead::File {
+                        name: file.name.clone(),
+                    },
+                )?;
+            }
+            Ok(Some(file))
+        })
+        .await?;
+    match file {
+        Some(f) => crate::documents::send_file(&state, &f).await,
+        None => spent_link(&req),
+    }
 }
 
 /// Hourly: experts whose opinion is late get one reminder.
