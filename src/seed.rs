@@ -648,7 +648,8 @@ fn between(from: NaiveDateTime, to: NaiveDateTime, u: f64) -> NaiveDateTime {
 struct Ctx<'a> {
     now: NaiveDateTime,
     start: NaiveDateTime,
-    usagers: &'a [String],
+    /// (id, display name) of the generated usagers: the filers, whose name the search key carries.
+    usagers: &'a [(String, String)],
     instructors: &'a HashMap<String, Vec<String>>,
     sequences: HashMap<(String, i32), i32>,
 }
@@ -679,7 +680,7 @@ fn generate(
     vary_files(&mut answers, rng);
     let applicant_name = format!("{given} {family}");
     let usager_idx = usize::try_from(i / DOSSIERS_PER_USAGER).unwrap_or(0) % ctx.usagers.len().max(1);
-    let owner_id = ctx.usagers.get(usager_idx).cloned().context("aucun usager")?;
+    let (owner_id, filer) = ctx.usagers.get(usager_idx).cloned().context("aucun usager")?;
     let staff = ctx
         .instructors
         .get(&t.proc.service_code)
@@ -710,7 +711,7 @@ fn generate(
             complement_demande: false,
             answers: answers.to_string(),
             current_step: t.proc.def.steps().last().map(|s| s.id.clone()),
-            search_key: guichet_dossiers::store::search_key(&applicant_name, None),
+            search_key: guichet_dossiers::store::search_key(&applicant_name, None, &filer),
             applicant_name,
             deposited_at: None,
             due_at: None,
@@ -807,7 +808,7 @@ fn generate(
         complement_demande: false,
         answers: answers.to_string(),
         current_step: None,
-        search_key: guichet_dossiers::store::search_key(&applicant_name, Some(&number)),
+        search_key: guichet_dossiers::store::search_key(&applicant_name, Some(&number), &filer),
         applicant_name,
         deposited_at: Some(deposited),
         due_at: due,
@@ -1049,7 +1050,7 @@ fn ensure_instructors(
 }
 
 /// Generated usagers, inserted in batches; they all share one password hash.
-fn insert_usagers(conn: &mut AnyConnection, count: u64, rng: &mut Rng) -> Result<Vec<String>> {
+fn insert_usagers(conn: &mut AnyConnection, count: u64, rng: &mut Rng) -> Result<Vec<(String, String)>> {
     let hash = password::hash(USAGER_PASSWORD)?;
     let tag = rng.hex(4);
     let t = now();
@@ -1080,7 +1081,7 @@ fn insert_usagers(conn: &mut AnyConnection, count: u64, rng: &mut Rng) -> Result
         on_backend!(conn, |c| diesel::insert_into(users_t::table)
             .values(&rows)
             .execute(c))?;
-        ids.extend(chunk.iter().map(|(id, _, _)| id.clone()));
+        ids.extend(chunk.iter().map(|(id, _, name)| (id.clone(), name.clone())));
     }
     Ok(ids)
 }

@@ -27,7 +27,7 @@ async fn rename(app: &TestApp, id: &str, name: &str, deposited_days_ago: i64) {
             diesel::update(d::table.find(&id))
                 .set((
                     d::applicant_name.eq(&name),
-                    d::search_key.eq(guichet_dossiers::store::search_key(&name, number.as_ref())),
+                    d::search_key.eq(guichet_dossiers::store::search_key(&name, number.as_ref(), "")),
                     d::deposited_at.eq(guichet_db::now() - chrono::Duration::days(deposited_days_ago)),
                 ))
                 .execute(c)?;
@@ -133,7 +133,124 @@ async fn the_procedure_filter_offers_only_the_agents_services(backend: Backend) 
     );
 }
 
+/// The id of the account with this address.
+async fn user_id(app: &TestApp, email: &str) -> String {
+    let email = email.to_owned();
+    app.pool
+        .run(move |c| {
+            let e = guichet_types::Email::parse(&email).unwrap();
+            guichet_accounts::users::find_by_email(c, &e).map(|u| u.unwrap().id)
+        })
+        .await
+        .unwrap()
+}
+
+/// The row of the queue page that shows this dossier number.
+fn row_of<'a>(html: &'a str, number: &str) -> &'a str {
+    let at = html.find(&format!(">{number}<")).expect("the dossier's row");
+    let end = html[at..].find("</tr>").map_or(html.len(), |e| at + e);
+    &html[at..end]
+}
+
+async fn flags_the_filer_s_name_and_the_services(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("famille@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    app.create_user(
+        "agent@departement.fr",
+        PASSWORD,
+        Role::Instructeur,
+        &["apa", "mdph"],
+    )
+    .await;
+    let expert = app
+        .member(
+            "medecin@departement.fr",
+            PASSWORD,
+            "apa",
+            guichet_types::ServiceRole::Expert,
+        )
+        .await;
+    let (a1, n1) = app.deposit("famille@exemple.fr", "apa", answers("apa")).await;
+    let (m1, n3) = app.deposit("famille@exemple.fr", "mdph", answers("mdph")).await;
+    rename(&app, &m1, "Marc Durand", 20).await;
+    let agent = Browser::new(&app);
+    agent.login("agent@departement.fr", PASSWORD).await;
+
+    // Found under the name of the person who filed it (Camille Test), in any word order; renamed in the
+    // test without a filer, the other one is not.
+    let page = agent.get_html("/instruction?recherche=test+camille").await;
+    assert_eq!(numbers(&page), [n1.as_str()], "{page}");
+
+    // The services the agent belongs to are a filter of their own.
+    let page = agent.get_html("/instruction").await;
+    assert!(page.contains("Services et territoires"), "{page}");
+    let page = agent.get_html("/instruction?service=mdph").await;
+    assert_eq!(numbers(&page), [n3.as_str()]);
+    let page = agent.get_html("/instruction?service=mdph&service=apa").await;
+    assert_eq!(numbers(&page).len(), 2);
+
+    // The usager writes: « Nouveau message » until an agent answers.
+    let owner = user_id(&app, "famille@exemple.fr").await;
+    let me = user_id(&app, "agent@departement.fr").await;
+    let post = |author: String, staff: bool, text: &'static str| {
+        let id = a1.clone();
+        app.pool.run(move |c| {
+            guichet_dossiers::instruction::post_message(c, &id, &author, staff, text, &[], None)
+        })
+    };
+    post(owner.clone(), false, "J’ai une question sur ma demande.")
+        .await
+        .unwrap();
+    let page = agent.get_html("/instruction").await;
+    assert!(row_of(&page, &n1).contains("Nouveau message"), "{page}");
+    assert!(!row_of(&page, &n3).contains("Nouveau message"));
+    post(me.clone(), true, "Voici la réponse.").await.unwrap();
+    let page = agent.get_html("/instruction").await;
+    assert!(!row_of(&page, &n1).contains("Nouveau message"), "{page}");
+
+    // An expert answers: « Avis reçu » until an agent acts on the dossier (here, a note).
+    let (id, asker, who) = (a1.clone(), me.clone(), expert.clone());
+    let o = app
+        .pool
+        .run(move |c| {
+            guichet_dossiers::opinions::ask(
+                c,
+                &guichet_dossiers::opinions::Ask {
+                    dossier_id: &id,
+                    service_code: "apa",
+                    asked_by: &asker,
+                    expert: guichet_dossiers::opinions::Expert::Member(&who),
+                    question: "GIR 3 ?",
+                    documents: &[],
+                    due_on: chrono::Utc::now().date_naive(),
+                },
+            )
+        })
+        .await
+        .unwrap();
+    let page = agent.get_html("/instruction").await;
+    assert!(!row_of(&page, &n1).contains("Avis reçu"), "asked, not answered");
+    let who = expert.clone();
+    app.pool
+        .run(move |c| guichet_dossiers::opinions::answer(c, &o.id, &who, "Oui."))
+        .await
+        .unwrap();
+    let page = agent.get_html("/instruction").await;
+    assert!(row_of(&page, &n1).contains("Avis reçu"), "{page}");
+    let id = a1.clone();
+    app.pool
+        .run(move |c| guichet_dossiers::instruction::add_note(c, &id, &me, "Avis lu, GIR 3 retenu."))
+        .await
+        .unwrap();
+    let page = agent.get_html("/instruction").await;
+    assert!(!row_of(&page, &n1).contains("Avis reçu"), "{page}");
+}
+
 on_both_backends!(
     filters_search_and_sort,
-    the_procedure_filter_offers_only_the_agents_services
+    the_procedure_filter_offers_only_the_agents_services,
+    flags_the_filer_s_name_and_the_services
 );

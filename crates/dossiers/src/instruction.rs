@@ -121,6 +121,8 @@ pub struct QueueFilter {
     pub tab: Tab,
     /// Procedures to show (several may be chosen); empty: all of the services'.
     pub procedures: Vec<String>,
+    /// Services (territorial ones included) to show, within `services`; empty: all of them.
+    pub territories: Vec<String>,
     /// Assigned to one of these agents…
     pub assignees: Vec<String>,
     /// …or (also) to nobody.
@@ -147,6 +149,7 @@ impl QueueFilter {
             services,
             tab,
             procedures: Vec::new(),
+            territories: Vec::new(),
             assignees: Vec::new(),
             unassigned: false,
             assigned_to: None,
@@ -187,6 +190,9 @@ fn filtered(f: &QueueFilter, tab: Option<Tab>) -> Boxed<'_> {
     };
     if !f.procedures.is_empty() {
         q = q.filter(dossiers::procedure.eq_any(f.procedures.clone()));
+    }
+    if !f.territories.is_empty() {
+        q = q.filter(dossiers::service_code.eq_any(f.territories.clone()));
     }
     if let Some(owner) = &f.exclude_owner {
         q = q.filter(dossiers::owner_id.ne(owner.clone()));
@@ -870,7 +876,11 @@ pub fn resubmit(
             dossiers::answers.eq(answers.to_string()),
             dossiers::pending_answers.eq(None::<String>),
             dossiers::applicant_name.eq(applicant_name),
-            dossiers::search_key.eq(store::search_key(applicant_name, d.number.as_ref())),
+            dossiers::search_key.eq(store::search_key(
+                applicant_name,
+                d.number.as_ref(),
+                &store::filer_name(conn, &d.owner_id)?,
+            )),
             dossiers::complement_demande.eq(to.complement_demande),
             dossiers::complement_recu.eq(complement || d.complement_recu),
             dossiers::due_at.eq(due_at),
@@ -1120,6 +1130,67 @@ pub fn row_details(conn: &mut AnyConnection, items: &[QueueItem]) -> Result<RowD
         agents,
         rights,
         decisions,
+    })
+}
+
+/// The queue's flags beside the complement: what came in that an agent has not acted on yet.
+#[derive(Debug, Clone, Default)]
+pub struct RowFlags {
+    /// Dossiers whose last message is the usager's (nobody answered it yet).
+    pub new_message: std::collections::HashSet<String>,
+    /// Dossiers with an expert's answer that no agent acted on since: no event by anyone but the expert
+    /// and the filer after it (opening the health data of the dossier, traced, counts as reading it).
+    pub opinion_received: std::collections::HashSet<String>,
+}
+
+pub fn row_flags(conn: &mut AnyConnection, items: &[QueueItem]) -> Result<RowFlags> {
+    use guichet_db::schema::{dossier_events, messages, opinions};
+    let ids: Vec<String> = items.iter().map(|d| d.id.clone()).collect();
+    let mut last: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+    for (dossier, from_staff) in messages::table
+        .filter(messages::dossier_id.eq_any(&ids))
+        .order((messages::created_at.asc(), messages::id.asc()))
+        .select((messages::dossier_id, messages::from_staff))
+        .load::<(String, bool)>(conn)?
+    {
+        last.insert(dossier, from_staff);
+    }
+    let new_message = last
+        .into_iter()
+        .filter(|(_, from_staff)| !from_staff)
+        .map(|(d, _)| d)
+        .collect();
+    let mut opinion_received = std::collections::HashSet::new();
+    let answered: Vec<(String, Option<String>, Option<NaiveDateTime>)> = opinions::table
+        .filter(opinions::dossier_id.eq_any(&ids))
+        .filter(opinions::answered_at.is_not_null())
+        .order(opinions::answered_at.desc())
+        .select((opinions::dossier_id, opinions::expert_id, opinions::answered_at))
+        .load(conn)?;
+    for (dossier, expert, at) in answered {
+        let (Some(at), Some(item)) = (at, items.iter().find(|i| i.id == dossier)) else {
+            continue;
+        };
+        if opinion_received.contains(&dossier) {
+            continue;
+        }
+        let mut q = dossier_events::table
+            .filter(dossier_events::dossier_id.eq(&dossier))
+            .filter(dossier_events::created_at.gt(at))
+            .filter(dossier_events::actor_id.is_not_null())
+            .filter(dossier_events::actor_id.ne(&item.owner_id))
+            .into_boxed();
+        if let Some(e) = expert {
+            q = q.filter(dossier_events::actor_id.ne(e));
+        }
+        let since: i64 = q.count().get_result(conn)?;
+        if since == 0 {
+            opinion_received.insert(dossier);
+        }
+    }
+    Ok(RowFlags {
+        new_message,
+        opinion_received,
     })
 }
 

@@ -339,7 +339,7 @@ pub fn save_answers(
                     dossiers::answers.eq(answers.to_string()),
                     dossiers::current_step.eq(current_step),
                     dossiers::applicant_name.eq(applicant_name),
-                    dossiers::search_key.eq(search_key(applicant_name, None)),
+                    dossiers::search_key.eq(search_key(applicant_name, None, &filer_name(conn, owner_id)?)),
                     dossiers::lock_version.eq(d.lock_version + 1),
                     dossiers::updated_at.eq(t),
                 ))
@@ -468,7 +468,11 @@ fn try_deposit(conn: &mut AnyConnection, id: &str, owner_id: &str, input: &Depos
                 dossiers::complement_demande.eq(false),
                 dossiers::answers.eq(input.answers.to_string()),
                 dossiers::applicant_name.eq(&input.applicant_name),
-                dossiers::search_key.eq(search_key(&input.applicant_name, Some(&number))),
+                dossiers::search_key.eq(search_key(
+                    &input.applicant_name,
+                    Some(&number),
+                    &filer_name(conn, &d.owner_id)?,
+                )),
                 dossiers::deposited_at.eq(Some(t)),
                 dossiers::due_at.eq(input.due_at),
                 dossiers::current_step.eq(None::<String>),
@@ -497,14 +501,32 @@ fn try_deposit(conn: &mut AnyConnection, id: &str, owner_id: &str, input: &Depos
     })
 }
 
-/// What the instructors' search matches: the name without case or accents, and the number.
-pub fn search_key(applicant_name: &str, number: Option<&DossierNumber>) -> String {
+/// What the instructors' search matches: the beneficiary's name without case or accents (first: the
+/// queue sorts by it), the number, and the filer's name when someone filed for the beneficiary (a daughter
+/// filing her mother's APA is found under either name).
+pub fn search_key(applicant_name: &str, number: Option<&DossierNumber>, filer: &str) -> String {
     let mut key = fold(applicant_name);
     if let Some(n) = number {
         key.push(' ');
         key.push_str(&n.to_string().to_lowercase());
     }
+    let filer = fold(filer);
+    if !filer.is_empty() && filer != fold(applicant_name) {
+        key.push(' ');
+        key.push_str(&filer);
+    }
     key
+}
+
+/// The name of the account that files the dossier, for its search key.
+pub(crate) fn filer_name(conn: &mut AnyConnection, owner_id: &str) -> Result<String> {
+    use guichet_db::schema::users;
+    Ok(users::table
+        .find(owner_id)
+        .select(users::display_name)
+        .first::<String>(conn)
+        .optional()?
+        .unwrap_or_default())
 }
 
 /// Lower case, no accents, single spaces: "  Hélène  DUPRÉ " → "helene dupre".

@@ -614,6 +614,10 @@ pub struct QueueRow {
     pub badge: &'static str,
     pub state: String,
     pub complement_recu: bool,
+    /// The usager's message is the last of the thread.
+    pub new_message: bool,
+    /// An expert answered and no agent acted since.
+    pub opinion_received: bool,
     /// « Name (SERVICE) », or « personne ».
     pub assignee: String,
     pub assigned: bool,
@@ -630,6 +634,8 @@ pub struct QueuePage {
     /// (id, title, selected)
     pub procedures: Vec<(String, String, bool)>,
     /// (id or `personne`, « Name (SERVICE) », selected)
+    /// (code, name, selected): the services the agent sees, shown when more than one.
+    pub services: Vec<(String, String, bool)>,
     pub agents: Vec<(String, String, bool)>,
     /// A filter other than the tab and the search is on (the filter panel opens).
     pub filtered: bool,

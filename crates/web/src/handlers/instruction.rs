@@ -73,6 +73,8 @@ pub(crate) fn fr_date(t: chrono::NaiveDateTime) -> String {
 pub struct QueueQuery {
     onglet: String,
     procedures: Vec<String>,
+    /// Service codes (territorial services among them).
+    services: Vec<String>,
     /// Agent ids, and `personne` for the dossiers assigned to nobody.
     agents: Vec<String>,
     a_moi: String,
@@ -96,6 +98,7 @@ impl QueueQuery {
             match k.as_ref() {
                 "onglet" => q.onglet = v,
                 "procedure" if !v.is_empty() && q.procedures.len() < 20 => q.procedures.push(v),
+                "service" if !v.is_empty() && q.services.len() < 50 => q.services.push(v),
                 "agent" if !v.is_empty() && q.agents.len() < 50 => q.agents.push(v),
                 "a_moi" => q.a_moi = v,
                 "echeance" => q.echeance = v,
@@ -118,6 +121,7 @@ impl QueueQuery {
     pub(crate) fn filter(&self, staff: &Staff, limit: i64) -> QueueFilter {
         let mut f = QueueFilter::new(staff.scope(), Tab::from_slug(&self.onglet));
         f.procedures = self.procedures.clone();
+        f.territories = self.services.clone();
         f.unassigned = self.agents.iter().any(|a| a == NOBODY);
         f.assignees = self.agents.iter().filter(|a| *a != NOBODY).cloned().collect();
         if self.a_moi == "1" {
@@ -150,6 +154,9 @@ impl QueueQuery {
         s.append_pair("onglet", onglet);
         for p in &self.procedures {
             s.append_pair("procedure", p);
+        }
+        for c in &self.services {
+            s.append_pair("service", c);
         }
         for a in &self.agents {
             s.append_pair("agent", a);
@@ -243,14 +250,19 @@ pub async fn queue(
     let mut filter = q.filter(&staff, PAGE_SIZE + 1);
     let me = staff.0.user.id.clone();
     let scope = staff.scope();
-    let (mut rows, counts, details, agents, recent, views) = state
+    let (mut rows, counts, (details, flags), (agents, services), recent, views) = state
         .pool
         .run(move |c| {
             leave_out_own(c, &mut filter, &me)?;
             let rows = instruction::queue(c, &filter)?;
             let counts = instruction::tab_counts(c, &filter)?;
             let details = instruction::row_details(c, &rows)?;
-            let agents = instruction::agents_of(c, scope.as_deref())?;
+            let flags = instruction::row_flags(c, &rows)?;
+            let details = (details, flags);
+            let agents = (
+                instruction::agents_of(c, scope.as_deref())?,
+                guichet_accounts::services::list(c)?,
+            );
             let recent = super::batch::recent(c, &me)?;
             let views = guichet_accounts::preferences::views_of(c, &me)?;
             Ok::<_, WebError>((rows, counts, details, agents, recent, views))
@@ -310,7 +322,13 @@ pub async fn queue(
                 (id, label, selected)
             })
             .collect(),
+        services: services
+            .iter()
+            .filter(|sv| viewer.is_admin || viewer.services.contains(&sv.code))
+            .map(|sv| (sv.code.clone(), sv.name.clone(), q.services.contains(&sv.code)))
+            .collect(),
         filtered: !q.procedures.is_empty()
+            || !q.services.is_empty()
             || !q.agents.is_empty()
             || !q.echeance.is_empty()
             || q.a_moi == "1",
@@ -376,6 +394,8 @@ pub async fn queue(
                         _ => d.state.label().to_owned(),
                     },
                     complement_recu: d.complement_recu && !d.complement_demande,
+                    new_message: flags.new_message.contains(&d.id),
+                    opinion_received: flags.opinion_received.contains(&d.id),
                     assignee: d
                         .assigned_to
                         .as_ref()
