@@ -24,6 +24,7 @@ mod queue;
 mod reliability;
 mod retention;
 mod roles;
+mod routing;
 mod seed;
 mod sessions;
 mod settings;

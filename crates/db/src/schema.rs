@@ -486,6 +486,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Where a deposited dossier goes beyond its procedure's service (migration 2026-12-21-000007).
+    routing_rules (id) {
+        id -> Text,
+        procedure -> Text,
+        position -> Integer,
+        postal_codes -> Text,
+        communes -> Text,
+        age_min -> Nullable<Integer>,
+        age_max -> Nullable<Integer>,
+        service_code -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(opinions -> dossiers (dossier_id));
 diesel::allow_tables_to_appear_in_same_query!(opinions, dossiers);
 

@@ -12,6 +12,7 @@ pub mod opinions;
 pub mod retention;
 pub mod reviews;
 pub mod rights;
+pub mod routing;
 pub mod scans;
 pub mod stats;
 pub mod store;

@@ -419,6 +419,8 @@ pub struct Deposit {
     pub rights: Vec<crate::rights::NewRight>,
     /// The receipt email, queued in the same transaction.
     pub email: Option<NewEmail>,
+    /// The service a routing rule sends it to, instead of its procedure's (`routing`).
+    pub routed_to: Option<String>,
 }
 
 /// Deposits a draft: number, state `depose`, history event and receipt email, all or nothing.
@@ -476,9 +478,14 @@ fn try_deposit(conn: &mut AnyConnection, id: &str, owner_id: &str, input: &Depos
                 dossiers::deposited_at.eq(Some(t)),
                 dossiers::due_at.eq(input.due_at),
                 dossiers::current_step.eq(None::<String>),
+                dossiers::service_code.eq(input.routed_to.as_deref().unwrap_or(&d.service_code)),
                 dossiers::updated_at.eq(t),
             ))
             .execute(conn)?;
+        let mut payload = serde_json::json!({ "number": number.to_string() });
+        if let Some(service) = &input.routed_to {
+            payload["service"] = serde_json::Value::from(service.as_str());
+        }
         insert_event(
             conn,
             id,
@@ -486,7 +493,7 @@ fn try_deposit(conn: &mut AnyConnection, id: &str, owner_id: &str, input: &Depos
             Action::Deposit.as_str(),
             Some(d.state),
             Some(to.state),
-            &serde_json::json!({ "number": number.to_string() }),
+            &payload,
             true,
         )?;
         crate::rights::add_missing(conn, id, &input.rights)?;

@@ -1166,6 +1166,7 @@ fn party_fields(
         ("address_complement", p.address_complement.as_ref()),
         ("postal_code", p.postal_code.as_ref()),
         ("commune", p.commune.as_ref()),
+        ("birth_date", p.birth_date.as_ref()),
     ];
     for (key, id) in keys {
         if let Some(id) = id {

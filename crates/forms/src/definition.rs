@@ -263,6 +263,9 @@ pub struct PartyFields {
     /// Field giving the commune (a `commune` field is shown by its name, not its INSEE code).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commune: Option<String>,
+    /// Field giving the date of birth: the routing rules by age read it (the MDPH's child and adult teams).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<String>,
 }
 
 /// A legal representative: when present, and the fields giving their name, address and quality.
@@ -328,6 +331,7 @@ impl From<RawRepresentative> for RepresentativeFields {
                 address_complement: r.address_complement,
                 postal_code: r.postal_code,
                 commune: r.commune,
+                birth_date: None,
             },
             quality: r.quality,
         }

@@ -38,6 +38,29 @@ pub struct FormDefinition {
     pub(crate) representative_if: Option<Compiled>,
 }
 
+/// The beneficiary's place and date of birth, as routing rules read them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BeneficiaryFacts {
+    /// Five digits: `93200`.
+    pub postal_code: Option<String>,
+    /// INSEE code of the commune: `93066`.
+    pub commune: Option<String>,
+    pub birth_date: Option<chrono::NaiveDate>,
+}
+
+impl BeneficiaryFacts {
+    /// Age in whole years on `day`.
+    pub fn age_on(&self, day: chrono::NaiveDate) -> Option<u32> {
+        use chrono::Datelike;
+        let b = self.birth_date?;
+        let mut years = day.year() - b.year();
+        if (day.month(), day.day()) < (b.month(), b.day()) {
+            years -= 1;
+        }
+        u32::try_from(years).ok()
+    }
+}
+
 /// Who a dossier is about, as on an envelope (see [`FormDefinition::parties_of`]).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PartiesView {
@@ -287,6 +310,34 @@ impl FormDefinition {
     /// the definition declares no `[parties]` or the beneficiary's name is not answered.
     pub fn parties_of(&self, answers: &Answers) -> Option<PartiesView> {
         self.parties_of_on(answers, chrono::Utc::now().date_naive())
+    }
+
+    /// Where the beneficiary lives and when they were born, from the answers as stored (normalised, or as
+    /// typed: « 93 200 », a commune's name, « 27/03/1940 »): what routing rules read.
+    pub fn beneficiary_facts(&self, answers: &Answers) -> BeneficiaryFacts {
+        let Some(p) = self.def.parties.as_ref().map(|p| &p.beneficiary) else {
+            return BeneficiaryFacts::default();
+        };
+        let text = |id: Option<&String>| {
+            id.and_then(|id| answers.get(id))
+                .and_then(serde_json::Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
+        let postal_code = text(p.postal_code.as_ref())
+            .and_then(|v| guichet_types::PostalCode::parse(v).ok())
+            .map(|c| c.as_str().to_owned());
+        let commune = match (text(p.commune.as_ref()), postal_code.as_deref()) {
+            (Some(v), Some(cp)) => crate::communes::commune_by_insee(cp, v)
+                .or_else(|| crate::communes::find_commune(cp, v))
+                .map(|c| c.insee.to_owned()),
+            _ => None,
+        };
+        BeneficiaryFacts {
+            postal_code,
+            commune,
+            birth_date: text(p.birth_date.as_ref()).and_then(|v| crate::values::parse_date(v).ok()),
+        }
     }
 
     /// [`parties_of`](Self::parties_of) on `today`. Only visible, valid answers are used; a part without

@@ -19,7 +19,8 @@ pub use definition::{
 };
 pub use eval::{Answers, FieldError, StepOutcome};
 pub use form::{
-    DocumentsToPrepare, FormDefinition, PartiesView, Party, content_hash, load_dir, load_dir_with_variants,
+    BeneficiaryFacts, DocumentsToPrepare, FormDefinition, PartiesView, Party, content_hash, load_dir,
+    load_dir_with_variants,
 };
 pub use migrate::migrate_answers;
 pub use values::{FileRef, check_document_date, display_value, french_date, french_money};

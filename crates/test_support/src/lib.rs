@@ -346,7 +346,16 @@ impl TestApp {
                     None,
                     &format!("{public_url}/dossiers/{}", draft.id),
                 );
+                // Routed as a deposit through the pages is.
+                let routed_to = guichet_usecases::routing::service_for(
+                    c,
+                    &proc,
+                    &answers,
+                    chrono::Utc::now().date_naive(),
+                )
+                .unwrap();
                 let deposit = guichet_dossiers::store::Deposit {
+                    routed_to,
                     rights: guichet_usecases::instruction::requested(&proc.def, &answers),
                     answers: serde_json::Value::Object(answers),
                     applicant_name: "Jeanne Marie Durand".into(),

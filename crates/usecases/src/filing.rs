@@ -57,7 +57,9 @@ pub fn deposit(
         deadlines::silence_sentence(def),
         &links.dossier(draft),
     );
+    let routed_to = crate::routing::service_for(conn, proc, &answers, now.date())?;
     let input = Deposit {
+        routed_to,
         applicant_name: applicant_name(def, &answers),
         rights: requested(def, &answers),
         answers: Value::Object(answers),

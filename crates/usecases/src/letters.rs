@@ -230,3 +230,77 @@ pub fn decision_at_sittings(
         },
     })
 }
+
+/// A decision letter of `def` for a fictitious beneficiary, signed as `service`'s letters are: what an
+/// administrator looks at before saving the département's identity (letterhead, the address in the
+/// envelope's window, the signatory). Every right of the definition is granted, so each appeal route shows.
+pub fn sample(identity: &Identity, def: &FormDefinition, service: &str) -> Result<Decision> {
+    use guichet_dossiers::rights::Unit;
+    let t = guichet_db::now();
+    let number = guichet_types::DossierNumber::new("EXEMPLE", 2026, 1)
+        .map_err(|e| CaseError::Internal(e.to_string()))?;
+    let d = Dossier {
+        id: "exemple".into(),
+        number: Some(number),
+        procedure: def.id().to_owned(),
+        service_code: service.to_owned(),
+        form_version_id: String::new(),
+        owner_id: String::new(),
+        state: guichet_dossiers::State::Decide,
+        complement_demande: false,
+        answers: serde_json::Value::Null,
+        pending_answers: None,
+        current_step: None,
+        applicant_name: "Mme Jeanne Exemple".into(),
+        deposited_at: Some(t),
+        due_at: None,
+        clock_paused_at: None,
+        assigned_to: None,
+        decided_at: Some(t),
+        closing_reason: None,
+        complement_recu: false,
+        stage: None,
+        complete_at: None,
+        implicit_at: None,
+        lock_version: 0,
+        created_at: t,
+        updated_at: t,
+    };
+    let rights: Vec<Right> = def
+        .rights()
+        .iter()
+        .take(3)
+        .enumerate()
+        .map(|(i, r)| {
+            let new = crate::instruction::new_right(r);
+            Right {
+                id: format!("exemple-{i}"),
+                dossier_id: d.id.clone(),
+                code: new.code,
+                label: new.label,
+                position: i32::try_from(i).unwrap_or(0),
+                added_by_instructor: false,
+                authority: new.authority,
+                amount: (new.unit != Unit::None).then(|| guichet_types::Euros::from_cents(45_000)),
+                unit: new.unit,
+                withdrawn_at: None,
+                withdrawn_reason: None,
+                proposal: None,
+                proposal_note: None,
+                proposed_at: None,
+                outcome: Some(Outcome::Accord),
+                period_start: Some(t.date()),
+                period_end: None,
+                rate: None,
+                motivation: Some("Exemple de motivation : la demande remplit les conditions.".into()),
+                legal_basis: None,
+                decided_by: None,
+                decided_at: Some(t),
+                session_id: None,
+            }
+        })
+        .collect();
+    let mut letter = decision(identity, def, &d, &rights)?;
+    letter.recipient.address_lines = vec!["12 rue de l’Exemple".into(), "93000 BOBIGNY".into()];
+    Ok(letter)
+}

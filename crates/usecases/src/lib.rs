@@ -23,5 +23,6 @@ pub mod implicit;
 pub mod messages;
 pub mod notifications;
 pub mod opinions;
+pub mod routing;
 pub mod settings;
 pub mod simulators;

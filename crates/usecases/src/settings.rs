@@ -294,6 +294,57 @@ pub fn update(
     actor: Option<&str>,
     changes: &[(String, String)],
 ) -> Result<Vec<String>> {
+    let checked = checked(conn, changes)?;
+    store::apply(conn, &checked, actor, guichet_db::now())?;
+    let keys: Vec<String> = checked.into_iter().map(|(k, _)| k).collect();
+    // No dossier is concerned: the trace of a change of identity is this line (and the rows' updated_by).
+    tracing::info!(
+        settings.keys = ?keys,
+        user.id = actor.unwrap_or("ligne de commande"),
+        "Identité du département modifiée : {}",
+        keys.join(", ")
+    );
+    Ok(keys)
+}
+
+/// The identity these changes would give, checked as [`update`] checks them but written nowhere: the
+/// administration page's preview of a letter before saving.
+pub fn preview(
+    conn: &mut AnyConnection,
+    current: &Identity,
+    changes: &[(String, String)],
+) -> Result<Identity> {
+    let mut id = current.clone();
+    for (key, change) in checked(conn, changes)? {
+        match change {
+            Change::Set(value) => {
+                id = apply(
+                    &id,
+                    &[Setting {
+                        key,
+                        value,
+                        updated_by: None,
+                        updated_at: chrono::NaiveDateTime::default(),
+                    }],
+                );
+            }
+            // Only a service's signatory is removed: its letters fall back to the default one.
+            Change::Remove => match Key::parse_stored(&key) {
+                Some(Key::SignatoryName(Some(s))) => {
+                    id.signatories.entry(s).or_default().name = None;
+                }
+                Some(Key::SignatoryTitle(Some(s))) => {
+                    id.signatories.entry(s).or_default().title = None;
+                }
+                _ => {}
+            },
+        }
+    }
+    Ok(id)
+}
+
+/// Every change checked: the key known, the value normalised; `CaseError::Invalid` names each refused key.
+fn checked(conn: &mut AnyConnection, changes: &[(String, String)]) -> Result<Vec<(String, Change)>> {
     let services = service_codes(conn)?;
     let mut errors = Vec::new();
     let mut checked = Vec::new();
@@ -318,16 +369,7 @@ pub fn update(
     if !errors.is_empty() {
         return Err(CaseError::Invalid(errors));
     }
-    store::apply(conn, &checked, actor, guichet_db::now())?;
-    let keys: Vec<String> = checked.into_iter().map(|(k, _)| k).collect();
-    // No dossier is concerned: the trace of a change of identity is this line (and the rows' updated_by).
-    tracing::info!(
-        settings.keys = ?keys,
-        user.id = actor.unwrap_or("ligne de commande"),
-        "Identité du département modifiée : {}",
-        keys.join(", ")
-    );
-    Ok(keys)
+    Ok(checked)
 }
 
 #[cfg(test)]

@@ -162,6 +162,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/membres/retirer", post().to(admin::remove_member))
         .route("/admin/membres/invitation", post().to(admin::reinvite))
         .route("/admin/comptes/activation", post().to(admin::set_active))
+        .route("/admin/orientation", post().to(admin::add_rule))
+        .route("/admin/orientation/retirer", post().to(admin::remove_rule))
+        .route("/admin/orientation/monter", post().to(admin::move_rule_up))
+        .route("/admin/identite/apercu.pdf", get().to(admin::letter_preview))
+        .route("/admin/identite/apercu", post().to(admin::letter_preview_typed))
         .route("/instruction/dossiers/{id}", get().to(instruction::show_dossier))
         .route(
             "/instruction/dossiers/{id}/actions/{action}",

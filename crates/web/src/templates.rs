@@ -1040,6 +1040,23 @@ pub struct AdminPage {
     pub identity_saved: bool,
     /// Settings of the legal notice still missing: (key, what it is), shown « non renseigné » publicly.
     pub mentions_missing: Vec<(&'static str, &'static str)>,
+    /// The routing rules, by procedure then rank.
+    pub rules: Vec<RuleRow>,
+    /// (id, title) of the procedures a rule may route.
+    pub rule_procedures: Vec<(String, String)>,
+    /// A refused rule, as typed.
+    pub rule: guichet_usecases::routing::Input,
+}
+
+/// One routing rule on the administration page.
+pub struct RuleRow {
+    pub id: String,
+    pub procedure: String,
+    /// 1 for the procedure's first rule.
+    pub rank: usize,
+    pub first: bool,
+    pub conditions: String,
+    pub service: String,
 }
 
 /// The opinions asked of an expert.

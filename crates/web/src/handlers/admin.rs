@@ -10,7 +10,7 @@ use crate::app::AppState;
 use crate::error::{WebError, WebResult};
 use crate::form::CsrfForm;
 use crate::session::{CurrentUser, SessionUser};
-use crate::templates::{AdminPage, Layout, MemberRow};
+use crate::templates::{AdminPage, Layout, MemberRow, RuleRow};
 
 fn admin(u: &SessionUser) -> WebResult<()> {
     if u.is(Role::Admin) {
@@ -47,6 +47,8 @@ struct Extras {
     notice: String,
     /// (email, name, service, role) of a refused « Ajouter un agent ».
     typed: (String, String, String, String),
+    /// A refused routing rule, as typed.
+    rule: guichet_usecases::routing::Input,
 }
 
 /// The notices of `?fait=…` after an action on agents.
@@ -67,6 +69,11 @@ fn notice_of(query: &str) -> String {
         }
         "reactive" => "Le compte a été réactivé.",
         "reinvitation" => "Une nouvelle invitation a été envoyée ; le lien précédent ne fonctionne plus.",
+        "regle-ajoutee" => {
+            "La règle d’orientation a été ajoutée : elle s’applique aux dossiers déposés désormais."
+        }
+        "regle-retiree" => "La règle d’orientation a été retirée.",
+        "regle-deplacee" => "La règle a été remontée d’un rang.",
         _ => "",
     }
     .to_owned()
@@ -107,9 +114,34 @@ async fn page_full(
                     .collect();
                 out.push((s.code, s.name, members));
             }
-            Ok::<_, WebError>(out)
+            let rules = guichet_usecases::routing::rules(c)?;
+            Ok::<_, WebError>((out, rules))
         })
         .await?;
+    let (list, rules) = list;
+    let service_name = |code: &str| {
+        list.iter()
+            .find(|(c, _, _)| c == code)
+            .map_or_else(|| code.to_owned(), |(_, n, _)| n.clone())
+    };
+    let title_of = |id: &str| {
+        state
+            .procedures
+            .get(id)
+            .map_or_else(|| id.to_owned(), |p| p.def.title().to_owned())
+    };
+    let rule_rows: Vec<RuleRow> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| RuleRow {
+            id: r.id.clone(),
+            procedure: title_of(&r.procedure),
+            rank: 1 + rules[..i].iter().filter(|x| x.procedure == r.procedure).count(),
+            first: !rules[..i].iter().any(|x| x.procedure == r.procedure),
+            conditions: guichet_usecases::routing::describe(r),
+            service: service_name(&r.service_code),
+        })
+        .collect();
     let identity_groups = super::admin_identity::groups(
         &state.identity.get(),
         &list
@@ -131,6 +163,13 @@ async fn page_full(
             identity_groups,
             identity_saved: extras.identity.saved,
             mentions_missing: state.settings.config.mentions.missing_labelled(),
+            rules: rule_rows,
+            rule_procedures: state
+                .procedures
+                .all()
+                .map(|p| (p.id().to_owned(), p.def.title().to_owned()))
+                .collect(),
+            rule: extras.rule,
         },
     )
 }
@@ -412,4 +451,177 @@ pub async fn set_active(
     } else {
         "/admin?fait=desactive#fait"
     }))
+}
+
+/// Adds a routing rule (`guichet_usecases::routing`); a refused one comes back with what was typed.
+pub async fn add_rule(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    use guichet_usecases::routing;
+    admin(&u)?;
+    let input = routing::Input {
+        procedure: form.get("demarche").to_owned(),
+        postal_codes: form.get("codes_postaux").to_owned(),
+        communes: form.get("communes").to_owned(),
+        age_min: form.get("age_min").to_owned(),
+        age_max: form.get("age_max").to_owned(),
+        service: form.get("service_regle").to_owned(),
+    };
+    let (typed, me, procedures) = (input.clone(), u.user.id.clone(), state.procedures.clone());
+    let result = state
+        .pool
+        .run(move |c| {
+            let all: Vec<_> = procedures.all().collect();
+            Ok::<_, WebError>(routing::add(c, &all, &input, &me))
+        })
+        .await?;
+    match result {
+        Ok(_) => Ok(see_other("/admin?fait=regle-ajoutee#orientation")),
+        Err(guichet_usecases::CaseError::Invalid(list)) => {
+            page_full(
+                &req,
+                &state,
+                &u,
+                list.into_iter().map(|i| (i.field, i.message)).collect(),
+                Extras {
+                    rule: typed,
+                    ..Extras::default()
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn remove_rule(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    admin(&u)?;
+    let (id, me) = (form.get("regle").to_owned(), u.user.id.clone());
+    state
+        .pool
+        .run(move |c| guichet_usecases::routing::remove(c, &id, &me).map_err(WebError::from))
+        .await?;
+    Ok(see_other("/admin?fait=regle-retiree#orientation"))
+}
+
+pub async fn move_rule_up(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    admin(&u)?;
+    let id = form.get("regle").to_owned();
+    state
+        .pool
+        .run(move |c| guichet_usecases::routing::move_up(c, &id).map_err(WebError::from))
+        .await?;
+    Ok(see_other("/admin?fait=regle-deplacee#orientation"))
+}
+
+/// A sample letter of a service, as the saved identity prints it (`?service=`; default: the first
+/// service with a procedure).
+pub async fn letter_preview(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+) -> WebResult<HttpResponse> {
+    admin(&u)?;
+    let service = form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "service")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let identity = state.identity.refresh(&state.pool).await?;
+    sample_pdf(&state, &identity, &service)
+}
+
+/// The same sample with the values typed in the identity form, checked but not saved.
+pub async fn letter_preview_typed(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    use guichet_usecases::settings;
+    admin(&u)?;
+    let current = state.identity.refresh(&state.pool).await?;
+    let codes = state
+        .pool
+        .run(|c| settings::service_codes(c).map_err(WebError::from))
+        .await?;
+    let submitted: Vec<(String, String)> = settings::known_keys(&codes)
+        .iter()
+        .map(|k| k.as_text())
+        .filter(|k| !form.all(k).is_empty())
+        .map(|k| {
+            let v = form.get(&k).to_owned();
+            (k, v)
+        })
+        .collect();
+    let changes = settings::changed(&current, &submitted);
+    let base = current.clone();
+    let result = state
+        .pool
+        .run(move |c| Ok::<_, WebError>(settings::preview(c, &base, &changes)))
+        .await?;
+    match result {
+        Ok(identity) => sample_pdf(&state, &identity, form.get("apercu_service")),
+        Err(guichet_usecases::CaseError::Invalid(list)) => {
+            let errors = list
+                .into_iter()
+                .map(|i| (super::admin_identity::field_id(&i.field), i.message))
+                .collect();
+            page_full(
+                &req,
+                &state,
+                &u,
+                errors,
+                Extras {
+                    identity: IdentityForm {
+                        submitted: Some(submitted.into_iter().collect()),
+                        saved: false,
+                    },
+                    ..Extras::default()
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn sample_pdf(
+    state: &AppState,
+    identity: &guichet_usecases::letters::Identity,
+    service: &str,
+) -> WebResult<HttpResponse> {
+    let mut procedures = state.procedures.all();
+    let proc = state
+        .procedures
+        .all()
+        .find(|p| p.service_code == service)
+        .or_else(|| procedures.next())
+        .ok_or(WebError::NotFound)?;
+    let code = if service.is_empty() {
+        proc.service_code.as_str()
+    } else {
+        service
+    };
+    let letter = guichet_usecases::letters::sample(identity, &proc.def, code)?;
+    let pdf = guichet_documents::render_decision(&letter).map_err(|e| WebError::Internal(e.to_string()))?;
+    let mut res = super::demarches::pdf_response(pdf, "courrier-exemple.pdf");
+    // Opened in the browser's viewer beside the form, not saved.
+    res.headers_mut().insert(
+        actix_web::http::header::CONTENT_DISPOSITION,
+        actix_web::http::header::HeaderValue::from_static("inline; filename=\"courrier-exemple.pdf\""),
+    );
+    Ok(res)
 }
