@@ -216,7 +216,147 @@ async fn a_reader_batch_is_refused_dossier_by_dossier(backend: Backend) {
     assert_eq!(app.dossier(&id).await.state, guichet_dossiers::State::Depose);
 }
 
+async fn a_batch_decides_alike_and_exports_the_selection(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("famille@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    app.create_user("agent@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
+    let mut apa = Vec::new();
+    for _ in 0..3 {
+        apa.push(app.deposit("famille@exemple.fr", "apa", fixture("apa")).await);
+    }
+    let agent = Browser::new(&app);
+    agent.login("agent@departement.fr", PASSWORD).await;
+    let r = launch(
+        &agent,
+        &[
+            ("portee", "coches"),
+            ("dossier", &apa[0].0),
+            ("dossier", &apa[1].0),
+            ("action", "prendre"),
+        ],
+    )
+    .await;
+    finished_report(&agent, r).await;
+
+    // Unconfirmed, without a decision: each said, nothing decided.
+    let r = launch(
+        &agent,
+        &[
+            ("portee", "coches"),
+            ("dossier", &apa[0].0),
+            ("action", "decider"),
+            ("texte", "Vos ressources dépassent le plafond."),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Choisissez la décision à prendre")
+            && html.contains("Cochez la case pour confirmer ces décisions"),
+        "{html}"
+    );
+    assert_eq!(
+        app.dossier(&apa[0].0).await.state,
+        guichet_dossiers::State::EnInstruction
+    );
+
+    // Two taken are refused alike; the third, not taken, is refused by the rules, with its reason.
+    let before = app.emails().len();
+    let r = launch(
+        &agent,
+        &[
+            ("portee", "coches"),
+            ("dossier", &apa[0].0),
+            ("dossier", &apa[1].0),
+            ("dossier", &apa[2].0),
+            ("action", "decider"),
+            ("decision", "refus"),
+            ("texte", "Vos ressources dépassent le plafond."),
+            ("confirmation", "1"),
+        ],
+    )
+    .await;
+    let report = finished_report(&agent, r).await;
+    assert!(
+        report.contains("Terminée : 2 dossiers faits, 1 refusé, sur 3"),
+        "{report}"
+    );
+    assert!(!row_of(&report, &apa[2].1).contains("Fait"), "{report}");
+    for (id, _) in &apa[..2] {
+        let d = app.dossier(id).await;
+        assert_eq!(d.state, guichet_dossiers::State::Decide);
+        let id = id.clone();
+        let rights = app
+            .pool
+            .run(move |c| guichet_dossiers::rights::of(c, &id))
+            .await
+            .unwrap();
+        assert!(
+            rights
+                .iter()
+                .all(|r| r.outcome == Some(guichet_dossiers::rights::Outcome::Refus)
+                    && r.motivation.as_deref() == Some("Vos ressources dépassent le plafond."))
+        );
+    }
+    assert_eq!(
+        app.dossier(&apa[2].0).await.state,
+        guichet_dossiers::State::Depose
+    );
+    // The same decision email as one dossier's page sends.
+    let mut sent = 0;
+    for _ in 0..50 {
+        sent = app.emails().len() - before;
+        if sent >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(sent, 2);
+
+    // « Exporter la sélection »: a spreadsheet of the ticked dossiers only (of the current tab).
+    let r = agent
+        .post_form(
+            "/instruction?onglet=traites",
+            "/instruction/lots",
+            &[
+                ("portee", "coches"),
+                ("vue", "onglet=traites"),
+                ("dossier", &apa[1].0),
+                ("action", "exporter"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(".xlsx")
+    );
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    use calamine::Reader;
+    let rows: Vec<Vec<calamine::Data>> = book
+        .worksheet_range_at(0)
+        .unwrap()
+        .unwrap()
+        .rows()
+        .map(<[calamine::Data]>::to_vec)
+        .collect();
+    assert_eq!(rows.len(), 2, "a header and the one dossier ticked: {rows:?}");
+    assert!(rows[1].iter().any(|c| *c == apa[1].1.as_str()), "{rows:?}");
+    // Nothing ticked: said, no file.
+    let r = launch(&agent, &[("portee", "coches"), ("action", "exporter")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
 on_both_backends!(
     a_batch_does_each_dossier_or_says_why_not,
-    a_reader_batch_is_refused_dossier_by_dossier
+    a_reader_batch_is_refused_dossier_by_dossier,
+    a_batch_decides_alike_and_exports_the_selection
 );

@@ -654,8 +654,88 @@ async fn sittings_stay_within_their_service(backend: Backend) {
     );
 }
 
+/// Follows a batch report to its end.
+async fn batch_report(b: &Browser<'_>, r: reqwest::Response) -> String {
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    let at = location(&r);
+    for _ in 0..100 {
+        let page = b.get_html(&at).await;
+        if page.contains("Terminée") {
+            return page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{at} did not finish");
+}
+
+async fn a_batch_puts_the_ready_dossiers_on_a_sitting(backend: Backend) {
+    let Some(app) = setup(backend).await else {
+        return;
+    };
+    let agent = Browser::new(&app);
+    agent.login(AGENT, PASSWORD).await;
+    let sid = sitting(&agent, today()).await;
+    let (ready, ready_number) = recevable(&app, &agent).await;
+    propose_all(&agent, &ready).await;
+    let (early, early_number) = recevable(&app, &agent).await;
+    // The batch form offers the open sitting.
+    let queue = agent.get_html("/instruction?onglet=en-instruction").await;
+    assert!(
+        queue.contains("Inscrire à une séance de la CDAPH") && queue.contains(&format!("value=\"{sid}\"")),
+        "{queue}"
+    );
+    let r = agent
+        .post_form(
+            "/instruction",
+            "/instruction/lots",
+            &[
+                ("portee", "coches"),
+                ("dossier", &ready),
+                ("dossier", &early),
+                ("action", "seance"),
+                ("seance", &sid),
+            ],
+        )
+        .await;
+    let report = batch_report(&agent, r).await;
+    assert!(
+        report.contains("Terminée : 1 dossier fait, 1 refusé, sur 2"),
+        "{report}"
+    );
+    let early_row = &report[report.find(&early_number).unwrap()..];
+    assert!(
+        early_row[..early_row.find("</tr>").unwrap()].contains("propos"),
+        "{report}"
+    );
+    let agenda = agent.get_html(&format!("/instruction/commissions/{sid}")).await;
+    assert!(
+        agenda.contains(&ready_number) && !agenda.contains(&early_number),
+        "{agenda}"
+    );
+
+    // A decision alike is refused on CDAPH rights, with the reason: they are decided at the sitting.
+    let r = agent
+        .post_form(
+            "/instruction",
+            "/instruction/lots",
+            &[
+                ("portee", "coches"),
+                ("dossier", &early),
+                ("action", "decider"),
+                ("decision", "refus"),
+                ("texte", "Motif"),
+                ("confirmation", "1"),
+            ],
+        )
+        .await;
+    let report = batch_report(&agent, r).await;
+    assert!(report.contains("décidé par la CDAPH"), "{report}");
+    assert!(rights_of(&app, &early).await.iter().all(|r| r.outcome.is_none()));
+}
+
 on_both_backends!(
     an_mdph_request_goes_through_the_cdaph_and_the_president,
     a_line_in_error_leaves_its_dossier_untouched_and_the_others_written,
     sittings_stay_within_their_service,
+    a_batch_puts_the_ready_dossiers_on_a_sitting,
 );

@@ -123,6 +123,8 @@ pub struct QueueFilter {
     pub procedures: Vec<String>,
     /// Services (territorial ones included) to show, within `services`; empty: all of them.
     pub territories: Vec<String>,
+    /// Only these dossiers (a selection exported): `None`, no such restriction.
+    pub ids: Option<Vec<String>>,
     /// Assigned to one of these agents…
     pub assignees: Vec<String>,
     /// …or (also) to nobody.
@@ -150,6 +152,7 @@ impl QueueFilter {
             tab,
             procedures: Vec::new(),
             territories: Vec::new(),
+            ids: None,
             assignees: Vec::new(),
             unassigned: false,
             assigned_to: None,
@@ -193,6 +196,9 @@ fn filtered(f: &QueueFilter, tab: Option<Tab>) -> Boxed<'_> {
     }
     if !f.territories.is_empty() {
         q = q.filter(dossiers::service_code.eq_any(f.territories.clone()));
+    }
+    if let Some(ids) = &f.ids {
+        q = q.filter(dossiers::id.eq_any(ids.clone()));
     }
     if let Some(owner) = &f.exclude_owner {
         q = q.filter(dossiers::owner_id.ne(owner.clone()));

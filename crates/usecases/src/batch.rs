@@ -8,6 +8,7 @@
 use guichet_db::AnyConnection;
 use guichet_dossiers::batches::{self, Batch, DONE, Item, PENDING, REFUSED};
 use guichet_dossiers::instruction::{Command, Complement};
+use guichet_dossiers::rights::Outcome;
 use serde_json::json;
 
 use crate::catalogue::Procedures;
@@ -28,22 +29,44 @@ pub enum Action {
     Complement(String),
     Note(String),
     Close(String),
+    /// Every open right of each dossier decided alike, with this motivation (a grant from today, without
+    /// an amount: a right that needs one is refused with its reason, and the dossier left as it was).
+    Decide(Outcome, String),
+    /// On the agenda of this CDAPH sitting.
+    Sitting(String),
 }
 
 /// The actions offered, by code, with their French names.
-pub const ACTIONS: [(&str, &str); 6] = [
+pub const ACTIONS: [(&str, &str); 8] = [
     ("prendre", "Prendre en charge"),
     ("affecter", "Affecter à un agent"),
     ("message", "Envoyer un message à l’usager"),
     ("complement", "Demander un complément"),
     ("note", "Ajouter une note interne"),
     ("classer", "Classer sans suite"),
+    ("decider", "Décider de la même façon"),
+    ("seance", "Inscrire à une séance de la CDAPH"),
 ];
+
+/// Not a batch: the selection downloaded as a spreadsheet (the web layer streams it).
+pub const EXPORT: (&str, &str) = ("exporter", "Exporter la sélection (XLSX)");
+
+/// What the batch form sends beside the action's code.
+#[derive(Debug, Clone, Default)]
+pub struct Params<'a> {
+    pub agent: &'a str,
+    pub text: &'a str,
+    /// `accord`, `refus` or `sans_objet`, for « Décider ».
+    pub outcome: &'a str,
+    /// « Je confirme ces décisions » ticked.
+    pub confirmed: bool,
+    pub sitting: &'a str,
+}
 
 impl Action {
     /// The action chosen in the form, with its parameters; the French error names the field to fill.
-    pub fn parse(code: &str, agent: &str, text: &str) -> Result<Action> {
-        let text = text.trim();
+    pub fn parse(code: &str, p: &Params<'_>) -> Result<Action> {
+        let (agent, text) = (p.agent, p.text.trim());
         let needs_text = |field: &str, message: &str| -> Result<String> {
             if text.is_empty() {
                 Err(CaseError::Invalid(vec![Invalid::new(field, message)]))
@@ -79,6 +102,41 @@ impl Action {
                 "lot-texte",
                 "Saisissez le motif du classement sans suite",
             )?),
+            "decider" => {
+                let mut errors = Vec::new();
+                let outcome = p.outcome.parse::<Outcome>().ok();
+                if outcome.is_none() {
+                    errors.push(Invalid::new(
+                        "lot-decision",
+                        "Choisissez la décision à prendre sur chaque droit",
+                    ));
+                }
+                if text.is_empty() {
+                    errors.push(Invalid::new(
+                        "lot-texte",
+                        "Écrivez la motivation de la décision, la même pour chaque dossier",
+                    ));
+                }
+                if !p.confirmed {
+                    errors.push(Invalid::new(
+                        "lot-confirmation",
+                        "Cochez la case pour confirmer ces décisions : elles ne pourront plus être modifiées",
+                    ));
+                }
+                match outcome {
+                    Some(o) if errors.is_empty() => Action::Decide(o, text.chars().take(5000).collect()),
+                    _ => return Err(CaseError::Invalid(errors)),
+                }
+            }
+            "seance" => match p.sitting.trim() {
+                "" => {
+                    return Err(CaseError::Invalid(vec![Invalid::new(
+                        "lot-seance",
+                        "Choisissez la séance où inscrire les dossiers",
+                    )]));
+                }
+                id => Action::Sitting(id.to_owned()),
+            },
             _ => {
                 return Err(CaseError::Invalid(vec![Invalid::new(
                     "lot-action",
@@ -96,6 +154,8 @@ impl Action {
             Action::Complement(_) => "complement",
             Action::Note(_) => "note",
             Action::Close(_) => "classer",
+            Action::Decide(..) => "decider",
+            Action::Sitting(_) => "seance",
         }
     }
 
@@ -113,6 +173,8 @@ impl Action {
             Action::Message(t) | Action::Complement(t) | Action::Note(t) | Action::Close(t) => {
                 json!({ "texte": t })
             }
+            Action::Decide(o, t) => json!({ "decision": o.as_str(), "texte": t }),
+            Action::Sitting(id) => json!({ "seance": id }),
         }
         .to_string()
     }
@@ -125,7 +187,18 @@ impl Action {
             serde_json::Value::String(s) => s.as_str(),
             _ => "personne",
         };
-        Action::parse(&batch.action, agent, text).ok()
+        Action::parse(
+            &batch.action,
+            &Params {
+                agent,
+                text,
+                outcome: p["decision"].as_str().unwrap_or_default(),
+                // Confirmed when the batch was started.
+                confirmed: true,
+                sitting: p["seance"].as_str().unwrap_or_default(),
+            },
+        )
+        .ok()
     }
 }
 
@@ -256,7 +329,52 @@ fn run_item(
             },
         )
         .map(drop),
+        Action::Decide(outcome, motivation) => {
+            decide_alike(conn, links, staff, &def, id, *outcome, motivation)
+        }
+        Action::Sitting(session) => {
+            crate::commission::add_dossiers(conn, staff, procedures, session, &[d.id.clone()], "").map(drop)
+        }
     }
+}
+
+/// Decides every open right of the dossier alike, all or none: a right this cannot decide (it needs an
+/// amount, a rate, a sitting) refuses the whole dossier with its reason.
+fn decide_alike(
+    conn: &mut AnyConnection,
+    links: &Links,
+    staff: &Staff,
+    def: &guichet_forms::FormDefinition,
+    id: &str,
+    outcome: Outcome,
+    motivation: &str,
+) -> Result<()> {
+    guichet_db::write_transaction(conn, |conn| {
+        let open: Vec<String> = guichet_dossiers::rights::of(conn, id)?
+            .into_iter()
+            .filter(|r| r.is_open())
+            .map(|r| r.code)
+            .collect();
+        if open.is_empty() {
+            return Err(CaseError::Refused("Aucun droit à décider sur ce dossier".into()));
+        }
+        let form = instruction::DecisionForm {
+            outcome: Some(outcome),
+            amount: None,
+            period_start: (outcome == Outcome::Accord).then(crate::deadlines::today),
+            period_end: None,
+            rate: None,
+            motivation: motivation.to_owned(),
+            session_id: None,
+            confirmed: true,
+            unreadable: Vec::new(),
+        };
+        for code in &open {
+            let (d, _) = instruction::visible(conn, staff, id)?;
+            instruction::decide_right(conn, links, staff, def, id, d.lock_version, code, &form)?;
+        }
+        Ok(())
+    })
 }
 
 /// Runs up to `budget` pending items of the batch, each settled with its outcome; returns `true` once
@@ -373,6 +491,8 @@ mod tests {
             Action::Complement("Envoyez votre avis d’imposition".into()),
             Action::Note("Vu".into()),
             Action::Close("Doublon".into()),
+            Action::Decide(Outcome::Refus, "Ressources supérieures au plafond".into()),
+            Action::Sitting("s-1".into()),
         ] {
             let batch = Batch {
                 id: "b".into(),
@@ -394,11 +514,28 @@ mod tests {
             ("classer", "", "", "lot-texte"),
             ("affecter", "", "", "lot-agent"),
             ("supprimer", "", "", "lot-action"),
+            ("decider", "", "motif", "lot-decision"),
+            ("seance", "", "", "lot-seance"),
         ] {
-            match Action::parse(code, agent, text) {
+            let p = Params {
+                agent,
+                text,
+                ..Params::default()
+            };
+            match Action::parse(code, &p) {
                 Err(CaseError::Invalid(list)) => assert_eq!(list[0].field, field, "{code}"),
                 other => panic!("{code}: {other:?}"),
             }
+        }
+        // A decision unconfirmed is refused, whatever else is right.
+        let p = Params {
+            text: "motif",
+            outcome: "accord",
+            ..Params::default()
+        };
+        match Action::parse("decider", &p) {
+            Err(CaseError::Invalid(list)) => assert_eq!(list[0].field, "lot-confirmation"),
+            other => panic!("{other:?}"),
         }
     }
 }

@@ -674,6 +674,10 @@ pub struct LotFields {
     pub actions: Vec<(String, String, bool)>,
     /// (id or `personne`, « Name (SERVICE) », selected)
     pub agents: Vec<(String, String, bool)>,
+    /// (outcome code, label, selected), for « Décider de la même façon ».
+    pub decisions: Vec<(String, String, bool)>,
+    /// (sitting id, title, selected): the open CDAPH sittings, for « Inscrire à une séance ».
+    pub sittings: Vec<(String, String, bool)>,
     pub texte: String,
     /// `coches` or `vue`.
     pub portee: String,

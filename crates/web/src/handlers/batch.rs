@@ -18,34 +18,78 @@ use crate::templates::{Layout, LotFields, LotFormPage, LotPage};
 /// connection in between.
 const STEP: usize = 20;
 
-/// The batch fields of the queue (and of its error page), with what was chosen.
+/// What the batch form had chosen, to show it again.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Chosen<'a> {
+    pub action: &'a str,
+    pub agent: &'a str,
+    pub texte: &'a str,
+    pub decision: &'a str,
+    pub seance: &'a str,
+    pub portee: &'a str,
+}
+
+/// The batch fields of the queue (and of its error page), with what was chosen; `sittings`: the CDAPH
+/// sittings not yet held of the agent's services, as (id, title).
 pub(crate) fn fields(
     agents: &[(String, String)],
-    action: &str,
-    agent: &str,
-    texte: &str,
-    portee: &str,
+    sittings: &[(String, String)],
+    chosen: &Chosen<'_>,
     vue: &str,
     recent: Vec<(String, String)>,
 ) -> LotFields {
     LotFields {
         actions: ACTIONS
             .iter()
-            .map(|(c, l)| ((*c).to_owned(), (*l).to_owned(), *c == action))
+            .filter(|(c, _)| *c != "seance" || !sittings.is_empty())
+            .chain(std::iter::once(&batch::EXPORT))
+            .map(|(c, l)| ((*c).to_owned(), (*l).to_owned(), *c == chosen.action))
             .collect(),
         agents: std::iter::once((NOBODY.to_owned(), "Personne (retirer l’affectation)".to_owned()))
             .chain(agents.iter().cloned())
             .map(|(id, label)| {
-                let selected = id == agent;
+                let selected = id == chosen.agent;
                 (id, label, selected)
             })
             .collect(),
-        texte: texte.to_owned(),
-        portee: portee.to_owned(),
+        decisions: [
+            ("accord", "Accordé"),
+            ("refus", "Refusé"),
+            ("sans_objet", "Sans objet"),
+        ]
+        .iter()
+        .map(|(c, l)| ((*c).to_owned(), (*l).to_owned(), *c == chosen.decision))
+        .collect(),
+        sittings: sittings
+            .iter()
+            .map(|(id, label)| (id.clone(), label.clone(), id == chosen.seance))
+            .collect(),
+        texte: chosen.texte.to_owned(),
+        portee: chosen.portee.to_owned(),
         vue: vue.to_owned(),
         checked_label: "Les dossiers cochés dans la liste".to_owned(),
         max: Grouped(MAX_ITEMS as i64).to_string(),
         recent,
+    }
+}
+
+/// The CDAPH sittings not yet held that the agent may fill, as (id, title).
+pub(crate) fn open_sittings(
+    conn: &mut guichet_db::AnyConnection,
+    staff: &guichet_usecases::instruction::Staff,
+    procedures: &guichet_usecases::Procedures,
+) -> Result<Vec<(String, String)>, WebError> {
+    match guichet_usecases::commission::sessions(conn, staff, procedures) {
+        Ok(list) => Ok(list
+            .into_iter()
+            .filter(|(s, _)| !s.is_held())
+            .map(|(s, _)| {
+                let title = guichet_usecases::commission::session_title(&s);
+                (s.id, title)
+            })
+            .collect()),
+        Err(guichet_usecases::CaseError::NotFound) => Ok(Vec::new()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -131,6 +175,7 @@ pub async fn start(
     let staff = Staff::from(u)?;
     let cases = staff.cases();
     let (code, agent, texte) = (form.get("action"), form.get("agent"), form.get("texte"));
+    let (decision, seance) = (form.get("decision"), form.get("seance"));
     let portee = if form.get("portee") == "vue" {
         "vue"
     } else {
@@ -140,8 +185,20 @@ pub async fn start(
     let checked: Vec<String> = form.all("dossier").to_vec();
     let q = QueueQuery::parse(&vue);
     let filter = q.filter(&staff, guichet_usecases::exports::BATCH);
-    let parsed = Action::parse(code, agent, texte);
     let viewer = staff.0.viewer();
+    if code == batch::EXPORT.0 {
+        return export_selection(&req, &state, &staff, filter, portee, checked).await;
+    }
+    let parsed = Action::parse(
+        code,
+        &batch::Params {
+            agent,
+            text: texte,
+            outcome: decision,
+            confirmed: form.get("confirmation") == "1",
+            sitting: seance,
+        },
+    );
     let (scope_cases, action) = (cases.clone(), parsed.as_ref().ok().cloned());
     let result = state
         .pool
@@ -197,14 +254,35 @@ pub async fn start(
         ));
     }
     // In the order of the fields on the page.
-    let order = ["lot-dossiers", "lot-action", "lot-agent", "lot-texte"];
+    let order = [
+        "lot-dossiers",
+        "lot-action",
+        "lot-agent",
+        "lot-decision",
+        "lot-seance",
+        "lot-texte",
+        "lot-confirmation",
+    ];
     errors.sort_by_key(|(f, _)| order.iter().position(|o| o == f).unwrap_or(order.len()));
-    let scope = staff.scope();
-    let agents = state
+    let (scope, procedures, lot_cases) = (staff.scope(), state.procedures.clone(), cases.clone());
+    let (agents, sittings) = state
         .pool
-        .run(move |c| Ok::<_, WebError>(guichet_dossiers::instruction::agents_of(c, scope.as_deref())?))
+        .run(move |c| {
+            Ok::<_, WebError>((
+                guichet_dossiers::instruction::agents_of(c, scope.as_deref())?,
+                open_sittings(c, &lot_cases, &procedures)?,
+            ))
+        })
         .await?;
-    let mut lot = fields(&agents, code, agent, texte, portee, &vue, Vec::new());
+    let chosen = Chosen {
+        action: code,
+        agent,
+        texte,
+        decision,
+        seance,
+        portee,
+    };
+    let mut lot = fields(&agents, &sittings, &chosen, &vue, Vec::new());
     lot.checked_label = match ids.len() {
         0 => "Les dossiers cochés dans la liste (aucun n’est coché)".to_owned(),
         1 => "Le dossier coché dans la liste".to_owned(),
@@ -219,6 +297,46 @@ pub async fn start(
         back: format!("/instruction?{vue}"),
     };
     render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+/// « Exporter la sélection »: the dossiers ticked (or the whole view) as a spreadsheet, through the same
+/// export as the queue's links.
+async fn export_selection(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    staff: &Staff,
+    mut filter: guichet_dossiers::instruction::QueueFilter,
+    portee: &str,
+    checked: Vec<String>,
+) -> WebResult<HttpResponse> {
+    if portee != "vue" {
+        if checked.is_empty() || checked.len() > MAX_ITEMS {
+            let page = LotFormPage {
+                layout: Layout::new(req, Some(&staff.0), "Export de la sélection : à compléter").with_errors(true),
+                errors: vec![(
+                    "lot-dossiers".to_owned(),
+                    "Cochez au moins un dossier dans la liste, ou choisissez « tous les dossiers de la liste »"
+                        .to_owned(),
+                )],
+                lot: fields(
+                    &[],
+                    &[],
+                    &Chosen {
+                        action: batch::EXPORT.0,
+                        portee,
+                        ..Chosen::default()
+                    },
+                    "",
+                    Vec::new(),
+                ),
+                dossiers: Vec::new(),
+                back: "/instruction".to_owned(),
+            };
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+        filter.ids = Some(checked);
+    }
+    super::instruction::send_export(state, staff, guichet_usecases::exports::Format::Xlsx, filter).await
 }
 
 /// `GET /instruction/lots/{id}`: the report, dossier by dossier, while it runs and after.
@@ -238,7 +356,13 @@ pub async fn report(
         .await?;
     let action = Action::of(&r.batch);
     let texte = match &action {
-        Some(Action::Message(t) | Action::Complement(t) | Action::Note(t) | Action::Close(t)) => t.clone(),
+        Some(
+            Action::Message(t)
+            | Action::Complement(t)
+            | Action::Note(t)
+            | Action::Close(t)
+            | Action::Decide(_, t),
+        ) => t.clone(),
         _ => String::new(),
     };
     let page = LotPage {

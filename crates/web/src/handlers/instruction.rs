@@ -250,7 +250,8 @@ pub async fn queue(
     let mut filter = q.filter(&staff, PAGE_SIZE + 1);
     let me = staff.0.user.id.clone();
     let scope = staff.scope();
-    let (mut rows, counts, (details, flags), (agents, services), recent, views) = state
+    let (lot_cases, procedures) = (staff.cases(), state.procedures.clone());
+    let (mut rows, counts, (details, flags), (agents, services), (recent, sittings), views) = state
         .pool
         .run(move |c| {
             leave_out_own(c, &mut filter, &me)?;
@@ -263,7 +264,10 @@ pub async fn queue(
                 instruction::agents_of(c, scope.as_deref())?,
                 guichet_accounts::services::list(c)?,
             );
-            let recent = super::batch::recent(c, &me)?;
+            let recent = (
+                super::batch::recent(c, &me)?,
+                super::batch::open_sittings(c, &lot_cases, &procedures)?,
+            );
             let views = guichet_accounts::preferences::views_of(c, &me)?;
             Ok::<_, WebError>((rows, counts, details, agents, recent, views))
         })
@@ -409,8 +413,18 @@ pub async fn queue(
             .collect(),
         next,
         one_procedure: q.procedures.len() == 1,
-        lot: (viewer.is_admin || staff.0.memberships.iter().any(|m| m.role.acts()))
-            .then(|| super::batch::fields(&agents_for_lot, "", "", "", "coches", &vue, recent)),
+        lot: (viewer.is_admin || staff.0.memberships.iter().any(|m| m.role.acts())).then(|| {
+            super::batch::fields(
+                &agents_for_lot,
+                &sittings,
+                &super::batch::Chosen {
+                    portee: "coches",
+                    ..super::batch::Chosen::default()
+                },
+                &vue,
+                recent,
+            )
+        }),
         views: views
             .into_iter()
             .map(|v| {
@@ -454,11 +468,21 @@ pub async fn export(
     state: web::Data<AppState>,
     CurrentUser(u): CurrentUser,
 ) -> WebResult<HttpResponse> {
-    use guichet_usecases::exports::{self, CsvSink, Format, OdsSink, XlsxSink};
-    let format = Format::parse(&path.into_inner()).ok_or(WebError::NotFound)?;
+    let format = guichet_usecases::exports::Format::parse(&path.into_inner()).ok_or(WebError::NotFound)?;
     let q = QueueQuery::parse(req.query_string());
     let staff = Staff::from(u)?;
-    let filter = q.filter(&staff, exports::BATCH);
+    let filter = q.filter(&staff, guichet_usecases::exports::BATCH);
+    send_export(&state, &staff, format, filter).await
+}
+
+/// The dossiers of `filter` as a spreadsheet: the queue's export links and « Exporter la sélection ».
+pub(crate) async fn send_export(
+    state: &web::Data<AppState>,
+    staff: &Staff,
+    format: guichet_usecases::exports::Format,
+    filter: QueueFilter,
+) -> WebResult<HttpResponse> {
+    use guichet_usecases::exports::{self, CsvSink, Format, OdsSink, XlsxSink};
     let viewer = staff.0.viewer();
     // Answer columns only for a view of one procedure: other procedures ask other questions.
     let def = match filter.procedures.as_slice() {
