@@ -333,7 +333,8 @@ fn run_item(
             decide_alike(conn, links, staff, &def, id, *outcome, motivation)
         }
         Action::Sitting(session) => {
-            crate::commission::add_dossiers(conn, staff, procedures, session, &[d.id.clone()], "").map(drop)
+            crate::commission::add_dossiers(conn, staff, procedures, session, std::slice::from_ref(&d.id), "")
+                .map(drop)
         }
     }
 }
