@@ -1039,23 +1039,68 @@ fn exports_and_batch(url: &str, forms_dir: &Path, dir: &Path) -> Result<()> {
     println!("Server VmHWM after the exports: {:.1} MB", server.hwm_mb());
 
     // A batch of 500: a note on 500 dossiers of the stock, from the POST to the report saying « Terminée ».
-    let ids: Vec<String> = {
-        let pool = pool(url)?;
-        let mut conn = pool.get()?;
-        dossiers::table
-            .filter(dossiers::state.eq("en_instruction"))
-            .select(dossiers::id)
-            .limit(500)
-            .load(&mut conn)?
-    };
+    let ids = stock_ids(url, "")?;
     let mut pairs: Vec<(&str, &str)> = vec![
         ("portee", "coches"),
         ("action", "note"),
         ("texte", "Relu (banc d’essai)"),
     ];
     pairs.extend(ids.iter().map(|id| ("dossier", id.as_str())));
+    let (first, total) = timed_batch(&mut admin, &pairs)?;
+    println!(
+        "\nBatch action « note » on {} dossiers: report shown after {} (first 20 items in the request), finished after {}",
+        ids.len(),
+        fmt(first),
+        fmt(total)
+    );
+    // 500 decisions: every open right of 500 APA dossiers refused alike, each decision with its event and
+    // its email, as on the dossier page. The stock keeps them: the next run decides 500 others.
+    let ids = stock_ids(url, "apa")?;
+    let mut pairs: Vec<(&str, &str)> = vec![
+        ("portee", "coches"),
+        ("action", "decider"),
+        ("decision", "refus"),
+        ("texte", "Ressources supérieures au plafond (banc d’essai)"),
+        ("confirmation", "1"),
+    ];
+    pairs.extend(ids.iter().map(|id| ("dossier", id.as_str())));
+    let (first, total) = timed_batch(&mut admin, &pairs)?;
+    let decided: i64 = {
+        let pool = pool(url)?;
+        let mut conn = pool.get()?;
+        dossiers::table
+            .filter(dossiers::id.eq_any(&ids))
+            .filter(dossiers::state.eq("decide"))
+            .count()
+            .get_result(&mut conn)?
+    };
+    println!(
+        "Batch action « décider de la même façon » on {} APA dossiers: report shown after {}, finished after {} ({decided} decided)",
+        ids.len(),
+        fmt(first),
+        fmt(total)
+    );
+    Ok(())
+}
+
+/// 500 dossiers « en instruction » of the stock (of one procedure, or any), without a complement awaited.
+fn stock_ids(url: &str, procedure: &str) -> Result<Vec<String>> {
+    let pool = pool(url)?;
+    let mut conn = pool.get()?;
+    let mut q = dossiers::table
+        .filter(dossiers::state.eq("en_instruction"))
+        .filter(dossiers::complement_demande.eq(false))
+        .into_boxed();
+    if !procedure.is_empty() {
+        q = q.filter(dossiers::procedure.eq(procedure.to_owned()));
+    }
+    Ok(q.select(dossiers::id).limit(500).load(&mut conn)?)
+}
+
+/// Posts a batch and waits for its report to say « Terminée »: (time to the report, time to the end).
+fn timed_batch(admin: &mut Client, pairs: &[(&str, &str)]) -> Result<(Duration, Duration)> {
     let t = Instant::now();
-    let r = admin.post_form("/instruction/lots", &pairs)?;
+    let r = admin.post_form("/instruction/lots", pairs)?;
     let first = t.elapsed();
     let location = r
         .header("location")
@@ -1071,14 +1116,7 @@ fn exports_and_batch(url: &str, forms_dir: &Path, dir: &Path) -> Result<()> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    println!(
-        "\nBatch action « note » on {} dossiers: report shown after {} (first {} items in the request), finished after {}",
-        ids.len(),
-        fmt(first),
-        20,
-        fmt(t.elapsed())
-    );
-    Ok(())
+    Ok((first, t.elapsed()))
 }
 
 fn http_bench(
