@@ -943,6 +943,16 @@ async fn authorization_matrix(backend: Backend) {
             [303, 403, 403, 404, 404, 404],
         ),
         ("/admin".into(), [303, 403, 403, 403, 403, 200]),
+        (
+            "/admin/identite/apercu.pdf".into(),
+            [303, 403, 403, 403, 403, 200],
+        ),
+        // A guessed one-time link opens nothing, whoever holds it (the page needs no account).
+        (format!("/avis/lien/{guess}"), [404, 404, 404, 404, 404, 404]),
+        (
+            format!("/avis/lien/{guess}/fichiers/{sha}"),
+            [404, 404, 404, 404, 404, 404],
+        ),
         // A guessed id: nothing, for everyone.
         (format!("/dossiers/{guess}"), [303, 404, 404, 404, 404, 404]),
         (
@@ -1033,6 +1043,26 @@ async fn authorization_matrix(backend: Backend) {
             vec![("email", "x"), ("service", "apa")],
             [303, 403, 403, 403, 403, 422],
         ),
+        (
+            "/admin/orientation".into(),
+            vec![("demarche", "apa")],
+            [303, 403, 403, 403, 403, 422],
+        ),
+        (
+            "/admin/orientation/retirer".into(),
+            vec![("regle", guess)],
+            [303, 403, 403, 403, 403, 404],
+        ),
+        (
+            "/admin/orientation/monter".into(),
+            vec![("regle", guess)],
+            [303, 403, 403, 403, 403, 404],
+        ),
+        (
+            "/admin/identite/apercu".into(),
+            vec![("nom", " ")],
+            [303, 403, 403, 403, 403, 422],
+        ),
     ];
     for (path, fields, expected) in &posts {
         for (i, b) in browsers.iter().enumerate() {
@@ -1056,6 +1086,18 @@ async fn authorization_matrix(backend: Backend) {
                 );
             }
         }
+    }
+    // An answer to a guessed one-time link: refused for everyone, anonymous included.
+    for (i, b) in browsers.iter().enumerate() {
+        let form_page = if roles[i] == "anonymous" {
+            "/connexion"
+        } else {
+            "/mentions-legales"
+        };
+        let r = b
+            .post_form(form_page, &format!("/avis/lien/{guess}"), &[("reponse", "x")])
+            .await;
+        assert_eq!(r.status().as_u16(), 404, "POST a guessed link as {}", roles[i]);
     }
     // The notes posted by staff never reach the usager's page.
     let owner_page = browsers[1].get_html(&format!("/dossiers/{id}")).await;

@@ -20,6 +20,16 @@ async fn service_of(app: &TestApp, id: &str) -> String {
         .unwrap()
 }
 
+/// The rule id of the first form posting to `action` on the administration page.
+fn rule_in(html: &str, action: &str) -> String {
+    let at = html
+        .find(action)
+        .unwrap_or_else(|| panic!("no {action} in {html}"));
+    let key = "name=\"regle\" value=\"";
+    let start = html[at..].find(key).unwrap() + at + key.len();
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
 async fn rules_route_dossiers_by_postal_code_and_age(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
@@ -37,6 +47,13 @@ async fn rules_route_dossiers_by_postal_code_and_age(backend: Backend) {
     .await;
     app.create_user("agent.apa@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
         .await;
+    app.create_user(
+        "agent.nord@departement.fr",
+        PASSWORD,
+        Role::Instructeur,
+        &["apa-nord"],
+    )
+    .await;
     app.create_user(
         "agent.enfants@departement.fr",
         PASSWORD,
@@ -170,15 +187,43 @@ async fn rules_route_dossiers_by_postal_code_and_age(backend: Backend) {
         .unwrap();
     assert_eq!(routed, (Some("mdph-enfants".to_owned()), None));
 
-    // Taken out, a rule routes nothing more (the dossiers already routed stay where they are).
-    let html = admin.get_html("/admin").await;
-    let at = html.find("/admin/orientation/retirer").unwrap();
-    let start = html[at..].find("name=\"regle\" value=\"").unwrap() + at + "name=\"regle\" value=\"".len();
-    let rule = html[start..start + html[start..].find('"').unwrap()].to_owned();
+    // A second APA rule comes after the first: 93200 still goes east, until it is moved up.
     let r = admin
-        .post_form("/admin", "/admin/orientation/retirer", &[("regle", &rule)])
+        .post_form(
+            "/admin",
+            "/admin/orientation",
+            &[
+                ("demarche", "apa"),
+                ("codes_postaux", "93200"),
+                ("service_regle", "apa-nord"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (second, _) = app.deposit("famille@exemple.fr", "apa", fixture("apa")).await;
+    assert_eq!(service_of(&app, &second).await, "apa-est");
+    let html = admin.get_html("/admin").await;
+    let rule = rule_in(&html, "/admin/orientation/monter");
+    let r = admin
+        .post_form("/admin", "/admin/orientation/monter", &[("regle", &rule)])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (third, _) = app.deposit("famille@exemple.fr", "apa", fixture("apa")).await;
+    assert_eq!(service_of(&app, &third).await, "apa-nord");
+
+    // Taken out, the APA rules route nothing more (the dossiers already routed stay where they are).
+    for _ in 0..2 {
+        let html = admin.get_html("/admin").await;
+        let rule = rule_in(&html, "/admin/orientation/retirer");
+        let r = admin
+            .post_form("/admin", "/admin/orientation/retirer", &[("regle", &rule)])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    assert!(
+        admin.get_html("/admin").await.contains("âge de 0 à 19 ans"),
+        "the MDPH's rule stays"
+    );
     let (later, _) = app.deposit("famille@exemple.fr", "apa", fixture("apa")).await;
     assert_eq!(service_of(&app, &later).await, "apa");
     assert_eq!(service_of(&app, &east).await, "apa-est");

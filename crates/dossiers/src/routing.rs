@@ -140,6 +140,14 @@ pub fn add(conn: &mut AnyConnection, r: &NewRule, by: Option<&str>) -> Result<Ru
     })
 }
 
+pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<Rule>> {
+    Ok(routing_rules::table
+        .find(id)
+        .select(Rule::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// Removes a rule; false when there was none.
 pub fn remove(conn: &mut AnyConnection, id: &str) -> Result<bool> {
     Ok(diesel::delete(routing_rules::table.find(id)).execute(conn)? > 0)

@@ -168,7 +168,11 @@ pub fn remove(conn: &mut AnyConnection, id: &str, by: &str) -> Result<()> {
     Ok(())
 }
 
+/// Moves a rule one place up among its procedure's (the first stays first).
 pub fn move_up(conn: &mut AnyConnection, id: &str) -> Result<()> {
+    if routing::find(conn, id)?.is_none() {
+        return Err(CaseError::NotFound);
+    }
     routing::move_up(conn, id)?;
     Ok(())
 }
