@@ -356,8 +356,80 @@ async fn an_agent_keeps_views_and_export_columns(backend: Backend) {
     assert!(rows[0].len() > 20);
 }
 
+async fn a_long_export_is_written_in_the_background_for_its_agent_alone(backend: Backend) {
+    // Past two dossiers, for the test (20 000 by default).
+    let Some(app) = TestApp::spawn_with(backend, |c| c.export_background_rows = 2).await else {
+        return;
+    };
+    app.create_user("famille@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    app.create_user("agent@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
+    app.create_user("collegue@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
+    let mut numbers = Vec::new();
+    for _ in 0..3 {
+        numbers.push(app.deposit("famille@exemple.fr", "apa", fixture("apa")).await.1);
+    }
+    let agent = Browser::new(&app);
+    agent.login("agent@departement.fr", PASSWORD).await;
+    // Two dossiers: at once, as before.
+    let r = agent
+        .get(&format!("/instruction/export.xlsx?recherche={}", numbers[0]))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    // Three: to « Mes exports », where the file shows once written.
+    let r = agent.get("/instruction/export.xlsx?procedure=apa").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let at = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(at.starts_with("/instruction/exports?nouveau="), "{at}");
+    let mut page = String::new();
+    for _ in 0..100 {
+        page = agent.get_html(&at).await;
+        if page.contains("Prêt : 3 dossiers") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        page.contains("Prêt : 3 dossiers") && page.contains("préparé en arrière-plan"),
+        "{page}"
+    );
+    let start = page.find("href=\"/instruction/exports/").unwrap() + "href=\"".len();
+    let link = page[start..start + page[start..].find('"').unwrap()].to_owned();
+    let rows = sheet(download(&agent, &link).await, false);
+    assert_eq!(rows.len(), 4, "a header and the three dossiers");
+    let n = column(&rows, "Numéro");
+    let mut got: Vec<String> = rows[1..].iter().map(|r| r[n].to_string()).collect();
+    got.sort();
+    numbers.sort();
+    assert_eq!(got, numbers);
+    // Nobody else downloads it, not even a colleague of the service.
+    let colleague = Browser::new(&app);
+    colleague.login("collegue@departement.fr", PASSWORD).await;
+    assert_eq!(colleague.get(&link).await.status(), StatusCode::NOT_FOUND);
+    assert!(!colleague.get_html("/instruction/exports").await.contains(&link));
+    // A CSV the same way: its file holds the same dossiers.
+    let r = agent.get("/instruction/export.csv?procedure=apa").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let mut csv_link = None;
+    for _ in 0..100 {
+        let page = agent.get_html("/instruction/exports").await;
+        if let Some(i) = page.find("l’export CSV") {
+            let before = &page[..i];
+            let s = before.rfind("href=\"").unwrap() + "href=\"".len();
+            csv_link = Some(before[s..s + before[s..].find('"').unwrap()].to_owned());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let csv = String::from_utf8(download(&agent, &csv_link.expect("the CSV is offered")).await).unwrap();
+    assert!(numbers.iter().all(|n| csv.contains(n.as_str())), "{csv}");
+}
+
 on_both_backends!(
     a_one_procedure_view_exports_every_answer_typed,
     the_documents_of_a_dossier_come_in_one_zip,
-    an_agent_keeps_views_and_export_columns
+    an_agent_keeps_views_and_export_columns,
+    a_long_export_is_written_in_the_background_for_its_agent_alone
 );

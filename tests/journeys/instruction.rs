@@ -937,6 +937,11 @@ async fn authorization_matrix(backend: Backend) {
             [303, 403, 403, 200, 200, 200],
         ),
         ("/avis".into(), [303, 403, 403, 200, 200, 200]),
+        ("/instruction/exports".into(), [303, 403, 403, 200, 200, 200]),
+        (
+            format!("/instruction/exports/{guess}"),
+            [303, 403, 403, 404, 404, 404],
+        ),
         (format!("/avis/{guess}"), [303, 403, 403, 404, 404, 404]),
         (
             format!("/instruction/lots/{guess}"),

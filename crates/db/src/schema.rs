@@ -502,6 +502,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Exports run in the background (migration 2026-12-21-000008).
+    export_jobs (id) {
+        id -> Text,
+        user_id -> Text,
+        format -> Text,
+        query -> Text,
+        status -> Text,
+        row_count -> Nullable<BigInt>,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(opinions -> dossiers (dossier_id));
 diesel::allow_tables_to_appear_in_same_query!(opinions, dossiers);
 

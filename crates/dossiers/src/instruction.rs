@@ -367,6 +367,16 @@ fn ordered(f: &QueueFilter) -> Boxed<'_> {
     ))
 }
 
+/// Whether the view (its tab, filters and selection) holds more than `n` dossiers: read up to `n + 1`
+/// constants, never a count of the whole tab.
+pub fn more_than(conn: &mut AnyConnection, f: &QueueFilter, n: i64) -> Result<bool> {
+    let ones: Vec<i32> = filtered(f, Some(f.tab))
+        .select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
+        .limit(n + 1)
+        .load(conn)?;
+    Ok(ones.len() as i64 > n)
+}
+
 /// One page of the queue (`f.limit` rows after `f.after`).
 pub fn queue(conn: &mut AnyConnection, f: &QueueFilter) -> Result<Vec<QueueItem>> {
     let offset = if f.sort == Sort::DueAsc {

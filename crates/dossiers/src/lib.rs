@@ -4,6 +4,7 @@ pub mod access;
 pub mod apa;
 pub mod batches;
 pub mod commission;
+pub mod export_jobs;
 pub mod files;
 pub mod implicit;
 pub mod instruction;

@@ -138,6 +138,7 @@ impl Application {
         crate::care_plans::spawn_hourly(state.clone());
         crate::handlers::batch::spawn_stalled_sweep(state.clone());
         crate::handlers::opinions::spawn_reminders(state.clone());
+        crate::handlers::export_jobs::spawn_cleanup(state.clone());
         crate::handlers::preferences::spawn_agent_news(state.clone());
         // Also after a switch back to `refuse`: files held before still get their scan.
         if state.files.clamd().is_some() {

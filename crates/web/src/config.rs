@@ -83,6 +83,9 @@ pub struct Config {
     pub db_keepalive_secs: u64,
     /// Files one message may carry.
     pub max_message_files: usize,
+    /// Past this many dossiers a queue export is written in the background and offered on « Mes exports »
+    /// (`GUICHET_EXPORT_BACKGROUND_ROWS`).
+    pub export_background_rows: i64,
     /// clamd's address, `tcp://127.0.0.1:3310` or `unix:/run/clamav/clamd.ctl`: every upload is scanned
     /// (INSTREAM) before it is stored. Unset: no scanning, and a warning at start.
     pub clamd: Option<String>,
@@ -154,6 +157,7 @@ impl Default for Config {
             db_statement_timeout_secs: 10,
             db_keepalive_secs: 30,
             max_message_files: 5,
+            export_background_rows: 20_000,
             clamd: None,
             clamd_unavailable: "refuse".into(),
             mentions: crate::mentions::Mentions::default(),

@@ -107,6 +107,13 @@ impl From<guichet_forms::FormsError> for WebError {
     }
 }
 
+/// A file of the data directory that cannot be written or read (an export being written).
+impl From<std::io::Error> for WebError {
+    fn from(e: std::io::Error) -> Self {
+        WebError::Internal(format!("i/o: {e}"))
+    }
+}
+
 impl From<askama::Error> for WebError {
     fn from(e: askama::Error) -> Self {
         WebError::Internal(format!("template: {e}"))

@@ -5,6 +5,7 @@ pub mod apa;
 pub mod batch;
 pub mod commission;
 pub mod demarches;
+pub mod export_jobs;
 pub mod implicit;
 pub mod instruction;
 pub mod messages;

@@ -151,6 +151,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             post().to(instruction::ask_opinion),
         )
         .route("/instruction/lots", post().to(crate::handlers::batch::start))
+        .route(
+            "/instruction/exports",
+            get().to(crate::handlers::export_jobs::list),
+        )
+        .route(
+            "/instruction/exports/{id}",
+            get().to(crate::handlers::export_jobs::download),
+        )
         .route("/instruction/lots/{id}", get().to(crate::handlers::batch::report))
         .route("/instruction/statistiques", get().to(stats::statistics))
         .route("/donnees", get().to(stats::donnees))

@@ -689,6 +689,22 @@ pub struct LotFields {
     pub recent: Vec<(String, String)>,
 }
 
+/// « Mes exports »: the agent's exports run in the background.
+#[derive(Template)]
+#[template(path = "instruction/exports.html")]
+pub struct ExportsPage {
+    pub layout: Layout,
+    /// One still being written: the page refreshes itself.
+    pub running: bool,
+    /// The agent just asked one (sent here by the export link).
+    pub fresh: bool,
+    pub keep_hours: i64,
+    /// (asked, format, status, download link when ready)
+    pub rows: Vec<(String, String, String, Option<String>)>,
+    /// While one runs: the script that refreshes the page.
+    pub script: &'static str,
+}
+
 /// A batch action sent without what it needs: the choice kept, the errors named.
 #[derive(Template)]
 #[template(path = "instruction/lot_form.html")]

@@ -472,17 +472,46 @@ pub async fn export(
     let q = QueueQuery::parse(req.query_string());
     let staff = Staff::from(u)?;
     let filter = q.filter(&staff, guichet_usecases::exports::BATCH);
+    // A long view is written in the background and offered on « Mes exports » when ready.
+    let (probe, limit) = (filter.clone(), state.settings.config.export_background_rows);
+    let long = state
+        .pool
+        .run(move |c| Ok::<_, WebError>(guichet_dossiers::instruction::more_than(c, &probe, limit)?))
+        .await?;
+    if long {
+        return super::export_jobs::start(&state, &staff, format, req.query_string(), filter).await;
+    }
     send_export(&state, &staff, format, filter).await
 }
 
-/// The dossiers of `filter` as a spreadsheet: the queue's export links and « Exporter la sélection ».
-pub(crate) async fn send_export(
+/// What an export reads besides the connection: who asks, the columns (the agent's template for a view of
+/// one procedure), the procedures' titles.
+pub(crate) struct ExportPlan {
+    pub filter: QueueFilter,
+    pub viewer: guichet_dossiers::access::Viewer,
+    pub columns: Vec<guichet_usecases::exports::Column>,
+    pub titles: std::collections::HashMap<String, String>,
+    pub now: chrono::NaiveDateTime,
+}
+
+impl ExportPlan {
+    pub fn export(&self) -> guichet_usecases::exports::Export<'_> {
+        guichet_usecases::exports::Export {
+            filter: self.filter.clone(),
+            viewer: &self.viewer,
+            columns: &self.columns,
+            titles: &self.titles,
+            now: self.now,
+        }
+    }
+}
+
+pub(crate) async fn export_plan(
     state: &web::Data<AppState>,
     staff: &Staff,
-    format: guichet_usecases::exports::Format,
     filter: QueueFilter,
-) -> WebResult<HttpResponse> {
-    use guichet_usecases::exports::{self, CsvSink, Format, OdsSink, XlsxSink};
+) -> WebResult<ExportPlan> {
+    use guichet_usecases::exports;
     let viewer = staff.0.viewer();
     // Answer columns only for a view of one procedure: other procedures ask other questions.
     let def = match filter.procedures.as_slice() {
@@ -499,27 +528,35 @@ pub(crate) async fn send_export(
         }
         _ => Vec::new(),
     };
-    let columns = exports::chosen(exports::columns(def.as_deref()), &template);
-    let titles: std::collections::HashMap<String, String> = state
-        .procedures
-        .all()
-        .map(|p| (p.id().to_owned(), p.def.title().to_owned()))
-        .collect();
-    let now = guichet_db::now();
+    Ok(ExportPlan {
+        columns: exports::chosen(exports::columns(def.as_deref()), &template),
+        titles: state
+            .procedures
+            .all()
+            .map(|p| (p.id().to_owned(), p.def.title().to_owned()))
+            .collect(),
+        now: guichet_db::now(),
+        viewer,
+        filter,
+    })
+}
+
+/// The dossiers of `filter` as a spreadsheet: the queue's export links and « Exporter la sélection ».
+pub(crate) async fn send_export(
+    state: &web::Data<AppState>,
+    staff: &Staff,
+    format: guichet_usecases::exports::Format,
+    filter: QueueFilter,
+) -> WebResult<HttpResponse> {
+    use guichet_usecases::exports::{self, CsvSink, Format, OdsSink, XlsxSink};
+    let plan = export_plan(state, staff, filter).await?;
     let disposition = (
         "Content-Disposition",
         format!("attachment; filename=\"dossiers.{}\"", format.extension()),
     );
     let pool = state.pool.clone();
     let run = move |c: &mut guichet_db::AnyConnection, sink: &mut dyn exports::Sink| {
-        let e = exports::Export {
-            filter,
-            viewer: &viewer,
-            columns: &columns,
-            titles: &titles,
-            now,
-        };
-        exports::write(c, &e, sink)
+        exports::write(c, &plan.export(), sink)
     };
     if format != Format::Csv {
         // Unbounded: a long export holds its connection; each statement is still bounded by the server.
