@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ACCOUNTS, launchBrowser, loggedInContext, newContext, pageChecks, visit, waitForEmail } from './lib.mjs';
+import { ACCOUNTS, launchBrowser, loggedInContext, newContext, pageChecks, url, visit, waitForEmail } from './lib.mjs';
 import { clickAndWait, errorMessages, walkProcedure } from './demarches.mjs';
 
 let browser;
@@ -103,5 +103,76 @@ test('an agent invited by the administrator chooses a password', async (t) => {
   } finally {
     await admin.close();
     await invited.close();
+  }
+});
+
+test('an opinion by one-time link, and the link spent', async (t) => {
+  const usager = await loggedInContext(browser, ACCOUNTS.usager);
+  const instructor = await loggedInContext(browser, ACCOUNTS.instructeurApa);
+  const doctor = await newContext(browser);
+  try {
+    const { dossier } = await walkProcedure(await usager.newPage(), 'apa', { emptyFirst: false });
+    const i = await instructor.newPage();
+    await visit(i, `/instruction/dossiers/${dossier}?section=avis`);
+    await i.selectOption('#avis-expert', 'externe');
+    await clickAndWait(i, 'main form[action$="/avis"] button[type=submit]');
+    assert.deepEqual(await errorMessages(i), [
+      'Écrivez le nom et la qualité de l’expert, par exemple Dr Martin, médecin traitant',
+      'Saisissez l’adresse électronique de l’expert',
+      'Écrivez la question posée à l’expert',
+    ]);
+    await checkPage(t, i, { name: 'instruction-avis-lien-erreurs', label: 'opinion by link asked without name, address nor question', kind: 'errors' });
+    const email = `dr.roche.${Date.now()}@cabinet.test`;
+    await i.fill('#avis-externe-nom', 'Dr Roche, médecin traitant');
+    await i.fill('#avis-externe-email', email);
+    await i.fill('#avis-question', 'La personne peut-elle rester seule la nuit ?');
+    const since = Date.now();
+    await clickAndWait(i, 'main form[action$="/avis"] button[type=submit]');
+    const mail = await waitForEmail(email, { since });
+    assert.doesNotMatch(mail.text, /rester seule/, 'the question is not in the email');
+    const link = new URL(mail.text.match(/https?:\/\/\S+\/avis\/lien\/\S+/)[0]);
+    const d = await doctor.newPage();
+    await visit(d, link.pathname);
+    await checkPage(t, d, { name: 'avis-lien', label: 'an opinion to give through a one-time link' });
+    await clickAndWait(d, 'main form button[type=submit]');
+    assert.deepEqual(await errorMessages(d), ['Écrivez votre avis avant de l’envoyer']);
+    await d.fill('#avis-reponse', 'Non : une présence la nuit est nécessaire.');
+    await clickAndWait(d, 'main form button[type=submit]');
+    await checkPage(t, d, { name: 'avis-lien-merci', label: 'an opinion sent through its link' });
+    await visit(d, link.pathname, 404);
+    await checkPage(t, d, { name: 'avis-lien-ferme', label: 'a one-time link spent' });
+  } finally {
+    await usager.close();
+    await instructor.close();
+    await doctor.close();
+  }
+});
+
+test('routing rules and the letter preview on the administration page; my exports', async (t) => {
+  const admin = await loggedInContext(browser, ACCOUNTS.admin);
+  try {
+    const page = await admin.newPage();
+    await visit(page, '/admin#orientation');
+    await clickAndWait(page, 'form[action="/admin/orientation"] button[type=submit]');
+    assert.deepEqual(await errorMessages(page), ['Choisissez la démarche dont les dossiers sont orientés']);
+    await checkPage(t, page, { name: 'admin-orientation-erreurs', label: 'administration, a routing rule without its procedure', kind: 'errors' });
+    // A rule no e2e dossier meets (a postal code of Corsica), taken out at the end.
+    await page.selectOption('#regle-demarche', 'pch');
+    await page.fill('#regle-codes-postaux', '20000');
+    await page.selectOption('#regle-service', 'apa');
+    await clickAndWait(page, 'form[action="/admin/orientation"] button[type=submit]');
+    assert.match(await page.locator('#fait').innerText(), /La règle d’orientation a été ajoutée/);
+    assert.match(await page.locator('main').innerText(), /code postal 20000/);
+    await checkPage(t, page, { name: 'admin-orientation', label: 'administration, a routing rule' });
+    await clickAndWait(page, 'form[action="/admin/orientation/retirer"] button[type=submit]');
+    assert.match(await page.locator('#fait').innerText(), /La règle d’orientation a été retirée/);
+    // The sample letter of a service, as saved.
+    const pdf = await page.request.get(url('/admin/identite/apercu.pdf?service=apa'));
+    assert.equal(pdf.status(), 200);
+    assert.equal(pdf.headers()['content-type'], 'application/pdf');
+    await visit(page, '/instruction/exports');
+    await checkPage(t, page, { name: 'instruction-exports', label: 'my exports' });
+  } finally {
+    await admin.close();
   }
 });

@@ -96,6 +96,10 @@ pub fn ask(
         }
         match guichet_types::Email::parse(&r.external_email) {
             Ok(e) => external_email = Some(e),
+            Err(guichet_types::EmailError::Empty) => errors.push(Invalid::new(
+                "avis-externe-email",
+                "Saisissez l’adresse électronique de l’expert",
+            )),
             Err(e) => errors.push(Invalid::new("avis-externe-email", e.to_string())),
         }
     } else if !experts.iter().any(|(id, _)| *id == r.expert) {
