@@ -14,19 +14,20 @@ async fn launch(b: &Browser<'_>, fields: &[(&str, &str)]) -> reqwest::Response {
 
 /// Follows a batch to its end; returns the report page.
 async fn finished_report(b: &Browser<'_>, r: reqwest::Response) -> String {
-    if r.status() != StatusCode::SEE_OTHER {
-        panic!("{}: {}", r.status(), r.text().await.unwrap_or_default());
-    }
-    let location = r.headers()["location"].to_str().unwrap().to_owned();
-    assert!(location.starts_with("/instruction/lots/"), "{location}");
-    for _ in 0..100 {
-        let page = b.get_html(&location).await;
-        if page.contains("Terminée") {
-            return page;
+    b.finished_batch(r).await
+}
+
+/// The emails sent since `before` were counted, once `wanted` arrived or after 5 s.
+async fn emails_since(app: &TestApp, before: usize, wanted: usize) -> usize {
+    let mut sent = 0;
+    for _ in 0..50 {
+        sent = app.emails().len() - before;
+        if sent >= wanted {
+            break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    panic!("the batch {location} did not finish");
+    sent
 }
 
 /// The report's row of a dossier number: (result, reason).
@@ -132,15 +133,7 @@ async fn a_batch_does_each_dossier_or_says_why_not(backend: Backend) {
             .await;
         assert!(html.contains("Votre dossier est en cours d’examen."));
     }
-    let mut emails = 0;
-    for _ in 0..50 {
-        emails = app.emails().len() - before;
-        if emails >= 2 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(emails, 2, "one email per dossier");
+    assert_eq!(emails_since(&app, before, 2).await, 2, "one email per dossier");
 
     // The form sent without its action nor a dossier: both said, the text kept, nothing done.
     let r = launch(&agent, &[("portee", "coches"), ("texte", "gardé")]).await;
@@ -308,15 +301,7 @@ async fn a_batch_decides_alike_and_exports_the_selection(backend: Backend) {
         guichet_dossiers::State::Depose
     );
     // The same decision email as one dossier's page sends.
-    let mut sent = 0;
-    for _ in 0..50 {
-        sent = app.emails().len() - before;
-        if sent >= 2 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(sent, 2);
+    assert_eq!(emails_since(&app, before, 2).await, 2);
 
     // « Exporter la sélection »: a spreadsheet of the ticked dossiers only (of the current tab).
     let r = agent

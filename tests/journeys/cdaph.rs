@@ -654,20 +654,6 @@ async fn sittings_stay_within_their_service(backend: Backend) {
     );
 }
 
-/// Follows a batch report to its end.
-async fn batch_report(b: &Browser<'_>, r: reqwest::Response) -> String {
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
-    let at = location(&r);
-    for _ in 0..100 {
-        let page = b.get_html(&at).await;
-        if page.contains("Terminée") {
-            return page;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("{at} did not finish");
-}
-
 async fn a_batch_puts_the_ready_dossiers_on_a_sitting(backend: Backend) {
     let Some(app) = setup(backend).await else {
         return;
@@ -697,7 +683,7 @@ async fn a_batch_puts_the_ready_dossiers_on_a_sitting(backend: Backend) {
             ],
         )
         .await;
-    let report = batch_report(&agent, r).await;
+    let report = agent.finished_batch(r).await;
     assert!(
         report.contains("Terminée : 1 dossier fait, 1 refusé, sur 2"),
         "{report}"
@@ -728,7 +714,7 @@ async fn a_batch_puts_the_ready_dossiers_on_a_sitting(backend: Backend) {
             ],
         )
         .await;
-    let report = batch_report(&agent, r).await;
+    let report = agent.finished_batch(r).await;
     assert!(report.contains("décidé par la CDAPH"), "{report}");
     assert!(rights_of(&app, &early).await.iter().all(|r| r.outcome.is_none()));
 }

@@ -16,6 +16,21 @@ async fn member(app: &TestApp, email: &str, role: ServiceRole) -> String {
     app.member(email, PASSWORD, "apa", role).await
 }
 
+/// The reminder task run twice the same day: one reminder, then none; the emails sent.
+async fn reminded_once(app: &TestApp, today: chrono::NaiveDate) {
+    let links = app.state.links();
+    for expected in [1, 0] {
+        let links = links.clone();
+        let n = app
+            .pool
+            .run(move |c| guichet_usecases::opinions::remind_late(c, &links, today))
+            .await
+            .unwrap();
+        assert_eq!(n, expected);
+    }
+    app.state.delivery.wake();
+}
+
 async fn an_expert_answers_what_was_asked_and_the_usager_never_sees_it(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
@@ -185,17 +200,7 @@ async fn a_late_opinion_is_reminded_once(backend: Backend) {
         })
         .await
         .unwrap();
-    let links = app.state.links();
-    for expected in [1, 0] {
-        let links = links.clone();
-        let n = app
-            .pool
-            .run(move |c| guichet_usecases::opinions::remind_late(c, &links, today))
-            .await
-            .unwrap();
-        assert_eq!(n, expected);
-    }
-    app.state.delivery.wake();
+    reminded_once(&app, today).await;
     app.wait_for_email("ergo@departement.fr", "Rappel : un avis attendu")
         .await;
 }
@@ -391,17 +396,7 @@ async fn a_late_link_is_replaced_by_the_reminders(backend: Backend) {
     let browser = Browser::new(&app);
     let first_link = format!("/avis/lien/{first}");
     assert_eq!(browser.get(&first_link).await.status(), StatusCode::OK);
-    let links = app.state.links();
-    for expected in [1, 0] {
-        let links = links.clone();
-        let n = app
-            .pool
-            .run(move |c| guichet_usecases::opinions::remind_late(c, &links, today))
-            .await
-            .unwrap();
-        assert_eq!(n, expected);
-    }
-    app.state.delivery.wake();
+    reminded_once(&app, today).await;
     let mail = app
         .wait_for_email("roche@ccas.fr", "Rappel : un avis attendu")
         .await;

@@ -423,6 +423,23 @@ pub struct Browser<'a> {
 }
 
 impl<'a> Browser<'a> {
+    /// Follows a batch action's 303 to its report until it says « Terminée »; returns the report page.
+    pub async fn finished_batch(&self, r: reqwest::Response) -> String {
+        if r.status() != reqwest::StatusCode::SEE_OTHER {
+            panic!("{}: {}", r.status(), r.text().await.unwrap_or_default());
+        }
+        let location = r.headers()["location"].to_str().unwrap().to_owned();
+        assert!(location.starts_with("/instruction/lots/"), "{location}");
+        for _ in 0..100 {
+            let page = self.get_html(&location).await;
+            if page.contains("Terminée") {
+                return page;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the batch {location} did not finish");
+    }
+
     pub fn new(app: &'a TestApp) -> Browser<'a> {
         let client = reqwest::Client::builder()
             .cookie_store(true)

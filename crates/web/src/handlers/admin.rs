@@ -199,17 +199,17 @@ pub async fn show(
     .await
 }
 
-/// The form « Identité du département »: every field is sent; only the changed ones are written (the
-/// others keep following the configuration), all or nothing.
-pub async fn update_identity(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    CurrentUser(u): CurrentUser,
-    CsrfForm(form): CsrfForm,
-) -> WebResult<HttpResponse> {
+/// The identity form as sent: the current identity (the freshest: another process or the command line may
+/// have changed it), the fields sent, and those that differ from the current values.
+async fn identity_form(
+    state: &web::Data<AppState>,
+    form: &crate::form::FormData,
+) -> WebResult<(
+    guichet_usecases::letters::Identity,
+    Vec<(String, String)>,
+    Vec<(String, String)>,
+)> {
     use guichet_usecases::settings;
-    admin(&u)?;
-    // Compared with the freshest values: another process or the command line may have changed them.
     let current = state.identity.refresh(&state.pool).await?;
     let codes = state
         .pool
@@ -225,6 +225,49 @@ pub async fn update_identity(
         })
         .collect();
     let changes = settings::changed(&current, &submitted);
+    Ok((current, submitted, changes))
+}
+
+/// The identity form refused: each value named by its field, what was typed kept.
+async fn identity_refused(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    u: &SessionUser,
+    list: Vec<guichet_usecases::Invalid>,
+    submitted: Vec<(String, String)>,
+) -> WebResult<HttpResponse> {
+    let errors = list
+        .into_iter()
+        .map(|i| (super::admin_identity::field_id(&i.field), i.message))
+        .collect();
+    page_full(
+        req,
+        state,
+        u,
+        errors,
+        Extras {
+            identity: IdentityForm {
+                submitted: Some(submitted.into_iter().collect()),
+                saved: false,
+            },
+            ..Extras::default()
+        },
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+/// The form « Identité du département »: every field is sent; only the changed ones are written (the
+/// others keep following the configuration), all or nothing.
+pub async fn update_identity(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    CsrfForm(form): CsrfForm,
+) -> WebResult<HttpResponse> {
+    use guichet_usecases::settings;
+    admin(&u)?;
+    let (_, submitted, changes) = identity_form(&state, &form).await?;
     let actor = u.user.id.clone();
     let result = state
         .pool
@@ -236,25 +279,7 @@ pub async fn update_identity(
             Ok(see_other("/admin?identite=enregistree"))
         }
         Err(guichet_usecases::CaseError::Invalid(list)) => {
-            let errors = list
-                .into_iter()
-                .map(|i| (super::admin_identity::field_id(&i.field), i.message))
-                .collect();
-            page_full(
-                &req,
-                &state,
-                &u,
-                errors,
-                Extras {
-                    identity: IdentityForm {
-                        submitted: Some(submitted.into_iter().collect()),
-                        saved: false,
-                    },
-                    ..Extras::default()
-                },
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            identity_refused(&req, &state, &u, list, submitted).await
         }
         Err(e) => Err(e.into()),
     }
@@ -551,21 +576,7 @@ pub async fn letter_preview_typed(
 ) -> WebResult<HttpResponse> {
     use guichet_usecases::settings;
     admin(&u)?;
-    let current = state.identity.refresh(&state.pool).await?;
-    let codes = state
-        .pool
-        .run(|c| settings::service_codes(c).map_err(WebError::from))
-        .await?;
-    let submitted: Vec<(String, String)> = settings::known_keys(&codes)
-        .iter()
-        .map(|k| k.as_text())
-        .filter(|k| !form.all(k).is_empty())
-        .map(|k| {
-            let v = form.get(&k).to_owned();
-            (k, v)
-        })
-        .collect();
-    let changes = settings::changed(&current, &submitted);
+    let (current, submitted, changes) = identity_form(&state, &form).await?;
     let base = current.clone();
     let result = state
         .pool
@@ -574,25 +585,7 @@ pub async fn letter_preview_typed(
     match result {
         Ok(identity) => sample_pdf(&state, &identity, form.get("apercu_service")),
         Err(guichet_usecases::CaseError::Invalid(list)) => {
-            let errors = list
-                .into_iter()
-                .map(|i| (super::admin_identity::field_id(&i.field), i.message))
-                .collect();
-            page_full(
-                &req,
-                &state,
-                &u,
-                errors,
-                Extras {
-                    identity: IdentityForm {
-                        submitted: Some(submitted.into_iter().collect()),
-                        saved: false,
-                    },
-                    ..Extras::default()
-                },
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            identity_refused(&req, &state, &u, list, submitted).await
         }
         Err(e) => Err(e.into()),
     }

@@ -223,24 +223,15 @@ pub async fn file(
         .pool
         .run(move |c| {
             let e = opinions::for_expert(c, &viewer, &id)?;
-            if !e.files.iter().any(|(s, _)| *s == sha) {
-                return Err(WebError::NotFound);
-            }
-            let (field, file) = guichet_usecases::files::referenced_file(&e.dossier.answers, &sha)
-                .ok_or(WebError::NotFound)?;
-            let def = procedures.definition_of_version(c, &e.dossier.form_version_id)?;
-            if crate::documents::is_sensitive_file(&def, &field) || def.handles_health_data() {
-                access::trace_read(
+            shared_file(c, &procedures, &e, &sha, |c, item| {
+                Ok(access::trace_read(
                     c,
                     &e.dossier,
                     &viewer,
                     Standing::Service,
-                    &SensitiveRead::File {
-                        name: file.name.clone(),
-                    },
-                )?;
-            }
-            Ok(file)
+                    item,
+                )?)
+            })
         })
         .await?;
     crate::documents::send_file(&state, &file).await
@@ -396,29 +387,42 @@ pub async fn link_file(
                 Err(guichet_usecases::CaseError::NotFound) => return Ok(None),
                 Err(e) => return Err(WebError::from(e)),
             };
-            if !e.files.iter().any(|(s, _)| *s == sha) {
-                return Err(WebError::NotFound);
-            }
-            let (field, file) = guichet_usecases::files::referenced_file(&e.dossier.answers, &sha)
-                .ok_or(WebError::NotFound)?;
-            let def = procedures.definition_of_version(c, &e.dossier.form_version_id)?;
-            if crate::documents::is_sensitive_file(&def, &field) || def.handles_health_data() {
-                access::trace_external_read(
-                    c,
-                    &e.dossier,
-                    &e.opinion.external_label(),
-                    &SensitiveRead::File {
-                        name: file.name.clone(),
-                    },
-                )?;
-            }
-            Ok(Some(file))
+            let label = e.opinion.external_label();
+            shared_file(c, &procedures, &e, &sha, |c, item| {
+                Ok(access::trace_external_read(c, &e.dossier, &label, item)?)
+            })
+            .map(Some)
         })
         .await?;
     match file {
         Some(f) => crate::documents::send_file(&state, &f).await,
         None => spent_link(&req),
     }
+}
+
+/// A file shared with the expert (only those), its read traced by `trace` when it is health data.
+fn shared_file(
+    c: &mut guichet_db::AnyConnection,
+    procedures: &guichet_usecases::Procedures,
+    e: &opinions::ForExpert,
+    sha: &str,
+    trace: impl FnOnce(&mut guichet_db::AnyConnection, &SensitiveRead) -> Result<(), WebError>,
+) -> Result<guichet_forms::FileRef, WebError> {
+    if !e.files.iter().any(|(s, _)| s == sha) {
+        return Err(WebError::NotFound);
+    }
+    let (field, file) =
+        guichet_usecases::files::referenced_file(&e.dossier.answers, sha).ok_or(WebError::NotFound)?;
+    let def = procedures.definition_of_version(c, &e.dossier.form_version_id)?;
+    if crate::documents::is_sensitive_file(&def, &field) || def.handles_health_data() {
+        trace(
+            c,
+            &SensitiveRead::File {
+                name: file.name.clone(),
+            },
+        )?;
+    }
+    Ok(file)
 }
 
 /// Hourly: experts whose opinion is late get one reminder.
