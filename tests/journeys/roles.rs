@@ -102,4 +102,62 @@ async fn each_role_does_what_it_may(backend: Backend) {
     assert_eq!(app.dossier(&id).await.state, guichet_dossiers::State::SansSuite);
 }
 
-on_both_backends!(each_role_does_what_it_may);
+/// The routes of the back office per role within the service (issue 14's matrix for the roles the main
+/// matrix of `instruction.rs` does not hold): (path, [lecteur, évaluateur, expert, instructeur]).
+async fn the_service_roles_matrix(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("famille@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    let roles = [
+        ("lecteur@departement.fr", ServiceRole::Lecteur),
+        ("evaluateur@departement.fr", ServiceRole::Evaluateur),
+        ("expert@departement.fr", ServiceRole::Expert),
+        ("instructeur@departement.fr", ServiceRole::Instructeur),
+    ];
+    let mut browsers = Vec::new();
+    for (email, role) in roles {
+        member(&app, email, role).await;
+        let b = Browser::new(&app);
+        b.login(email, PASSWORD).await;
+        browsers.push(b);
+    }
+    let (id, number) = app.deposit("famille@exemple.fr", "apa", apa_answers()).await;
+    let gets: Vec<(String, [u16; 4])> = vec![
+        (format!("/instruction/dossiers/{id}"), [200, 200, 404, 200]),
+        (
+            format!("/instruction/dossiers/{id}/pieces.zip"),
+            [200, 200, 404, 200],
+        ),
+        ("/instruction/export.csv".into(), [200, 200, 200, 200]),
+        ("/instruction/exports".into(), [200, 200, 200, 200]),
+        ("/avis".into(), [200, 200, 200, 200]),
+        ("/admin".into(), [403, 403, 403, 403]),
+        ("/admin/identite/apercu.pdf".into(), [403, 403, 403, 403]),
+    ];
+    for (path, expected) in &gets {
+        for (i, b) in browsers.iter().enumerate() {
+            let r = b.get(path).await;
+            assert_eq!(r.status().as_u16(), expected[i], "GET {path} as {}", roles[i].0);
+        }
+    }
+    // The expert's export holds no dossier of the service; the others' hold it.
+    for (i, b) in browsers.iter().enumerate() {
+        let csv = b.get("/instruction/export.csv").await.text().await.unwrap();
+        assert_eq!(csv.contains(&number), i != 2, "export as {}", roles[i].0);
+    }
+    // Asking an opinion is acting: the reader is refused, the evaluator may; the expert finds nothing.
+    let page = format!("/instruction/dossiers/{id}");
+    for (i, expected) in [(0, 403), (1, 422), (2, 404), (3, 422)] {
+        let r = browsers[i]
+            .post_form("/avis", &format!("{page}/avis"), &[("question", "")])
+            .await;
+        assert_eq!(r.status().as_u16(), expected, "ask an opinion as {}", roles[i].0);
+        if i == 2 {
+            assert!(!r.text().await.unwrap().contains(&number));
+        }
+    }
+}
+
+on_both_backends!(each_role_does_what_it_may, the_service_roles_matrix);
