@@ -110,7 +110,25 @@ async fn an_admin_invites_manages_and_deactivates_an_agent(backend: Backend) {
     assert!(r.text().await.unwrap().contains("n’est plus valide"));
 
     // An evaluator takes a dossier but may not close it; made « lecteur », they may not even take one.
-    let (id, _) = app.deposit("famille@exemple.fr", "apa", apa_answers()).await;
+    let (id, apa_number) = app.deposit("famille@exemple.fr", "apa", apa_answers()).await;
+    // They see their service only: the APA dossier, not an MDPH one, nor the MDPH procedure offered.
+    let (mdph, mdph_number) = app
+        .deposit(
+            "famille@exemple.fr",
+            "mdph",
+            guichet_test_support::fixture("mdph"),
+        )
+        .await;
+    let queue = agent.get_html("/instruction").await;
+    assert!(
+        queue.contains(&apa_number) && !queue.contains(&mdph_number),
+        "{queue}"
+    );
+    assert!(!queue.contains("value=\"mdph\""), "{queue}");
+    assert_eq!(
+        agent.get(&format!("/instruction/dossiers/{mdph}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
     let dossier = format!("/instruction/dossiers/{id}");
     let r = agent
         .post_versioned(&dossier, &format!("{dossier}/actions/prendre"), &[])
