@@ -711,7 +711,7 @@ fn generate(
             complement_demande: false,
             answers: answers.to_string(),
             current_step: t.proc.def.steps().last().map(|s| s.id.clone()),
-            search_key: guichet_dossiers::store::search_key(&applicant_name, None, &filer),
+            search_key: guichet_dossiers::store::search_key(&applicant_name, None, ""),
             applicant_name,
             deposited_at: None,
             due_at: None,

@@ -370,11 +370,17 @@ fn ordered(f: &QueueFilter) -> Boxed<'_> {
 /// Whether the view (its tab, filters and selection) holds more than `n` dossiers: read up to `n + 1`
 /// constants, never a count of the whole tab.
 pub fn more_than(conn: &mut AnyConnection, f: &QueueFilter, n: i64) -> Result<bool> {
-    let ones: Vec<i32> = filtered(f, Some(f.tab))
+    Ok(counted_to(conn, f, f.tab, n)? > n)
+}
+
+/// The dossiers of the view's `tab`, counted up to `n + 1` at most. A constant per row, not the ids: 10 001
+/// strings allocated four times per page view showed in the server's memory under load.
+fn counted_to(conn: &mut AnyConnection, f: &QueueFilter, tab: Tab, n: i64) -> Result<i64> {
+    let ones: Vec<i32> = filtered(f, Some(tab))
         .select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
         .limit(n + 1)
         .load(conn)?;
-    Ok(ones.len() as i64 > n)
+    Ok(i64::try_from(ones.len()).unwrap_or(i64::MAX))
 }
 
 /// One page of the queue (`f.limit` rows after `f.after`).
@@ -480,13 +486,7 @@ pub fn tab_counts(conn: &mut AnyConnection, f: &QueueFilter) -> Result<Vec<(Tab,
         // Counting stops past the cap: an exact "84 312" costs a scan of the whole tab on every page view
         // (about 60 ms per tab at 1 000 000 dossiers on PostgreSQL), where "plus de 1 000" tells as much for
         // a filtered view (the unfiltered ones read exact counters).
-        // A constant per row, not the ids: 10 001 strings allocated four times per page view showed in
-        // the server's memory under load.
-        let ones: Vec<i32> = filtered(f, Some(tab))
-            .select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
-            .limit(COUNT_CAP + 1)
-            .load(conn)?;
-        let n = i64::try_from(ones.len()).unwrap_or(i64::MAX);
+        let n = counted_to(conn, f, tab, COUNT_CAP)?;
         out.push((
             tab,
             if n > COUNT_CAP {

@@ -184,21 +184,6 @@ pub fn move_up(conn: &mut AnyConnection, id: &str) -> Result<bool> {
     })
 }
 
-/// The service a dossier of `procedure` goes to, with the rule that sent it there (`None`: the
-/// procedure's own service, `default`).
-pub fn route(
-    conn: &mut AnyConnection,
-    procedure: &str,
-    default: &str,
-    facts: &Beneficiary,
-) -> Result<(String, Option<Rule>)> {
-    let rules = of_procedure(conn, procedure)?;
-    Ok(match rules.into_iter().find(|r| r.holds(facts)) {
-        Some(r) => (r.service_code.clone(), Some(r)),
-        None => (default.to_owned(), None),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -339,7 +339,8 @@ pub fn save_answers(
                     dossiers::answers.eq(answers.to_string()),
                     dossiers::current_step.eq(current_step),
                     dossiers::applicant_name.eq(applicant_name),
-                    dossiers::search_key.eq(search_key(applicant_name, None, &filer_name(conn, owner_id)?)),
+                    // A draft is in no queue: the filer joins its key at deposit, not at every step.
+                    dossiers::search_key.eq(search_key(applicant_name, None, "")),
                     dossiers::lock_version.eq(d.lock_version + 1),
                     dossiers::updated_at.eq(t),
                 ))

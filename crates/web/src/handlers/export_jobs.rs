@@ -98,7 +98,7 @@ pub async fn start(
         .pool
         .run(move |c| Ok::<_, WebError>(export_jobs::create(c, &me, &ext, &q)?))
         .await?;
-    std::fs::create_dir_all(dir(state))?;
+    tokio::fs::create_dir_all(dir(state)).await?;
     let (path, id, st) = (path_of(state, &job), job.id.clone(), state.clone());
     actix_web::rt::spawn(async move {
         let written = st
@@ -187,7 +187,10 @@ pub async fn download(
         .filter(|j| j.user_id == me && j.status == READY)
         .ok_or(WebError::NotFound)?;
     let format = Format::parse(&job.format).ok_or(WebError::NotFound)?;
-    let bytes = std::fs::read(path_of(&state, &job)).map_err(|_| WebError::NotFound)?;
+    // Off the executor: an export of 100 000 dossiers is tens of megabytes.
+    let bytes = tokio::fs::read(path_of(&state, &job))
+        .await
+        .map_err(|_| WebError::NotFound)?;
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
         .insert_header((
