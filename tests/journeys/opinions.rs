@@ -319,7 +319,9 @@ async fn an_expert_without_an_account_answers_once_through_a_link(backend: Backe
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
     assert!(
-        html.contains("votre avis est transmis") && !html.contains("cni.pdf"),
+        html.contains("votre avis est transmis")
+            && !html.contains("cni.pdf")
+            && html.contains("les documents transmis ne s’ouvrent plus"),
         "{html}"
     );
     let r = expert.get(&link).await;

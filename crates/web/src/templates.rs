@@ -1110,6 +1110,8 @@ pub struct OpinionPage {
     pub back: Option<String>,
     /// Said above the page: how a one-time link works, or that the answer was sent.
     pub notice: Option<String>,
+    /// The one-time link was just spent: its documents no longer open.
+    pub spent: bool,
 }
 
 /// An agent's notification emails.

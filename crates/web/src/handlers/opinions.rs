@@ -63,6 +63,7 @@ struct View<'a> {
     errors: Vec<(String, String)>,
     typed: String,
     notice: Option<String>,
+    spent: bool,
 }
 
 fn opinion_page(
@@ -111,6 +112,7 @@ fn opinion_page(
         typed: v.typed,
         back: v.staff.map(|_| "/avis".to_owned()),
         notice: v.notice,
+        spent: v.spent,
     }
 }
 
@@ -142,6 +144,7 @@ async fn show_page(
         errors,
         typed,
         notice: None,
+        spent: false,
     };
     render(status, &opinion_page(req, state, &e, asker, view))
 }
@@ -284,6 +287,7 @@ async fn link_page(
         errors,
         typed,
         notice: Some(LINK_NOTICE.to_owned()),
+        spent: false,
     };
     let mut res = render(status, &opinion_page(req, state, &e, asker, view))?;
     no_store(&mut res);
@@ -341,7 +345,7 @@ pub async fn link_answer(
         Some(Ok((o, mut e, asker))) => {
             state.delivery.wake();
             e.opinion = o;
-            // The link is spent: the documents are no longer offered.
+            // The link is spent: the documents are no longer offered, and the page says why.
             e.files.clear();
             let view = View {
                 staff: None,
@@ -349,6 +353,7 @@ pub async fn link_answer(
                 errors: Vec::new(),
                 typed: String::new(),
                 notice: Some("Merci : votre avis est transmis au service. Ce lien ne s’ouvrira plus.".into()),
+                spent: true,
             };
             let mut res = render(StatusCode::OK, &opinion_page(&req, &state, &e, asker, view))?;
             no_store(&mut res);
