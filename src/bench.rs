@@ -477,6 +477,14 @@ fn queue_bench(label: &str, url: &str, runs: usize) -> Result<()> {
     by_name.offset = 100;
     let mut by_deposit = base(Tab::ATraiter);
     by_deposit.sort = guichet_dossiers::instruction::Sort::DepositedDesc;
+    // Several states at once (« Tous »): each tab read through its index and merged.
+    let mut two_states = base(Tab::ATraiter);
+    two_states.tabs = vec![Tab::ATraiter, Tab::EnInstruction];
+    let mut all_states = base(Tab::ATraiter);
+    all_states.tabs = Tab::ALL.to_vec();
+    all_states.procedures = vec!["apa".into(), "mdph".into()];
+    all_states.sort = guichet_dossiers::instruction::Sort::ApplicantAsc;
+    all_states.offset = 50;
     let cases: Vec<(&str, QueueFilter)> = vec![
         ("first page, tab à traiter", base(Tab::ATraiter)),
         ("first page, MDPH instructor scope", mdph),
@@ -492,6 +500,14 @@ fn queue_bench(label: &str, url: &str, runs: usize) -> Result<()> {
             by_name,
         ),
         ("sorted by deposit date, newest first (à traiter)", by_deposit),
+        (
+            "several states: à traiter + en instruction, by due date",
+            two_states,
+        ),
+        (
+            "several states: all four, APA + MDPH, sorted by beneficiary, page 2",
+            all_states,
+        ),
     ];
     for (what, f) in &cases {
         let rows = instruction::queue(&mut conn, f)?.len();

@@ -258,7 +258,7 @@ const DEMO_ACCOUNTS: &[DemoAccount] = &[
         "demo instructeur mdph",
         "Nadia Roussel",
         Role::Instructeur,
-        &["mdph", "pch"],
+        &["mdph", "pch", crate::seed::DEMO_CHILDREN_SERVICE],
         ServiceRole::Instructeur,
     ),
     (
@@ -303,6 +303,10 @@ const DEMO_SERVICES: &[(&str, &str)] = &[
     ("apa", "Allocation personnalisée d’autonomie"),
     ("mdph", "Maison départementale des personnes handicapées"),
     ("pch", "Prestation de compensation du handicap"),
+    (
+        crate::seed::DEMO_CHILDREN_SERVICE,
+        "MDPH – équipe enfance (moins de 20 ans)",
+    ),
 ];
 
 fn seed_demo(pool: &DbPool) -> Result<()> {
@@ -361,6 +365,7 @@ fn serve(demo: bool, demo_dossiers: u64) -> Result<()> {
             DEMO_ACCOUNTS[0].0,
             DEMO_USAGER_DOSSIERS,
         )?;
+        crate::seed::demo_extras(&pool, &settings, DEMO_ACCOUNTS[DEMO_ACCOUNTS.len() - 1].0)?;
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {

@@ -104,6 +104,57 @@ fn load_procedures(settings: &guichet_web::Settings, conn: &mut AnyConnection) -
     Procedures::load(&settings.config.forms_dir, settings.procedure_variants(), conn)
 }
 
+/// `serve --demo`, on a database without routing rule: the MDPH's children's team as a service of its own,
+/// the MDPH requests for someone under 20 routed to it, and a text at the end of the letters, so that the
+/// administration page shows each of them in use. Run once: a rule or a letter text already there is kept.
+pub fn demo_extras(pool: &DbPool, settings: &guichet_web::Settings, admin_email: &str) -> Result<()> {
+    use guichet_usecases::{routing, settings as identity};
+    let mut conn = pool.get()?;
+    if !routing::rules(&mut conn)?.is_empty() {
+        return Ok(());
+    }
+    let procedures = load_procedures(settings, &mut conn)?;
+    let admin: String = users_t::table
+        .filter(users_t::email.eq(admin_email))
+        .select(users_t::id)
+        .first(&mut conn)
+        .context("compte administrateur de démonstration absent")?;
+    let all: Vec<&Procedure> = procedures.all().collect();
+    if all.iter().any(|p| p.id() == "mdph") {
+        routing::add(
+            &mut conn,
+            &all,
+            &routing::Input {
+                procedure: "mdph".into(),
+                postal_codes: String::new(),
+                communes: String::new(),
+                age_min: String::new(),
+                age_max: "19".into(),
+                service: DEMO_CHILDREN_SERVICE.into(),
+            },
+            &admin,
+        )
+        .map_err(|e| anyhow::anyhow!("règle d’orientation de démonstration : {e}"))?;
+    }
+    let stored = identity::stored(&mut conn)?;
+    if !stored.iter().any(|s| s.key.starts_with("courrier.")) {
+        identity::update(
+            &mut conn,
+            Some(&admin),
+            &[(
+                "courrier.fin".to_owned(),
+                "Notre accueil vous répond du lundi au vendredi, de 9 h à 17 h (exemple de texte modifiable dans l’administration)."
+                    .to_owned(),
+            )],
+        )
+        .map_err(|e| anyhow::anyhow!("texte des courriers de démonstration : {e}"))?;
+    }
+    Ok(())
+}
+
+/// The demo's territorial service: the MDPH's children's team.
+pub const DEMO_CHILDREN_SERVICE: &str = "mdph-enfance";
+
 /// `serve --demo`: a living back office from the first start. Generates `count` dossiers over the last
 /// year, once (a database that already holds dossiers is left as it is), and hands `for_usager` of them,
 /// one per state where it can, to the demo usager so that « Mes dossiers » shows a draft, a request

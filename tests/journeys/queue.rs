@@ -249,8 +249,111 @@ async fn flags_the_filer_s_name_and_the_services(backend: Backend) {
     assert!(!row_of(&page, &n1).contains("Avis reçu"), "{page}");
 }
 
+/// Moves a deposited dossier to another state and due date, as instruction would have (the counters follow
+/// through their triggers).
+async fn place(app: &TestApp, id: &str, state: &str, due_in_days: i64) {
+    let (id, state) = (id.to_owned(), state.to_owned());
+    app.pool
+        .run(move |c| {
+            use guichet_db::schema::dossiers as d;
+            diesel::update(d::table.find(&id))
+                .set((
+                    d::state.eq(&state),
+                    d::due_at.eq(guichet_db::now() + chrono::Duration::days(due_in_days)),
+                    d::deposited_at.eq(guichet_db::now() - chrono::Duration::days(due_in_days)),
+                ))
+                .execute(c)?;
+            Ok::<_, guichet_db::DbError>(())
+        })
+        .await
+        .unwrap();
+}
+
+/// Several states at once (« Tous » and its « États » filter): one list in the view's order across the
+/// states, pages that neither skip nor repeat a dossier, the count of the chosen states, the other tabs'
+/// links without the states.
+async fn several_states_at_once(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.create_user("famille@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    app.create_user("agent@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
+    // 56 dossiers, every other one in instruction, due one day apart: the order alternates the states.
+    let mut by_due = Vec::new();
+    for i in 0..56 {
+        let (id, number) = app.deposit("famille@exemple.fr", "apa", answers("apa")).await;
+        let state = if i % 2 == 0 { "en_instruction" } else { "depose" };
+        place(&app, &id, state, i + 1).await;
+        by_due.push(number);
+    }
+    let (decided, _) = app.deposit("famille@exemple.fr", "apa", answers("apa")).await;
+    place(&app, &decided, "sans_suite", 1).await;
+    let agent = Browser::new(&app);
+    agent.login("agent@departement.fr", PASSWORD).await;
+
+    let view = "/instruction?onglet=a-traiter&etat=a-traiter&etat=en-instruction";
+    let page = agent.get_html(view).await;
+    assert_eq!(numbers(&page), by_due[..50], "{page}");
+    assert!(
+        page.contains("Tous <span class=\"compteur\">(56)</span>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("aria-current=\"page\" class=\"onglet--actif\">Tous"),
+        "{page}"
+    );
+    assert!(page.contains("value=\"en-instruction\" checked"), "{page}");
+    assert!(!page.contains("value=\"traites\" checked"), "{page}");
+    assert!(page.contains("href=\"/instruction?onglet=traites\""), "{page}");
+    // The next page starts after the last row, whichever state it was in.
+    let next = page
+        .split("href=\"")
+        .filter_map(|h| h.split('"').next())
+        .find(|h| h.contains("apres_id"))
+        .expect("a next page")
+        .replace("&#38;", "&")
+        .replace("&amp;", "&");
+    let page = agent.get_html(&next).await;
+    assert_eq!(numbers(&page), by_due[50..], "{page}");
+
+    // Sorted by another column, paged by offset: page 2 is the rest of the same order.
+    let mut newest = by_due.clone();
+    newest.reverse();
+    let sorted = format!("{view}&tri=depot&ordre=asc");
+    assert_eq!(numbers(&agent.get_html(&sorted).await), newest[..50]);
+    let page = agent.get_html(&format!("{sorted}&page=1")).await;
+    assert_eq!(numbers(&page), newest[50..], "{page}");
+
+    // « Tous » without a choice: every state, the decided one too; one state alone is that tab's list.
+    let page = agent.get_html("/instruction?onglet=tous").await;
+    assert!(
+        page.contains("Tous <span class=\"compteur\">(57)</span>"),
+        "{page}"
+    );
+    let page = agent.get_html("/instruction?etat=traites").await;
+    assert_eq!(numbers(&page).len(), 1, "{page}");
+    // An unknown state is left out, never an error: the default tab.
+    let page = agent.get_html("/instruction?etat=%27%3B--").await;
+    assert!(
+        page.contains("aria-current=\"page\" class=\"onglet--actif\">À traiter"),
+        "{page}"
+    );
+
+    // The export of the view holds the chosen states' dossiers and no other.
+    let csv = agent
+        .get("/instruction/export.csv?onglet=tous&etat=a-traiter&etat=traites")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 1 + 28 + 1, "{csv}");
+}
+
 on_both_backends!(
     filters_search_and_sort,
     the_procedure_filter_offers_only_the_agents_services,
-    flags_the_filer_s_name_and_the_services
+    flags_the_filer_s_name_and_the_services,
+    several_states_at_once
 );

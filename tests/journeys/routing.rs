@@ -264,6 +264,8 @@ async fn the_letter_preview_shows_the_identity_typed_before_saving(backend: Back
                 ("nom", "Département d’Essai-sur-Aperçu"),
                 ("signataire.apa.nom", "Odile Aperçu"),
                 ("signataire.apa.titre", "Directrice de l’essai"),
+                ("courrier.apa.introduction", "Texte d’ouverture à l’essai."),
+                ("courrier.fin", "Texte de fin à l’essai."),
                 ("apercu_service", "apa"),
             ],
         )
@@ -284,6 +286,13 @@ async fn the_letter_preview_shows_the_identity_typed_before_saving(backend: Back
                 && typed.contains("Directrice de l’essai"),
             "{typed}"
         );
+        // The département's own paragraphs: the opening after the salutation, the ending before the
+        // closing formula.
+        let at = |w: &str| typed.find(w).unwrap_or_else(|| panic!("{w}: {typed}"));
+        assert!(at("Madame, Monsieur,") < at("Texte d’ouverture à l’essai."));
+        assert!(at("Voies et délais de recours") < at("Texte de fin à l’essai."));
+        assert!(at("Texte de fin à l’essai.") < at("Je vous prie d’agréer"));
+        assert!(!saved.contains("à l’essai"));
     }
     // Not saved: the page still shows the configured name.
     assert!(!admin.get_html("/admin").await.contains("Essai-sur-Aperçu"));

@@ -120,9 +120,14 @@ async fn post_identity(b: &Browser<'_>, changes: &[(&str, &str)]) -> reqwest::Re
         "signataire.titre",
         "signataire.apa.nom",
         "signataire.apa.titre",
+        "courrier.introduction",
+        "courrier.fin",
+        "courrier.apa.introduction",
+        "courrier.apa.fin",
     ] {
         let value = match name {
             "adresse" => textarea_value(&page, name),
+            n if n.starts_with("courrier.") => textarea_value(&page, name),
             _ => input_value(&page, name).unwrap_or_else(|| panic!("no field {name}: {page}")),
         };
         fields.push((name.to_owned(), value));
@@ -220,7 +225,7 @@ async fn the_admin_form_checks_saves_and_every_letter_and_page_uses_it(backend: 
     assert!(
         page.contains("Identité du département")
             && page.contains("value=\"Département de démonstration\"")
-            && page.contains("Signataire des courriers du service : APA"),
+            && page.contains("Courriers du service : APA"),
         "{page}"
     );
 
@@ -231,6 +236,7 @@ async fn the_admin_form_checks_saves_and_every_letter_and_page_uses_it(backend: 
             ("nom", ""),
             ("courriel", "pas-une-adresse"),
             ("site", "www.exemple.fr"),
+            ("courrier.fin", &"Trop long. ".repeat(120)),
         ],
     )
     .await;
@@ -241,9 +247,13 @@ async fn the_admin_form_checks_saves_and_every_letter_and_page_uses_it(backend: 
         ("identite-nom", "Saisissez le nom du département"),
         ("identite-courriel", "adresse électronique valide"),
         ("identite-site", "adresse complète du site"),
+        (
+            "identite-courrier-fin",
+            "1\u{202f}200 caractères au plus (il en compte 1\u{202f}319)",
+        ),
     ] {
         assert!(html.contains(&format!("href=\"#{id}\"")), "{id}: {html}");
-        assert!(html.contains(words), "{words}");
+        assert!(html.contains(words), "{words}: {html}");
         assert!(html.contains(&format!("id=\"{id}-erreur\"")), "{id}");
     }
     assert!(html.contains("value=\"pas-une-adresse\""), "kept: {html}");
@@ -283,6 +293,11 @@ async fn the_admin_form_checks_saves_and_every_letter_and_page_uses_it(backend: 
             ("site", "https://seinesaintdenis.fr"),
             ("signataire.apa.nom", "Nadia Kaci"),
             ("signataire.apa.titre", "Cheffe du service APA"),
+            (
+                "courrier.fin",
+                "L’accueil répond au 01 43 93 93 93.\r\n\r\n\r\nDu lundi au vendredi.",
+            ),
+            ("courrier.apa.introduction", "Le service APA a étudié la demande."),
         ],
     )
     .await;
@@ -294,6 +309,11 @@ async fn the_admin_form_checks_saves_and_every_letter_and_page_uses_it(backend: 
     let page = admin.get_html("/admin?identite=enregistree").await;
     assert!(page.contains("Identité du département enregistrée"), "{page}");
     assert!(page.contains("value=\"Nadia Kaci\""), "{page}");
+    // The text is kept as paragraphs, blank lines between them made one.
+    assert_eq!(
+        textarea_value(&page, "courrier.fin"),
+        "L’accueil répond au 01 43 93 93 93.\n\nDu lundi au vendredi."
+    );
     // Only what changed is stored: the place of signature still follows the configuration.
     let stored = app.pool.run(guichet_usecases::settings::stored).await.unwrap();
     let keys: Vec<&str> = stored.iter().map(|s| s.key.as_str()).collect();
@@ -360,6 +380,8 @@ async fn the_admin_form_checks_saves_and_every_letter_and_page_uses_it(backend: 
             "https://seinesaintdenis.fr",
             "Nadia Kaci",
             "Cheffe du service APA",
+            "Le service APA a étudié la demande.",
+            "Du lundi au vendredi.",
             number.as_str(),
         ] {
             assert!(text.contains(words), "{words}: {text}");

@@ -43,6 +43,9 @@ pub struct Attestation {
     pub legal_basis: String,
     /// Who signs.
     pub signature: Signature,
+    /// The département's paragraphs before and after the facts.
+    #[serde(default)]
+    pub texts: crate::LetterTexts,
 }
 
 /// What the silence gave.
@@ -191,7 +194,7 @@ pub fn attestation_text(attestation: &Attestation) -> LetterText {
         place_date: letter::place_date(&a.place, a.date),
         object,
         salutation: letter::salutation(&a.recipient),
-        intro,
+        intro: a.texts.opening().into_iter().chain(intro).collect(),
         sections: vec![LetterSection {
             title: if representative {
                 "La demande"
@@ -202,7 +205,7 @@ pub fn attestation_text(attestation: &Attestation) -> LetterText {
             lines: facts,
         }],
         appeals: Vec::new(),
-        closing: vec![letter::closing(&a.recipient)],
+        closing: a.texts.closing(&a.recipient),
         signature: letter::signature(&a.signature).0,
         copy: None,
     }

@@ -49,6 +49,9 @@ pub struct Decision {
     pub appeals: Vec<AppealRoute>,
     /// Who signs. The name is required (CRPA L212-1).
     pub signature: Signature,
+    /// The département's paragraphs before and after the decisions.
+    #[serde(default)]
+    pub texts: crate::LetterTexts,
 }
 
 /// The decision on one right.
@@ -240,7 +243,7 @@ pub fn decision_text(decision: &Decision) -> LetterText {
         .as_deref()
         .is_some_and(|q| !q.trim().is_empty());
     // Writing to a representative, say whose request it was; to the usager it goes without saying.
-    let mut intro = Vec::new();
+    let mut intro = decision.texts.opening();
     if representative && !beneficiary.is_empty() {
         intro.push(format!("La demande présentée pour {beneficiary} a été examinée."));
     }
@@ -300,7 +303,7 @@ pub fn decision_text(decision: &Decision) -> LetterText {
         intro,
         sections,
         appeals,
-        closing: vec![letter::closing(&decision.recipient)],
+        closing: decision.texts.closing(&decision.recipient),
         signature: letter::signature(&decision.signature).0,
         copy: decision.copy_to.as_ref().map(letter::copy_line),
     }

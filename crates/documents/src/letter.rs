@@ -40,6 +40,30 @@ pub struct LetterText {
     pub copy: Option<String>,
 }
 
+/// The département's own words in a service's letters (its settings, edited on `/admin`): paragraphs, separated
+/// by blank lines, before the decisions (`opening`) and after them, before the closing formula (`ending`), such
+/// as the service's opening hours. The legal content (decisions, motivation, appeal routes) is not among them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LetterTexts {
+    #[serde(default)]
+    pub opening: Option<String>,
+    #[serde(default)]
+    pub ending: Option<String>,
+}
+
+impl LetterTexts {
+    pub(crate) fn opening(&self) -> Vec<String> {
+        self.opening.as_deref().map(paragraphs).unwrap_or_default()
+    }
+
+    /// The ending paragraphs, then the closing formula.
+    pub(crate) fn closing(&self, recipient: &Recipient) -> Vec<String> {
+        let mut out = self.ending.as_deref().map(paragraphs).unwrap_or_default();
+        out.push(closing(recipient));
+        out
+    }
+}
+
 impl LetterText {
     /// The heading printed above [`LetterText::appeals`] (a second-level heading, like the sections'
     /// titles); HTML renderings should print it too.

@@ -14,7 +14,7 @@ pub use decision::{
     AppealRoute, Decision, Recipient, RightDecision, RightOutcome, Signature, decision_text, render_decision,
 };
 pub use layout::wrap_text;
-pub use letter::{LetterSection, LetterText};
+pub use letter::{LetterSection, LetterText, LetterTexts};
 pub use receipt::{Answer, ExpectedAnswer, Receipt, Silence, SummarySection, render_receipt};
 
 /// What failed while rendering a document. [`DocumentError::Font`] and [`DocumentError::Pdf`] do not

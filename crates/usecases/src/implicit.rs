@@ -397,6 +397,7 @@ pub fn attestation(
                 .unwrap_or_else(|| "Le service instructeur".to_owned()),
             name: signatory.name,
         },
+        texts: identity.texts_for(&d.service_code),
     })
 }
 

@@ -2,6 +2,7 @@
 //! routes, parties) and the département's identity: the PDF and the HTML rendering read the same text.
 
 use chrono::NaiveDate;
+pub use guichet_documents::LetterTexts;
 use guichet_documents::{
     AppealRoute, Decision, Letterhead, Recipient, RightDecision, RightOutcome, Signature,
 };
@@ -29,6 +30,10 @@ pub struct Identity {
     /// The signatory of each service's letters, by service code (`apa`, `mdph`…): see
     /// [`Identity::signatory_for`](crate::settings).
     pub signatories: std::collections::BTreeMap<String, Signatory>,
+    /// The paragraphs of every letter before and after the decisions, when the service has none of its own.
+    pub letter_texts: LetterTexts,
+    /// Each service's own paragraphs, by service code.
+    pub service_texts: std::collections::BTreeMap<String, LetterTexts>,
 }
 
 /// Who signs a service's letters, and as what (CRPA L212-1: first name, name and quality).
@@ -228,6 +233,7 @@ pub fn decision_at_sittings(
                 .unwrap_or_else(|| "Le service instructeur".to_owned()),
             name: signatory.name,
         },
+        texts: identity.texts_for(&d.service_code),
     })
 }
 

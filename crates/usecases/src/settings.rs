@@ -9,7 +9,7 @@ use guichet_db::settings::{self as store, Change, Setting};
 use guichet_types::{Email, Phone};
 
 use crate::error::{CaseError, Invalid, Result};
-use crate::letters::{Identity, Signatory};
+use crate::letters::{Identity, LetterTexts, Signatory};
 
 /// A setting's key, as typed on the command line and stored.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -23,15 +23,22 @@ pub enum Key {
     /// The signatory's name: of a service (`Some(code)`), or the default one.
     SignatoryName(Option<String>),
     SignatoryTitle(Option<String>),
+    /// Paragraphs before the decisions in the letters: of a service (`Some(code)`), or of every letter.
+    LetterOpening(Option<String>),
+    /// Paragraphs after the decisions and appeal routes, before the closing formula.
+    LetterEnding(Option<String>),
 }
 
 /// Lines of the postal address, at most (a letter's window envelope shows six).
 pub const MAX_ADDRESS_LINES: usize = 6;
 const MAX_LEN: usize = 200;
+/// A letter's own text: a few short paragraphs, so the legal content keeps the first page.
+pub const MAX_TEXT_LEN: usize = 1_200;
+pub const MAX_TEXT_PARAGRAPHS: usize = 5;
 
 impl Key {
     /// The keys that do not depend on the services.
-    pub const FIXED: [Key; 8] = [
+    pub const FIXED: [Key; 10] = [
         Key::Name,
         Key::Address,
         Key::Phone,
@@ -40,6 +47,8 @@ impl Key {
         Key::Place,
         Key::SignatoryName(None),
         Key::SignatoryTitle(None),
+        Key::LetterOpening(None),
+        Key::LetterEnding(None),
     ];
 
     /// `nom`, `adresse`, `signataire.apa.nom`…
@@ -55,14 +64,33 @@ impl Key {
             Key::SignatoryTitle(None) => "signataire.titre".into(),
             Key::SignatoryName(Some(s)) => format!("signataire.{s}.nom"),
             Key::SignatoryTitle(Some(s)) => format!("signataire.{s}.titre"),
+            Key::LetterOpening(None) => "courrier.introduction".into(),
+            Key::LetterEnding(None) => "courrier.fin".into(),
+            Key::LetterOpening(Some(s)) => format!("courrier.{s}.introduction"),
+            Key::LetterEnding(Some(s)) => format!("courrier.{s}.fin"),
         }
+    }
+
+    /// The service a key belongs to, if any.
+    fn service(&self) -> Option<&str> {
+        match self {
+            Key::SignatoryName(s) | Key::SignatoryTitle(s) | Key::LetterOpening(s) | Key::LetterEnding(s) => {
+                s.as_deref()
+            }
+            _ => None,
+        }
+    }
+
+    /// A text of the letters (several paragraphs), not a line.
+    pub fn is_text(&self) -> bool {
+        matches!(self, Key::LetterOpening(_) | Key::LetterEnding(_))
     }
 
     /// Reads a key; a service's key is known only for an existing service (`services`).
     pub fn parse(text: &str, services: &[String]) -> Option<Key> {
         let k = Key::parse_stored(text.trim())?;
-        match &k {
-            Key::SignatoryName(Some(s)) | Key::SignatoryTitle(Some(s)) if !services.contains(s) => None,
+        match k.service() {
+            Some(s) if !services.iter().any(|c| c == s) => None,
             _ => Some(k),
         }
     }
@@ -72,14 +100,17 @@ impl Key {
         if let Some(k) = Key::FIXED.iter().find(|k| k.as_text() == text) {
             return Some(k.clone());
         }
-        let rest = text.strip_prefix("signataire.")?;
+        let (kind, rest) = text.split_once('.')?;
         let (service, what) = rest.rsplit_once('.')?;
         if service.is_empty() || service.contains('.') {
             return None;
         }
-        match what {
-            "nom" => Some(Key::SignatoryName(Some(service.to_owned()))),
-            "titre" => Some(Key::SignatoryTitle(Some(service.to_owned()))),
+        let service = Some(service.to_owned());
+        match (kind, what) {
+            ("signataire", "nom") => Some(Key::SignatoryName(service)),
+            ("signataire", "titre") => Some(Key::SignatoryTitle(service)),
+            ("courrier", "introduction") => Some(Key::LetterOpening(service)),
+            ("courrier", "fin") => Some(Key::LetterEnding(service)),
             _ => None,
         }
     }
@@ -97,6 +128,10 @@ impl Key {
             Key::SignatoryTitle(None) => "Qualité du signataire par défaut",
             Key::SignatoryName(Some(_)) => "Nom du signataire",
             Key::SignatoryTitle(Some(_)) => "Qualité du signataire",
+            Key::LetterOpening(None) => "Texte au début des courriers",
+            Key::LetterEnding(None) => "Texte à la fin des courriers",
+            Key::LetterOpening(Some(_)) => "Texte au début des courriers du service",
+            Key::LetterEnding(Some(_)) => "Texte à la fin des courriers du service",
         }
     }
 
@@ -122,6 +157,27 @@ impl Key {
                 .get(s)
                 .and_then(|x| x.title.clone())
                 .unwrap_or_default(),
+            Key::LetterOpening(None) => opt(&identity.letter_texts.opening),
+            Key::LetterEnding(None) => opt(&identity.letter_texts.ending),
+            Key::LetterOpening(Some(s)) => identity
+                .service_texts
+                .get(s)
+                .and_then(|x| x.opening.clone())
+                .unwrap_or_default(),
+            Key::LetterEnding(Some(s)) => identity
+                .service_texts
+                .get(s)
+                .and_then(|x| x.ending.clone())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// A value as compared and stored: a text's paragraphs, or the lines of the address.
+    fn normalised(&self, v: &str) -> String {
+        if self.is_text() {
+            text_paragraphs(v).join("\n\n")
+        } else {
+            address_lines(v).join("\n")
         }
     }
 
@@ -129,11 +185,12 @@ impl Key {
     /// or the French reason it is refused.
     fn check(&self, raw: &str) -> std::result::Result<Change, String> {
         let v = raw.trim();
-        if v.chars().count() > MAX_LEN && *self != Key::Address {
+        if v.chars().count() > MAX_LEN && *self != Key::Address && !self.is_text() {
             return Err(format!("{} : {MAX_LEN} caractères au plus", self.label()));
         }
         let set = |s: &str| Ok(Change::Set(s.to_owned()));
         match self {
+            Key::LetterOpening(_) | Key::LetterEnding(_) => check_text(self, v),
             Key::Name if v.is_empty() => Err(
                 "Saisissez le nom du département, par exemple « Département de la Seine-Saint-Denis »".into(),
             ),
@@ -191,6 +248,61 @@ impl Key {
     }
 }
 
+/// A letter's text checked: a few paragraphs of printable characters; empty, none (for a service, the
+/// département's text again).
+fn check_text(key: &Key, v: &str) -> std::result::Result<Change, String> {
+    if v.is_empty() {
+        return Ok(if key.service().is_some() {
+            Change::Remove
+        } else {
+            Change::Set(String::new())
+        });
+    }
+    if v.chars().count() > MAX_TEXT_LEN {
+        return Err(format!(
+            "{} : {} caractères au plus (il en compte {})",
+            key.label(),
+            guichet_types::Grouped(MAX_TEXT_LEN as i64),
+            guichet_types::Grouped(v.chars().count() as i64)
+        ));
+    }
+    // Tabs and other control characters would print as nothing or as a box in the PDF.
+    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r') {
+        return Err(format!(
+            "{} : retirez les tabulations et caractères invisibles",
+            key.label()
+        ));
+    }
+    let paragraphs = text_paragraphs(v);
+    if paragraphs.len() > MAX_TEXT_PARAGRAPHS {
+        return Err(format!(
+            "{} : {MAX_TEXT_PARAGRAPHS} paragraphes au plus, séparés par une ligne vide",
+            key.label()
+        ));
+    }
+    Ok(Change::Set(paragraphs.join("\n\n")))
+}
+
+/// The paragraphs of a typed text: separated by blank lines, each line trimmed.
+fn text_paragraphs(v: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current: Vec<&str> = Vec::new();
+    for line in v.lines().map(str::trim) {
+        if line.is_empty() {
+            if !current.is_empty() {
+                out.push(current.join("\n"));
+                current.clear();
+            }
+        } else {
+            current.push(line);
+        }
+    }
+    if !current.is_empty() {
+        out.push(current.join("\n"));
+    }
+    out
+}
+
 /// The lines of a typed postal address: one per line, or separated by « | » on the command line.
 fn address_lines(v: &str) -> Vec<String> {
     v.split(['\n', '|'])
@@ -206,6 +318,8 @@ pub fn known_keys(services: &[String]) -> Vec<Key> {
     for s in services {
         keys.push(Key::SignatoryName(Some(s.clone())));
         keys.push(Key::SignatoryTitle(Some(s.clone())));
+        keys.push(Key::LetterOpening(Some(s.clone())));
+        keys.push(Key::LetterEnding(Some(s.clone())));
     }
     keys
 }
@@ -248,6 +362,10 @@ pub fn apply(defaults: &Identity, rows: &[Setting]) -> Identity {
             Key::SignatoryTitle(None) => id.signatory_title = opt(v),
             Key::SignatoryName(Some(s)) => id.signatories.entry(s).or_default().name = opt(v),
             Key::SignatoryTitle(Some(s)) => id.signatories.entry(s).or_default().title = opt(v),
+            Key::LetterOpening(None) => id.letter_texts.opening = opt(v),
+            Key::LetterEnding(None) => id.letter_texts.ending = opt(v),
+            Key::LetterOpening(Some(s)) => id.service_texts.entry(s).or_default().opening = opt(v),
+            Key::LetterEnding(Some(s)) => id.service_texts.entry(s).or_default().ending = opt(v),
         }
     }
     id
@@ -267,6 +385,19 @@ impl Identity {
                 .or_else(|| self.signatory_title.clone()),
         }
     }
+
+    /// The paragraphs of a service's letters: its own, each falling back to the département's.
+    pub fn texts_for(&self, service: &str) -> LetterTexts {
+        let own = self.service_texts.get(service);
+        LetterTexts {
+            opening: own
+                .and_then(|t| t.opening.clone())
+                .or_else(|| self.letter_texts.opening.clone()),
+            ending: own
+                .and_then(|t| t.ending.clone())
+                .or_else(|| self.letter_texts.ending.clone()),
+        }
+    }
 }
 
 /// The keys of `submitted` whose value differs from `current`'s (the admin form sends every field: only
@@ -275,15 +406,11 @@ pub fn changed(current: &Identity, submitted: &[(String, String)]) -> Vec<(Strin
     submitted
         .iter()
         .filter(|(k, v)| match Key::parse_stored(k) {
-            Some(key) => normalised(&key.value_in(current)) != normalised(v),
+            Some(key) => key.normalised(&key.value_in(current)) != key.normalised(v),
             None => true,
         })
         .cloned()
         .collect()
-}
-
-fn normalised(v: &str) -> String {
-    address_lines(v).join("\n")
 }
 
 /// Checks every change, then writes them all in one transaction, or none: `CaseError::Invalid` names each
@@ -335,6 +462,12 @@ pub fn preview(
                 }
                 Some(Key::SignatoryTitle(Some(s))) => {
                     id.signatories.entry(s).or_default().title = None;
+                }
+                Some(Key::LetterOpening(Some(s))) => {
+                    id.service_texts.entry(s).or_default().opening = None;
+                }
+                Some(Key::LetterEnding(Some(s))) => {
+                    id.service_texts.entry(s).or_default().ending = None;
                 }
                 _ => {}
             },
@@ -462,6 +595,45 @@ mod tests {
             Key::SignatoryName(Some("apa".into())).check(""),
             Ok(Change::Remove)
         );
+    }
+
+    #[test]
+    fn letter_texts_are_paragraphs_within_limits_and_a_service_falls_back_to_the_departement() {
+        let services = vec!["apa".to_owned()];
+        assert_eq!(
+            Key::parse("courrier.apa.fin", &services),
+            Some(Key::LetterEnding(Some("apa".into())))
+        );
+        assert_eq!(Key::parse("courrier.mdph.fin", &services), None);
+        let ending = Key::LetterEnding(None);
+        assert_eq!(
+            ending.check("  Accueil du lundi au vendredi.  \r\n\r\n\r\n Au 01 43 93 93 93.\n"),
+            Ok(Change::Set(
+                "Accueil du lundi au vendredi.\n\nAu 01 43 93 93 93.".into()
+            ))
+        );
+        assert_eq!(ending.check(""), Ok(Change::Set(String::new())));
+        assert_eq!(
+            Key::LetterEnding(Some("apa".into())).check(" "),
+            Ok(Change::Remove)
+        );
+        assert!(ending.check(&"a".repeat(MAX_TEXT_LEN + 1)).is_err());
+        assert!(ending.check("un\tdeux").is_err());
+        assert!(ending.check("1\n\n2\n\n3\n\n4\n\n5\n\n6").is_err());
+
+        let mut id = defaults();
+        id.letter_texts.ending = Some("Texte du département.".into());
+        id.service_texts.entry("apa".into()).or_default().opening = Some("Texte APA.".into());
+        let apa = id.texts_for("apa");
+        assert_eq!(apa.opening.as_deref(), Some("Texte APA."));
+        assert_eq!(apa.ending.as_deref(), Some("Texte du département."));
+        assert_eq!(id.texts_for("mdph").opening, None);
+        // Typed again with other blank lines, a text is not a change.
+        let submitted = vec![(
+            "courrier.fin".to_owned(),
+            "\nTexte du département.\n\n".to_owned(),
+        )];
+        assert!(changed(&id, &submitted).is_empty());
     }
 
     #[test]

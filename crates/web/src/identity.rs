@@ -29,7 +29,7 @@ pub fn defaults(settings: &Settings) -> Identity {
         place: c.letters_place.clone(),
         signatory_name: c.letters_signatory.clone(),
         signatory_title: c.letters_signatory_title.clone(),
-        signatories: Default::default(),
+        ..Identity::default()
     }
 }
 

@@ -631,11 +631,13 @@ pub struct QueuePage {
     pub layout: Layout,
     /// (label, count as shown, link, current)
     pub tabs: Vec<(String, String, String, bool)>,
+    /// (tab slug, label, chosen): the « États » filter, which shows the chosen tabs together in « Tous ».
+    pub states: Vec<(String, String, bool)>,
     /// (id, title, selected)
     pub procedures: Vec<(String, String, bool)>,
-    /// (id or `personne`, « Name (SERVICE) », selected)
     /// (code, name, selected): the services the agent sees, shown when more than one.
     pub services: Vec<(String, String, bool)>,
+    /// (id or `personne`, « Name (SERVICE) », selected)
     pub agents: Vec<(String, String, bool)>,
     /// A filter other than the tab and the search is on (the filter panel opens).
     pub filtered: bool,

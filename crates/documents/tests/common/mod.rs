@@ -184,6 +184,7 @@ pub fn mdph_decision() -> Decision {
             title: "La directrice de la MDPH".into(),
             name: Some("Claire Martin".into()),
         },
+        texts: Default::default(),
     }
 }
 
@@ -250,6 +251,7 @@ pub fn apa_decision() -> Decision {
             title: "La directrice de l’autonomie".into(),
             name: Some("Claire Martin".into()),
         },
+        texts: Default::default(),
     }
 }
 
@@ -273,6 +275,7 @@ pub fn acceptance_attestation() -> Attestation {
             title: "Le chef du service des transports".into(),
             name: Some("Karim Benali".into()),
         },
+        texts: Default::default(),
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use guichet_usecases::letters::Identity;
-use guichet_usecases::settings::{Key, MAX_ADDRESS_LINES};
+use guichet_usecases::settings::{Key, MAX_ADDRESS_LINES, MAX_TEXT_LEN, MAX_TEXT_PARAGRAPHS};
 
 /// One field of the form.
 #[derive(Debug, Clone)]
@@ -69,6 +69,24 @@ fn field(key: Key, identity: &Identity, submitted: Option<&HashMap<String, Strin
             "text",
             "off",
         ),
+        Key::LetterOpening(None) => (
+            format!(
+                "Imprimé après « Madame, Monsieur, », avant les décisions, dans les courriers de décision et les attestations. Séparez les paragraphes par une ligne vide : {MAX_TEXT_PARAGRAPHS} paragraphes et {} caractères au plus. Laissez vide pour ne rien ajouter.",
+                guichet_types::Grouped(MAX_TEXT_LEN as i64)
+            ),
+            "text",
+            "off",
+        ),
+        Key::LetterEnding(None) => (
+            "Imprimé après les voies de recours, avant la formule de politesse : par exemple les horaires et le numéro de l’accueil. Laissez vide pour ne rien ajouter.".to_owned(),
+            "text",
+            "off",
+        ),
+        Key::LetterOpening(Some(_)) | Key::LetterEnding(Some(_)) => (
+            "Laissez vide pour garder le texte de tous les courriers.".to_owned(),
+            "text",
+            "off",
+        ),
     };
     let value = submitted
         .and_then(|s| s.get(&name).cloned())
@@ -82,7 +100,7 @@ fn field(key: Key, identity: &Identity, submitted: Option<&HashMap<String, Strin
         },
         id,
         label: key.label().to_owned(),
-        multiline: key == Key::Address,
+        multiline: key == Key::Address || key.is_text(),
         hint,
         value,
         kind,
@@ -112,14 +130,21 @@ pub fn groups(
             intro: "Il signe les courriers des services qui n’ont pas de signataire propre. Un courrier de décision indique le prénom, le nom et la qualité de son signataire (article L212-1 du code des relations entre le public et l’administration).".into(),
             fields: vec![f(Key::SignatoryName(None)), f(Key::SignatoryTitle(None))],
         },
+        IdentityGroup {
+            legend: "Textes des courriers".into(),
+            intro: "Vos propres paragraphes, dans les courriers de tous les services. Les décisions, leurs motifs, les références des textes et les voies de recours sont écrits par Guichet à partir du dossier : ils ne se modifient pas ici.".into(),
+            fields: vec![f(Key::LetterOpening(None)), f(Key::LetterEnding(None))],
+        },
     ];
     for (code, name) in services {
         out.push(IdentityGroup {
-            legend: format!("Signataire des courriers du service : {name}"),
+            legend: format!("Courriers du service : {name}"),
             intro: String::new(),
             fields: vec![
                 f(Key::SignatoryName(Some(code.clone()))),
                 f(Key::SignatoryTitle(Some(code.clone()))),
+                f(Key::LetterOpening(Some(code.clone()))),
+                f(Key::LetterEnding(Some(code.clone()))),
             ],
         });
     }

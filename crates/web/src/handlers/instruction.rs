@@ -72,6 +72,8 @@ pub(crate) fn fr_date(t: chrono::NaiveDateTime) -> String {
 #[derive(Debug, Default, Clone)]
 pub struct QueueQuery {
     onglet: String,
+    /// Tabs shown together (`etat=a-traiter&etat=traites`): the « Tous » view.
+    etats: Vec<String>,
     procedures: Vec<String>,
     /// Service codes (territorial services among them).
     services: Vec<String>,
@@ -90,6 +92,9 @@ pub struct QueueQuery {
 /// The value that stands for « assigned to nobody » in the assignee filter.
 pub(crate) const NOBODY: &str = "personne";
 
+/// The tab that shows several states at once (those its « États » filter chooses, or all of them).
+const ALL_TABS: &str = "tous";
+
 impl QueueQuery {
     pub fn parse(query: &str) -> QueueQuery {
         let mut q = QueueQuery::default();
@@ -97,6 +102,7 @@ impl QueueQuery {
             let v: String = v.chars().take(100).collect();
             match k.as_ref() {
                 "onglet" => q.onglet = v,
+                "etat" if Tab::ALL.iter().any(|t| t.slug() == v) && !q.etats.contains(&v) => q.etats.push(v),
                 "procedure" if !v.is_empty() && q.procedures.len() < 20 => q.procedures.push(v),
                 "service" if !v.is_empty() && q.services.len() < 50 => q.services.push(v),
                 "agent" if !v.is_empty() && q.agents.len() < 50 => q.agents.push(v),
@@ -118,8 +124,35 @@ impl QueueQuery {
         Sort::parse(&self.tri, &self.ordre)
     }
 
+    /// Choosing states shows them together in « Tous », whichever tab the filters were sent from.
+    fn all_tabs(&self) -> bool {
+        self.onglet == ALL_TABS || !self.etats.is_empty()
+    }
+
+    /// The tabs of this view.
+    fn tabs(&self) -> Vec<Tab> {
+        if !self.all_tabs() {
+            return vec![Tab::from_slug(&self.onglet)];
+        }
+        let chosen: Vec<Tab> = Tab::ALL
+            .into_iter()
+            .filter(|t| self.etats.iter().any(|e| e == t.slug()))
+            .collect();
+        if chosen.is_empty() {
+            Tab::ALL.to_vec()
+        } else {
+            chosen
+        }
+    }
+
+    /// The tab shown as current: one of the four, or `None` for « Tous ».
+    fn current_tab(&self) -> Option<Tab> {
+        (!self.all_tabs()).then(|| Tab::from_slug(&self.onglet))
+    }
+
     pub(crate) fn filter(&self, staff: &Staff, limit: i64) -> QueueFilter {
-        let mut f = QueueFilter::new(staff.scope(), Tab::from_slug(&self.onglet));
+        let mut f = QueueFilter::new(staff.scope(), Tab::ATraiter);
+        f.tabs = self.tabs();
         f.procedures = self.procedures.clone();
         f.territories = self.services.clone();
         f.unassigned = self.agents.iter().any(|a| a == NOBODY);
@@ -144,14 +177,24 @@ impl QueueQuery {
         f
     }
 
-    /// The query string of this view, without its position (page or cursor) nor its sort.
+    /// The query string of this view, without its position (page or cursor) nor its sort; with another
+    /// tab (`Some`: one of the four, whose link drops the states chosen for « Tous »).
     fn base(&self, tab: Option<Tab>) -> form_urlencoded::Serializer<'static, String> {
         let mut s = form_urlencoded::Serializer::new(String::new());
-        let onglet: &str = match tab {
-            Some(t) => t.slug(),
-            None => &self.onglet,
-        };
-        s.append_pair("onglet", onglet);
+        match tab {
+            Some(t) => {
+                s.append_pair("onglet", t.slug());
+            }
+            None if self.all_tabs() => {
+                s.append_pair("onglet", ALL_TABS);
+                for t in self.tabs().into_iter().filter(|_| !self.etats.is_empty()) {
+                    s.append_pair("etat", t.slug());
+                }
+            }
+            None => {
+                s.append_pair("onglet", Tab::from_slug(&self.onglet).slug());
+            }
+        }
         for p in &self.procedures {
             s.append_pair("procedure", p);
         }
@@ -286,7 +329,7 @@ pub async fn queue(
     let viewer = staff.0.viewer();
     rows.retain(|d| !viewer.conflicts_with(&d.applicant_name));
     let now = guichet_db::now();
-    let tab = Tab::from_slug(&q.onglet);
+    let tab = q.current_tab();
     let sort = q.sort();
     let columns = [
         ("numero", "Numéro"),
@@ -298,14 +341,46 @@ pub async fn queue(
     let vue = q.link(None, None).trim_start_matches("/instruction?").to_owned();
     let page = QueuePage {
         layout: Layout::new(&req, Some(&staff.0), "Dossiers à instruire"),
-        tabs: counts
+        tabs: {
+            let shown = |n: &Count| match n {
+                Count::MoreThan(cap) => format!("plus de {}", Grouped(*cap)),
+                Count::Exact(n) => Grouped(*n).to_string(),
+            };
+            let chosen = q.tabs();
+            let all = counts
+                .iter()
+                .filter(|(t, _)| tab.is_some() || chosen.contains(t))
+                .fold(Count::Exact(0), |sum, (_, n)| match (sum, *n) {
+                    (Count::Exact(a), Count::Exact(b)) => Count::Exact(a + b),
+                    (Count::Exact(a) | Count::MoreThan(a), Count::MoreThan(b))
+                    | (Count::MoreThan(a), Count::Exact(b)) => Count::MoreThan(a + b),
+                });
+            let mut all_link = q.clone();
+            all_link.onglet = ALL_TABS.to_owned();
+            all_link.etats.clear();
+            counts
+                .iter()
+                .map(|(t, n)| {
+                    (
+                        t.label().to_owned(),
+                        shown(n),
+                        q.link(Some(*t), None),
+                        Some(*t) == tab,
+                    )
+                })
+                .chain(std::iter::once((
+                    "Tous".to_owned(),
+                    shown(&all),
+                    all_link.link(None, None),
+                    tab.is_none(),
+                )))
+                .collect()
+        },
+        states: Tab::ALL
             .iter()
-            .map(|(t, n)| {
-                let shown = match n {
-                    Count::MoreThan(cap) => format!("plus de {}", Grouped(*cap)),
-                    Count::Exact(n) => Grouped(*n).to_string(),
-                };
-                (t.label().to_owned(), shown, q.link(Some(*t), None), *t == tab)
+            .map(|t| {
+                let checked = tab.is_none() && !q.etats.is_empty() && q.etats.iter().any(|e| e == t.slug());
+                (t.slug().to_owned(), t.label().to_owned(), checked)
             })
             .collect(),
         // Only the procedures of the agent's services: the others' dossiers do not exist for them.
@@ -331,7 +406,8 @@ pub async fn queue(
             .filter(|sv| viewer.is_admin || viewer.services.contains(&sv.code))
             .map(|sv| (sv.code.clone(), sv.name.clone(), q.services.contains(&sv.code)))
             .collect(),
-        filtered: !q.procedures.is_empty()
+        filtered: !q.etats.is_empty()
+            || !q.procedures.is_empty()
             || !q.services.is_empty()
             || !q.agents.is_empty()
             || !q.echeance.is_empty()
@@ -339,7 +415,7 @@ pub async fn queue(
         a_moi: q.a_moi == "1",
         echeance: q.echeance.clone(),
         recherche: q.recherche.clone(),
-        onglet: tab.slug().to_owned(),
+        onglet: tab.map_or(ALL_TABS, Tab::slug).to_owned(),
         tri: q.tri.clone(),
         ordre: q.ordre.clone(),
         headers: columns
