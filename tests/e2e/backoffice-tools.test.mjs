@@ -70,6 +70,12 @@ test('notification settings and export columns', async (t) => {
     assert.match(await page.locator('#enregistre').innerText(), /Vos choix sont enregistrés/);
     assert.ok(await page.isChecked('#notif-rythme-resume'));
     await checkPage(t, page, { name: 'instruction-notifications', label: 'the agent’s notification settings' });
+    // Several states at once: the « Tous » tab, its « États » filter ticked as chosen.
+    await visit(page, '/instruction?onglet=tous&etat=a-traiter&etat=traites');
+    assert.match(await page.locator('.onglets [aria-current=page]').innerText(), /^Tous \(/);
+    assert.ok(await page.isChecked('#etat-traites'));
+    assert.ok(!(await page.isChecked('#etat-en-instruction')));
+    await checkPage(t, page, { name: 'instruction-tous', label: 'the queue, several states at once' });
     await visit(page, '/instruction?procedure=apa');
     await clickAndWait(page, 'main a[href^="/instruction/export/colonnes"]');
     await checkPage(t, page, { name: 'instruction-export-colonnes', label: 'the export columns of a procedure' });

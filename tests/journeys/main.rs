@@ -12,6 +12,7 @@ mod cli;
 mod concurrency;
 mod email;
 mod exports;
+mod franceconnect;
 mod implicit;
 mod instruction;
 mod logs;

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod external;
 pub mod password;
 pub mod preferences;
 pub mod services;

@@ -124,7 +124,7 @@ pub fn create(
     })
 }
 
-fn insert(
+pub(crate) fn insert(
     conn: &mut AnyConnection,
     email: &Email,
     hash: &str,

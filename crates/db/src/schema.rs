@@ -533,3 +533,29 @@ diesel::table! {
         last_sent_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    external_identities (id) {
+        id -> Text,
+        provider -> Text,
+        subject -> Text,
+        user_id -> Text,
+        claims -> Text,
+        created_at -> Timestamp,
+        last_login_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oidc_logins (id) {
+        id -> Text,
+        provider -> Text,
+        pending -> Text,
+        next -> Nullable<Text>,
+        identity -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(external_identities -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(external_identities, users);

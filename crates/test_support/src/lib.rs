@@ -2,6 +2,8 @@
 // Test helpers panic on purpose: a failed setup must stop the test with its cause.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod franceconnect;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

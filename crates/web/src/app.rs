@@ -28,6 +28,8 @@ pub struct AppState {
     pub delivery: DeliveryHandle,
     /// The département's identity (settings over the configuration), re-read every 30 s.
     pub identity: crate::identity::IdentityCache,
+    /// FranceConnect, when configured.
+    pub franceconnect: Option<Arc<guichet_oidc::Provider>>,
 }
 
 impl AppState {
@@ -120,6 +122,12 @@ impl Application {
             chrono::Duration::hours(settings.config.session_hours),
             chrono::Duration::minutes(settings.config.session_idle_minutes),
         );
+        let franceconnect = match settings.franceconnect() {
+            Some(c) => Some(Arc::new(
+                guichet_oidc::Provider::new(c).map_err(|e| anyhow::anyhow!("FranceConnect: {e}"))?,
+            )),
+            None => None,
+        };
         let identity = crate::identity::IdentityCache::new(crate::identity::defaults(&settings));
         identity.refresh(&pool).await?;
         crate::identity::spawn_refresh(pool.clone(), identity.clone());
@@ -131,6 +139,7 @@ impl Application {
             settings,
             delivery,
             identity,
+            franceconnect,
         };
         crate::implicit::spawn_hourly(state.clone());
 

@@ -96,6 +96,13 @@ pub struct Config {
     /// What the legal notice and the accessibility statement must name beyond the identity (`[mentions]`
     /// in the file, `GUICHET_MENTIONS__DIRECTOR`… in the environment).
     pub mentions: crate::mentions::Mentions,
+    /// FranceConnect v2's issuer (`GUICHET_FRANCECONNECT_ISSUER`), for the integration platform
+    /// `https://fcp-low.sbx.dev-franceconnect.fr/api/v2`. Unset: no FranceConnect button.
+    pub franceconnect_issuer: Option<String>,
+    pub franceconnect_client_id: Option<String>,
+    pub franceconnect_client_secret: Option<SecretString>,
+    /// The levels of assurance asked, separated by spaces (`eidas1`, FranceConnect's standard level).
+    pub franceconnect_acr: String,
 }
 
 /// A list of addresses, as TOML array or as the comma-separated text of an environment variable.
@@ -161,6 +168,10 @@ impl Default for Config {
             clamd: None,
             clamd_unavailable: "refuse".into(),
             mentions: crate::mentions::Mentions::default(),
+            franceconnect_issuer: None,
+            franceconnect_client_id: None,
+            franceconnect_client_secret: None,
+            franceconnect_acr: "eidas1".into(),
         }
     }
 }
@@ -320,6 +331,36 @@ impl Settings {
             .iter()
             .map(|code| ("amethyste".to_owned(), code.clone()))
             .collect()
+    }
+
+    /// FranceConnect as configured (issuer, client id and secret all set), its return addresses under
+    /// `public_url`.
+    pub fn franceconnect(&self) -> Option<guichet_oidc::ProviderConfig> {
+        let c = &self.config;
+        let (issuer, id, secret) = (
+            c.franceconnect_issuer.as_ref()?,
+            c.franceconnect_client_id.as_ref()?,
+            c.franceconnect_client_secret.as_ref()?,
+        );
+        let base = self.public_url.trim_end_matches('/');
+        Some(guichet_oidc::ProviderConfig {
+            issuer: issuer.clone(),
+            client_id: id.clone(),
+            client_secret: secret.expose_secret().to_owned(),
+            redirect_uri: format!("{base}/connexion/franceconnect/retour"),
+            post_logout_redirect_uri: format!("{base}/deconnexion/franceconnect"),
+            scopes: guichet_oidc::FRANCECONNECT_SCOPES
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            acr_values: c
+                .franceconnect_acr
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+            signed_userinfo: true,
+            prompt: "login consent".into(),
+        })
     }
 
     /// Uploads are kept for a later scan (not refused) while clamd cannot be reached.

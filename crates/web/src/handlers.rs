@@ -6,6 +6,7 @@ pub mod batch;
 pub mod commission;
 pub mod demarches;
 pub mod export_jobs;
+pub mod franceconnect;
 pub mod implicit;
 pub mod instruction;
 pub mod messages;

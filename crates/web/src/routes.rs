@@ -4,7 +4,8 @@ use actix_web::web::{self, get, post};
 
 use crate::assets;
 use crate::handlers::{
-    accounts, admin, apa, commission, demarches, implicit, instruction, pages, simulateurs, stats,
+    accounts, admin, apa, commission, demarches, franceconnect, implicit, instruction, pages, simulateurs,
+    stats,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -25,6 +26,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/connexion", get().to(accounts::show_login))
         .route("/connexion", post().to(accounts::submit_login))
         .route("/deconnexion", post().to(accounts::logout))
+        .route("/connexion/franceconnect", get().to(franceconnect::start))
+        .route(
+            "/connexion/franceconnect/retour",
+            get().to(franceconnect::callback),
+        )
+        .route("/deconnexion/franceconnect", get().to(franceconnect::logged_out))
         .route("/mot-de-passe-oublie", get().to(accounts::show_forgot))
         .route("/mot-de-passe-oublie", post().to(accounts::submit_forgot))
         .route(

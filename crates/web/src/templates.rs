@@ -161,6 +161,8 @@ pub struct FormPage {
     pub errors: Vec<FieldError>,
     pub submit: &'static str,
     pub links: Vec<(String, String)>,
+    /// The FranceConnect button's link (the login page, when FranceConnect is configured).
+    pub franceconnect: Option<String>,
 }
 
 /// A page of plain text: confirmations and notices.

@@ -64,6 +64,7 @@ fn form_page(
         errors,
         submit,
         links: Vec::new(),
+        franceconnect: None,
     }
 }
 
@@ -104,7 +105,7 @@ pub fn landing(user: &User) -> &'static str {
 }
 
 /// The `suite` if it is a safe local path, else the landing page of this user.
-fn target_after_login(suite: &str, user: &User) -> String {
+pub(super) fn target_after_login(suite: &str, user: &User) -> String {
     safe_next(suite).unwrap_or_else(|| landing(user).to_owned())
 }
 
@@ -121,7 +122,7 @@ fn with_suite(path: &str, suite: &str) -> String {
 }
 
 /// Logs `user` in on this response: a new session cookie and a new CSRF token bound to it.
-fn log_in(res: &mut HttpResponse, user: &User, state: &AppState) -> WebResult<()> {
+pub(super) fn log_in(res: &mut HttpResponse, user: &User, state: &AppState) -> WebResult<()> {
     let token = state.keys.issue(user)?;
     res.add_cookie(&session::cookie(token, state))
         .and_then(|()| res.add_cookie(&crate::csrf::fresh_cookie(state)))
@@ -402,7 +403,7 @@ pub async fn confirm_email(
 
 // ------------------------------------------------------------------------------------------------ login
 
-fn login_page(req: &HttpRequest, form: &FormData, errors: Vec<FieldError>) -> FormPage {
+fn login_page(req: &HttpRequest, state: &AppState, form: &FormData, errors: Vec<FieldError>) -> FormPage {
     let fields = vec![
         InputField::new("email", "Adresse électronique", "email", "username")
             .value(form.get("email"))
@@ -418,6 +419,14 @@ fn login_page(req: &HttpRequest, form: &FormData, errors: Vec<FieldError>) -> Fo
     );
     if let Some(next) = safe_next(form.get("suite")) {
         p.hidden.push(("suite".into(), next));
+    }
+    if super::franceconnect::joining(req) {
+        p.intro = vec![
+            "Un compte Guichet existe déjà avec l’adresse électronique transmise par FranceConnect.".into(),
+            "Connectez-vous à ce compte avec son mot de passe : il sera relié à FranceConnect, et vous pourrez ensuite vous connecter de l’une ou l’autre façon.".into(),
+        ];
+    } else if state.franceconnect.is_some() {
+        p.franceconnect = Some(with_suite("/connexion/franceconnect", form.get("suite")));
     }
     p.links = vec![
         ("/mot-de-passe-oublie".into(), "Mot de passe oublié ?".into()),
@@ -437,13 +446,14 @@ pub struct NextQuery {
 
 pub async fn show_login(
     req: HttpRequest,
+    state: web::Data<AppState>,
     user: MaybeUser,
     q: web::Query<NextQuery>,
 ) -> WebResult<HttpResponse> {
     if let Some(u) = user.0 {
         return Ok(see_other(&target_after_login(&q.suite, &u.user)));
     }
-    ok(&login_page(&req, &suite_form(&q.suite), Vec::new()))
+    ok(&login_page(&req, &state, &suite_form(&q.suite), Vec::new()))
 }
 
 pub async fn submit_login(
@@ -461,7 +471,10 @@ pub async fn submit_login(
         errors.push(err("mot_de_passe", "Saisissez votre mot de passe"));
     }
     if !errors.is_empty() {
-        return render(StatusCode::UNPROCESSABLE_ENTITY, &login_page(&req, &form, errors));
+        return render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &login_page(&req, &state, &form, errors),
+        );
     }
     let ip = client_ip(&req, &state);
     let public_url = state.settings.public_url.clone();
@@ -484,8 +497,14 @@ pub async fn submit_login(
         Ok(user) => {
             let target = target_after_login(form.get("suite"), &user);
             tracing::info!(user.id = %user.id, "Login");
+            // A FranceConnect identity waiting in this browser is joined to the account just entered.
+            let joined = super::franceconnect::join_after_login(&req, &state, &user.id).await?;
             let mut res = see_other(&target);
             log_in(&mut res, &user, &state)?;
+            if let Some(id_token) = joined {
+                res.add_cookie(&super::franceconnect::session_cookie(&state, id_token))
+                    .map_err(|e| WebError::Internal(e.to_string()))?;
+            }
             return Ok(res);
         }
         Err(e @ AccountsError::Throttled { wait_secs }) => {
@@ -503,7 +522,10 @@ pub async fn submit_login(
         Err(AccountsError::Deactivated) => (StatusCode::FORBIDDEN, AccountsError::Deactivated.to_string()),
         Err(e) => return Err(e.into()),
     };
-    let mut res = render(status, &login_page(&req, &form, vec![err("email", message)]))?;
+    let mut res = render(
+        status,
+        &login_page(&req, &state, &form, vec![err("email", message)]),
+    )?;
     if let Some(secs) = retry_after
         && let Ok(v) = actix_web::http::header::HeaderValue::from_str(&secs.to_string())
     {
@@ -512,7 +534,12 @@ pub async fn submit_login(
     Ok(res)
 }
 
-pub async fn logout(state: web::Data<AppState>, user: MaybeUser, _form: CsrfForm) -> WebResult<HttpResponse> {
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: MaybeUser,
+    _form: CsrfForm,
+) -> WebResult<HttpResponse> {
     if let Some(u) = user.0 {
         let id = u.user.id.clone();
         state
@@ -520,8 +547,13 @@ pub async fn logout(state: web::Data<AppState>, user: MaybeUser, _form: CsrfForm
             .run(move |c| users::logout(c, &id).map_err(WebError::from))
             .await?;
     }
-    let mut res = see_other("/");
+    // A session opened with FranceConnect ends there too (its rule), then comes back to the home page.
+    let target = super::franceconnect::logout_target(&req, &state)
+        .await
+        .unwrap_or_else(|| "/".to_owned());
+    let mut res = see_other(&target);
     res.add_cookie(&session::removal_cookie(&state))
+        .and_then(|()| res.add_removal_cookie(&super::franceconnect::session_removal(&state)))
         .and_then(|()| res.add_cookie(&crate::csrf::fresh_cookie(&state)))
         .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(res)

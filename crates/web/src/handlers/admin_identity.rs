@@ -64,8 +64,13 @@ fn field(key: Key, identity: &Identity, submitted: Option<&HashMap<String, Strin
             "off",
         ),
         Key::SignatoryName(None) | Key::SignatoryTitle(None) => (String::new(), "text", "off"),
-        Key::SignatoryName(Some(_)) | Key::SignatoryTitle(Some(_)) => (
+        Key::SignatoryName(Some(_)) => (
             "Laissez vide pour garder celui du signataire par défaut.".to_owned(),
+            "text",
+            "off",
+        ),
+        Key::SignatoryTitle(Some(_)) => (
+            "Laissez vide pour garder celle du signataire par défaut.".to_owned(),
             "text",
             "off",
         ),

@@ -1,0 +1,267 @@
+//! Logging in with FranceConnect v2, against the loopback provider of the test support: a new account with
+//! the identity received, the same account at the next login, an existing account joined only after its
+//! password, the errors a person or a provider can cause (each a French page, no session), and the logout
+//! at the provider.
+
+use guichet_test_support::franceconnect::{CLIENT_ID, CLIENT_SECRET, FakeFranceConnect, FcPerson, Next};
+use guichet_test_support::{Backend, Browser, TestApp, on_both_backends};
+use guichet_types::Role;
+use reqwest::StatusCode;
+use secrecy::SecretString;
+
+const PASSWORD: &str = "une phrase de passe solide";
+
+async fn app_with(fc: &FakeFranceConnect, backend: Backend) -> Option<TestApp> {
+    let issuer = fc.issuer();
+    let app = TestApp::spawn_with(backend, |c| {
+        c.franceconnect_issuer = Some(issuer);
+        c.franceconnect_client_id = Some(CLIENT_ID.into());
+        c.franceconnect_client_secret = Some(SecretString::from(CLIENT_SECRET));
+    })
+    .await?;
+    let config = app.state.settings.franceconnect().unwrap();
+    fc.register(&config.redirect_uri);
+    Some(app)
+}
+
+/// The location of a redirect, on the app when it names the app's configured public address (the tests'
+/// app listens on a port chosen at start).
+fn location(app: &TestApp, r: &reqwest::Response) -> String {
+    assert!(r.status().is_redirection(), "{}", r.status());
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    let public = app.state.settings.public_url.trim_end_matches('/').to_owned();
+    match to.strip_prefix(&public) {
+        Some(path) => app.url(path),
+        None if to.starts_with('/') => app.url(&to),
+        None => to,
+    }
+}
+
+/// From « S’identifier avec FranceConnect » to the app's answer to the callback.
+async fn franceconnect(app: &TestApp, b: &Browser<'_>) -> reqwest::Response {
+    let r = b.get("/connexion/franceconnect").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let at_provider = location(app, &r);
+    assert!(at_provider.contains("code_challenge_method=S256") && at_provider.contains("acr_values=eidas1"));
+    let r = b.client.get(&at_provider).send().await.unwrap();
+    let back = location(app, &r);
+    b.client.get(&back).send().await.unwrap()
+}
+
+async fn a_new_account_then_the_same_one(backend: Backend) {
+    let fc = FakeFranceConnect::start().await;
+    let Some(app) = app_with(&fc, backend).await else {
+        return;
+    };
+    let b = Browser::new(&app);
+    let login = b.get_html("/connexion").await;
+    assert!(
+        login.contains("S’identifier avec</span> <span class=\"franceconnect__marque\">FranceConnect"),
+        "{login}"
+    );
+
+    fc.set_next(Next::Login(FcPerson::angela("angela.dubois@exemple.fr")));
+    let r = franceconnect(&app, &b).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    let account = b.get_html("/compte").await;
+    assert!(
+        account.contains("Angela DUBOIS") && account.contains("angela.dubois@exemple.fr"),
+        "{account}"
+    );
+
+    // The identity received is kept with the account (the pivot, never the tokens).
+    let (id, joined) = {
+        let pool = app.pool.clone();
+        pool.run(|c| {
+            let e = guichet_types::Email::parse("angela.dubois@exemple.fr").unwrap();
+            let u = guichet_accounts::users::find_by_email(c, &e)?.unwrap();
+            let j = guichet_accounts::external::joined(c, &u.id)?;
+            Ok::<_, guichet_accounts::AccountsError>((u.id, j))
+        })
+        .await
+        .unwrap()
+    };
+    assert_eq!(joined.len(), 1);
+    assert_eq!(joined[0].1["birthdate"], "1962-08-24");
+    assert_eq!(joined[0].1["birthplace"], "75120");
+    assert!(joined[0].1.get("id_token").is_none());
+
+    // Logging out ends the FranceConnect session too, with the ID token as hint.
+    let account = b.get_html("/compte").await;
+    let token = guichet_test_support::csrf_token(&account).unwrap();
+    let r = b
+        .client
+        .post(app.url("/deconnexion"))
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let to_provider = location(&app, &r);
+    assert!(
+        to_provider.starts_with(&fc.issuer()) && to_provider.contains("id_token_hint="),
+        "{to_provider}"
+    );
+    let r = b.client.get(&to_provider).send().await.unwrap();
+    assert!(location(&app, &r).contains("/deconnexion/franceconnect"));
+    assert_eq!(fc.logouts().len(), 1);
+    assert_eq!(
+        b.get("/compte").await.status(),
+        StatusCode::SEE_OTHER,
+        "logged out"
+    );
+
+    // The next login finds the same account by its FranceConnect identifier, whatever the email says now.
+    let mut moved = FcPerson::angela("nouvelle.adresse@exemple.fr");
+    moved.preferred_username = "MARTIN".into();
+    fc.set_next(Next::Login(moved));
+    let r = franceconnect(&app, &b).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let same = app
+        .pool
+        .run(move |c| guichet_accounts::users::find(c, &id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(same.email, "angela.dubois@exemple.fr");
+    assert!(b.get_html("/compte").await.contains("angela.dubois@exemple.fr"));
+}
+
+async fn an_existing_account_is_joined_only_after_its_password(backend: Backend) {
+    let fc = FakeFranceConnect::start().await;
+    let Some(app) = app_with(&fc, backend).await else {
+        return;
+    };
+    app.create_user("angela.dubois@exemple.fr", PASSWORD, Role::Usager, &[])
+        .await;
+    let b = Browser::new(&app);
+    fc.set_next(Next::Login(FcPerson::angela("angela.dubois@exemple.fr")));
+    let r = franceconnect(&app, &b).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = location(&app, &r);
+    assert!(to.ends_with("/connexion?relier=franceconnect"), "{to}");
+    // Not logged in on the email alone.
+    assert_eq!(b.get("/compte").await.status(), StatusCode::SEE_OTHER);
+    let page = b.client.get(&to).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Un compte Guichet existe déjà"), "{page}");
+
+    // A wrong password joins nothing; the right one joins and logs in.
+    let r = b
+        .post_form(
+            "/connexion?relier=franceconnect",
+            "/connexion",
+            &[
+                ("email", "angela.dubois@exemple.fr"),
+                ("mot_de_passe", "pas le bon mot de passe"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = b
+        .post_form(
+            "/connexion?relier=franceconnect",
+            "/connexion",
+            &[("email", "angela.dubois@exemple.fr"), ("mot_de_passe", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let joined = app
+        .pool
+        .run(|c| {
+            let e = guichet_types::Email::parse("angela.dubois@exemple.fr").unwrap();
+            let u = guichet_accounts::users::find_by_email(c, &e)?.unwrap();
+            guichet_accounts::external::joined(c, &u.id)
+        })
+        .await
+        .unwrap();
+    assert_eq!(joined.len(), 1, "joined after the password");
+
+    // From now on FranceConnect goes straight in.
+    let other = Browser::new(&app);
+    fc.set_next(Next::Login(FcPerson::angela("angela.dubois@exemple.fr")));
+    let r = franceconnect(&app, &other).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(!location(&app, &r).contains("relier"));
+    assert_eq!(other.get("/compte").await.status(), StatusCode::OK);
+}
+
+async fn every_failure_is_a_french_page_and_no_session(backend: Backend) {
+    let fc = FakeFranceConnect::start().await;
+    let Some(app) = app_with(&fc, backend).await else {
+        return;
+    };
+    let angela = || FcPerson::angela("angela.dubois@exemple.fr");
+    for (next, words) in [
+        (Next::Error("access_denied"), "Vous avez annulé la connexion"),
+        (Next::WrongNonce(angela()), "n’a pas pu être vérifiée"),
+        (Next::ForeignKey(angela()), "n’a pas pu être vérifiée"),
+        (Next::UnsignedUserinfo(angela()), "n’a pas pu être vérifiée"),
+        (Next::Acr(angela(), "eidas0"), "niveau de sécurité"),
+    ] {
+        let b = Browser::new(&app);
+        let label = format!("{next:?}");
+        fc.set_next(next);
+        let r = franceconnect(&app, &b).await;
+        assert!(
+            r.status() != StatusCode::SEE_OTHER && r.status() != StatusCode::INTERNAL_SERVER_ERROR,
+            "{label}"
+        );
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("La connexion avec FranceConnect n’a pas abouti") && page.contains(words),
+            "{label}: {page}"
+        );
+        assert_eq!(
+            b.get("/compte").await.status(),
+            StatusCode::SEE_OTHER,
+            "{label}: no session"
+        );
+    }
+    // No account was opened by any of them.
+    let found = app
+        .pool
+        .run(|c| {
+            let e = guichet_types::Email::parse("angela.dubois@exemple.fr").unwrap();
+            guichet_accounts::users::find_by_email(c, &e)
+        })
+        .await
+        .unwrap();
+    assert!(found.is_none());
+
+    // A callback without the login under way (another browser, or replayed) is refused.
+    let b = Browser::new(&app);
+    let r = b.get("/connexion/franceconnect/retour?code=x&state=y").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("a expiré ou a déjà servi"));
+    // The same callback twice: the second is refused (one use).
+    fc.set_next(Next::Login(angela()));
+    let r = b.get("/connexion/franceconnect").await;
+    let r = b.client.get(location(&app, &r)).send().await.unwrap();
+    let back = location(&app, &r);
+    assert_eq!(
+        b.client.get(&back).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+    let again = Browser::new(&app);
+    assert_eq!(
+        again.client.get(&back).send().await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+}
+
+async fn without_configuration_there_is_no_button(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    assert!(!app.get_html("/connexion").await.contains("FranceConnect"));
+    assert_eq!(
+        app.get("/connexion/franceconnect").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+on_both_backends!(
+    a_new_account_then_the_same_one,
+    an_existing_account_is_joined_only_after_its_password,
+    every_failure_is_a_french_page_and_no_session,
+    without_configuration_there_is_no_button
+);
