@@ -156,17 +156,28 @@ impl Application {
         let data = web::Data::new(state.clone());
         let hsts = state.settings.secure_cookies;
         let workers = state.settings.config.workers;
+        // « Se déconnecter » is a form whose answer sends the person to FranceConnect's logout: browsers apply
+        // `form-action` to that redirect, so the provider's origin is allowed there (and nowhere else).
+        let provider_origin = state
+            .franceconnect
+            .as_ref()
+            .and_then(|p| url::Url::parse(&p.config().issuer).ok())
+            .map(|u| format!(" {}", u.origin().ascii_serialization()))
+            .unwrap_or_default();
+        let csp = format!(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+             form-action 'self'{provider_origin}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+        );
         let mut server = HttpServer::new(move || {
             let mut headers = DefaultHeaders::new()
-                .add((
-                    "Content-Security-Policy",
-                    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
-                     form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
-                ))
+                .add(("Content-Security-Policy", csp.clone()))
                 .add(("X-Content-Type-Options", "nosniff"))
                 .add(("Referrer-Policy", "same-origin"))
                 .add(("X-Frame-Options", "DENY"))
-                .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"))
+                .add((
+                    "Permissions-Policy",
+                    "camera=(), microphone=(), geolocation=(), payment=()",
+                ))
                 .add(("Cross-Origin-Opener-Policy", "same-origin"))
                 // Pages show personal data: shared computers (France Services, libraries) must not keep them.
                 .add(("Cache-Control", "no-store"));

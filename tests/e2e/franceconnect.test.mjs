@@ -1,0 +1,93 @@
+// Logging in with FranceConnect v2 against the loopback provider scripts/e2e starts
+// (tests/e2e/fake-franceconnect.mjs): a new account opened with the identity received, an existing account
+// joined only after its password, the logout at the provider, and a login cancelled at FranceConnect. Each
+// page checked like the others (axe-core, focus, reflow at 320 px, text at 200 %).
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ACCOUNTS, launchBrowser, newContext, pageChecks, submitMainForm, visit } from './lib.mjs';
+import { clickAndWait } from './demarches.mjs';
+
+const FC = process.env.GUICHET_E2E_FC_URL;
+let browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+const checkPage = pageChecks();
+
+const person = (email, sub) => ({
+  sub,
+  given_name: 'Angela Claire Louise',
+  family_name: 'DUBOIS',
+  birthdate: '1962-08-24',
+  birthplace: '75120',
+  birthcountry: '99100',
+  gender: 'female',
+  email,
+  preferred_username: '',
+});
+
+async function next(what) {
+  const r = await fetch(`${FC}/test/next`, { method: 'POST', body: JSON.stringify(what) });
+  assert.equal(r.status, 200);
+}
+
+test('a new account with FranceConnect, then the logout at FranceConnect', { skip: !FC && 'no loopback FranceConnect' }, async (t) => {
+  const context = await newContext(browser);
+  try {
+    const page = await context.newPage();
+    await visit(page, '/connexion');
+    assert.match(await page.locator('.franceconnect').innerText(), /S’identifier avec\s+FranceConnect/);
+    await checkPage(t, page, { name: 'connexion-franceconnect', label: 'login page with the FranceConnect button' });
+    await next({ person: person(`angela.${Date.now()}@exemple.fr`, `sub-${Date.now()}`) });
+    await clickAndWait(page, 'a.franceconnect__bouton');
+    assert.equal(new URL(page.url()).pathname, '/mes-dossiers', `ended on ${page.url()}`);
+    await visit(page, '/compte');
+    assert.match(await page.locator('main').innerText(), /Angela DUBOIS/);
+    // « Se déconnecter » goes through FranceConnect's logout and back home, logged out.
+    await clickAndWait(page, 'header form[action="/deconnexion"] button');
+    assert.equal(new URL(page.url()).pathname, '/');
+    await visit(page, '/compte');
+    assert.equal(new URL(page.url()).pathname, '/connexion');
+  } finally {
+    await context.close();
+  }
+});
+
+test('an existing account is joined only after its password', { skip: !FC && 'no loopback FranceConnect' }, async (t) => {
+  const context = await newContext(browser);
+  try {
+    const page = await context.newPage();
+    await next({ person: person(ACCOUNTS.usager.email, `sub-usager-${Date.now()}`) });
+    await visit(page, '/connexion');
+    await clickAndWait(page, 'a.franceconnect__bouton');
+    assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, '/connexion?relier=franceconnect');
+    assert.match(await page.locator('main').innerText(), /Un compte Guichet existe déjà/);
+    await checkPage(t, page, { name: 'connexion-relier-franceconnect', label: 'login page asking the password to join FranceConnect' });
+    await page.fill('#email', ACCOUNTS.usager.email);
+    await page.fill('#mot_de_passe', ACCOUNTS.usager.password);
+    await submitMainForm(page, 200);
+    assert.equal(new URL(page.url()).pathname, '/mes-dossiers');
+  } finally {
+    await context.close();
+  }
+});
+
+test('a login cancelled at FranceConnect', { skip: !FC && 'no loopback FranceConnect' }, async (t) => {
+  const context = await newContext(browser);
+  try {
+    const page = await context.newPage();
+    await next({ error: 'access_denied' });
+    await visit(page, '/connexion');
+    await clickAndWait(page, 'a.franceconnect__bouton');
+    assert.match(await page.locator('h1').innerText(), /La connexion avec FranceConnect n’a pas abouti/);
+    assert.match(await page.locator('main').innerText(), /Vous avez annulé la connexion/);
+    await checkPage(t, page, { name: 'franceconnect-annule', label: 'FranceConnect login cancelled' });
+  } finally {
+    await context.close();
+  }
+});
