@@ -68,6 +68,14 @@ async fn a_new_account_then_the_same_one(backend: Backend) {
         account.contains("Angela DUBOIS") && account.contains("angela.dubois@exemple.fr"),
         "{account}"
     );
+    // « Mon compte » shows the identity received, said to come from FranceConnect.
+    assert!(
+        account.contains("Votre identité transmise par FranceConnect")
+            && account.contains("Angela Claire Louise")
+            && account.contains("24 août 1962")
+            && account.contains("transmis par FranceConnect"),
+        "{account}"
+    );
 
     // The identity received is kept with the account (the pivot, never the tokens).
     let (id, joined) = {
@@ -259,9 +267,95 @@ async fn without_configuration_there_is_no_button(backend: Backend) {
     );
 }
 
+async fn agents_log_in_with_their_provider_once_invited(backend: Backend) {
+    let fc = FakeFranceConnect::start().await;
+    let issuer = fc.issuer();
+    let Some(app) = TestApp::spawn_with(backend, |c| {
+        c.agents_oidc_issuer = Some(issuer);
+        c.agents_oidc_client_id = Some(CLIENT_ID.into());
+        c.agents_oidc_client_secret = Some(SecretString::from(CLIENT_SECRET));
+    })
+    .await
+    else {
+        return;
+    };
+    fc.register(&app.state.settings.agents_oidc().unwrap().redirect_uri);
+    app.create_user("agent@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
+        .await;
+    let via = |b: &Browser<'_>| {
+        let app = &app;
+        let client = b.client.clone();
+        async move {
+            let r = client.get(app.url("/connexion/agents")).send().await.unwrap();
+            let r = client.get(location(app, &r)).send().await.unwrap();
+            client.get(location(app, &r)).send().await.unwrap()
+        }
+    };
+    let login = app.get_html("/connexion").await;
+    assert!(
+        login.contains("Agent du département : se connecter avec ProConnect"),
+        "{login}"
+    );
+    assert!(
+        !login.contains("franceconnect__bouton"),
+        "no FranceConnect configured"
+    );
+
+    // Somebody the platform does not know: no account is opened for an agent.
+    let b = Browser::new(&app);
+    fc.set_next(Next::Login(FcPerson::angela("inconnu@departement.fr")));
+    let r = via(&b).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("La connexion avec ProConnect n’a pas abouti")
+            && page.contains("Demandez à l’administrateur"),
+        "{page}"
+    );
+
+    // The invited agent joins once with the password, then comes straight in; how they authenticated
+    // (`amr`) is kept with the identity.
+    let mut agent = FcPerson::angela("agent@departement.fr");
+    agent.sub = "agent-sub-1".into();
+    fc.set_next(Next::Login(agent.clone()));
+    let r = via(&b).await;
+    assert!(location(&app, &r).ends_with("/connexion?relier=agents"));
+    let page = b.get_html("/connexion?relier=agents").await;
+    assert!(page.contains("transmise par ProConnect"), "{page}");
+    let r = b
+        .post_form(
+            "/connexion?relier=agents",
+            "/connexion",
+            &[("email", "agent@departement.fr"), ("mot_de_passe", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let other = Browser::new(&app);
+    fc.set_next(Next::Login(agent));
+    let r = via(&other).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(
+        location(&app, &r).ends_with("/instruction"),
+        "{}",
+        location(&app, &r)
+    );
+    let joined = app
+        .pool
+        .run(|c| {
+            let e = guichet_types::Email::parse("agent@departement.fr").unwrap();
+            let u = guichet_accounts::users::find_by_email(c, &e)?.unwrap();
+            guichet_accounts::external::joined(c, &u.id)
+        })
+        .await
+        .unwrap();
+    assert_eq!(joined[0].0, "agents");
+    assert_eq!(joined[0].1["amr"], serde_json::json!(["pwd"]));
+}
+
 on_both_backends!(
     a_new_account_then_the_same_one,
     an_existing_account_is_joined_only_after_its_password,
     every_failure_is_a_french_page_and_no_session,
-    without_configuration_there_is_no_button
+    without_configuration_there_is_no_button,
+    agents_log_in_with_their_provider_once_invited
 );

@@ -213,6 +213,8 @@ struct Claims {
     gender: Option<String>,
     email: Option<String>,
     preferred_username: Option<String>,
+    /// ProConnect's name of use.
+    usual_name: Option<String>,
 }
 
 fn random() -> String {
@@ -399,7 +401,8 @@ impl Provider {
         let pick = |a: Option<String>, b: Option<String>| a.or(b).filter(|v| !v.trim().is_empty());
         Ok(Identity {
             given_name: pick(info.given_name, claims.given_name),
-            family_name: pick(info.family_name, claims.family_name),
+            family_name: pick(info.family_name, claims.family_name)
+                .or_else(|| pick(info.usual_name, claims.usual_name)),
             birthdate: pick(info.birthdate, claims.birthdate),
             // Empty is meaningful here (born abroad): kept as sent.
             birthplace: info.birthplace.or(claims.birthplace),
@@ -516,7 +519,7 @@ mod tests {
         // RFC 7636, appendix B.
         assert_eq!(
             challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
-            "E9Melhoa2OwvFWR9Bn3nD8oYNU4Ut-1RvQRv3BW_IY4"
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 

@@ -30,6 +30,8 @@ pub struct AppState {
     pub identity: crate::identity::IdentityCache,
     /// FranceConnect, when configured.
     pub franceconnect: Option<Arc<guichet_oidc::Provider>>,
+    /// The agents' provider, when configured.
+    pub agents_oidc: Option<Arc<guichet_oidc::Provider>>,
 }
 
 impl AppState {
@@ -122,12 +124,13 @@ impl Application {
             chrono::Duration::hours(settings.config.session_hours),
             chrono::Duration::minutes(settings.config.session_idle_minutes),
         );
-        let franceconnect = match settings.franceconnect() {
-            Some(c) => Some(Arc::new(
-                guichet_oidc::Provider::new(c).map_err(|e| anyhow::anyhow!("FranceConnect: {e}"))?,
-            )),
-            None => None,
+        let provider = |c: Option<guichet_oidc::ProviderConfig>| -> anyhow::Result<_> {
+            c.map(|c| guichet_oidc::Provider::new(c).map(Arc::new))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("fournisseur d’identité : {e}"))
         };
+        let franceconnect = provider(settings.franceconnect())?;
+        let agents_oidc = provider(settings.agents_oidc())?;
         let identity = crate::identity::IdentityCache::new(crate::identity::defaults(&settings));
         identity.refresh(&pool).await?;
         crate::identity::spawn_refresh(pool.clone(), identity.clone());
@@ -140,6 +143,7 @@ impl Application {
             delivery,
             identity,
             franceconnect,
+            agents_oidc,
         };
         crate::implicit::spawn_hourly(state.clone());
 
@@ -158,12 +162,12 @@ impl Application {
         let workers = state.settings.config.workers;
         // « Se déconnecter » is a form whose answer sends the person to FranceConnect's logout: browsers apply
         // `form-action` to that redirect, so the provider's origin is allowed there (and nowhere else).
-        let provider_origin = state
-            .franceconnect
-            .as_ref()
-            .and_then(|p| url::Url::parse(&p.config().issuer).ok())
+        let provider_origin: String = [&state.franceconnect, &state.agents_oidc]
+            .into_iter()
+            .flatten()
+            .filter_map(|p| url::Url::parse(&p.config().issuer).ok())
             .map(|u| format!(" {}", u.origin().ascii_serialization()))
-            .unwrap_or_default();
+            .collect();
         let csp = format!(
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
              form-action 'self'{provider_origin}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"

@@ -103,6 +103,17 @@ pub struct Config {
     pub franceconnect_client_secret: Option<SecretString>,
     /// The levels of assurance asked, separated by spaces (`eidas1`, FranceConnect's standard level).
     pub franceconnect_acr: String,
+    /// The agents' OpenID Connect provider (`GUICHET_AGENTS_OIDC_ISSUER`…), ProConnect's
+    /// `https://auth.agentconnect.gouv.fr/api/v2` or the département's own. Unset: agents use their password.
+    pub agents_oidc_issuer: Option<String>,
+    pub agents_oidc_client_id: Option<String>,
+    pub agents_oidc_client_secret: Option<SecretString>,
+    /// Its name on the login page.
+    pub agents_oidc_label: String,
+    /// The scopes asked, separated by spaces.
+    pub agents_oidc_scopes: String,
+    /// The levels of assurance asked; empty: not checked.
+    pub agents_oidc_acr: String,
 }
 
 /// A list of addresses, as TOML array or as the comma-separated text of an environment variable.
@@ -172,6 +183,12 @@ impl Default for Config {
             franceconnect_client_id: None,
             franceconnect_client_secret: None,
             franceconnect_acr: "eidas1".into(),
+            agents_oidc_issuer: None,
+            agents_oidc_client_id: None,
+            agents_oidc_client_secret: None,
+            agents_oidc_label: "ProConnect".into(),
+            agents_oidc_scopes: "openid email given_name usual_name uid".into(),
+            agents_oidc_acr: String::new(),
         }
     }
 }
@@ -360,6 +377,32 @@ impl Settings {
                 .collect(),
             signed_userinfo: true,
             prompt: "login consent".into(),
+        })
+    }
+
+    /// The agents' provider as configured (issuer, client id and secret all set).
+    pub fn agents_oidc(&self) -> Option<guichet_oidc::ProviderConfig> {
+        let c = &self.config;
+        let (issuer, id, secret) = (
+            c.agents_oidc_issuer.as_ref()?,
+            c.agents_oidc_client_id.as_ref()?,
+            c.agents_oidc_client_secret.as_ref()?,
+        );
+        let base = self.public_url.trim_end_matches('/');
+        Some(guichet_oidc::ProviderConfig {
+            issuer: issuer.clone(),
+            client_id: id.clone(),
+            client_secret: secret.expose_secret().to_owned(),
+            redirect_uri: format!("{base}/connexion/agents/retour"),
+            post_logout_redirect_uri: format!("{base}/deconnexion/agents"),
+            scopes: c
+                .agents_oidc_scopes
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+            acr_values: c.agents_oidc_acr.split_whitespace().map(str::to_owned).collect(),
+            signed_userinfo: false,
+            prompt: String::new(),
         })
     }
 

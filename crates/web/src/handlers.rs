@@ -6,13 +6,13 @@ pub mod batch;
 pub mod commission;
 pub mod demarches;
 pub mod export_jobs;
-pub mod franceconnect;
 pub mod implicit;
 pub mod instruction;
 pub mod messages;
 pub mod opinions;
 pub mod pages;
 pub mod preferences;
+pub mod providers;
 pub mod simulateurs;
 pub mod stats;
 

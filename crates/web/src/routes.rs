@@ -4,8 +4,7 @@ use actix_web::web::{self, get, post};
 
 use crate::assets;
 use crate::handlers::{
-    accounts, admin, apa, commission, demarches, franceconnect, implicit, instruction, pages, simulateurs,
-    stats,
+    accounts, admin, apa, commission, demarches, implicit, instruction, pages, providers, simulateurs, stats,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -26,12 +25,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/connexion", get().to(accounts::show_login))
         .route("/connexion", post().to(accounts::submit_login))
         .route("/deconnexion", post().to(accounts::logout))
-        .route("/connexion/franceconnect", get().to(franceconnect::start))
         .route(
-            "/connexion/franceconnect/retour",
-            get().to(franceconnect::callback),
+            "/connexion/{fournisseur:franceconnect|agents}",
+            get().to(providers::start),
         )
-        .route("/deconnexion/franceconnect", get().to(franceconnect::logged_out))
+        .route(
+            "/connexion/{fournisseur:franceconnect|agents}/retour",
+            get().to(providers::callback),
+        )
+        .route(
+            "/deconnexion/{fournisseur:franceconnect|agents}",
+            get().to(providers::logged_out),
+        )
         .route("/mot-de-passe-oublie", get().to(accounts::show_forgot))
         .route("/mot-de-passe-oublie", post().to(accounts::submit_forgot))
         .route(

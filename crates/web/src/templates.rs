@@ -249,6 +249,8 @@ pub struct AccountPage {
     pub services: String,
     /// Staff only: (folded name, name as typed) of the relatives they declared.
     pub relatives: Option<Vec<(String, String)>>,
+    /// The identity FranceConnect transmitted, (label, value), when the account is joined to it.
+    pub franceconnect: Option<Vec<(&'static str, String)>>,
 }
 
 #[derive(Template)]

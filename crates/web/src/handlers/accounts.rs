@@ -420,14 +420,6 @@ fn login_page(req: &HttpRequest, state: &AppState, form: &FormData, errors: Vec<
     if let Some(next) = safe_next(form.get("suite")) {
         p.hidden.push(("suite".into(), next));
     }
-    if super::franceconnect::joining(req) {
-        p.intro = vec![
-            "Un compte Guichet existe déjà avec l’adresse électronique transmise par FranceConnect.".into(),
-            "Connectez-vous à ce compte avec son mot de passe : il sera relié à FranceConnect, et vous pourrez ensuite vous connecter de l’une ou l’autre façon.".into(),
-        ];
-    } else if state.franceconnect.is_some() {
-        p.franceconnect = Some(with_suite("/connexion/franceconnect", form.get("suite")));
-    }
     p.links = vec![
         ("/mot-de-passe-oublie".into(), "Mot de passe oublié ?".into()),
         (
@@ -435,6 +427,27 @@ fn login_page(req: &HttpRequest, state: &AppState, form: &FormData, errors: Vec<
             "Créer un compte".into(),
         ),
     ];
+    if let Some(label) = super::providers::joining(req, state) {
+        p.intro = vec![
+            format!("Un compte Guichet existe déjà avec l’adresse électronique transmise par {label}."),
+            format!(
+                "Connectez-vous à ce compte avec son mot de passe : il sera relié à {label}, et vous pourrez ensuite vous connecter de l’une ou l’autre façon."
+            ),
+        ];
+    } else {
+        if state.franceconnect.is_some() {
+            p.franceconnect = Some(with_suite("/connexion/franceconnect", form.get("suite")));
+        }
+        if state.agents_oidc.is_some() {
+            p.links.push((
+                with_suite("/connexion/agents", form.get("suite")),
+                format!(
+                    "Agent du département : se connecter avec {}",
+                    state.settings.config.agents_oidc_label
+                ),
+            ));
+        }
+    }
     p
 }
 
@@ -498,11 +511,11 @@ pub async fn submit_login(
             let target = target_after_login(form.get("suite"), &user);
             tracing::info!(user.id = %user.id, "Login");
             // A FranceConnect identity waiting in this browser is joined to the account just entered.
-            let joined = super::franceconnect::join_after_login(&req, &state, &user.id).await?;
+            let joined = super::providers::join_after_login(&req, &state, &user.id).await?;
             let mut res = see_other(&target);
             log_in(&mut res, &user, &state)?;
-            if let Some(id_token) = joined {
-                res.add_cookie(&super::franceconnect::session_cookie(&state, id_token))
+            if let Some(c) = joined {
+                res.add_cookie(&c)
                     .map_err(|e| WebError::Internal(e.to_string()))?;
             }
             return Ok(res);
@@ -548,12 +561,12 @@ pub async fn logout(
             .await?;
     }
     // A session opened with FranceConnect ends there too (its rule), then comes back to the home page.
-    let target = super::franceconnect::logout_target(&req, &state)
+    let target = super::providers::logout_target(&req, &state)
         .await
         .unwrap_or_else(|| "/".to_owned());
     let mut res = see_other(&target);
     res.add_cookie(&session::removal_cookie(&state))
-        .and_then(|()| res.add_removal_cookie(&super::franceconnect::session_removal(&state)))
+        .and_then(|()| res.add_removal_cookie(&super::providers::session_removal(&state)))
         .and_then(|()| res.add_cookie(&crate::csrf::fresh_cookie(&state)))
         .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(res)
@@ -873,7 +886,17 @@ pub async fn show_account(
                 .collect(),
         )
     };
+    let id = u.user.id.clone();
+    let joined = state
+        .pool
+        .run(move |c| guichet_accounts::external::joined(c, &id).map_err(WebError::from))
+        .await?;
+    let franceconnect = joined
+        .iter()
+        .find(|(p, _)| p == super::providers::PROVIDER)
+        .map(|(_, claims)| super::providers::shown_identity(claims));
     ok(&AccountPage {
+        franceconnect,
         notice: done_notice(&q.fait),
         notify_messages: u.user.notify_messages,
         optional: guichet_notify::preferences::Optional::ALL
