@@ -4,7 +4,7 @@
 // a code, or with the error it was told), token (client_secret_post, one use per code, the verifier
 // checked; an ES256 ID token), userinfo (an ES256-signed JWT, application/jwt, FranceConnect's claims in
 // their formats) and session/end. The tests tell it who logs in next: POST /test/next with
-// {"person": {...}} or {"error": "access_denied"}.
+// {"person": {...}} (claims over FranceConnect's test identity below) or {"error": "access_denied"}.
 //
 //   node fake-franceconnect.mjs PORT CLIENT_ID CLIENT_SECRET REDIRECT_URI
 
@@ -92,7 +92,7 @@ createServer(async (req, res) => {
         back.searchParams.set('error_description', 'User auth aborted');
       } else {
         const code = randomUUID();
-        codes.set(code, { person: current.person, nonce: q.get('nonce'), challenge: q.get('code_challenge') });
+        codes.set(code, { person: { ...ANGELA, ...current.person }, nonce: q.get('nonce'), challenge: q.get('code_challenge') });
         back.searchParams.set('code', code);
       }
       back.searchParams.set('state', q.get('state'));

@@ -19,17 +19,9 @@ after(async () => {
 
 const checkPage = pageChecks();
 
-const person = (email, sub) => ({
-  sub,
-  given_name: 'Angela Claire Louise',
-  family_name: 'DUBOIS',
-  birthdate: '1962-08-24',
-  birthplace: '75120',
-  birthcountry: '99100',
-  gender: 'female',
-  email,
-  preferred_username: '',
-});
+// The loopback provider's person is FranceConnect's test identity (Angela Claire Louise DUBOIS): only the
+// email and the identifier change here.
+const person = (email, sub) => ({ email, sub });
 
 async function next(what) {
   const r = await fetch(`${FC}/test/next`, { method: 'POST', body: JSON.stringify(what) });

@@ -276,10 +276,7 @@ async fn several_states_at_once(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    app.create_user("famille@exemple.fr", PASSWORD, Role::Usager, &[])
-        .await;
-    app.create_user("agent@departement.fr", PASSWORD, Role::Instructeur, &["apa"])
-        .await;
+    app.family_and_agent(PASSWORD, &["apa"]).await;
     // 56 dossiers, every other one in instruction, due one day apart: the order alternates the states.
     let mut by_due = Vec::new();
     for i in 0..56 {

@@ -246,6 +246,20 @@ impl TestApp {
     }
 
     /// Creates an account directly (verified), as the CLI does.
+    /// The usual cast of a journey: a family (`famille@exemple.fr`) and an instructor of `services`
+    /// (`agent@departement.fr`), both with `password`.
+    pub async fn family_and_agent(&self, password: &str, services: &[&str]) {
+        self.create_user("famille@exemple.fr", password, guichet_types::Role::Usager, &[])
+            .await;
+        self.create_user(
+            "agent@departement.fr",
+            password,
+            guichet_types::Role::Instructeur,
+            services,
+        )
+        .await;
+    }
+
     pub async fn create_user(
         &self,
         email: &str,
