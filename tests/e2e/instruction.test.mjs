@@ -59,10 +59,11 @@ const PAGES_BACKOFFICE = [
   'instruction-file', // the queue, "À traiter"
   'instruction-file-recherche', // searched by dossier number
   'instruction-file-complement', // "Complément demandé", searched
-  'instruction-file-onglet-1', // each tab: À traiter, En instruction, Complément demandé, Traités
+  'instruction-file-onglet-1', // each tab: À traiter, En instruction, Complément demandé, Traités, Tous
   'instruction-file-onglet-2',
   'instruction-file-onglet-3',
   'instruction-file-onglet-4',
+  'instruction-file-onglet-5',
   'instruction-file-filtre', // filtered: procedure, due date, mine
   'instruction-file-vide', // a search that finds nothing
   'instruction-dossier-depose', // the dossier, filed
@@ -423,7 +424,7 @@ describe('back office: the other pages', () => {
       const tabs = await page.locator('main nav[aria-label="États des dossiers"] a').evaluateAll((as) =>
         as.map((a) => ({ href: a.getAttribute('href'), label: a.textContent.replace(/\s*\(\d+\)\s*$/, '').trim() })),
       );
-      assert.deepEqual(tabs.map((x) => x.label), ['À traiter', 'En instruction', 'Complément demandé', 'Traités']);
+      assert.deepEqual(tabs.map((x) => x.label), ['À traiter', 'En instruction', 'Complément demandé', 'Traités', 'Tous']);
       for (const [n, tab] of tabs.entries()) {
         await visit(page, tab.href);
         assert.equal(await page.locator('main a[aria-current=page]').getAttribute('href'), tab.href);
