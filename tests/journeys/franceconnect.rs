@@ -132,6 +132,32 @@ async fn a_new_account_then_the_same_one(backend: Backend) {
         .unwrap();
     assert_eq!(same.email, "angela.dubois@exemple.fr");
     assert!(b.get_html("/compte").await.contains("angela.dubois@exemple.fr"));
+    // The closing page tells a person without a password how to get one.
+    assert!(
+        b.get_html("/compte/supprimer")
+            .await
+            .contains("Votre compte est relié à FranceConnect")
+    );
+
+    // A closed account is not entered again through FranceConnect: the next login opens a new one.
+    let closed = same.id.clone();
+    app.pool
+        .run(move |c| guichet_accounts::users::close(c, &closed))
+        .await
+        .unwrap();
+    let b = Browser::new(&app);
+    fc.set_next(Next::Login(FcPerson::angela("angela.dubois@exemple.fr")));
+    assert_eq!(franceconnect(&app, &b).await.status(), StatusCode::SEE_OTHER);
+    let now = app
+        .pool
+        .run(|c| {
+            let e = guichet_types::Email::parse("angela.dubois@exemple.fr").unwrap();
+            guichet_accounts::users::find_by_email(c, &e)
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(now.id, same.id);
 }
 
 async fn an_existing_account_is_joined_only_after_its_password(backend: Backend) {

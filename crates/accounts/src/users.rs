@@ -551,6 +551,12 @@ pub fn close(conn: &mut AnyConnection, user_id: &str) -> Result<()> {
             users::updated_at.eq(t),
         ))
         .execute(conn)?;
+    // A closed account is not entered again through FranceConnect either: a later login there opens a new one.
+    diesel::delete(
+        guichet_db::schema::external_identities::table
+            .filter(guichet_db::schema::external_identities::user_id.eq(user_id)),
+    )
+    .execute(conn)?;
     Ok(())
 }
 

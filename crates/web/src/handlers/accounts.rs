@@ -1274,6 +1274,11 @@ async fn delete_page(
         .pool
         .run(move |c| store::list_for_owner(c, &id).map_err(WebError::from))
         .await?;
+    let id = u.user.id.clone();
+    let joined = state
+        .pool
+        .run(move |c| guichet_accounts::external::is_joined(c, &id).map_err(WebError::from))
+        .await?;
     let titles = &state.procedures;
     let kept = own
         .iter()
@@ -1291,7 +1296,11 @@ async fn delete_page(
     Ok(DeletePage {
         layout: page(req, Some(u), "Supprimer mon compte", &errors),
         password: InputField::new("actuel", "Votre mot de passe", "password", "current-password")
-            .hint("Par sécurité, confirmez que c’est bien vous.")
+            .hint(if joined {
+                "Par sécurité, confirmez que c’est bien vous. Votre compte est relié à FranceConnect : si vous n’avez jamais choisi de mot de passe, obtenez-en un avec « Mot de passe oublié ? » sur la page de connexion, puis revenez ici."
+            } else {
+                "Par sécurité, confirmez que c’est bien vous."
+            })
             .error_from(&errors),
         errors,
         staff: !u.is(Role::Usager),
