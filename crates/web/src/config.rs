@@ -354,53 +354,55 @@ impl Settings {
     /// `public_url`.
     pub fn franceconnect(&self) -> Option<guichet_oidc::ProviderConfig> {
         let c = &self.config;
-        let (issuer, id, secret) = (
-            c.franceconnect_issuer.as_ref()?,
-            c.franceconnect_client_id.as_ref()?,
-            c.franceconnect_client_secret.as_ref()?,
-        );
-        let base = self.public_url.trim_end_matches('/');
-        Some(guichet_oidc::ProviderConfig {
-            issuer: issuer.clone(),
-            client_id: id.clone(),
-            client_secret: secret.expose_secret().to_owned(),
-            redirect_uri: format!("{base}/connexion/franceconnect/retour"),
-            post_logout_redirect_uri: format!("{base}/deconnexion/franceconnect"),
-            scopes: guichet_oidc::FRANCECONNECT_SCOPES
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect(),
-            acr_values: c
-                .franceconnect_acr
-                .split_whitespace()
-                .map(str::to_owned)
-                .collect(),
-            signed_userinfo: true,
-            prompt: "login consent".into(),
-        })
+        let mut p = self.provider(
+            "franceconnect",
+            (
+                &c.franceconnect_issuer,
+                &c.franceconnect_client_id,
+                &c.franceconnect_client_secret,
+            ),
+            &guichet_oidc::FRANCECONNECT_SCOPES.join(" "),
+            &c.franceconnect_acr,
+        )?;
+        p.signed_userinfo = true;
+        p.prompt = "login consent".into();
+        Some(p)
     }
 
     /// The agents' provider as configured (issuer, client id and secret all set).
     pub fn agents_oidc(&self) -> Option<guichet_oidc::ProviderConfig> {
         let c = &self.config;
-        let (issuer, id, secret) = (
-            c.agents_oidc_issuer.as_ref()?,
-            c.agents_oidc_client_id.as_ref()?,
-            c.agents_oidc_client_secret.as_ref()?,
-        );
+        self.provider(
+            "agents",
+            (
+                &c.agents_oidc_issuer,
+                &c.agents_oidc_client_id,
+                &c.agents_oidc_client_secret,
+            ),
+            &c.agents_oidc_scopes,
+            &c.agents_oidc_acr,
+        )
+    }
+
+    /// A provider whose issuer, client id and secret are all set, coming back to
+    /// `<public_url>/connexion/<door>/retour` (and `/deconnexion/<door>` after its logout).
+    fn provider(
+        &self,
+        door: &str,
+        (issuer, id, secret): (&Option<String>, &Option<String>, &Option<SecretString>),
+        scopes: &str,
+        acr: &str,
+    ) -> Option<guichet_oidc::ProviderConfig> {
+        let words = |s: &str| s.split_whitespace().map(str::to_owned).collect();
         let base = self.public_url.trim_end_matches('/');
         Some(guichet_oidc::ProviderConfig {
-            issuer: issuer.clone(),
-            client_id: id.clone(),
-            client_secret: secret.expose_secret().to_owned(),
-            redirect_uri: format!("{base}/connexion/agents/retour"),
-            post_logout_redirect_uri: format!("{base}/deconnexion/agents"),
-            scopes: c
-                .agents_oidc_scopes
-                .split_whitespace()
-                .map(str::to_owned)
-                .collect(),
-            acr_values: c.agents_oidc_acr.split_whitespace().map(str::to_owned).collect(),
+            issuer: issuer.clone()?,
+            client_id: id.clone()?,
+            client_secret: secret.as_ref()?.expose_secret().to_owned(),
+            redirect_uri: format!("{base}/connexion/{door}/retour"),
+            post_logout_redirect_uri: format!("{base}/deconnexion/{door}"),
+            scopes: words(scopes),
+            acr_values: words(acr),
             signed_userinfo: false,
             prompt: String::new(),
         })
