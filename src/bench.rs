@@ -415,11 +415,12 @@ fn queue_bench(label: &str, url: &str, runs: usize) -> Result<()> {
     let total: i64 = dossiers::table.count().get_result(&mut conn)?;
     println!("\n## Instructor queue, {label}, {total} dossiers (admin scope: every service; 50 + 1 rows)");
     table_head("query (what the page runs)");
-    let base = |tab: Tab| {
-        let mut f = QueueFilter::new(None, tab);
+    let view = |tabs: &[Tab]| {
+        let mut f = QueueFilter::new(None, tabs.iter().copied());
         f.limit = 51;
         f
     };
+    let base = |tab: Tab| view(&[tab]);
     // A deep page: the cursor of the row in the middle of the largest tab.
     let traites = base(Tab::Traites);
     // An exact count (tab_counts stops at its cap), to find the true middle.
@@ -454,7 +455,7 @@ fn queue_bench(label: &str, url: &str, runs: usize) -> Result<()> {
     filtered.due_within_days = Some(30);
     let mut search = base(Tab::Traites);
     search.search = Some("Dupont".into());
-    let mut mdph = QueueFilter::new(Some(vec!["mdph".into()]), Tab::ATraiter);
+    let mut mdph = QueueFilter::new(Some(vec!["mdph".into()]), [Tab::ATraiter]);
     mdph.limit = 51;
     // Issue 14's filters: several procedures, several assignees or nobody, a sort by a header.
     use guichet_db::schema::users;
@@ -478,10 +479,8 @@ fn queue_bench(label: &str, url: &str, runs: usize) -> Result<()> {
     let mut by_deposit = base(Tab::ATraiter);
     by_deposit.sort = guichet_dossiers::instruction::Sort::DepositedDesc;
     // Several states at once (« Tous »): each tab read through its index and merged.
-    let mut two_states = base(Tab::ATraiter);
-    two_states.tabs = vec![Tab::ATraiter, Tab::EnInstruction];
-    let mut all_states = base(Tab::ATraiter);
-    all_states.tabs = Tab::ALL.to_vec();
+    let two_states = view(&[Tab::ATraiter, Tab::EnInstruction]);
+    let mut all_states = view(&Tab::ALL);
     all_states.procedures = vec!["apa".into(), "mdph".into()];
     all_states.sort = guichet_dossiers::instruction::Sort::ApplicantAsc;
     all_states.offset = 50;

@@ -11,6 +11,8 @@ import { clickAndWait } from './demarches.mjs';
 const FC = process.env.GUICHET_E2E_FC_URL;
 let browser;
 before(async () => {
+  // scripts/e2e starts the loopback provider: without it these journeys would pass by testing nothing.
+  assert.ok(FC, 'GUICHET_E2E_FC_URL is not set: run the browser suite through scripts/e2e');
   browser = await launchBrowser();
 });
 after(async () => {
@@ -28,7 +30,7 @@ async function next(what) {
   assert.equal(r.status, 200);
 }
 
-test('a new account with FranceConnect, then the logout at FranceConnect', { skip: !FC && 'no loopback FranceConnect' }, async (t) => {
+test('a new account with FranceConnect, then the logout at FranceConnect', async (t) => {
   const context = await newContext(browser);
   try {
     const page = await context.newPage();
@@ -50,7 +52,7 @@ test('a new account with FranceConnect, then the logout at FranceConnect', { ski
   }
 });
 
-test('an existing account is joined only after its password', { skip: !FC && 'no loopback FranceConnect' }, async (t) => {
+test('an existing account is joined only after its password', async (t) => {
   const context = await newContext(browser);
   try {
     const page = await context.newPage();
@@ -69,7 +71,7 @@ test('an existing account is joined only after its password', { skip: !FC && 'no
   }
 });
 
-test('a login cancelled at FranceConnect', { skip: !FC && 'no loopback FranceConnect' }, async (t) => {
+test('a login cancelled at FranceConnect', async (t) => {
   const context = await newContext(browser);
   try {
     const page = await context.newPage();

@@ -29,7 +29,7 @@ fn location(r: &reqwest::Response) -> String {
 pub(crate) async fn apa_tabs(app: &TestApp) -> [i64; 4] {
     use guichet_dossiers::instruction::{self, Count, QueueFilter, Tab};
     counters_match(app).await;
-    let f = QueueFilter::new(Some(vec!["apa".into()]), Tab::ATraiter);
+    let f = QueueFilter::new(Some(vec!["apa".into()]), [Tab::ATraiter]);
     let counts = app
         .pool
         .run(move |c| instruction::tab_counts(c, &f))
@@ -1136,7 +1136,7 @@ async fn keyset_pages_walk_the_whole_queue(backend: Backend) {
     let mut seen: Vec<String> = Vec::new();
     let mut after: Option<Cursor> = None;
     for _ in 0..10 {
-        let mut f = QueueFilter::new(Some(vec!["apa".into()]), Tab::ATraiter);
+        let mut f = QueueFilter::new(Some(vec!["apa".into()]), [Tab::ATraiter]);
         f.limit = 2;
         f.after = after.clone();
         let page = app.pool.run(move |c| instruction::queue(c, &f)).await.unwrap();
@@ -1254,7 +1254,7 @@ async fn the_streamed_export_lists_the_queue(backend: Backend) {
         ("Zorglub".to_owned(), 0),
     ] {
         use guichet_dossiers::instruction::{self, Count, QueueFilter, Tab};
-        let mut f = QueueFilter::new(Some(vec!["apa".into()]), Tab::ATraiter);
+        let mut f = QueueFilter::new(Some(vec!["apa".into()]), [Tab::ATraiter]);
         f.search = Some(search.clone());
         let counts = app
             .pool

@@ -197,7 +197,7 @@ async fn seeded_dossiers_are_valid_numbered_and_listed(backend: Backend) {
     let first = app
         .pool
         .run(|c| {
-            let f = QueueFilter::new(Some(vec!["mdph".into()]), Tab::Traites);
+            let f = QueueFilter::new(Some(vec!["mdph".into()]), [Tab::Traites]);
             instruction::queue(c, &f)
         })
         .await
@@ -256,7 +256,7 @@ async fn seeded_dossiers_are_valid_numbered_and_listed(backend: Backend) {
     let (walked, streamed, stopped) = app
         .pool
         .run(|c| {
-            let mut f = QueueFilter::new(Some(vec!["mdph".into()]), Tab::Traites);
+            let mut f = QueueFilter::new(Some(vec!["mdph".into()]), [Tab::Traites]);
             f.limit = 7;
             let mut walked = Vec::new();
             loop {

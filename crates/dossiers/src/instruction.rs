@@ -147,10 +147,11 @@ pub struct QueueFilter {
 }
 
 impl QueueFilter {
-    pub fn new(services: Option<Vec<String>>, tab: Tab) -> QueueFilter {
+    /// The view of `tabs` (one, or several together) within `services`, with no other restriction.
+    pub fn new(services: Option<Vec<String>>, tabs: impl IntoIterator<Item = Tab>) -> QueueFilter {
         QueueFilter {
             services,
-            tabs: vec![tab],
+            tabs: tabs.into_iter().collect(),
             procedures: Vec::new(),
             territories: Vec::new(),
             ids: None,
@@ -223,20 +224,12 @@ fn filtered(f: &QueueFilter, tab: Option<Tab>) -> Boxed<'_> {
     if let Some(services) = &f.services {
         q = q.filter(dossiers::service_code.eq_any(services.clone()));
     }
-    q = match tab {
-        None => q,
-        Some(Tab::ATraiter) => q.filter(dossiers::state.eq(State::Depose.as_str())),
-        Some(Tab::EnInstruction) => q
-            .filter(dossiers::state.eq(State::EnInstruction.as_str()))
-            .filter(dossiers::complement_demande.eq(false)),
-        Some(Tab::ComplementDemande) => q
-            .filter(dossiers::state.eq(State::EnInstruction.as_str()))
-            .filter(dossiers::complement_demande.eq(true)),
-        // Literal, not bound: SQLite uses a partial index only when the query repeats the index's
-        // condition, constants included (`dossiers_decided_order_idx`, migration 000005); with bound
-        // values each export page sorted every decided dossier (5 s for the export of 117 000).
-        Some(Tab::Traites) => q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(DECIDED_SQL)),
-    };
+    // Literal, not bound: SQLite uses a partial index only when the query repeats the index's condition,
+    // constants included (`dossiers_decided_order_idx`, migration 000005); with bound values each export
+    // page sorted every decided dossier (5 s for the export of 117 000).
+    if let Some(tab) = tab {
+        q = q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(tab.condition()));
+    }
     if !f.procedures.is_empty() {
         q = q.filter(dossiers::procedure.eq_any(f.procedures.clone()));
     }

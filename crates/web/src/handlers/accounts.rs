@@ -1270,14 +1270,14 @@ async fn delete_page(
     errors: Vec<FieldError>,
 ) -> WebResult<DeletePage> {
     let id = u.user.id.clone();
-    let own = state
+    let (own, joined) = state
         .pool
-        .run(move |c| store::list_for_owner(c, &id).map_err(WebError::from))
-        .await?;
-    let id = u.user.id.clone();
-    let joined = state
-        .pool
-        .run(move |c| guichet_accounts::external::is_joined(c, &id).map_err(WebError::from))
+        .run(move |c| {
+            Ok::<_, WebError>((
+                store::list_for_owner(c, &id)?,
+                guichet_accounts::external::is_joined(c, &id)?,
+            ))
+        })
         .await?;
     let titles = &state.procedures;
     let kept = own

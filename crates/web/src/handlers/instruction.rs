@@ -151,8 +151,7 @@ impl QueueQuery {
     }
 
     pub(crate) fn filter(&self, staff: &Staff, limit: i64) -> QueueFilter {
-        let mut f = QueueFilter::new(staff.scope(), Tab::ATraiter);
-        f.tabs = self.tabs();
+        let mut f = QueueFilter::new(staff.scope(), self.tabs());
         f.procedures = self.procedures.clone();
         f.territories = self.services.clone();
         f.unassigned = self.agents.iter().any(|a| a == NOBODY);
