@@ -245,6 +245,23 @@ const DEMO_ACCOUNTS: &[DemoAccount] = &[
         &[],
         ServiceRole::Instructeur,
     ),
+    // A family to share dossiers with (« Personnes qui ont accès à ce dossier »).
+    (
+        "famille.mere@demo.guichet.test",
+        "demo mere guichet",
+        "Jeanne Durand",
+        Role::Usager,
+        &[],
+        ServiceRole::Instructeur,
+    ),
+    (
+        "famille.frere@demo.guichet.test",
+        "demo frere guichet",
+        "Paul Durand",
+        Role::Usager,
+        &[],
+        ServiceRole::Instructeur,
+    ),
     (
         "instructeur.apa@demo.guichet.test",
         "demo instructeur apa",

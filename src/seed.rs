@@ -518,6 +518,7 @@ fn base_answers(id: &str, today: NaiveDate) -> Option<Value> {
             serde_json::from_str(include_str!("../crates/forms/tests/fixtures/mdph_complete.json")).ok()
         }
         "pch" => Some(json!({
+            "demande_pour": "moi",
             "nom": "Durand",
             "prenoms": "Jeanne",
             "date_naissance": "1978-04-12",
@@ -538,6 +539,7 @@ fn base_answers(id: &str, today: NaiveDate) -> Option<Value> {
             "certification": ["exact"]
         })),
         "amethyste" => Some(json!({
+            "demande_pour": "moi",
             "categorie": "seniors",
             "nom": "Diallo",
             "prenoms": "Aminata",

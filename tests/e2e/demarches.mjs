@@ -26,6 +26,9 @@ export const APA_ANSWERS = JSON.parse(
 export const ANSWERS = {
   apa: APA_ANSWERS,
   mdph: {
+    // Filed by someone else, so that the shared part's « Vos coordonnées » is met too.
+    demande_pour: 'proche',
+    remplisseur_telephone: '0612345678',
     civilite: 'madame',
     nom_naissance: 'Durand',
     prenoms: 'Léa',
@@ -47,6 +50,8 @@ export const ANSWERS = {
     aidant: 'non',
   },
   pch: {
+    demande_pour: 'professionnel',
+    remplisseur_telephone: '0612345678',
     // Every element of the PCH, so that each element's step is met.
     elements: ['aide_humaine', 'aides_techniques', 'logement', 'vehicule', 'transport', 'charges_specifiques', 'charges_exceptionnelles', 'aide_animaliere', 'parentalite'],
     date_naissance: '15/06/1980',
@@ -55,6 +60,8 @@ export const ANSWERS = {
     commune: 'Saint-Denis',
   },
   amethyste: {
+    demande_pour: 'proche',
+    remplisseur_telephone: '0612345678',
     date_naissance: '15/06/1950',
     date_arrivee: '01/01/2010',
     code_postal: '93200',
@@ -350,5 +357,10 @@ export async function walkProcedure(page, procedure, { answers = ANSWERS[procedu
 /** The step ids of a procedure's definition (forms/<id>.toml), in order. */
 export function definedSteps(procedure) {
   const toml = readFileSync(new URL(`../../forms/${procedure}.toml`, import.meta.url), 'utf8');
-  return [...toml.matchAll(/^\[\[steps\]\]\s*\nid = "([^"]+)"/gm)].map((m) => m[1]);
+  // A shared part placed among the steps (`part = "pour_qui"`) stands for its own steps (forms/parts/).
+  return [...toml.matchAll(/^\[\[steps\]\]\s*\n(id|part) = "([^"]+)"/gm)].flatMap((m) => {
+    if (m[1] === 'id') return [m[2]];
+    const part = readFileSync(new URL(`../../forms/parts/${m[2]}.toml`, import.meta.url), 'utf8');
+    return [...part.matchAll(/^\[\[steps\]\]\s*\nid = "([^"]+)"/gm)].map((p) => p[1]);
+  });
 }

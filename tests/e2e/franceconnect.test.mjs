@@ -42,6 +42,19 @@ test('a new account with FranceConnect, then the logout at FranceConnect', async
     assert.equal(new URL(page.url()).pathname, '/mes-dossiers', `ended on ${page.url()}`);
     await visit(page, '/compte');
     assert.match(await page.locator('main').innerText(), /Angela DUBOIS/);
+    // Filing for herself, she finds her identity on the form, said to come from FranceConnect.
+    await visit(page, '/demarches/apa');
+    await clickAndWait(page, 'main form button[type=submit]');
+    assert.match(new URL(page.url()).pathname, /\/etapes\/pour_qui$/);
+    await page.check('#demande_pour');
+    await clickAndWait(page, 'main form button[name=action][value=continuer]');
+    assert.match(new URL(page.url()).pathname, /\/etapes\/identite$/);
+    assert.equal(await page.inputValue('#nom_naissance'), 'DUBOIS');
+    assert.equal(await page.inputValue('#prenoms'), 'Angela Claire Louise');
+    assert.equal(await page.inputValue('#date_naissance\\.annee'), '1962');
+    assert.equal(await page.locator('.champ__source').count(), 5);
+    assert.match(await page.getAttribute('#nom_naissance', 'aria-describedby'), /nom_naissance-source/);
+    await checkPage(t, page, { name: 'apa-identite-franceconnect', label: 'APA identity step prefilled by FranceConnect' });
     // « Se déconnecter » goes through FranceConnect's logout and back home, logged out.
     await clickAndWait(page, 'header form[action="/deconnexion"] button');
     assert.equal(new URL(page.url()).pathname, '/');

@@ -32,6 +32,8 @@ export const ACCOUNTS = {
   instructeurMdph: { email: 'instructeur.mdph@demo.guichet.test', password: 'demo instructeur mdph' },
   admin: { email: 'admin@demo.guichet.test', password: 'demo admin guichet' },
   expertMdph: { email: 'expert.mdph@demo.guichet.test', password: 'demo expert mdph' },
+  mere: { email: 'famille.mere@demo.guichet.test', password: 'demo mere guichet' },
+  frere: { email: 'famille.frere@demo.guichet.test', password: 'demo frere guichet' },
 };
 
 export const DESKTOP = { width: 1280, height: 900 };

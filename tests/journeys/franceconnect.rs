@@ -377,7 +377,107 @@ async fn agents_log_in_with_their_provider_once_invited(backend: Backend) {
     assert_eq!(joined[0].1["amr"], serde_json::json!(["pwd"]));
 }
 
+/// A person logged in with FranceConnect who files for herself finds her identity on the form, said to
+/// come from FranceConnect; filing for her mother, the mother's identity is left for her to type.
+async fn the_identity_prefills_the_form_only_for_oneself(backend: Backend) {
+    let fc = FakeFranceConnect::start().await;
+    let Some(app) = app_with(&fc, backend).await else {
+        return;
+    };
+    let b = Browser::new(&app);
+    fc.set_next(Next::Login(FcPerson::angela("angela.dubois@exemple.fr")));
+    assert_eq!(franceconnect(&app, &b).await.status(), StatusCode::SEE_OTHER);
+    let r = b
+        .post_form("/demarches/apa", "/demarches/apa/commencer", &[])
+        .await;
+    let first = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(first.ends_with("/etapes/pour_qui"), "{first}");
+    let dossier = first.split('/').nth(2).unwrap().to_owned();
+    // « Pour qui » offers no child for the APA (the procedure leaves that answer out of the shared part).
+    let pour_qui = b.get_html(&first).await;
+    assert!(
+        pour_qui.contains("Pour un proche") && !pour_qui.contains("Pour mon enfant"),
+        "{pour_qui}"
+    );
+
+    let identity = format!("/dossiers/{dossier}/etapes/identite");
+    let r = b
+        .post_form(
+            &first,
+            &first,
+            &[("action", "continuer"), ("demande_pour", "moi")],
+        )
+        .await;
+    assert_eq!(r.headers()["location"].to_str().unwrap(), identity);
+    let page = b.get_html(&identity).await;
+    for value in [
+        "value=\"DUBOIS\"",
+        "value=\"Angela Claire Louise\"",
+        "value=\"Paris, France\"",
+        "value=\"1962\"",
+    ] {
+        assert!(page.contains(value), "{value}: {page}");
+    }
+    assert!(page.contains("value=\"madame\" checked"), "{page}");
+    assert_eq!(page.matches("Transmis par FranceConnect").count(), 5, "{page}");
+    assert!(
+        page.contains("aria-describedby=\"nom_naissance-source"),
+        "the mention is read with the question: {page}"
+    );
+    // Shown, not yet saved: the draft holds nothing until the person continues.
+    assert!(app.dossier(&dossier).await.answers.get("nom_naissance").is_none());
+
+    // A name changed by the person is theirs: kept, and no longer said to come from FranceConnect.
+    let r = b
+        .post_form(
+            &identity,
+            &identity,
+            &[
+                ("action", "continuer"),
+                ("civilite", "madame"),
+                ("nom_naissance", "DUBOIS"),
+                ("nom_usage", "MARTIN"),
+                ("prenoms", "Angela"),
+                ("date_naissance.jour", "24"),
+                ("date_naissance.mois", "8"),
+                ("date_naissance.annee", "1962"),
+                ("lieu_naissance", "Paris, France"),
+                ("nationalite", "francaise"),
+                ("nir", "2 62 08 75 120 456 27"),
+                ("caisse_retraite", "regime_general"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    let page = b.get_html(&identity).await;
+    assert!(page.contains("value=\"Angela\""), "{page}");
+    assert_eq!(page.matches("Transmis par FranceConnect").count(), 4, "{page}");
+
+    assert_eq!(app.dossier(&dossier).await.answers["nom_usage"], "MARTIN");
+
+    // For her mother: the mother's identity is not hers, and is left for her to type.
+    let fresh = b
+        .post_form("/demarches/apa", "/demarches/apa/commencer", &[])
+        .await;
+    let other = fresh.headers()["location"].to_str().unwrap().to_owned();
+    let r = b
+        .post_form(
+            &other,
+            &other,
+            &[("action", "continuer"), ("demande_pour", "proche")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let other_id = other.split('/').nth(2).unwrap();
+    let page = b.get_html(&format!("/dossiers/{other_id}/etapes/identite")).await;
+    assert!(
+        !page.contains("value=\"DUBOIS\"") && !page.contains("Transmis par FranceConnect"),
+        "{page}"
+    );
+}
+
 on_both_backends!(
+    the_identity_prefills_the_form_only_for_oneself,
     a_new_account_then_the_same_one,
     an_existing_account_is_joined_only_after_its_password,
     every_failure_is_a_french_page_and_no_session,

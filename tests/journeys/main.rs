@@ -29,6 +29,7 @@ mod routing;
 mod seed;
 mod sessions;
 mod settings;
+mod sharing;
 mod shell;
 mod simulations;
 mod storage;

@@ -373,12 +373,14 @@ async fn a_definition_change_between_two_steps_is_told_to_the_usager(backend: Ba
         std::fs::copy(v1.path().join(f), v2.path().join(f)).unwrap();
     }
     let text = std::fs::read_to_string(v1.path().join("apa.toml")).unwrap();
+    // The answer belongs to the shared part « pour qui »: this procedure now leaves it out.
     let changed: String = text
         .lines()
-        .filter(|l| !l.contains("value = \"professionnel\""))
         .map(|l| {
             if l.starts_with("version = ") {
                 "version = \"2099-1\"".to_owned()
+            } else if l.starts_with("omit_options = ") {
+                "omit_options = [\"enfant\", \"professionnel\"]".to_owned()
             } else {
                 l.to_owned()
             }

@@ -11,6 +11,9 @@ use guichet_types::{Email, Role};
 use crate::users::{self, User};
 use crate::{AccountsError, Result, password, tokens};
 
+/// The provider name FranceConnect's joins are kept under.
+pub const FRANCECONNECT: &str = "franceconnect";
+
 /// How long a login under way (and an identity waiting to be joined) is kept.
 pub const LOGIN_MINUTES: i64 = 15;
 
@@ -142,6 +145,17 @@ pub fn joined(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<(String, se
         .into_iter()
         .map(|(p, c)| (p, serde_json::from_str(&c).unwrap_or_default()))
         .collect())
+}
+
+/// The claims FranceConnect last sent for this account, if it is joined to FranceConnect.
+pub fn franceconnect_claims(conn: &mut AnyConnection, user_id: &str) -> Result<Option<serde_json::Value>> {
+    let claims: Option<String> = ext::table
+        .filter(ext::user_id.eq(user_id))
+        .filter(ext::provider.eq(FRANCECONNECT))
+        .select(ext::claims)
+        .first(conn)
+        .optional()?;
+    Ok(claims.map(|c| serde_json::from_str(&c).unwrap_or_default()))
 }
 
 /// A login under way, read back by the callback.

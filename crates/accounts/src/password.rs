@@ -298,6 +298,8 @@ mod tests {
             "demo evaluateur mdph",
             "demo lecteur apa",
             "demo expert mdph",
+            "demo mere guichet",
+            "demo frere guichet",
             "mon secret d’agente départementale",
             "seed instructeur guichet",
             "seed usager guichet",

@@ -559,3 +559,26 @@ diesel::table! {
 
 diesel::joinable!(external_identities -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(external_identities, users);
+
+diesel::table! {
+    dossier_access (id) {
+        id -> Text,
+        dossier_id -> Text,
+        role -> Text,
+        email -> Text,
+        user_id -> Nullable<Text>,
+        token_hash -> Nullable<Text>,
+        invited_by -> Text,
+        invited_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by -> Nullable<Text>,
+        mandate_reference -> Nullable<Text>,
+        mandate_until -> Nullable<Date>,
+        judgment_checked_at -> Nullable<Timestamp>,
+        judgment_checked_by -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(dossier_access -> dossiers (dossier_id));
+diesel::allow_tables_to_appear_in_same_query!(dossier_access, dossiers);

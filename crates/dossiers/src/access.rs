@@ -35,6 +35,9 @@ pub struct Viewer {
 pub enum Standing {
     /// The usager who filed it.
     Owner,
+    /// A person the dossier was shared with (the beneficiary, a parent, a representative, a helper, a
+    /// relative), for as long as the access lasts.
+    Shared(crate::sharing::AccessRole),
     /// A member of the service that instructs it.
     Service,
     /// An administrator outside that service: sees the dossier, never its health data.
@@ -181,18 +184,41 @@ pub fn withdraw_relative(conn: &mut AnyConnection, user_id: &str, folded_name: &
     Ok(())
 }
 
-/// How a viewer may open a dossier on the usager's side: only its owner.
-pub fn usager_side(viewer: &Viewer, d: &Dossier) -> std::result::Result<Standing, Refusal> {
+/// How a viewer may open a dossier on the usager's side: its owner, or a person it is shared with
+/// (`grant`: the viewer's active access to this dossier, [`crate::sharing::grant`]).
+pub fn usager_side(
+    viewer: &Viewer,
+    d: &Dossier,
+    grant: Option<&crate::sharing::Access>,
+) -> std::result::Result<Standing, Refusal> {
     if d.owner_id == viewer.user_id {
-        Ok(Standing::Owner)
-    } else {
-        Err(Refusal::NotVisible)
+        return Ok(Standing::Owner);
     }
+    match grant {
+        Some(a)
+            if a.dossier_id == d.id
+                && a.user_id.as_deref() == Some(viewer.user_id.as_str())
+                && a.is_active(guichet_db::now().date()) =>
+        {
+            Ok(Standing::Shared(a.role()))
+        }
+        _ => Err(Refusal::NotVisible),
+    }
+}
+
+/// Only the account that filed the dossier changes it (answers, deposit, withdrawal); the people it is
+/// shared with follow it.
+pub fn may_change(standing: Standing) -> bool {
+    standing == Standing::Owner
 }
 
 /// The rule: may someone of this standing see the dossier's health data?
 pub fn may_see_sensitive(standing: Standing) -> bool {
-    matches!(standing, Standing::Owner | Standing::Service)
+    match standing {
+        Standing::Owner | Standing::Service => true,
+        Standing::Shared(role) => role.sees_health_data(),
+        Standing::Outsider => false,
+    }
 }
 
 /// May someone of this standing see the NIR in full? Only the service, which checks it with the
@@ -245,7 +271,8 @@ impl SensitiveRead {
     }
 }
 
-/// Traces a read of health data by staff (the usager's own reads are not traced: it is their data).
+/// Traces a read of health data by staff or by a person the dossier is shared with (the filer's and the
+/// beneficiary's own reads are not traced: it is their data).
 /// One event per reader, item and day: reloading a page after each action does not flood the usager's
 /// list, and each distinct thing read stays visible.
 pub fn trace_read(
@@ -255,7 +282,11 @@ pub fn trace_read(
     standing: Standing,
     item: &SensitiveRead,
 ) -> Result<()> {
-    if standing == Standing::Owner || !may_see_sensitive(standing) {
+    let own = matches!(
+        standing,
+        Standing::Owner | Standing::Shared(crate::sharing::AccessRole::Beneficiary)
+    );
+    if own || !may_see_sensitive(standing) {
         return Ok(());
     }
     let payload = item.payload();
@@ -419,9 +450,9 @@ mod tests {
         assert!(may_see_full_nir(Standing::Service));
         assert!(!may_see_full_nir(Standing::Outsider) && !may_see_full_nir(Standing::Owner));
         let usager = viewer("usager", false, false, &[]);
-        assert_eq!(usager_side(&usager, &d), Ok(Standing::Owner));
+        assert_eq!(usager_side(&usager, &d, None), Ok(Standing::Owner));
         assert_eq!(back_office(&usager, &d), Err(Refusal::NotVisible));
-        assert_eq!(usager_side(&member, &d), Err(Refusal::NotVisible));
+        assert_eq!(usager_side(&member, &d, None), Err(Refusal::NotVisible));
     }
 
     #[test]
@@ -436,8 +467,68 @@ mod tests {
             Err(Refusal::OwnDossier)
         );
         assert_eq!(
-            usager_side(&viewer("i", true, false, &["apa"]), &d),
+            usager_side(&viewer("i", true, false, &["apa"]), &d, None),
             Ok(Standing::Owner)
         );
+    }
+
+    fn access(d: &Dossier, user: &str, role: crate::sharing::AccessRole) -> crate::sharing::Access {
+        crate::sharing::Access {
+            id: "acc".into(),
+            dossier_id: d.id.clone(),
+            role: crate::sharing::RoleColumn(role),
+            email: format!("{user}@exemple.fr"),
+            user_id: Some(user.into()),
+            invited_by: d.owner_id.clone(),
+            invited_at: guichet_db::now(),
+            accepted_at: Some(guichet_db::now()),
+            revoked_at: None,
+            mandate_reference: None,
+            mandate_until: None,
+            judgment_checked_at: None,
+        }
+    }
+
+    #[test]
+    fn a_shared_dossier_is_seen_by_its_people_and_health_data_by_those_who_act_for_the_beneficiary() {
+        use crate::sharing::AccessRole;
+        let d = dossier("fille", "apa");
+        let mother = viewer("mere", false, false, &[]);
+        let brother = viewer("frere", false, false, &[]);
+        let given = access(&d, "mere", AccessRole::Beneficiary);
+        assert_eq!(
+            usager_side(&mother, &d, Some(&given)),
+            Ok(Standing::Shared(AccessRole::Beneficiary))
+        );
+        // Someone else's access opens nothing, nor an access to another dossier.
+        assert_eq!(usager_side(&brother, &d, Some(&given)), Err(Refusal::NotVisible));
+        let mut elsewhere = access(&d, "mere", AccessRole::Beneficiary);
+        elsewhere.dossier_id = "autre".into();
+        assert_eq!(
+            usager_side(&mother, &d, Some(&elsewhere)),
+            Err(Refusal::NotVisible)
+        );
+        // Revoked, or a mandate past its last day: no access.
+        let mut revoked = access(&d, "frere", AccessRole::Relative);
+        revoked.revoked_at = Some(guichet_db::now());
+        assert_eq!(
+            usager_side(&brother, &d, Some(&revoked)),
+            Err(Refusal::NotVisible)
+        );
+        let mut ended = access(&d, "frere", AccessRole::Helper);
+        ended.mandate_until = Some(guichet_db::now().date() - chrono::Duration::days(1));
+        assert_eq!(usager_side(&brother, &d, Some(&ended)), Err(Refusal::NotVisible));
+        // A relative follows the progress, never the health data; nobody but the filer changes it.
+        assert!(!may_see_sensitive(Standing::Shared(AccessRole::Relative)));
+        for role in [
+            AccessRole::Beneficiary,
+            AccessRole::Parent,
+            AccessRole::LegalRepresentative,
+            AccessRole::Helper,
+        ] {
+            assert!(may_see_sensitive(Standing::Shared(role)), "{role:?}");
+            assert!(!may_change(Standing::Shared(role)), "{role:?}");
+        }
+        assert!(may_change(Standing::Owner));
     }
 }

@@ -12,7 +12,7 @@ use std::str::FromStr;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use guichet_db::outbox::{self, NewEmail};
+use guichet_db::outbox::NewEmail;
 use guichet_db::schema::{apa_evaluations, care_plans, dossiers};
 use guichet_db::{AnyConnection, new_id, now};
 use serde_json::{Value, json};
@@ -507,7 +507,7 @@ pub fn propose_plan(
             true,
         )?;
         if let Some(e) = email {
-            outbox::enqueue(conn, e)?;
+            crate::sharing::enqueue(conn, dossier_id, e)?;
         }
         store::find(conn, dossier_id)?.ok_or(DossierError::NotFound)
     })

@@ -5,7 +5,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use guichet_db::outbox::{self, NewEmail};
+use guichet_db::outbox::NewEmail;
 use guichet_db::schema::dossiers;
 use guichet_db::{AnyConnection, now};
 use serde_json::Value;
@@ -100,7 +100,7 @@ pub fn record(
         }
         insert_event(conn, id, None, DECISION_KIND, None, None, payload, true)?;
         if let Some(e) = email {
-            outbox::enqueue(conn, e)?;
+            crate::sharing::enqueue(conn, id, e)?;
         }
         Ok(true)
     })

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use guichet_db::outbox::{self, NewEmail};
+use guichet_db::outbox::NewEmail;
 use guichet_db::schema::{attachments, dossiers, messages, queue_counts};
 use guichet_db::{AnyConnection, new_id, now};
 use guichet_types::DossierNumber;
@@ -855,7 +855,7 @@ pub fn act(
             true,
         )?;
         if let Some(e) = email {
-            outbox::enqueue(conn, e)?;
+            crate::sharing::enqueue(conn, id, e)?;
         }
         store::find(conn, id)?.ok_or(DossierError::NotFound)
     })
@@ -1076,7 +1076,7 @@ pub fn resubmit(
         )?;
         crate::rights::add_missing(conn, id, &input.rights)?;
         if let Some(e) = email {
-            outbox::enqueue(conn, e)?;
+            crate::sharing::enqueue(conn, id, e)?;
         }
         crate::files::refresh_refs(conn, id)?;
         store::find(conn, id)?.ok_or(DossierError::NotFound)
@@ -1174,7 +1174,7 @@ pub fn post_message(
             true,
         )?;
         if let Some(e) = email {
-            outbox::enqueue(conn, e)?;
+            crate::sharing::enqueue(conn, dossier_id, e)?;
         }
         Ok(messages::table
             .find(&id)

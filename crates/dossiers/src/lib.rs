@@ -15,6 +15,7 @@ pub mod reviews;
 pub mod rights;
 pub mod routing;
 pub mod scans;
+pub mod sharing;
 pub mod stats;
 pub mod store;
 

@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use guichet_db::outbox::{self, NewEmail};
+use guichet_db::outbox::NewEmail;
 use guichet_db::schema::{dossier_rights, dossiers};
 use guichet_db::{AnyConnection, new_id, now};
 use guichet_types::Euros;
@@ -613,7 +613,7 @@ fn settle(
         true,
     )?;
     if let Some(e) = email {
-        outbox::enqueue(conn, e)?;
+        crate::sharing::enqueue(conn, &d.id, e)?;
     }
     Ok(())
 }

@@ -138,7 +138,7 @@ pub fn mark_infected(
                 &serde_json::Value::Null,
                 true,
             )?;
-            guichet_db::outbox::enqueue(conn, &email(&owner_email, &procedure, &id))?;
+            crate::sharing::enqueue(conn, &id, &email(&owner_email, &procedure, &id))?;
             told.push(id);
         }
         Ok(told)

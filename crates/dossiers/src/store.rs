@@ -4,7 +4,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use guichet_db::outbox::{self, NewEmail};
+use guichet_db::outbox::NewEmail;
 use guichet_db::schema::{dossier_events, dossier_sequences, dossiers, form_versions};
 use guichet_db::{AnyConnection, DbError, new_id, now};
 use guichet_types::DossierNumber;
@@ -25,6 +25,9 @@ pub enum DossierError {
         "Vous avez déposé cette demande : vous ne pouvez pas l’instruire ni la confier à vous-même. Un ou une collègue du service s’en charge."
     )]
     OwnDossier,
+    /// Refused for a reason the person can act on, said in French.
+    #[error("{0}")]
+    Refused(String),
     #[error("internal error: {0}")]
     Internal(String),
     #[error(transparent)]
@@ -502,7 +505,7 @@ fn try_deposit(conn: &mut AnyConnection, id: &str, owner_id: &str, input: &Depos
             let mut email = email.clone();
             email.subject = email.subject.replace("{number}", &number.to_string());
             email.body_text = email.body_text.replace("{number}", &number.to_string());
-            outbox::enqueue(conn, &email)?;
+            crate::sharing::enqueue(conn, id, &email)?;
         }
         crate::files::refresh_refs(conn, id)?;
         find(conn, id)?.ok_or(DossierError::NotFound)

@@ -53,6 +53,11 @@ pub fn check_definition(path: &Path) -> Vec<CheckError> {
 
 /// Checks a definition given as text; `file_name` only appears in messages.
 pub fn check_definition_text(text: &str, file_name: &str) -> Vec<CheckError> {
+    let text = match with_parts(text, file_name) {
+        Ok(t) => t,
+        Err(e) => return vec![e],
+    };
+    let text = text.as_ref();
     let variants: Vec<String> = toml::from_str::<Definition>(text)
         .map(|d| d.variants.into_iter().map(|v| v.id).collect())
         .unwrap_or_default();
@@ -487,6 +492,20 @@ impl Builder<'_> {
     }
 }
 
+/// The text with its shared parts written out (itself when it uses none).
+fn with_parts<'a>(text: &'a str, file: &str) -> Result<std::borrow::Cow<'a, str>, CheckError> {
+    match crate::parts::expand(text) {
+        Ok(Some(t)) => Ok(std::borrow::Cow::Owned(t)),
+        Ok(None) => Ok(std::borrow::Cow::Borrowed(text)),
+        Err(message) => Err(CheckError {
+            file: file.to_owned(),
+            step: None,
+            field: None,
+            message,
+        }),
+    }
+}
+
 /// Parses and checks; on success the compiled definition.
 pub(crate) fn build(text: &str, file: &str) -> Result<FormDefinition, Vec<CheckError>> {
     build_variant(text, file, None)
@@ -678,6 +697,8 @@ pub(crate) fn build_variant(
     file: &str,
     variant: Option<&str>,
 ) -> Result<FormDefinition, Vec<CheckError>> {
+    let text = with_parts(text, file).map_err(|e| vec![e])?;
+    let text = text.as_ref();
     let mut ctx = Ctx {
         file,
         errors: Vec::new(),
@@ -974,7 +995,7 @@ pub(crate) fn build_variant(
         });
     }
 
-    let (rights_if, representative_if) = rights_and_parties(&mut b, &def, &index, &excluded_kinds);
+    let (rights_if, representative_if, filer_if) = rights_and_parties(&mut b, &def, &index, &excluded_kinds);
 
     let Builder {
         mut ctx,
@@ -1002,6 +1023,7 @@ pub(crate) fn build_variant(
     Ok(FormDefinition {
         def,
         hash: content_hash(text),
+        text: text.to_owned(),
         source_name: file.to_string(),
         env,
         sections,
@@ -1012,6 +1034,7 @@ pub(crate) fn build_variant(
         excluded: excluded_kinds,
         rights_if,
         representative_if,
+        filer_if,
     })
 }
 
@@ -1023,13 +1046,14 @@ fn snake_case(id: &str) -> bool {
 }
 
 /// Checks `[[rights]]`, `[[appeals]]` and `[parties]` once every field is known, and compiles the
-/// conditions: `requested_if` of each right (by index, `None` when it failed) and `present_if`.
+/// conditions: `requested_if` of each right (by index, `None` when it failed), the representative's
+/// `present_if` and the filer's `beneficiary_if`.
 fn rights_and_parties(
     b: &mut Builder<'_>,
     def: &Definition,
     index: &HashMap<String, FieldLoc>,
     excluded: &HashMap<String, FieldType>,
-) -> (Vec<Option<Compiled>>, Option<Compiled>) {
+) -> (Vec<Option<Compiled>>, Option<Compiled>, Option<Compiled>) {
     let mut appeal_ids = HashSet::new();
     for a in &def.appeals {
         if !snake_case(&a.id) {
@@ -1130,11 +1154,25 @@ fn rights_and_parties(
         rights_if.push(b.condition(Some(&r.requested_if), &what, None, None, &HashMap::new()));
     }
     let Some(parties) = &def.parties else {
-        return (rights_if, None);
+        return (rights_if, None, None);
     };
     party_fields(b, index, excluded, "parties.beneficiary", &parties.beneficiary);
+    let filer_if = parties.filer.as_ref().and_then(|f| {
+        for (key, id) in [("name", &f.name), ("relation", &f.relation), ("phone", &f.phone)] {
+            if let Some(id) = id {
+                party_field(b, index, excluded, "parties.filer", key, id);
+            }
+        }
+        b.condition(
+            Some(&f.beneficiary_if),
+            "parties.filer : la condition beneficiary_if",
+            None,
+            None,
+            &HashMap::new(),
+        )
+    });
     let Some(rep) = &parties.representative else {
-        return (rights_if, None);
+        return (rights_if, None, filer_if);
     };
     party_fields(b, index, excluded, "parties.representative", &rep.fields);
     if let Some(q) = &rep.quality {
@@ -1147,7 +1185,7 @@ fn rights_and_parties(
         None,
         &HashMap::new(),
     );
-    (rights_if, present_if)
+    (rights_if, present_if, filer_if)
 }
 
 fn party_fields(
@@ -1167,6 +1205,7 @@ fn party_fields(
         ("postal_code", p.postal_code.as_ref()),
         ("commune", p.commune.as_ref()),
         ("birth_date", p.birth_date.as_ref()),
+        ("birth_place", p.birth_place.as_ref()),
     ];
     for (key, id) in keys {
         if let Some(id) = id {

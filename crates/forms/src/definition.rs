@@ -56,9 +56,36 @@ pub struct Definition {
     /// address, so letters can be addressed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parties: Option<Parties>,
-    /// The steps (pages), in order.
+    /// The steps (pages), in order. An entry may instead place a shared part's steps
+    /// (`part = "pour_qui"`, `forms/parts/`), written out before the definition is read.
     #[serde(default)]
+    #[schemars(with = "Vec<StepEntry>")]
     pub steps: Vec<Step>,
+}
+
+/// A `[[steps]]` entry as written: a step, or a shared part placed there (only the schema sees it: parts
+/// are written out before the definition is deserialized).
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum StepEntry {
+    Step(Step),
+    Part(PartPlacement),
+}
+
+/// `[[steps]] part = "…"`: the steps of a shared part (`forms/parts/<part>.toml`) placed here.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct PartPlacement {
+    /// The shared part's id (`pour_qui`).
+    part: String,
+    /// The section the part's steps go in, when the definition has sections.
+    #[serde(default)]
+    section: Option<String>,
+    /// Answers of the part's choices that this procedure leaves out (`["enfant"]` for the APA).
+    #[serde(default)]
+    omit_options: Vec<String>,
 }
 
 /// One right (prestation) a dossier can request (`[[rights]]`).
@@ -234,6 +261,28 @@ pub struct Parties {
     /// A legal representative (tuteur, curateur…), when the answers name one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub representative: Option<RepresentativeFields>,
+    /// The person filling the form in, when it may be someone else than the beneficiary (the shared part
+    /// `pour_qui` declares it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filer: Option<FilerFields>,
+}
+
+/// Who fills the form in (`[parties.filer]`): the beneficiary, or a relative, a parent, a professional.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FilerFields {
+    /// CEL condition over the answers: the person filling in is the beneficiary (FranceConnect's identity
+    /// then prefills the beneficiary's, and « Mes dossiers » says « pour vous »).
+    pub beneficiary_if: String,
+    /// Field giving the filer's name, when it is someone else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Field giving the filer's relation to the beneficiary (« fille », « agent France Services »).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relation: Option<String>,
+    /// Field giving the filer's phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
 }
 
 /// The fields giving one party's civility, names and postal address (field ids).
@@ -266,6 +315,9 @@ pub struct PartyFields {
     /// Field giving the date of birth: the routing rules by age read it (the MDPH's child and adult teams).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<String>,
+    /// Field giving the place of birth as text (« Lyon, France »): FranceConnect's identity prefills it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_place: Option<String>,
 }
 
 /// A legal representative: when present, and the fields giving their name, address and quality.
@@ -332,6 +384,7 @@ impl From<RawRepresentative> for RepresentativeFields {
                 postal_code: r.postal_code,
                 commune: r.commune,
                 birth_date: None,
+                birth_place: None,
             },
             quality: r.quality,
         }

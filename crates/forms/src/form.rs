@@ -22,6 +22,8 @@ use crate::{FormsError, Result};
 pub struct FormDefinition {
     pub(crate) def: Definition,
     pub(crate) hash: String,
+    /// The text the definition was built from, shared parts written out: what a version stores.
+    pub(crate) text: String,
     pub(crate) source_name: String,
     pub(crate) env: Arc<cel::Env>,
     pub(crate) sections: Vec<CSection>,
@@ -36,6 +38,8 @@ pub struct FormDefinition {
     pub(crate) rights_if: Vec<Option<Compiled>>,
     /// `present_if` of the legal representative, when the definition declares one.
     pub(crate) representative_if: Option<Compiled>,
+    /// `beneficiary_if` of the filer, when the definition declares one.
+    pub(crate) filer_if: Option<Compiled>,
 }
 
 /// The beneficiary's place and date of birth, as routing rules read them.
@@ -199,6 +203,12 @@ impl FormDefinition {
     /// Content hash (sha256 hex of the file text).
     pub fn hash(&self) -> &str {
         &self.hash
+    }
+
+    /// The definition as one self-contained text (shared parts written out): stored with each version, so
+    /// that a dossier always reads with the steps it was filed with.
+    pub fn text(&self) -> &str {
+        &self.text
     }
 
     /// File name the definition was loaded from.

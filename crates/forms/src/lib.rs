@@ -6,7 +6,9 @@ mod definition;
 mod eval;
 mod expr;
 mod form;
+mod identity;
 mod migrate;
+mod parts;
 mod values;
 mod view;
 
@@ -14,16 +16,18 @@ pub use check::{CheckError, check_definition, check_definition_text};
 pub use communes::{Commune, commune_by_insee, commune_name, communes_for_postal_code, find_commune};
 pub use definition::{
     AmountUnit, AppealDef, Authority, ChoiceOption, ClockStart, ComputedFormat, Deadline, Definition, Field,
-    FieldType, ParamValue, Parties, PartyFields, RepresentativeFields, Retention, RightDef, Rule, Section,
-    Silence, Step, UnknownAmountUnit, Variant, definition_json_schema,
+    FieldType, FilerFields, ParamValue, Parties, PartyFields, RepresentativeFields, Retention, RightDef,
+    Rule, Section, Silence, Step, UnknownAmountUnit, Variant, definition_json_schema,
 };
 pub use eval::{Answers, FieldError, StepOutcome};
 pub use form::{
     BeneficiaryFacts, DocumentsToPrepare, FormDefinition, PartiesView, Party, content_hash, load_dir,
     load_dir_with_variants,
 };
+pub use identity::{PivotIdentity, Prefill};
 pub use migrate::migrate_answers;
-pub use values::{FileRef, check_document_date, display_value, french_date, french_money};
+pub use parts::part_ids;
+pub use values::{FileRef, check_document_date, display_value, french_date, french_money, parse_date};
 pub use view::{
     DateParts, Disclosure, FieldView, ItemView, OptionView, SENSITIVE_MASK, StepView, SummaryRow,
     SummarySection, TaskStatus, TaskView,

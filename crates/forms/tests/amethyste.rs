@@ -31,6 +31,7 @@ fn options(f: &FormDefinition, field: &str) -> Vec<String> {
 
 fn senior_93() -> Answers {
     json!({
+        "demande_pour": "moi",
         "categorie": "seniors",
         "nom": "Diallo",
         "prenoms": "Aminata",

@@ -250,10 +250,11 @@ fn a_retention_of_zero_is_refused() {
 #[test]
 fn every_shipped_definition_states_its_retention_and_its_basis() {
     for p in shipped_definitions() {
-        let text = std::fs::read_to_string(&p).unwrap();
-        let def: guichet_forms::Definition = toml::from_str(&text).unwrap();
+        let def = guichet_forms::FormDefinition::load(&p).unwrap();
         let r = def
+            .definition()
             .retention
+            .clone()
             .unwrap_or_else(|| panic!("{}: no [retention]", p.display()));
         assert!(r.draft_months >= 1 && r.decided_years >= 1, "{}", p.display());
         assert!(r.basis.contains("5.1.e"), "{}: {}", p.display(), r.basis);
@@ -436,4 +437,37 @@ fn a_conditional_document_says_in_words_when_it_is_asked() {
         Some("taxe_fonciere"),
         "document demandé sous condition sans asked_when",
     );
+}
+
+#[test]
+fn the_json_schema_describes_a_shared_part_placed_among_the_steps() {
+    let v: serde_json::Value = serde_json::from_str(&guichet_forms::definition_json_schema()).unwrap();
+    let p = &v["$defs"]["PartPlacement"];
+    for key in ["part", "section", "omit_options"] {
+        assert!(p["properties"][key].is_object(), "{key}: {p}");
+    }
+    assert!(
+        v.to_string().contains("#/$defs/PartPlacement"),
+        "the steps accept a placement"
+    );
+}
+
+#[test]
+fn every_procedure_asks_for_whom_through_the_shared_part() {
+    for p in shipped_definitions() {
+        let def = guichet_forms::FormDefinition::load(&p).unwrap();
+        assert!(def.field("demande_pour").is_some(), "{}", p.display());
+        let filer = def.definition().parties.as_ref().and_then(|x| x.filer.as_ref());
+        assert_eq!(
+            filer.map(|f| f.beneficiary_if.as_str()),
+            Some("demande_pour == 'moi'"),
+            "{}",
+            p.display()
+        );
+        assert!(
+            !def.text().contains("part = "),
+            "{}: the stored text is self-contained",
+            p.display()
+        );
+    }
 }

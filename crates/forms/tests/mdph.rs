@@ -106,7 +106,7 @@ fn pch() -> FormDefinition {
 #[test]
 fn pch_asks_only_the_elements_requested() {
     let f = pch();
-    let answers: Answers = json!({"elements": ["aides_techniques", "parentalite"]})
+    let answers: Answers = json!({"demande_pour": "moi", "elements": ["aides_techniques", "parentalite"]})
         .as_object()
         .unwrap()
         .clone();
@@ -114,6 +114,7 @@ fn pch_asks_only_the_elements_requested() {
     assert_eq!(
         steps,
         vec![
+            "pour_qui",
             "identite",
             "elements",
             "aides_techniques",

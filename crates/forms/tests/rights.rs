@@ -543,8 +543,8 @@ fn pch_requests_one_right_per_element() {
 #[test]
 fn rights_and_parties_survive_a_round_trip_through_toml() {
     for name in ["apa.toml", "mdph.toml"] {
-        let text = std::fs::read_to_string(forms_dir().join(name)).unwrap();
-        let def: Definition = toml::from_str(&text).unwrap();
+        let loaded = guichet_forms::FormDefinition::load(&forms_dir().join(name)).unwrap();
+        let def: Definition = toml::from_str(loaded.text()).unwrap();
         let again: Definition = toml::from_str(&toml::to_string(&def).unwrap()).unwrap();
         assert_eq!(again.rights, def.rights);
         assert_eq!(again.appeals, def.appeals);

@@ -720,3 +720,36 @@ pub fn document_infected(to: &str, procedure: &str, link: &str) -> NewEmail {
         body_text: render(&DocumentInfected { procedure, link }),
     }
 }
+
+#[derive(Template)]
+#[template(path = "dossier_shared.txt")]
+struct DossierShared<'a> {
+    inviter: &'a str,
+    procedure: &'a str,
+    beneficiary: &'a str,
+    role: &'a str,
+    link: &'a str,
+}
+
+/// An invitation to follow a dossier from one's own account (a parent, a representative, a helper…).
+/// The answers stay on the platform.
+pub fn dossier_shared(
+    to: &str,
+    inviter: &str,
+    procedure: &str,
+    beneficiary: &str,
+    role: &str,
+    link: &str,
+) -> NewEmail {
+    NewEmail {
+        recipient: to.to_owned(),
+        subject: format!("{inviter} vous donne accès à une demande"),
+        body_text: render(&DossierShared {
+            inviter,
+            procedure,
+            beneficiary,
+            role,
+            link,
+        }),
+    }
+}

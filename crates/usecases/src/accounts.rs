@@ -6,7 +6,7 @@ use guichet_db::AnyConnection;
 use guichet_dossiers::DossierError;
 use guichet_dossiers::lifecycle::State;
 use guichet_dossiers::store::{self, Dossier};
-use guichet_forms::{Answers, FieldType, FormDefinition};
+use guichet_forms::{Answers, FieldType, FormDefinition, PivotIdentity, Prefill};
 
 use crate::Result;
 
@@ -81,6 +81,49 @@ pub fn prefill_identity(def: &FormDefinition, user: &User, answers: &mut Answers
             }
         }
     }
+}
+
+/// The identity FranceConnect transmitted for this account, when it is joined to FranceConnect.
+pub fn franceconnect_identity(conn: &mut AnyConnection, user_id: &str) -> Result<Option<PivotIdentity>> {
+    Ok(guichet_accounts::external::franceconnect_claims(conn, user_id)?
+        .map(|c| PivotIdentity::from_claims(&c)))
+}
+
+/// Fills, in the answers shown on a step, the unanswered questions the identity answers (the
+/// beneficiary's identity when the person files for themselves, else their own name): shown, not saved,
+/// until the person continues.
+pub fn fill_from_identity(
+    def: &FormDefinition,
+    identity: Option<&PivotIdentity>,
+    answers: &mut Answers,
+    today: chrono::NaiveDate,
+) {
+    let Some(identity) = identity else { return };
+    for Prefill { field, value } in def.identity_prefill(answers, identity, today) {
+        let blank = answers
+            .get(&field)
+            .is_none_or(|v| v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty()));
+        if blank {
+            answers.insert(field, value);
+        }
+    }
+}
+
+/// The questions whose answer is still the one the identity transmitted (« Transmis par FranceConnect »).
+pub fn transmitted_fields(
+    def: &FormDefinition,
+    identity: Option<&PivotIdentity>,
+    answers: &Answers,
+    today: chrono::NaiveDate,
+) -> Vec<String> {
+    let Some(identity) = identity else {
+        return Vec::new();
+    };
+    def.identity_prefill(answers, identity, today)
+        .into_iter()
+        .filter(|p| answers.get(&p.field) == Some(&p.value))
+        .map(|p| p.field)
+        .collect()
 }
 
 /// [`prefill_identity`] on a draft just created with no answers (« Commencer »).

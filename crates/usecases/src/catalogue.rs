@@ -49,10 +49,7 @@ impl Procedures {
         let mut current = BTreeMap::new();
         let mut by_version = HashMap::new();
         for def in defs {
-            let text = std::fs::read_to_string(dir.join(def.source_name()))
-                .or_else(|_| std::fs::read_to_string(def.source_name()))
-                .map_err(|e| anyhow::anyhow!("{}: {e}", def.source_name()))?;
-            let v = store::register_form_version(conn, def.id(), def.version(), def.hash(), &text)?;
+            let v = store::register_form_version(conn, def.id(), def.version(), def.hash(), def.text())?;
             by_version.insert(v.id.clone(), def.clone());
             let prefix: String = def
                 .id()

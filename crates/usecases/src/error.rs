@@ -52,6 +52,7 @@ impl From<DossierError> for CaseError {
             DossierError::Conflict => CaseError::Conflict,
             DossierError::OwnDossier => CaseError::Denied(OWN_DOSSIER),
             DossierError::Transition(t) => CaseError::Refused(t.to_string()),
+            DossierError::Refused(m) => CaseError::Refused(m),
             DossierError::Db(db) => CaseError::Db(db),
             other => CaseError::Internal(other.to_string()),
         }

@@ -25,4 +25,5 @@ pub mod notifications;
 pub mod opinions;
 pub mod routing;
 pub mod settings;
+pub mod sharing;
 pub mod simulators;

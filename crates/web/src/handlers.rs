@@ -13,6 +13,7 @@ pub mod opinions;
 pub mod pages;
 pub mod preferences;
 pub mod providers;
+pub mod sharing;
 pub mod simulateurs;
 pub mod stats;
 

@@ -4,7 +4,8 @@ use actix_web::web::{self, get, post};
 
 use crate::assets;
 use crate::handlers::{
-    accounts, admin, apa, commission, demarches, implicit, instruction, pages, providers, simulateurs, stats,
+    accounts, admin, apa, commission, demarches, implicit, instruction, pages, providers, sharing,
+    simulateurs, stats,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -95,6 +96,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             get().to(demarches::download_attachment),
         )
         .route("/dossiers/{id}/decision.pdf", get().to(demarches::decision_pdf))
+        .route("/dossiers/{id}/acces", get().to(sharing::show))
+        .route("/dossiers/{id}/acces", post().to(sharing::invite))
+        .route(
+            "/dossiers/{id}/acces/{access}/retirer",
+            post().to(sharing::revoke),
+        )
+        .route("/invitations/{token}", get().to(sharing::show_invitation))
+        .route("/invitations/{token}", post().to(sharing::accept_invitation))
         .route("/dossiers/{id}/confirmation", get().to(demarches::confirmation))
         .route(
             "/dossiers/{id}/attestation-decision-implicite.pdf",

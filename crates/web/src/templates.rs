@@ -303,6 +303,8 @@ pub struct UiField {
     pub files: Vec<UiFile>,
     /// What was typed in the date boxes of the file being added (kept when the file is refused).
     pub new_date: DateBoxes,
+    /// Where the value comes from, when it is the one an identity provider transmitted.
+    pub source: Option<&'static str>,
 }
 
 /// Day, month and year boxes as typed or stored.
@@ -431,8 +433,21 @@ impl UiField {
             items,
             files: f.files.iter().map(|file| UiFile::new(file, "")).collect(),
             new_date: DateBoxes::default(),
+            source: None,
             f,
         }
+    }
+
+    /// The value shown is the one FranceConnect transmitted: said beside the question, and read with it.
+    pub fn transmitted(mut self) -> UiField {
+        self.source = Some("Transmis par FranceConnect");
+        let id = format!("{}-source", self.f.name);
+        self.describedby = if self.describedby.is_empty() {
+            id
+        } else {
+            format!("{id} {}", self.describedby)
+        };
+        self
     }
 }
 
@@ -535,11 +550,21 @@ pub struct DossierRow {
     pub due: String,
 }
 
+/// The dossiers of one beneficiary in « Mes dossiers ».
+#[derive(Debug, Clone)]
+pub struct DossierGroup {
+    pub title: String,
+    /// Why they are here (« Vous accompagnez cette personne », « Partagée avec vous… »), if not one's own.
+    pub note: String,
+    pub rows: Vec<DossierRow>,
+}
+
 #[derive(Template)]
 #[template(path = "my_dossiers.html")]
 pub struct MyDossiersPage {
     pub layout: Layout,
-    pub rows: Vec<DossierRow>,
+    /// By beneficiary: the person's own requests first, then each person filed for or shared.
+    pub groups: Vec<DossierGroup>,
     pub procedures: Vec<(String, String)>,
 }
 
@@ -575,6 +600,8 @@ pub struct DossierPage {
     pub can_edit: bool,
     pub edit_href: String,
     pub messages: Vec<crate::handlers::messages::MessageView>,
+    /// The correspondence is shown (not to a relative kept informed of a health procedure).
+    pub show_messages: bool,
     pub can_write: bool,
     pub errors: Vec<(String, String)>,
     /// The message being written, kept when it was refused.
@@ -598,6 +625,12 @@ pub struct DossierPage {
     pub apa: Option<crate::handlers::apa::UsagerApa>,
     /// The documents of the answers, by field label, each with its link.
     pub documents: Vec<(String, Vec<UiFile>)>,
+    /// The decision letter's PDF may be opened.
+    pub outcome_pdf: bool,
+    /// The people with access, for the block that names them.
+    pub people: crate::handlers::sharing::Summary,
+    /// For a person the dossier is shared with: whom it is for.
+    pub beneficiary: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -25,6 +25,8 @@ use crate::uploads::Received;
 use guichet_usecases::deadlines::{self as procedures, today};
 
 /// Why a health document is refused to someone outside the instructing service.
+/// Refused to a relative kept informed of a shared dossier.
+pub const HEALTH_DOCUMENT_FOLLOWER: &str = "Ce document contient des données de santé : seules la personne concernée par la demande et les personnes qui agissent pour elle peuvent l’ouvrir.";
 pub const HEALTH_DOCUMENT: &str = "Ce document contient des données de santé : seuls les agents du service qui instruit ce dossier peuvent l’ouvrir.";
 
 fn answers_of(v: &Value) -> Answers {
@@ -123,6 +125,8 @@ struct Draft {
     /// The answers being edited: the draft's, or after deposit the pending amendments.
     answers: Answers,
     notice: String,
+    /// The identity FranceConnect transmitted, when the account is joined to it: it prefills the steps.
+    identity: Option<guichet_forms::PivotIdentity>,
 }
 
 pub(crate) async fn load_own(
@@ -138,7 +142,7 @@ pub(crate) async fn load_own(
             // Someone else's dossier is "not found", not "forbidden": ids reveal nothing. The rule is
             // the one of every usager-side route (pages, PDFs, files).
             let d = store::find(c, &id)?
-                .filter(|d| guichet_dossiers::access::usager_side(&viewer, d).is_ok())
+                .filter(|d| guichet_dossiers::access::usager_side(&viewer, d, None).is_ok())
                 .ok_or(WebError::NotFound)?;
             let def = st.procedures.definition_of_version(c, &d.form_version_id)?;
             Ok::<_, WebError>((d, def))
@@ -146,7 +150,97 @@ pub(crate) async fn load_own(
         .await
 }
 
+/// A dossier the logged-in person follows on the usager's side: theirs, or one shared with them.
+pub(crate) struct Followed {
+    pub(crate) dossier: Dossier,
+    pub(crate) def: Arc<FormDefinition>,
+    pub(crate) standing: guichet_dossiers::access::Standing,
+    pub(crate) viewer: guichet_dossiers::access::Viewer,
+}
+
+impl Followed {
+    pub(crate) fn sees_health_data(&self) -> bool {
+        guichet_dossiers::access::may_see_sensitive(self.standing)
+    }
+
+    pub(crate) fn is_owner(&self) -> bool {
+        guichet_dossiers::access::may_change(self.standing)
+    }
+
+    /// Traces a read of health data by a person the dossier is shared with (the filer's and the
+    /// beneficiary's own reads are not traced); refuses it to those who may not see it.
+    pub(crate) async fn read_health_data(
+        &self,
+        state: &AppState,
+        item: guichet_dossiers::access::SensitiveRead,
+    ) -> WebResult<()> {
+        if !self.sees_health_data() {
+            return Err(WebError::Denied(HEALTH_DOCUMENT_FOLLOWER));
+        }
+        let (d, viewer, standing) = (self.dossier.clone(), self.viewer.clone(), self.standing);
+        state
+            .pool
+            .run(move |c| {
+                guichet_dossiers::access::trace_read(c, &d, &viewer, standing, &item).map_err(WebError::from)
+            })
+            .await
+    }
+}
+
+/// The same rule as [`load_own`] for the pages and documents that only show: the people the dossier is
+/// shared with open them too, each seeing what their standing allows.
+pub(crate) async fn load_followed(
+    state: &web::Data<AppState>,
+    user: &SessionUser,
+    id: &str,
+) -> WebResult<Followed> {
+    let (id, viewer) = (id.to_owned(), user.viewer());
+    let st = state.clone();
+    let v = viewer.clone();
+    let (dossier, def, standing) = state
+        .pool
+        .run(move |c| {
+            let Some(d) = store::find(c, &id)? else {
+                return Err(WebError::NotFound);
+            };
+            let grant = if d.owner_id == v.user_id {
+                None
+            } else {
+                guichet_dossiers::sharing::grant(c, &d.id, &v.user_id)?
+            };
+            let standing = guichet_dossiers::access::usager_side(&v, &d, grant.as_ref())
+                .map_err(|_| WebError::NotFound)?;
+            let def = st.procedures.definition_of_version(c, &d.form_version_id)?;
+            Ok::<_, WebError>((d, def, standing))
+        })
+        .await?;
+    Ok(Followed {
+        dossier,
+        def,
+        standing,
+        viewer,
+    })
+}
+
 async fn load_draft(state: &web::Data<AppState>, user: &SessionUser, id: &str) -> WebResult<Draft> {
+    let mut draft = draft_on_current_version(state, user, id).await?;
+    if state.franceconnect.is_some() {
+        let owner = user.user.id.clone();
+        draft.identity = state
+            .pool
+            .run(move |c| {
+                guichet_usecases::accounts::franceconnect_identity(c, &owner).map_err(WebError::from)
+            })
+            .await?;
+    }
+    Ok(draft)
+}
+
+async fn draft_on_current_version(
+    state: &web::Data<AppState>,
+    user: &SessionUser,
+    id: &str,
+) -> WebResult<Draft> {
     let (d, def) = load_own(state, user, id).await?;
     match d.state {
         State::Brouillon => {}
@@ -159,6 +253,7 @@ async fn load_draft(state: &web::Data<AppState>, user: &SessionUser, id: &str) -
                 def,
                 answers,
                 notice: String::new(),
+                identity: None,
             });
         }
         _ => {
@@ -175,6 +270,7 @@ async fn load_draft(state: &web::Data<AppState>, user: &SessionUser, id: &str) -
             def,
             answers,
             notice: String::new(),
+            identity: None,
         });
     };
     let (answers, recheck) =
@@ -205,6 +301,7 @@ async fn load_draft(state: &web::Data<AppState>, user: &SessionUser, id: &str) -
         def: current.def,
         answers,
         notice,
+        identity: None,
     })
 }
 
@@ -243,12 +340,21 @@ fn step_page(
     let heading_in_title = !view.single_question;
     let multipart = view.fields.iter().any(|f| f.input_type == "file");
     // A computed value is no question: it is never shown on a step (the recap leaves it out too).
+    let transmitted =
+        guichet_usecases::accounts::transmitted_fields(def, draft.identity.as_ref(), answers, today());
     let fields: Vec<UiField> = view
         .fields
         .iter()
         .filter(|f| f.kind != guichet_forms::FieldType::Computed)
         .filter(|f| f.visible || f.conditional_on_same_step)
-        .map(|f| UiField::new(f.clone(), view.single_question).for_dossier(id))
+        .map(|f| {
+            let ui = UiField::new(f.clone(), view.single_question).for_dossier(id);
+            if transmitted.contains(&f.name) {
+                ui.transmitted()
+            } else {
+                ui
+            }
+        })
         .collect();
     let title = if view.single_question {
         view.fields
@@ -296,10 +402,16 @@ pub async fn show_step(
 ) -> WebResult<HttpResponse> {
     let (id, step) = path.into_inner();
     let draft = load_draft(&state, &u, &id).await?;
-    let answers = draft.answers.clone();
+    let mut answers = draft.answers.clone();
     if !draft.def.is_step_visible(&step, &answers, today())? {
         return Ok(see_other(&first_page(&draft.def, &draft.dossier)));
     }
+    guichet_usecases::accounts::fill_from_identity(
+        &draft.def,
+        draft.identity.as_ref(),
+        &mut answers,
+        today(),
+    );
     ok(&step_page(
         &req,
         &u,
@@ -894,29 +1006,58 @@ pub async fn my_dossiers(
     let owner = u.user.id.clone();
     let list = state
         .pool
-        .run(move |c| store::list_for_owner(c, &owner).map_err(WebError::from))
+        .run(move |c| guichet_usecases::sharing::followed(c, &owner, today()).map_err(WebError::from))
         .await?;
-    let rows = list
-        .iter()
-        .map(|d| {
-            let title = state
-                .procedures
-                .get(&d.procedure)
-                .map_or_else(|| d.procedure.clone(), |p| p.def.title().to_owned());
-            DossierRow {
-                href: format!("/dossiers/{}", d.id),
-                procedure: title,
-                number: d
-                    .number
-                    .as_ref()
-                    .map_or_else(|| "—".to_owned(), ToString::to_string),
-                state: guichet_usecases::decisions::usager_state(d).to_owned(),
-                due: guichet_usecases::deadlines::effective_due(d, guichet_db::now())
-                    .filter(|_| !d.state.is_decided())
-                    .map_or_else(|| "—".to_owned(), french_datetime),
-            }
-        })
-        .collect();
+    let mut groups: Vec<crate::templates::DossierGroup> = Vec::new();
+    for f in &list {
+        let d = &f.dossier;
+        let current = state.procedures.get(&d.procedure);
+        let title = current.map_or_else(|| d.procedure.clone(), |p| p.def.title().to_owned());
+        // Grouped by the person the request is for: « Vos demandes » for one's own.
+        let answers = answers_of(&d.answers);
+        let for_self =
+            f.own && current.is_none_or(|p| p.def.filed_for_self(&answers, today()) != Some(false));
+        let name = d.applicant_name.trim();
+        let (heading, note) = if for_self {
+            ("Vos demandes".to_owned(), String::new())
+        } else {
+            let heading = if name.is_empty() {
+                "Demandes pour une personne dont le nom n’est pas encore saisi".to_owned()
+            } else {
+                format!("Demandes pour {name}")
+            };
+            let pro = answers.get("demande_pour").and_then(Value::as_str) == Some("professionnel");
+            let note = match (f.own, f.role) {
+                (true, _) if pro => "Vous accompagnez cette personne dans ses démarches.".to_owned(),
+                (true, _) => "Vous faites ces demandes pour cette personne.".to_owned(),
+                (false, Some(r)) => format!("Partagée avec vous : vous êtes {}.", r.label()),
+                (false, None) => String::new(),
+            };
+            (heading, note)
+        };
+        let row = DossierRow {
+            href: format!("/dossiers/{}", d.id),
+            procedure: title,
+            number: d
+                .number
+                .as_ref()
+                .map_or_else(|| "—".to_owned(), ToString::to_string),
+            state: guichet_usecases::decisions::usager_state(d).to_owned(),
+            due: guichet_usecases::deadlines::effective_due(d, guichet_db::now())
+                .filter(|_| !d.state.is_decided())
+                .map_or_else(|| "—".to_owned(), french_datetime),
+        };
+        match groups.iter_mut().find(|g| g.title == heading) {
+            Some(g) => g.rows.push(row),
+            None => groups.push(crate::templates::DossierGroup {
+                title: heading,
+                note,
+                rows: vec![row],
+            }),
+        }
+    }
+    // One's own requests first, the others in the order they were last changed.
+    groups.sort_by_key(|g| g.title != "Vos demandes");
     let procedures = state
         .procedures
         .all()
@@ -924,7 +1065,7 @@ pub async fn my_dossiers(
         .collect();
     ok(&MyDossiersPage {
         layout: Layout::new(&req, Some(&u), "Mes dossiers"),
-        rows,
+        groups,
         procedures,
     })
 }
@@ -959,6 +1100,10 @@ fn event_label(kind: &str) -> &'static str {
         "amend" => "Demande modifiée",
         "message" => "Message",
         "sensitive_read" => "Consultation de vos données de santé par le service",
+        "access_invited" => "Invitation à suivre le dossier envoyée",
+        "access_granted" => "Invitation acceptée : une personne suit le dossier",
+        "access_revoked" => "Accès au dossier retiré",
+        "representative_checked" => "Jugement de la mesure de protection vérifié par le service",
         "retention_warning" => "Message : demande non terminée bientôt supprimée",
         guichet_dossiers::implicit::DECISION_KIND => "Délai de réponse dépassé : décision implicite",
         guichet_dossiers::implicit::MOTIFS_KIND => "Motifs du refus implicite demandés",
@@ -987,7 +1132,15 @@ pub(crate) async fn render_own(
     draft: String,
     status: StatusCode,
 ) -> WebResult<HttpResponse> {
-    let (d, def) = load_own(state, u, path).await?;
+    let followed = load_followed(state, u, path).await?;
+    let (owner, health) = (followed.is_owner(), followed.sees_health_data());
+    let beneficiary_view = matches!(
+        followed.standing,
+        guichet_dossiers::access::Standing::Owner
+            | guichet_dossiers::access::Standing::Shared(guichet_dossiers::sharing::AccessRole::Beneficiary)
+    );
+    let people = super::sharing::summary(state, &followed).await?;
+    let (d, def) = (followed.dossier.clone(), followed.def.clone());
     let id = d.id.clone();
     let dd = d.clone();
     let (events, (messages, files), complement, reads) = state
@@ -1068,7 +1221,23 @@ pub(crate) async fn render_own(
     // Issue 12: the implicit decision at the due date, and the département's contact.
     let implicit = super::implicit::usager_view(state, &d, &def).await?;
     let contact = crate::identity::Contact::of(&state.identity.get(), def.definition().service.clone());
-    let apa = super::apa::usager_view(state, &def, &d).await?;
+    let apa = if health {
+        super::apa::usager_view(state, &def, &d).await?
+    } else {
+        None
+    };
+    // A relative kept informed follows the progress: neither the documents nor, for a procedure holding
+    // health data, the letters and the correspondence.
+    let private = !health;
+    let health_procedure_private = private && def.handles_health_data();
+    let (letter, outcome_pdf) = if health_procedure_private {
+        (None, false)
+    } else {
+        (letter, true)
+    };
+    if private {
+        documents.clear();
+    }
     // APA: the two months run from the complete dossier (CASF L232-14): no date before it is recorded.
     let clock_started = apa.as_ref().is_none_or(|a| a.clock_started);
     render(
@@ -1091,9 +1260,9 @@ pub(crate) async fn render_own(
                 .filter(|_| !d.state.is_decided() && d.implicit_at.is_none() && clock_started)
                 .map(french_datetime)
                 .unwrap_or_default(),
-            is_draft: d.state == State::Brouillon,
+            is_draft: owner && d.state == State::Brouillon,
             continue_href: resume_page(&def, &d),
-            can_withdraw: guichet_usecases::filing::can_withdraw(&d),
+            can_withdraw: owner && guichet_usecases::filing::can_withdraw(&d),
             has_receipt: d.number.is_some(),
             // Reads of health data have their own list, with who and what.
             timeline: events
@@ -1113,12 +1282,12 @@ pub(crate) async fn render_own(
                     (french_datetime(e.created_at), text)
                 })
                 .collect(),
-            complement: complement.map(|c| {
+            complement: complement.filter(|_| owner).map(|c| {
                 let mut items = c.documents;
                 items.extend(c.answers);
                 (items, c.message)
             }),
-            can_edit: d.state == State::Depose && !d.complement_demande,
+            can_edit: owner && d.state == State::Depose && !d.complement_demande,
             // A complement is answered on its own page, listing only what was asked.
             edit_href: if d.complement_demande {
                 format!("/dossiers/{}/complement", d.id)
@@ -1139,18 +1308,22 @@ pub(crate) async fn render_own(
                 },
                 |a| format!("/dossiers/{dossier_id}/pieces-jointes/{a}"),
             ),
-            can_write: d.state != State::Brouillon,
+            show_messages: d.state != State::Brouillon && !health_procedure_private,
+            can_write: owner && d.state != State::Brouillon,
             rights,
             outcome,
+            outcome_pdf,
             letter,
             closing_reason: (d.state == State::SansSuite && !d.is_withdrawn())
                 .then(|| d.closing_reason.clone().unwrap_or_default()),
             withdrawn: d
                 .is_withdrawn()
                 .then(|| d.decided_at.map(french_datetime).unwrap_or_default()),
-            reads,
+            reads: if beneficiary_view { reads } else { Vec::new() },
             apa,
             documents,
+            people,
+            beneficiary: (!owner).then(|| d.applicant_name.clone()),
         },
     )
 }
@@ -1329,15 +1502,14 @@ pub async fn receipt_pdf(
     CurrentUser(u): CurrentUser,
     path: web::Path<String>,
 ) -> WebResult<HttpResponse> {
-    let (d, def) = load_own(&state, &u, &path).await?;
-    let number = d.number.clone().ok_or(WebError::NotFound)?;
-    let pdf = crate::documents::receipt(
-        &state,
-        &d,
-        &def,
-        number.clone(),
-        guichet_dossiers::access::Standing::Owner,
-    )?;
+    let f = load_followed(&state, &u, &path).await?;
+    let number = f.dossier.number.clone().ok_or(WebError::NotFound)?;
+    if !f.def.sensitive_fields().is_empty() && f.sees_health_data() {
+        f.read_health_data(&state, guichet_dossiers::access::SensitiveRead::Receipt)
+            .await?;
+    }
+    // Without the right to the health data, the receipt masks them (the rule of `documents::disclosure`).
+    let pdf = crate::documents::receipt(&state, &f.dossier, &f.def, number.clone(), f.standing)?;
     Ok(pdf_response(pdf, &format!("recepisse-{number}.pdf")))
 }
 
@@ -1359,14 +1531,30 @@ pub async fn download_file(
     path: web::Path<(String, String)>,
 ) -> WebResult<HttpResponse> {
     let (id, sha) = path.into_inner();
-    let (d, _def) = load_own(&state, &u, &id).await?;
-    let (_, file) = crate::documents::referenced_file(&d.answers, &sha)
+    let f = load_followed(&state, &u, &id).await?;
+    let d = &f.dossier;
+    let (field, file) = crate::documents::referenced_file(&d.answers, &sha)
         .or_else(|| {
             d.pending_answers
                 .as_ref()
+                .filter(|_| f.is_owner())
                 .and_then(|p| crate::documents::referenced_file(p, &sha))
         })
         .ok_or(WebError::NotFound)?;
+    // A document's own data: only those acting for the beneficiary open it, and their reads of health
+    // documents are traced like the service's.
+    if !f.sees_health_data() {
+        return Err(WebError::Denied(HEALTH_DOCUMENT_FOLLOWER));
+    }
+    if crate::documents::is_sensitive_file(&f.def, &field) {
+        f.read_health_data(
+            &state,
+            guichet_dossiers::access::SensitiveRead::File {
+                name: file.name.clone(),
+            },
+        )
+        .await?;
+    }
     crate::documents::send_file(&state, &file).await
 }
 
@@ -1450,11 +1638,28 @@ pub async fn download_attachment(
     path: web::Path<(String, String)>,
 ) -> WebResult<HttpResponse> {
     let (id, attachment) = path.into_inner();
-    let (d, _def) = load_own(&state, &u, &id).await?;
+    let f = load_followed(&state, &u, &id).await?;
+    let did = f.dossier.id.clone();
     let files = state
         .pool
-        .run(move |c| guichet_dossiers::instruction::attachments_of(c, &d.id).map_err(WebError::from))
+        .run(move |c| guichet_dossiers::instruction::attachments_of(c, &did).map_err(WebError::from))
         .await?;
+    let a = files
+        .iter()
+        .find(|a| a.id == attachment)
+        .ok_or(WebError::NotFound)?;
+    if !f.sees_health_data() {
+        return Err(WebError::Denied(HEALTH_DOCUMENT_FOLLOWER));
+    }
+    if f.def.handles_health_data() {
+        f.read_health_data(
+            &state,
+            guichet_dossiers::access::SensitiveRead::Attachment {
+                name: a.filename.clone(),
+            },
+        )
+        .await?;
+    }
     super::messages::send_attachment(&state, &files, &attachment).await
 }
 
@@ -1463,7 +1668,13 @@ pub async fn decision_pdf(
     CurrentUser(u): CurrentUser,
     path: web::Path<String>,
 ) -> WebResult<HttpResponse> {
-    let (d, def) = load_own(&state, &u, &path).await?;
+    let f = load_followed(&state, &u, &path).await?;
+    // A decision of a health procedure says as much as the answers.
+    if f.def.handles_health_data() {
+        f.read_health_data(&state, guichet_dossiers::access::SensitiveRead::Decision)
+            .await?;
+    }
+    let (d, def) = (f.dossier, f.def);
     let did = d.id.clone();
     let (rights, sittings) = state
         .pool

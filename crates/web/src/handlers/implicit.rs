@@ -155,7 +155,8 @@ pub async fn attestation_pdf(
     CurrentUser(u): CurrentUser,
     path: web::Path<String>,
 ) -> WebResult<HttpResponse> {
-    let (d, def) = load_own(&state, &u, &path).await?;
+    let super::demarches::Followed { dossier: d, def, .. } =
+        super::demarches::load_followed(&state, &u, &path).await?;
     let i = status(&state, &d).await?.ok_or(WebError::NotFound)?;
     let identity = crate::documents::identity(&state);
     let a = implicit::attestation(&identity, &def, &d, &i, guichet_usecases::deadlines::today())?;

@@ -765,6 +765,10 @@ fn event_text(kind: &str, payload: &str, private: bool) -> String {
         guichet_dossiers::opinions::ASKED_KIND => "Avis demandé à un expert",
         guichet_dossiers::opinions::ANSWERED_KIND => "Avis d’expert reçu",
         "sensitive_read" => "Consultation des données de santé",
+        "access_invited" => "Accès au dossier : invitation envoyée",
+        "access_granted" => "Accès au dossier : invitation acceptée",
+        "access_revoked" => "Accès au dossier retiré",
+        "representative_checked" => "Jugement du représentant légal vérifié",
         "form_version_changed" => "Formulaire mis à jour",
         guichet_dossiers::implicit::DECISION_KIND => {
             "Délai dépassé sans décision : décision implicite enregistrée"

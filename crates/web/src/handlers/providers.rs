@@ -38,7 +38,7 @@ impl Door {
     /// The provider's name in the accounts' table and in the paths.
     pub const fn name(self) -> &'static str {
         match self {
-            Door::FranceConnect => "franceconnect",
+            Door::FranceConnect => guichet_accounts::external::FRANCECONNECT,
             Door::Agents => "agents",
         }
     }
