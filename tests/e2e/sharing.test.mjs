@@ -26,7 +26,14 @@ test('a daughter shares a dossier with her mother and her brother; the mother re
     const page = await daughter.newPage();
     await login(page, ACCOUNTS.usager);
     await visit(page, '/mes-dossiers');
-    const href = await page.locator('main table a').first().getAttribute('href');
+    // A request already sent (it has a number), so that the brother has a receipt to follow.
+    const href = await page.evaluate(() =>
+      [...document.querySelectorAll('main table tbody tr')]
+        .find((tr) => /^[A-Z]+-\d{4}-\d{6}$/.test(tr.cells[1].innerText.trim()))
+        ?.querySelector('a')
+        ?.getAttribute('href'),
+    );
+    assert.ok(href, 'the demo usager has a request sent');
     await visit(page, href);
     const dossier = href.split('/')[2];
     assert.match(await main(page), /Personnes qui ont accès à ce dossier/);

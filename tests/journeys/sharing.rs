@@ -575,8 +575,75 @@ async fn the_authorization_matrix_of_shared_dossiers(backend: Backend) {
     );
 }
 
+/// A legal representative follows the dossier at once, but is written to only once the service has
+/// checked the judgment that names them (the instructor's « J’ai vérifié le jugement »).
+async fn a_representative_is_written_to_once_the_judgment_is_checked(backend: Backend) {
+    let Some(app) = people(backend).await else {
+        return;
+    };
+    let (id, _) = app.deposit(FILLE, "apa", fixture("apa")).await;
+    let fille = Browser::new(&app);
+    fille.login(FILLE, PASSWORD).await;
+    let r = invite(
+        &fille,
+        &id,
+        &[("acces-email", AUTRE), ("acces-role", "representant_legal")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let link = invitation_link(&app, AUTRE).await;
+    let tuteur = Browser::new(&app);
+    tuteur.login(AUTRE, PASSWORD).await;
+    assert_eq!(accept(&tuteur, &link).await.status(), StatusCode::SEE_OTHER);
+    let pool = app.pool.clone();
+    let copies = || {
+        let (id, pool) = (id.clone(), pool.clone());
+        async move { pool.run(move |c| guichet_dossiers::sharing::copies(c, &id)).await }
+    };
+    assert!(
+        copies().await.unwrap().is_empty(),
+        "not before the judgment is checked"
+    );
+
+    let agent = Browser::new(&app);
+    agent.login(AGENT, PASSWORD).await;
+    let staff_page = format!("/instruction/dossiers/{id}");
+    let page = agent.get_html(&staff_page).await;
+    assert!(
+        page.contains("Ont aussi accès") && page.contains("jugement à vérifier"),
+        "{page}"
+    );
+    let action = page
+        .split("action=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|a| a.ends_with("/jugement"))
+        .expect("the check's form")
+        .to_owned();
+    let r = agent.post_form(&staff_page, &action, &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(agent.get_html(&staff_page).await.contains("jugement vérifié"));
+    assert_eq!(copies().await.unwrap(), [AUTRE.to_owned()]);
+    // The family is told in the history.
+    assert!(
+        fille
+            .get_html(&format!("/dossiers/{id}"))
+            .await
+            .contains("Jugement de la mesure de protection vérifié par le service")
+    );
+    // A relative may not be « checked »; a guessed access finds nothing.
+    let r = agent
+        .post_form(
+            &staff_page,
+            &format!("{staff_page}/acces/00000000-0000-4000-8000-000000000000/jugement"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
 on_both_backends!(
     a_daughter_shares_her_mothers_apa_and_the_mother_revokes_her_brother,
     a_childs_mdph_request_is_seen_by_both_parents,
     the_authorization_matrix_of_shared_dossiers,
+    a_representative_is_written_to_once_the_judgment_is_checked,
 );

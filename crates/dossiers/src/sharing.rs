@@ -344,12 +344,15 @@ pub fn check_judgment(conn: &mut AnyConnection, access: &Access, by: &str) -> Re
 }
 
 /// The addresses a dossier's emails are copied to: the people with an active access who act for the
-/// beneficiary (a relative kept informed follows the progress on the site only).
+/// beneficiary (a relative kept informed follows the progress on the site only; a legal representative
+/// once the service has checked the judgment).
 pub fn copies(conn: &mut AnyConnection, dossier_id: &str) -> Result<Vec<String>> {
     let today = now().date();
     let mut out: Vec<String> = Vec::new();
     for a in for_dossier(conn, dossier_id)? {
-        if a.is_active(today) && a.role().is_addressed() && !out.contains(&a.email) {
+        // A representative is written to once the service has checked the judgment naming them.
+        let checked = a.role() != AccessRole::LegalRepresentative || a.judgment_checked_at.is_some();
+        if a.is_active(today) && a.role().is_addressed() && checked && !out.contains(&a.email) {
             out.push(a.email);
         }
     }

@@ -159,6 +159,15 @@ impl TryFrom<Row> for Dossier {
 }
 
 impl Dossier {
+    /// Whom the request is for, in words: the beneficiary's name, or what stands for it while no name
+    /// is typed yet (a draft).
+    pub fn beneficiary_words(&self) -> String {
+        match self.applicant_name.trim() {
+            "" => "une personne dont le nom n’est pas encore saisi".to_owned(),
+            name => name.to_owned(),
+        }
+    }
+
     /// Withdrawn by its owner (`instruction::withdraw`).
     pub fn is_withdrawn(&self) -> bool {
         self.state == State::SansSuite

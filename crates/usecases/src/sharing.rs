@@ -282,3 +282,22 @@ pub fn followed(conn: &mut AnyConnection, user_id: &str, today: NaiveDate) -> Re
     }
     Ok(out)
 }
+
+/// The instructor records that a legal representative's judgment (joined to the request) was checked:
+/// from then on the dossier's emails reach the representative too.
+pub fn check_judgment(
+    conn: &mut AnyConnection,
+    staff: &crate::instruction::Staff,
+    dossier_id: &str,
+    access_id: &str,
+) -> Result<()> {
+    let (d, _) = crate::instruction::acting(conn, staff, dossier_id, crate::instruction::Need::Act)?;
+    let a = sharing::find(conn, access_id)?
+        .filter(|a| a.dossier_id == d.id && a.role() == AccessRole::LegalRepresentative)
+        .ok_or(CaseError::NotFound)?;
+    if a.judgment_checked_at.is_some() {
+        return Ok(());
+    }
+    guichet_db::write_transaction(conn, |c| sharing::check_judgment(c, &a, staff.id()))?;
+    Ok(())
+}

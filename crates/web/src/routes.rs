@@ -226,6 +226,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             post().to(instruction::add_note),
         )
         .route(
+            "/instruction/dossiers/{id}/acces/{access}/jugement",
+            post().to(instruction::check_judgment),
+        )
+        .route(
             "/instruction/dossiers/{id}/messages",
             post().to(instruction::send_message),
         )

@@ -550,6 +550,17 @@ pub struct DossierRow {
     pub due: String,
 }
 
+/// A person a dossier is shared with, as the back office shows them.
+#[derive(Debug, Clone)]
+pub struct StaffPerson {
+    pub who: String,
+    pub role: &'static str,
+    pub status: String,
+    pub mandate: Option<String>,
+    /// « Jugement vérifié »'s form action, for a representative whose judgment awaits the check.
+    pub check: Option<String>,
+}
+
 /// The dossiers of one beneficiary in « Mes dossiers ».
 #[derive(Debug, Clone)]
 pub struct DossierGroup {
@@ -794,6 +805,8 @@ pub struct SummaryBlock {
 #[template(path = "instruction/dossier.html")]
 pub struct InstructionDossierPage {
     pub layout: Layout,
+    /// The people the dossier is shared with (not revoked).
+    pub people: Vec<StaffPerson>,
     pub errors: Vec<(String, String)>,
     pub id: String,
     pub version: i32,

@@ -1017,15 +1017,10 @@ pub async fn my_dossiers(
         let answers = answers_of(&d.answers);
         let for_self =
             f.own && current.is_none_or(|p| p.def.filed_for_self(&answers, today()) != Some(false));
-        let name = d.applicant_name.trim();
         let (heading, note) = if for_self {
             ("Vos demandes".to_owned(), String::new())
         } else {
-            let heading = if name.is_empty() {
-                "Demandes pour une personne dont le nom n’est pas encore saisi".to_owned()
-            } else {
-                format!("Demandes pour {name}")
-            };
+            let heading = format!("Demandes pour {}", d.beneficiary_words());
             let pro = answers.get("demande_pour").and_then(Value::as_str) == Some("professionnel");
             let note = match (f.own, f.role) {
                 (true, _) if pro => "Vous accompagnez cette personne dans ses démarches.".to_owned(),
@@ -1323,7 +1318,7 @@ pub(crate) async fn render_own(
             apa,
             documents,
             people,
-            beneficiary: (!owner).then(|| d.applicant_name.clone()),
+            beneficiary: (!owner).then(|| d.beneficiary_words()),
         },
     )
 }

@@ -874,33 +874,69 @@ pub(crate) async fn render_dossier(
     let service = d.service_code.clone();
     let dd = d.clone();
     let (viewer, standing) = (l.viewer.clone(), l.standing);
-    let (events, (messages, files), members, (complement, rights, reviews), (opinions, experts)) = state
-        .pool
-        .run(move |c| {
-            if has_sensitive {
-                access::trace_read(c, &dd, &viewer, standing, &SensitiveRead::Page)?;
+    let (events, (messages, files), members, (complement, rights, reviews), (opinions, experts, people)) =
+        state
+            .pool
+            .run(move |c| {
+                if has_sensitive {
+                    access::trace_read(c, &dd, &viewer, standing, &SensitiveRead::Page)?;
+                }
+                let events = store::events(c, &id, false)?;
+                let messages = instruction::messages_of(c, &id)?;
+                let files = instruction::attachments_of(c, &id)?;
+                let members = match guichet_accounts::services::find_by_code(c, &service)? {
+                    Some(s) => guichet_accounts::services::members_with_roles(c, &s.id)?,
+                    None => Vec::new(),
+                };
+                let complement = instruction::pending_complement(c, &dd)?;
+                let rights = guichet_dossiers::rights::of(c, &dd.id)?;
+                let reviews = guichet_dossiers::reviews::of(c, &dd.id)?;
+                let opinions = guichet_dossiers::opinions::of_dossier(c, &dd.id)?;
+                let experts = guichet_usecases::opinions::experts_for(c, &dd.service_code, &viewer.user_id)?;
+                let mut people = Vec::new();
+                for a in guichet_dossiers::sharing::for_dossier(c, &dd.id)? {
+                    let name = match &a.user_id {
+                        Some(u) => guichet_accounts::users::find(c, u)?.map(|u| u.display_name),
+                        None => None,
+                    };
+                    people.push((a, name));
+                }
+                Ok::<_, WebError>((
+                    events,
+                    (messages, files),
+                    members,
+                    (complement, rights, reviews),
+                    (opinions, experts, people),
+                ))
+            })
+            .await?;
+    let today = guichet_usecases::deadlines::today();
+    let can_act = l.viewer.may_act(&d.service_code);
+    let people: Vec<crate::templates::StaffPerson> = people
+        .into_iter()
+        .filter(|(a, _)| a.revoked_at.is_none())
+        .map(|(a, name)| {
+            let representative = a.role() == guichet_dossiers::sharing::AccessRole::LegalRepresentative;
+            crate::templates::StaffPerson {
+                who: name.map_or_else(|| a.email.clone(), |n| format!("{n} ({})", a.email)),
+                role: a.role().label(),
+                status: match (representative, a.judgment_checked_at.is_some()) {
+                    (true, true) => format!("{} ; jugement vérifié", a.status(today).label()),
+                    (true, false) => format!("{} ; jugement à vérifier", a.status(today).label()),
+                    _ => a.status(today).label().to_owned(),
+                },
+                mandate: a.mandate_reference.clone().map(|r| {
+                    let until = a
+                        .mandate_until
+                        .map(|u| format!(", jusqu’au {}", guichet_forms::french_date(u)))
+                        .unwrap_or_default();
+                    format!("mandat Aidants Connect {r}{until}")
+                }),
+                check: (representative && a.judgment_checked_at.is_none() && can_act)
+                    .then(|| format!("/instruction/dossiers/{}/acces/{}/jugement", d.id, a.id)),
             }
-            let events = store::events(c, &id, false)?;
-            let messages = instruction::messages_of(c, &id)?;
-            let files = instruction::attachments_of(c, &id)?;
-            let members = match guichet_accounts::services::find_by_code(c, &service)? {
-                Some(s) => guichet_accounts::services::members_with_roles(c, &s.id)?,
-                None => Vec::new(),
-            };
-            let complement = instruction::pending_complement(c, &dd)?;
-            let rights = guichet_dossiers::rights::of(c, &dd.id)?;
-            let reviews = guichet_dossiers::reviews::of(c, &dd.id)?;
-            let opinions = guichet_dossiers::opinions::of_dossier(c, &dd.id)?;
-            let experts = guichet_usecases::opinions::experts_for(c, &dd.service_code, &viewer.user_id)?;
-            Ok::<_, WebError>((
-                events,
-                (messages, files),
-                members,
-                (complement, rights, reviews),
-                (opinions, experts),
-            ))
         })
-        .await?;
+        .collect();
     let name_of = |uid: &Option<String>| {
         uid.as_ref()
             .and_then(|u| {
@@ -1057,6 +1093,7 @@ pub(crate) async fn render_dossier(
         })
         .collect();
     let page = InstructionDossierPage {
+        people,
         opinions: opinion_lines,
         experts,
         shareable,
@@ -1644,6 +1681,26 @@ pub async fn add_note(
     .await
     .map(|r| r.map(|()| d));
     on_dossier_page(&req, &state, l, "#notes", Default::default(), result).await
+}
+
+/// `POST /instruction/dossiers/{id}/acces/{access}/jugement`: a legal representative's judgment checked.
+pub async fn check_judgment(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<(String, String)>,
+    _csrf: CsrfForm,
+) -> WebResult<HttpResponse> {
+    let (id, access) = path.into_inner();
+    let l = load(&state, u, &id).await?;
+    let (staff, did) = (l.staff.cases(), l.dossier.id.clone());
+    let d = l.dossier.clone();
+    let result = run_case(&state, move |c| {
+        guichet_usecases::sharing::check_judgment(c, &staff, &did, &access)
+    })
+    .await
+    .map(|r| r.map(|()| d));
+    on_dossier_page(&req, &state, l, "#resume-titre", Default::default(), result).await
 }
 
 /// `POST /instruction/dossiers/{id}/avis`: an expert's opinion asked.

@@ -41,16 +41,24 @@ fn today() -> chrono::NaiveDate {
     guichet_usecases::deadlines::today()
 }
 
-fn names(list: &[(Access, Option<String>)]) -> Vec<(String, String, String)> {
+/// Those who manage the accesses see each address and the invitations pending; the others see the
+/// people who follow the dossier, by name.
+fn names(list: &[(Access, Option<String>)], manages: bool) -> Vec<(String, String, String)> {
     let today = today();
     list.iter()
         .filter(|(a, _)| a.revoked_at.is_none())
-        .map(|(a, name)| {
-            (
-                name.clone().unwrap_or_else(|| a.email.clone()),
+        .filter_map(|(a, name)| {
+            let who = match (name, manages) {
+                (Some(n), true) => format!("{n} ({})", a.email),
+                (Some(n), false) => n.clone(),
+                (None, true) => a.email.clone(),
+                (None, false) => return None,
+            };
+            Some((
+                who,
                 a.role().label().to_owned(),
                 a.status(today).label().to_owned(),
-            )
+            ))
         })
         .collect()
 }
@@ -76,9 +84,10 @@ async fn accesses(state: &AppState, f: &Followed) -> WebResult<Vec<(Access, Opti
 
 pub(crate) async fn summary(state: &AppState, f: &Followed) -> WebResult<Summary> {
     let list = accesses(state, f).await?;
+    let can_invite = cases::rights_of(f.standing).invite;
     Ok(Summary {
-        names: names(&list),
-        can_invite: cases::rights_of(f.standing).invite,
+        names: names(&list, can_invite),
+        can_invite,
     })
 }
 
@@ -90,6 +99,8 @@ struct AccessPage {
     dossier_id: String,
     procedure: String,
     beneficiary: String,
+    /// The account that filed the request.
+    filer: String,
     people: Vec<PersonRow>,
     can_invite: bool,
     roles: Vec<(&'static str, &'static str, &'static str, bool)>,
@@ -128,15 +139,28 @@ async fn access_page(
     sent: Option<String>,
 ) -> WebResult<AccessPage> {
     let list = accesses(state, f).await?;
+    let owner_id = f.dossier.owner_id.clone();
+    let filer = state
+        .pool
+        .run(move |c| {
+            guichet_accounts::users::find(c, &owner_id)
+                .map(|u| u.map(|u| u.display_name).unwrap_or_default())
+                .map_err(WebError::from)
+        })
+        .await?;
     let today = today();
+    let manages = cases::rights_of(f.standing).invite;
     let people = list
         .iter()
+        // Those who do not manage the accesses see who follows the dossier, not the invitations.
+        .filter(|(a, name)| manages || (name.is_some() && a.revoked_at.is_none()))
         .map(|(a, name)| {
             let own = a.user_id.as_deref() == Some(u.user.id.as_str());
             PersonRow {
-                who: match name {
-                    Some(n) => format!("{n} ({})", a.email),
-                    None => a.email.clone(),
+                who: match (name, manages || own) {
+                    (Some(n), true) => format!("{n} ({})", a.email),
+                    (Some(n), false) => n.clone(),
+                    (None, _) => a.email.clone(),
                 },
                 role: a.role().label(),
                 status: a.status(today).label(),
@@ -175,7 +199,8 @@ async fn access_page(
         errors,
         dossier_id: f.dossier.id.clone(),
         procedure: f.def.title().to_owned(),
-        beneficiary: f.dossier.applicant_name.clone(),
+        beneficiary: f.dossier.beneficiary_words(),
+        filer,
         people,
         can_invite,
         roles,
@@ -307,7 +332,7 @@ pub async fn show_invitation(
                 .map_or_else(|| d.procedure.clone(), |p| p.def.title().to_owned());
             let inviter =
                 guichet_accounts::users::find(c, &a.invited_by)?.map_or_else(String::new, |u| u.display_name);
-            Ok::<_, WebError>((a, procedure, d.applicant_name, inviter))
+            Ok::<_, WebError>((a, procedure, d.beneficiary_words(), inviter))
         })
         .await?;
     let here = format!("/invitations/{token}");
