@@ -382,7 +382,13 @@ fn serve(demo: bool, demo_dossiers: u64) -> Result<()> {
             DEMO_ACCOUNTS[0].0,
             DEMO_USAGER_DOSSIERS,
         )?;
-        crate::seed::demo_extras(&pool, &settings, DEMO_ACCOUNTS[DEMO_ACCOUNTS.len() - 1].0)?;
+        crate::seed::demo_extras(
+            &pool,
+            &settings,
+            DEMO_ACCOUNTS[DEMO_ACCOUNTS.len() - 1].0,
+            DEMO_ACCOUNTS[0].0,
+            DEMO_ACCOUNTS[1].0,
+        )?;
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {

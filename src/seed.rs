@@ -106,8 +106,16 @@ fn load_procedures(settings: &guichet_web::Settings, conn: &mut AnyConnection) -
 
 /// `serve --demo`, on a database without routing rule: the MDPH's children's team as a service of its own,
 /// the MDPH requests for someone under 20 routed to it, and a text at the end of the letters, so that the
-/// administration page shows each of them in use. Run once: a rule or a letter text already there is kept.
-pub fn demo_extras(pool: &DbPool, settings: &guichet_web::Settings, admin_email: &str) -> Result<()> {
+/// administration page shows each of them in use; the demo usager's documents kept in « Mes documents »,
+/// and her last request sent shared with her mother. Run once: a rule or a letter text already there is
+/// kept.
+pub fn demo_extras(
+    pool: &DbPool,
+    settings: &guichet_web::Settings,
+    admin_email: &str,
+    usager_email: &str,
+    mother_email: &str,
+) -> Result<()> {
     use guichet_usecases::{routing, settings as identity};
     let mut conn = pool.get()?;
     if !routing::rules(&mut conn)?.is_empty() {
@@ -148,6 +156,49 @@ pub fn demo_extras(pool: &DbPool, settings: &guichet_web::Settings, admin_email:
             )],
         )
         .map_err(|e| anyhow::anyhow!("texte des courriers de démonstration : {e}"))?;
+    }
+    demo_family(&mut conn, &procedures, usager_email, mother_email)
+}
+
+/// The demo usager's documents in « Mes documents », and her last request sent followed by her mother
+/// (an access accepted, as through the emailed invitation).
+fn demo_family(
+    conn: &mut AnyConnection,
+    procedures: &Procedures,
+    usager_email: &str,
+    mother_email: &str,
+) -> Result<()> {
+    use guichet_dossiers::sharing;
+    let find = |conn: &mut AnyConnection, email: &str| -> Result<String> {
+        users_t::table
+            .filter(users_t::email.eq(email))
+            .select(users_t::id)
+            .first(conn)
+            .with_context(|| format!("compte de démonstration {email} absent"))
+    };
+    let (usager, mother) = (find(conn, usager_email)?, find(conn, mother_email)?);
+    let own = guichet_dossiers::store::list_for_owner(conn, &usager)?;
+    for d in own.iter().filter(|d| d.number.is_some()) {
+        if let Some(p) = procedures.get(&d.procedure) {
+            guichet_usecases::vault::keep_from_dossier(conn, &p.def, d)
+                .map_err(|e| anyhow::anyhow!("documents de démonstration : {e}"))?;
+        }
+    }
+    // Her oldest request sent: « Mes dossiers » of the mother shows it as shared with her.
+    if let Some(d) = own.iter().rev().find(|d| d.number.is_some()) {
+        let a = sharing::invite(
+            conn,
+            &sharing::Invitation {
+                dossier_id: &d.id,
+                role: sharing::AccessRole::Beneficiary,
+                email: mother_email,
+                invited_by: &usager,
+                token_hash: &guichet_db::new_id(),
+                mandate_reference: None,
+                mandate_until: None,
+            },
+        )?;
+        sharing::accept(conn, &a, &mother)?;
     }
     Ok(())
 }

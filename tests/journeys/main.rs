@@ -34,3 +34,4 @@ mod shell;
 mod simulations;
 mod storage;
 mod uploads;
+mod vault;

@@ -582,3 +582,19 @@ diesel::table! {
 
 diesel::joinable!(dossier_access -> dossiers (dossier_id));
 diesel::allow_tables_to_appear_in_same_query!(dossier_access, dossiers);
+
+diesel::table! {
+    vault_documents (id) {
+        id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        file_id -> Text,
+        name -> Text,
+        size_bytes -> BigInt,
+        content_type -> Text,
+        document_date -> Nullable<Date>,
+        beneficiary -> Text,
+        source_dossier_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}

@@ -18,6 +18,7 @@ pub mod scans;
 pub mod sharing;
 pub mod stats;
 pub mod store;
+pub mod vault;
 
 pub use lifecycle::{Action, Actor, State, TransitionError};
 pub use store::{Dossier, DossierError, Event};

@@ -338,6 +338,10 @@ impl Builder<'_> {
         {
             self.ctx.err(sid, fid, "min_length est plus grand que max_length");
         }
+        if f.document_kind.is_some() && f.kind != FieldType::File {
+            self.ctx
+                .err(sid, fid, "document_kind ne s’emploie que sur un champ fichier");
+        }
         match f.kind {
             FieldType::Choice | FieldType::MultiChoice => {
                 if f.options.is_empty() {
@@ -359,6 +363,22 @@ impl Builder<'_> {
                 }
             }
             FieldType::File => {
+                if let Some(kind) = &f.document_kind
+                    && crate::definition::document_kind_label(kind).is_none()
+                {
+                    let known: Vec<&str> = crate::definition::DOCUMENT_KINDS
+                        .iter()
+                        .map(|(k, _, _)| *k)
+                        .collect();
+                    self.ctx.err(
+                        sid,
+                        fid,
+                        format!(
+                            "type de document inconnu « {kind} » (document_kind : {})",
+                            known.join(", ")
+                        ),
+                    );
+                }
                 if f.blank_form_url
                     .as_deref()
                     .is_some_and(|u| !u.starts_with("https://"))

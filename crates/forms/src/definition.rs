@@ -715,6 +715,11 @@ pub struct Field {
     /// file: the document must be dated less than this many months ago.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validity_months: Option<u32>,
+    /// file: the kind of document (`identite`, `domicile`, `avis_imposition`, `rib`, `jugement`,
+    /// `certificat_medical`): kept in the person's documents once the request is sent, and offered again
+    /// to the next request that asks for that kind while it is still valid here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_kind: Option<String>,
 
     /// group: the sub-fields of one item.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -806,4 +811,28 @@ pub fn definition_json_schema() -> String {
         }
     }
     serde_json::to_string_pretty(&value).unwrap_or_default()
+}
+
+/// The kinds of documents a person's space keeps across requests (`document_kind` of a file field):
+/// (kind, label, how long one is usually valid when no procedure says otherwise, in months).
+///
+/// The usual validities: a proof of address of less than 3 months (the forms' usual rule); the MDPH
+/// medical certificate of less than one year (Cerfa 15695, « daté de moins d’un an »); a tax notice
+/// replaced every year. An identity document, a RIB and a judgment have no such limit here (an identity
+/// card's own expiry is the person's to say).
+pub const DOCUMENT_KINDS: &[(&str, &str, Option<u32>)] = &[
+    ("identite", "Pièce d’identité", None),
+    ("domicile", "Justificatif de domicile", Some(3)),
+    ("avis_imposition", "Avis d’imposition", Some(12)),
+    ("rib", "Relevé d’identité bancaire (RIB)", None),
+    ("jugement", "Jugement de mesure de protection", None),
+    ("certificat_medical", "Certificat médical", Some(12)),
+];
+
+/// A kind of document's label, if the kind is known.
+pub fn document_kind_label(kind: &str) -> Option<&'static str> {
+    DOCUMENT_KINDS
+        .iter()
+        .find(|(k, _, _)| *k == kind)
+        .map(|(_, l, _)| *l)
 }

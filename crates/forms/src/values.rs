@@ -26,6 +26,9 @@ pub struct FileRef {
     /// Date of the document (`YYYY-MM-DD`) when the field has a validity period.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document_date: Option<String>,
+    /// The document of the person's space it was taken from (« utiliser un document déjà fourni »).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vault: Option<String>,
 }
 
 /// Outcome of checking one answer.
@@ -1032,6 +1035,7 @@ label = "Question""#,
         let f: FileRef = serde_json::from_value(serde_json::json!({"id": "h", "name": "facture.pdf", "size": 122_000, "content_type": "application/pdf", "document_date": "2026-06-01"})).unwrap();
         assert_eq!(f.kind_and_size(), "PDF, 120 Ko");
         let big = FileRef {
+            vault: None,
             size: 2_500_000,
             content_type: "image/jpeg".into(),
             ..f.clone()

@@ -380,6 +380,8 @@ impl TestApp {
                     email: Some(email),
                 };
                 let d = guichet_dossiers::store::deposit(c, &draft.id, &owner.id, &deposit).unwrap();
+                // Its documents kept in « Mes documents », as a deposit through the pages does.
+                guichet_usecases::vault::keep_from_dossier(c, &proc.def, &d).unwrap();
                 let n = d.number.unwrap().to_string();
                 Ok::<_, guichet_db::DbError>((d.id, n))
             })

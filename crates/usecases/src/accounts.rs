@@ -52,6 +52,8 @@ pub fn close_account(conn: &mut AnyConnection, user: &User, password: &str) -> R
             }
         }
         guichet_db::outbox::enqueue(c, &guichet_notify::emails::account_closed(&user.email, kept))?;
+        // « Mes documents » go with the account (the copies attached to sent requests stay).
+        guichet_dossiers::vault::delete_all(c, &user.id)?;
         users::close(c, &user.id).map_err(|e| match e {
             AccountsError::Db(db) => DossierError::Db(db),
             other => DossierError::Internal(other.to_string()),

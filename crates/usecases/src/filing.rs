@@ -67,7 +67,12 @@ pub fn deposit(
         due_at: due,
         email: Some(email),
     };
-    Ok(store::deposit(conn, &draft.id, &draft.owner_id, &input)?)
+    guichet_db::write_transaction(conn, |c| {
+        let d = store::deposit(c, &draft.id, &draft.owner_id, &input)?;
+        // The documents sent are kept in the filer's « Mes documents » for the next requests.
+        crate::vault::keep_from_dossier(c, def, &d)?;
+        Ok(d)
+    })
 }
 
 /// What changed between two versions of the answers, for the instructor: each changed answer before →
@@ -129,7 +134,11 @@ pub fn resubmit(
         rights: requested(def, &answers),
         answers: Value::Object(answers),
     };
-    Ok(instruction::resubmit(conn, &d.id, &d.owner_id, &input, None)?)
+    guichet_db::write_transaction(conn, |c| {
+        let d = instruction::resubmit(c, &d.id, &d.owner_id, &input, None)?;
+        crate::vault::keep_from_dossier(c, def, &d)?;
+        Ok(d)
+    })
 }
 
 /// Starts a draft of the current version of a procedure for its owner.

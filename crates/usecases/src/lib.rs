@@ -27,3 +27,4 @@ pub mod routing;
 pub mod settings;
 pub mod sharing;
 pub mod simulators;
+pub mod vault;

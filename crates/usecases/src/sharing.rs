@@ -301,3 +301,26 @@ pub fn check_judgment(
     guichet_db::write_transaction(conn, |c| sharing::check_judgment(c, &a, staff.id()))?;
     Ok(())
 }
+
+/// The dossier's accesses, each with the name of the account that accepted it (none while invited).
+pub fn with_names(conn: &mut AnyConnection, dossier_id: &str) -> Result<Vec<(Access, Option<String>)>> {
+    let mut out = Vec::new();
+    for a in sharing::for_dossier(conn, dossier_id)? {
+        let name = match &a.user_id {
+            Some(u) => users::find(conn, u)?.map(|u| u.display_name),
+            None => None,
+        };
+        out.push((a, name));
+    }
+    Ok(out)
+}
+
+/// « Mandat Aidants Connect AC-2026-0042, jusqu’au 31 décembre 2026 », for a helper’s access.
+pub fn mandate_words(a: &Access) -> Option<String> {
+    let reference = a.mandate_reference.as_ref()?;
+    let until = a
+        .mandate_until
+        .map(|d| format!(", jusqu’au {}", guichet_forms::french_date(d)))
+        .unwrap_or_default();
+    Some(format!("Mandat Aidants Connect {reference}{until}"))
+}

@@ -9,6 +9,7 @@ pub mod export_jobs;
 pub mod implicit;
 pub mod instruction;
 pub mod messages;
+pub mod my_documents;
 pub mod opinions;
 pub mod pages;
 pub mod preferences;

@@ -4,8 +4,8 @@ use actix_web::web::{self, get, post};
 
 use crate::assets;
 use crate::handlers::{
-    accounts, admin, apa, commission, demarches, implicit, instruction, pages, providers, sharing,
-    simulateurs, stats,
+    accounts, admin, apa, commission, demarches, implicit, instruction, my_documents, pages, providers,
+    sharing, simulateurs, stats,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -103,6 +103,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             post().to(sharing::revoke),
         )
         .route("/invitations/{token}", get().to(sharing::show_invitation))
+        .route("/mes-documents", get().to(my_documents::my_documents))
+        .route(
+            "/mes-documents/{id}/supprimer",
+            post().to(my_documents::delete_document),
+        )
         .route("/invitations/{token}", post().to(sharing::accept_invitation))
         .route("/dossiers/{id}/confirmation", get().to(demarches::confirmation))
         .route(

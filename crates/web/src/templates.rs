@@ -305,6 +305,8 @@ pub struct UiField {
     pub new_date: DateBoxes,
     /// Where the value comes from, when it is the one an identity provider transmitted.
     pub source: Option<&'static str>,
+    /// The person's documents this file field may take again: (button value, words).
+    pub reusable: Vec<(String, String)>,
 }
 
 /// Day, month and year boxes as typed or stored.
@@ -434,6 +436,7 @@ impl UiField {
             files: f.files.iter().map(|file| UiFile::new(file, "")).collect(),
             new_date: DateBoxes::default(),
             source: None,
+            reusable: Vec::new(),
             f,
         }
     }

@@ -127,6 +127,8 @@ struct Draft {
     notice: String,
     /// The identity FranceConnect transmitted, when the account is joined to it: it prefills the steps.
     identity: Option<guichet_forms::PivotIdentity>,
+    /// The person's documents (« Mes documents »), offered again on the steps that ask for their kind.
+    documents: Vec<guichet_dossiers::vault::VaultDocument>,
 }
 
 pub(crate) async fn load_own(
@@ -224,15 +226,21 @@ pub(crate) async fn load_followed(
 
 async fn load_draft(state: &web::Data<AppState>, user: &SessionUser, id: &str) -> WebResult<Draft> {
     let mut draft = draft_on_current_version(state, user, id).await?;
-    if state.franceconnect.is_some() {
-        let owner = user.user.id.clone();
-        draft.identity = state
-            .pool
-            .run(move |c| {
-                guichet_usecases::accounts::franceconnect_identity(c, &owner).map_err(WebError::from)
-            })
-            .await?;
-    }
+    let (owner, fc) = (user.user.id.clone(), state.franceconnect.is_some());
+    let (identity, documents) = state
+        .pool
+        .run(move |c| {
+            let identity = if fc {
+                guichet_usecases::accounts::franceconnect_identity(c, &owner)?
+            } else {
+                None
+            };
+            let documents = guichet_dossiers::vault::of_user(c, &owner)?;
+            Ok::<_, WebError>((identity, documents))
+        })
+        .await?;
+    draft.identity = identity;
+    draft.documents = documents;
     Ok(draft)
 }
 
@@ -254,6 +262,7 @@ async fn draft_on_current_version(
                 answers,
                 notice: String::new(),
                 identity: None,
+                documents: Vec::new(),
             });
         }
         _ => {
@@ -271,6 +280,7 @@ async fn draft_on_current_version(
             answers,
             notice: String::new(),
             identity: None,
+            documents: Vec::new(),
         });
     };
     let (answers, recheck) =
@@ -302,6 +312,7 @@ async fn draft_on_current_version(
         answers,
         notice,
         identity: None,
+        documents: Vec::new(),
     })
 }
 
@@ -348,7 +359,14 @@ fn step_page(
         .filter(|f| f.kind != guichet_forms::FieldType::Computed)
         .filter(|f| f.visible || f.conditional_on_same_step)
         .map(|f| {
-            let ui = UiField::new(f.clone(), view.single_question).for_dossier(id);
+            let mut ui = UiField::new(f.clone(), view.single_question).for_dossier(id);
+            if f.input_type == "file" {
+                ui.reusable =
+                    guichet_usecases::vault::offers_for(&draft.documents, def, &f.name, answers, today())
+                        .into_iter()
+                        .map(|doc| (format!("{REUSE}{}:{}", f.name, doc.id), reusable_words(&doc)))
+                        .collect();
+            }
             if transmitted.contains(&f.name) {
                 ui.transmitted()
             } else {
@@ -391,6 +409,23 @@ fn step_page(
         fields,
         script: crate::assets::js_url(),
     })
+}
+
+/// A kept document as its « Utiliser » button names it: « cni.pdf, envoyé le 7 décembre 2026 pour
+/// Jeanne Durand, daté du 2 décembre 2026 ».
+fn reusable_words(doc: &guichet_dossiers::vault::VaultDocument) -> String {
+    let mut words = format!(
+        "{}, envoyé le {}",
+        doc.name,
+        guichet_forms::french_date(doc.created_at.date())
+    );
+    if !doc.beneficiary.trim().is_empty() {
+        words.push_str(&format!(" pour {}", doc.beneficiary.trim()));
+    }
+    if let Some(d) = doc.document_date {
+        words.push_str(&format!(", daté du {}", guichet_forms::french_date(d)));
+    }
+    words
 }
 
 pub async fn show_step(
@@ -595,6 +630,7 @@ fn attach_files(
                     ));
                 }
                 let file = FileRef {
+                    vault: None,
                     id: s.sha256.clone(),
                     name: s.name.clone(),
                     size: s.size,
@@ -640,6 +676,9 @@ fn held_notice(sub: &Submission, answers: &Answers) -> Option<String> {
 
 /// The step button that saves the page as typed and leaves (« Enregistrer et reprendre plus tard »).
 const SAVE_LATER: &str = "enregistrer";
+
+/// The buttons that attach a document of « Mes documents »: `reutiliser:<field>:<document id>`.
+const REUSE: &str = "reutiliser:";
 
 /// The page after a successful step.
 fn after_step(def: &FormDefinition, id: &str, next: Option<&str>, back_to: Option<&str>) -> String {
@@ -688,6 +727,33 @@ pub async fn submit_step(
     let outcome = def.submit_step(&step, &sub.pairs, &mut answers, today())?;
     let mut stay = !upload_errors.is_empty();
     stay |= guichet_usecases::filing::apply_step_action(&def, &mut answers, &action);
+    // « Utiliser ce document »: one of the person's documents attached, the page shown again.
+    if let Some((field, document)) = action.strip_prefix(REUSE).and_then(|r| r.split_once(':')) {
+        stay = true;
+        let on_step = def
+            .step(&step)
+            .is_some_and(|s| s.fields.iter().any(|f| f.id == field));
+        if on_step {
+            let (owner, d, f, doc, mut a) = (
+                u.user.id.clone(),
+                def.clone(),
+                field.to_owned(),
+                document.to_owned(),
+                answers.clone(),
+            );
+            let (refused, a) = state
+                .pool
+                .run(move |c| {
+                    let r = guichet_usecases::vault::reuse(c, &owner, &d, &f, &doc, &mut a, today())?;
+                    Ok::<_, WebError>((r.err(), a))
+                })
+                .await?;
+            answers = a;
+            if let Some(m) = refused {
+                upload_errors.push(upload_error(&step, field, m));
+            }
+        }
+    }
 
     // Whatever happens next, what was typed is saved.
     let (did, owner, step_for_save, def_for_save) =

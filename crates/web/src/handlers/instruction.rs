@@ -893,14 +893,7 @@ pub(crate) async fn render_dossier(
                 let reviews = guichet_dossiers::reviews::of(c, &dd.id)?;
                 let opinions = guichet_dossiers::opinions::of_dossier(c, &dd.id)?;
                 let experts = guichet_usecases::opinions::experts_for(c, &dd.service_code, &viewer.user_id)?;
-                let mut people = Vec::new();
-                for a in guichet_dossiers::sharing::for_dossier(c, &dd.id)? {
-                    let name = match &a.user_id {
-                        Some(u) => guichet_accounts::users::find(c, u)?.map(|u| u.display_name),
-                        None => None,
-                    };
-                    people.push((a, name));
-                }
+                let people = guichet_usecases::sharing::with_names(c, &dd.id)?;
                 Ok::<_, WebError>((
                     events,
                     (messages, files),
@@ -925,13 +918,7 @@ pub(crate) async fn render_dossier(
                     (true, false) => format!("{} ; jugement à vérifier", a.status(today).label()),
                     _ => a.status(today).label().to_owned(),
                 },
-                mandate: a.mandate_reference.clone().map(|r| {
-                    let until = a
-                        .mandate_until
-                        .map(|u| format!(", jusqu’au {}", guichet_forms::french_date(u)))
-                        .unwrap_or_default();
-                    format!("mandat Aidants Connect {r}{until}")
-                }),
+                mandate: guichet_usecases::sharing::mandate_words(&a),
                 check: (representative && a.judgment_checked_at.is_none() && can_act)
                     .then(|| format!("/instruction/dossiers/{}/acces/{}/jugement", d.id, a.id)),
             }

@@ -162,6 +162,7 @@ pub async fn send_attachment(
         .find(|a| a.id == attachment_id)
         .ok_or(crate::error::WebError::NotFound)?;
     let file = guichet_forms::FileRef {
+        vault: None,
         id: a.sha256.clone(),
         name: a.filename.clone(),
         size: u64::try_from(a.size_bytes).unwrap_or(0),

@@ -65,20 +65,10 @@ fn names(list: &[(Access, Option<String>)], manages: bool) -> Vec<(String, Strin
 
 /// The accesses of the dossier, with the account's name of those accepted.
 async fn accesses(state: &AppState, f: &Followed) -> WebResult<Vec<(Access, Option<String>)>> {
-    let d = f.dossier.clone();
+    let id = f.dossier.id.clone();
     state
         .pool
-        .run(move |c| {
-            let mut out = Vec::new();
-            for a in cases::of_dossier(c, &d)? {
-                let name = match &a.user_id {
-                    Some(u) => guichet_accounts::users::find(c, u)?.map(|u| u.display_name),
-                    None => None,
-                };
-                out.push((a, name));
-            }
-            Ok::<_, WebError>(out)
-        })
+        .run(move |c| cases::with_names(c, &id).map_err(WebError::from))
         .await
 }
 
@@ -164,13 +154,7 @@ async fn access_page(
                 },
                 role: a.role().label(),
                 status: a.status(today).label(),
-                mandate: a.mandate_reference.as_ref().map(|r| {
-                    let until = a
-                        .mandate_until
-                        .map(|d| format!(", jusqu’au {}", guichet_forms::french_date(d)))
-                        .unwrap_or_default();
-                    format!("Mandat Aidants Connect {r}{until}")
-                }),
+                mandate: cases::mandate_words(a),
                 revoke: (a.revoked_at.is_none() && cases::may_revoke(f.standing, &u.user.id, a))
                     .then(|| format!("/dossiers/{}/acces/{}/retirer", f.dossier.id, a.id)),
                 revoke_label: if own {
