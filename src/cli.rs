@@ -58,6 +58,9 @@ enum Command {
     /// Record the implicit decisions whose due date has passed without a decision (the server does it
     /// hourly): event and email for each.
     Implicit(ImplicitArgs),
+    /// Send the renewal reminders due (the server does it hourly): for each decided request whose rights
+    /// end within its procedure's `[renewal]` months, an email once, and an event.
+    Renewals(RenewalsArgs),
 }
 
 #[derive(Subcommand)]
@@ -72,6 +75,13 @@ struct ImplicitArgs {
     /// Run as if it were this UTC date (`2030-01-01` or `2030-01-01T08:00:00`): tests, or checking ahead.
     #[arg(long, env = "GUICHET_IMPLICIT_NOW")]
     now: Option<String>,
+}
+
+#[derive(Args)]
+struct RenewalsArgs {
+    /// Run as if it were this day (`2030-01-01`): tests, or checking ahead.
+    #[arg(long)]
+    today: Option<String>,
 }
 
 #[derive(Args)]
@@ -215,6 +225,9 @@ fn run(cli: Cli) -> Result<()> {
             crate::settings::run(action.map(|SettingsCommand::Set { key, value }| (key, value)))
         }
         Command::Implicit(args) => crate::settings::implicit(args.now.as_deref().map(parse_now).transpose()?),
+        Command::Renewals(args) => {
+            crate::settings::renewals(args.today.as_deref().map(parse_now).transpose()?)
+        }
         Command::Service(ServiceCommand::List) => {
             let pool = pool(&settings()?)?;
             for s in services::list(&mut *pool.get()?)? {

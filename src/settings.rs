@@ -70,9 +70,13 @@ pub fn run(set: Option<(String, String)>) -> Result<()> {
 }
 
 /// Records the implicit decisions due at `now` (default: now) and lists them.
-pub fn implicit(now: Option<chrono::NaiveDateTime>) -> Result<()> {
+/// What the jobs run from the command line need: a connection, the procedures, the links of emails.
+fn jobs_context() -> Result<(
+    guichet_db::PooledConnection,
+    guichet_usecases::Procedures,
+    guichet_usecases::instruction::Links,
+)> {
     let s = crate::cli::settings()?;
-    let now = now.unwrap_or_else(guichet_db::now);
     let pool = crate::cli::pool(&s)?;
     let mut conn = pool.get()?;
     let variants: std::collections::BTreeMap<String, String> = s
@@ -86,6 +90,29 @@ pub fn implicit(now: Option<chrono::NaiveDateTime>) -> Result<()> {
     let links = guichet_usecases::instruction::Links {
         public_url: s.public_url.clone(),
     };
+    Ok((conn, procedures, links))
+}
+
+/// `guichet renewals`: the renewal reminders due on `today`.
+pub fn renewals(today: Option<chrono::NaiveDateTime>) -> Result<()> {
+    let today = today.map_or_else(guichet_usecases::deadlines::today, |t| t.date());
+    let (mut conn, procedures, links) = jobs_context()?;
+    let sent = guichet_usecases::renewals::send_due(&mut conn, &links, &procedures, today)?;
+    println!(
+        "Au {} : {}. Les courriels partent avec le serveur.",
+        today.format("%Y-%m-%d"),
+        crate::cli::plural(
+            sent,
+            "rappel de renouvellement envoyé",
+            "rappels de renouvellement envoyés"
+        )
+    );
+    Ok(())
+}
+
+pub fn implicit(now: Option<chrono::NaiveDateTime>) -> Result<()> {
+    let now = now.unwrap_or_else(guichet_db::now);
+    let (mut conn, procedures, links) = jobs_context()?;
     let ids = guichet_usecases::implicit::sweep(&mut conn, &procedures, &links, now)?;
     for id in &ids {
         let number = guichet_dossiers::store::find(&mut conn, id)?

@@ -161,9 +161,10 @@ export async function screenshot(page, name) {
 /**
  * Waits for the newest `.eml` addressed to `to` in `<data dir>/outbox/` (emails are written by a
  * background worker) and returns it parsed: { file, headers, text } where `text` is every text part,
- * decoded (quoted-printable or base64, UTF-8).
+ * decoded (quoted-printable or base64, UTF-8). `subject`: a RegExp the subject must match (another email
+ * to the same person may come in between).
  */
-export async function waitForEmail(to, { since = 0, timeoutMs = 15000 } = {}) {
+export async function waitForEmail(to, { since = 0, timeoutMs = 15000, subject = null } = {}) {
   assert.ok(DATA_DIR, 'GUICHET_E2E_DATA_DIR is not set: the outbox cannot be read');
   const dir = join(DATA_DIR, 'outbox');
   const deadline = Date.now() + timeoutMs;
@@ -181,7 +182,9 @@ export async function waitForEmail(to, { since = 0, timeoutMs = 15000 } = {}) {
     }
     for (const { file } of files) {
       const mail = parseEmail(readFileSync(file));
-      if ((mail.headers.to || '').toLowerCase().includes(needle)) return { file, ...mail };
+      if (!(mail.headers.to || '').toLowerCase().includes(needle)) continue;
+      if (subject && !subject.test(mail.headers.subject || '')) continue;
+      return { file, ...mail };
     }
     if (Date.now() > deadline) assert.fail(`no email to ${to} in ${dir} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));

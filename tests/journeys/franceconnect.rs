@@ -476,7 +476,80 @@ async fn the_identity_prefills_the_form_only_for_oneself(backend: Backend) {
     );
 }
 
+/// An account opened through FranceConnect has no password: it is closed after identifying again with
+/// FranceConnect, whose login leaves a one-use proof the closing form sends (a forged one is refused).
+async fn an_account_without_password_is_closed_after_franceconnect_again(backend: Backend) {
+    let fc = FakeFranceConnect::start().await;
+    let Some(app) = app_with(&fc, backend).await else {
+        return;
+    };
+    let b = Browser::new(&app);
+    fc.set_next(Next::Login(FcPerson::angela("angela.dubois@exemple.fr")));
+    assert_eq!(franceconnect(&app, &b).await.status(), StatusCode::SEE_OTHER);
+    let page = b.get_html("/compte/supprimer").await;
+    let href = "/connexion/franceconnect?suite=%2Fcompte%2Fsupprimer%2Ffranceconnect";
+    assert!(
+        page.contains("Confirmer avec FranceConnect") && page.contains(href),
+        "{page}"
+    );
+    // A forged proof closes nothing.
+    let r = b
+        .post_form(
+            "/compte/supprimer",
+            "/compte/supprimer",
+            &[("franceconnect", "pas-une-preuve")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("La confirmation par FranceConnect a expiré")
+    );
+
+    fc.set_next(Next::Login(FcPerson::angela("angela.dubois@exemple.fr")));
+    let r = b.get(href).await;
+    let at_provider = location(&app, &r);
+    let r = b.client.get(&at_provider).send().await.unwrap();
+    let back = location(&app, &r);
+    let r = b.client.get(&back).send().await.unwrap();
+    let confirm = location(&app, &r);
+    assert!(confirm.contains("/compte/supprimer?franceconnect="), "{confirm}");
+    let page = b.client.get(&confirm).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("Vous vous êtes identifié à nouveau avec FranceConnect"),
+        "{page}"
+    );
+    let proof = confirm.split("franceconnect=").nth(1).unwrap().to_owned();
+    let r = b
+        .client
+        .post(app.url("/compte/supprimer"))
+        .form(&[
+            (
+                "csrf_token",
+                guichet_test_support::csrf_token(&page).unwrap().as_str(),
+            ),
+            ("franceconnect", proof.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/compte/supprime");
+    let closed = app
+        .pool
+        .run(|c| {
+            let e = guichet_types::Email::parse("angela.dubois@exemple.fr").unwrap();
+            guichet_accounts::users::find_by_email(c, &e)
+        })
+        .await
+        .unwrap();
+    assert!(closed.is_none(), "the account is closed: {closed:?}");
+}
+
 on_both_backends!(
+    an_account_without_password_is_closed_after_franceconnect_again,
     the_identity_prefills_the_form_only_for_oneself,
     a_new_account_then_the_same_one,
     an_existing_account_is_joined_only_after_its_password,

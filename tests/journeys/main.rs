@@ -23,6 +23,7 @@ mod procedures;
 mod public_pages;
 mod queue;
 mod reliability;
+mod renewals;
 mod retention;
 mod roles;
 mod routing;

@@ -19,6 +19,8 @@ pub enum Purpose {
     ChangeEmail,
     /// An agent invited by an administrator chooses a first password.
     Invitation,
+    /// A person just identified again by FranceConnect confirms closing their account (no password).
+    CloseAccount,
 }
 
 impl Purpose {
@@ -28,6 +30,7 @@ impl Purpose {
             Purpose::ResetPassword => "reset_password",
             Purpose::ChangeEmail => "change_email",
             Purpose::Invitation => "invitation",
+            Purpose::CloseAccount => "close_account",
         }
     }
 
@@ -36,6 +39,8 @@ impl Purpose {
         match self {
             Purpose::VerifyEmail | Purpose::ChangeEmail | Purpose::Invitation => Duration::days(7),
             Purpose::ResetPassword => Duration::hours(1),
+            // The person is on the page that asks the confirmation, back from FranceConnect.
+            Purpose::CloseAccount => Duration::minutes(10),
         }
     }
 }

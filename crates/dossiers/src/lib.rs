@@ -10,6 +10,7 @@ pub mod implicit;
 pub mod instruction;
 pub mod lifecycle;
 pub mod opinions;
+pub mod renewals;
 pub mod retention;
 pub mod reviews;
 pub mod rights;

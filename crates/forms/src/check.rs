@@ -788,6 +788,33 @@ pub(crate) fn build_variant(
             );
         }
     }
+    if let Some(r) = &def.renewal {
+        if r.months_before == 0 || r.months_before > 24 {
+            ctx.err(
+                None,
+                None,
+                "le rappel de renouvellement (renewal.months_before) se compte de 1 à 24 mois avant la fin du droit",
+            );
+        }
+        if r.reference.trim().is_empty() {
+            ctx.err(
+                None,
+                None,
+                "la raison du délai de renouvellement manque (renewal.reference)",
+            );
+        }
+        for s in r
+            .check_steps
+            .iter()
+            .filter(|s| !def.steps.iter().any(|d| &d.id == *s))
+        {
+            ctx.err(
+                None,
+                None,
+                format!("renewal.check_steps : étape « {s} » inconnue"),
+            );
+        }
+    }
     if def.steps.is_empty() {
         ctx.err(None, None, "la démarche n’a aucune étape (steps)");
     }

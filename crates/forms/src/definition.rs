@@ -35,6 +35,10 @@ pub struct Definition {
     /// ever purged for this procedure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention: Option<Retention>,
+    /// When to remind the person that a right granted with an end date should be renewed, and what a
+    /// renewal asks to check again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewal: Option<Renewal>,
     /// Linked simulation (aid name in `guichet_simulation`); fields map to its inputs with `simulation_input`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub simulation: Option<String>,
@@ -487,6 +491,21 @@ impl ClockStart {
     pub fn is_deposit(&self) -> bool {
         *self == ClockStart::Deposit
     }
+}
+
+/// Renewals (`[renewal]`): the reminder before a granted right ends, and the draft « Renouveler » opens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Renewal {
+    /// The reminder goes this many months before the first end date of the rights granted.
+    pub months_before: u32,
+    /// Why that moment (the text or the service's advice), as it should be cited.
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    pub reference: String,
+    /// The steps whose answers the renewal names to check again (the situation that may have changed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub check_steps: Vec<String>,
 }
 
 /// Retention periods of a procedure's data on the platform (storage limitation, RGPD art. 5.1.e).

@@ -16,9 +16,9 @@ pub use check::{CheckError, check_definition, check_definition_text};
 pub use communes::{Commune, commune_by_insee, commune_name, communes_for_postal_code, find_commune};
 pub use definition::{
     AmountUnit, AppealDef, Authority, ChoiceOption, ClockStart, ComputedFormat, DOCUMENT_KINDS, Deadline,
-    Definition, Field, FieldType, FilerFields, ParamValue, Parties, PartyFields, RepresentativeFields,
-    Retention, RightDef, Rule, Section, Silence, Step, UnknownAmountUnit, Variant, definition_json_schema,
-    document_kind_label,
+    Definition, Field, FieldType, FilerFields, ParamValue, Parties, PartyFields, Renewal,
+    RepresentativeFields, Retention, RightDef, Rule, Section, Silence, Step, UnknownAmountUnit, Variant,
+    definition_json_schema, document_kind_label,
 };
 pub use eval::{Answers, FieldError, StepOutcome};
 pub use form::{

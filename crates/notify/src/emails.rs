@@ -753,3 +753,26 @@ pub fn dossier_shared(
         }),
     }
 }
+
+#[derive(Template)]
+#[template(path = "renewal_due.txt")]
+struct RenewalDue<'a> {
+    procedure: &'a str,
+    number: &'a str,
+    end: &'a str,
+    link: &'a str,
+}
+
+/// The reminder to renew a request whose rights end on `end` (in words).
+pub fn renewal_due(to: &str, number: &str, procedure: &str, end: &str, link: &str) -> NewEmail {
+    NewEmail {
+        recipient: to.to_owned(),
+        subject: format!("Dossier {number} : pensez à renouveler votre demande"),
+        body_text: render(&RenewalDue {
+            procedure,
+            number,
+            end,
+            link,
+        }),
+    }
+}

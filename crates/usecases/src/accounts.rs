@@ -31,6 +31,25 @@ pub fn close_account(conn: &mut AnyConnection, user: &User, password: &str) -> R
     if !users::check_password(conn, &user.id, password)? {
         return Ok(None);
     }
+    close(conn, user).map(Some)
+}
+
+/// [`close_account`] for a person who has just identified again with FranceConnect (an account joined to
+/// it may have no password): the one-use proof the login left (`tokens::Purpose::CloseAccount`) stands
+/// for the password. `None` when it is not this account's, used or expired.
+pub fn close_account_after_franceconnect(
+    conn: &mut AnyConnection,
+    user: &User,
+    proof: &str,
+) -> Result<Option<Closed>> {
+    match guichet_accounts::tokens::consume(conn, proof, guichet_accounts::tokens::Purpose::CloseAccount) {
+        Ok(owner) if owner == user.id => close(conn, user).map(Some),
+        Ok(_) | Err(AccountsError::InvalidToken) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn close(conn: &mut AnyConnection, user: &User) -> Result<Closed> {
     let closed = guichet_db::write_transaction(conn, |c| {
         let own = store::list_for_owner(c, &user.id)?;
         let mut kept = 0;
@@ -63,7 +82,7 @@ pub fn close_account(conn: &mut AnyConnection, user: &User, password: &str) -> R
             dossiers_kept: kept,
         })
     })?;
-    Ok(Some(closed))
+    Ok(closed)
 }
 
 /// Fills, on a new draft, the questions that ask for what the account already knows: the fields whose

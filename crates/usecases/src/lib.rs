@@ -23,6 +23,7 @@ pub mod implicit;
 pub mod messages;
 pub mod notifications;
 pub mod opinions;
+pub mod renewals;
 pub mod routing;
 pub mod settings;
 pub mod sharing;

@@ -126,6 +126,12 @@ pub fn reuse(
             doc.name
         )));
     }
+    attach(answers, field, &doc);
+    Ok(Ok(()))
+}
+
+/// Adds a kept document to a field's files, saying where it comes from.
+pub(crate) fn attach(answers: &mut Answers, field: &str, doc: &VaultDocument) {
     let file = FileRef {
         id: doc.file_id.clone(),
         name: doc.name.clone(),
@@ -143,7 +149,6 @@ pub fn reuse(
     if let (Some(items), Ok(v)) = (list.as_array_mut(), serde_json::to_value(file)) {
         items.push(v);
     }
-    Ok(Ok(()))
 }
 
 /// The person's documents, each with whether it is past its usual validity.

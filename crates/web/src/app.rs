@@ -149,6 +149,7 @@ impl Application {
 
         crate::uploads::spawn_collector(state.pool.clone(), state.files.clone());
         crate::care_plans::spawn_hourly(state.clone());
+        crate::renewals::spawn_hourly(state.clone());
         crate::handlers::batch::spawn_stalled_sweep(state.clone());
         crate::handlers::opinions::spawn_reminders(state.clone());
         crate::handlers::export_jobs::spawn_cleanup(state.clone());

@@ -13,6 +13,7 @@ mod handlers;
 pub mod identity;
 pub mod implicit;
 pub mod mentions;
+pub mod renewals;
 pub mod retention;
 pub mod routes;
 pub mod session;

@@ -96,6 +96,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             get().to(demarches::download_attachment),
         )
         .route("/dossiers/{id}/decision.pdf", get().to(demarches::decision_pdf))
+        .route("/dossiers/{id}/renouveler", post().to(demarches::renew))
         .route("/dossiers/{id}/acces", get().to(sharing::show))
         .route("/dossiers/{id}/acces", post().to(sharing::invite))
         .route(

@@ -645,6 +645,8 @@ pub struct DossierPage {
     pub people: crate::handlers::sharing::Summary,
     /// For a person the dossier is shared with: whom it is for.
     pub beneficiary: Option<String>,
+    /// « Renouveler ma demande » is offered: the end of the rights granted, in words.
+    pub renew: Option<String>,
 }
 
 #[derive(Debug, Clone)]

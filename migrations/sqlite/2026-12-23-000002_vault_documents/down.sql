@@ -1,1 +1,2 @@
+DROP INDEX dossier_rights_period_end_idx;
 DROP TABLE vault_documents;

@@ -17,3 +17,5 @@ CREATE TABLE vault_documents (
 );
 CREATE INDEX vault_documents_user_idx ON vault_documents (user_id, kind);
 CREATE UNIQUE INDEX vault_documents_file_idx ON vault_documents (user_id, file_id);
+-- Renewals: the granted rights whose end comes within the reminder's months (issue 15, « Renewals »).
+CREATE INDEX dossier_rights_period_end_idx ON dossier_rights (period_end);

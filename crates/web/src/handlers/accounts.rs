@@ -1261,6 +1261,10 @@ struct DeletePage {
     /// Numbers (or procedures) of the deposited dossiers that are kept.
     kept: Vec<String>,
     password: InputField,
+    /// The account is joined to FranceConnect: it may confirm there instead of with a password.
+    franceconnect: Option<String>,
+    /// Back from FranceConnect: the one-use proof the form sends instead of the password.
+    proof: Option<String>,
 }
 
 async fn delete_page(
@@ -1268,6 +1272,7 @@ async fn delete_page(
     state: &web::Data<AppState>,
     u: &session::SessionUser,
     errors: Vec<FieldError>,
+    proof: Option<String>,
 ) -> WebResult<DeletePage> {
     let id = u.user.id.clone();
     let (own, joined) = state
@@ -1296,7 +1301,9 @@ async fn delete_page(
     Ok(DeletePage {
         layout: page(req, Some(u), "Supprimer mon compte", &errors),
         password: InputField::new("actuel", "Votre mot de passe", "password", "current-password")
-            .hint(if joined {
+            .hint(if joined && state.franceconnect.is_some() {
+                "Par sécurité, confirmez que c’est bien vous : avec votre mot de passe si vous en avez choisi un, ou avec FranceConnect (plus bas)."
+            } else if joined {
                 "Par sécurité, confirmez que c’est bien vous. Votre compte est relié à FranceConnect : si vous n’avez jamais choisi de mot de passe, obtenez-en un avec « Mot de passe oublié ? » sur la page de connexion, puis revenez ici."
             } else {
                 "Par sécurité, confirmez que c’est bien vous."
@@ -1304,6 +1311,13 @@ async fn delete_page(
             .error_from(&errors),
         errors,
         staff: !u.is(Role::Usager),
+        franceconnect: (joined && state.franceconnect.is_some()).then(|| {
+            format!(
+                "/connexion/franceconnect?suite={}",
+                form_urlencoded::byte_serialize(super::providers::CLOSE_ACCOUNT.as_bytes()).collect::<String>()
+            )
+        }),
+        proof,
         drafts: own
             .iter()
             .filter(|d| guichet_usecases::accounts::is_draft(d))
@@ -1312,12 +1326,21 @@ async fn delete_page(
     })
 }
 
+#[derive(serde::Deserialize)]
+pub struct DeleteQuery {
+    /// Back from FranceConnect (`providers::CLOSE_ACCOUNT`): the one-use proof of the identification.
+    #[serde(default)]
+    franceconnect: String,
+}
+
 pub async fn show_delete(
     req: HttpRequest,
     state: web::Data<AppState>,
     CurrentUser(u): CurrentUser,
+    q: web::Query<DeleteQuery>,
 ) -> WebResult<HttpResponse> {
-    ok(&delete_page(&req, &state, &u, Vec::new()).await?)
+    let proof = (!q.franceconnect.is_empty()).then(|| q.franceconnect.clone());
+    ok(&delete_page(&req, &state, &u, Vec::new(), proof).await?)
 }
 
 /// Closes the usager's account: drafts deleted, deposited dossiers kept (each gets an event telling the
@@ -1336,6 +1359,34 @@ pub async fn submit_delete(
                 .into(),
         ));
     }
+    let proof = form.get("franceconnect").to_owned();
+    if !proof.is_empty() {
+        let (account, p) = (u.user.clone(), proof.clone());
+        let closed = state
+            .pool
+            .run(move |c| {
+                guichet_usecases::accounts::close_account_after_franceconnect(c, &account, &p)
+                    .map_err(WebError::from)
+            })
+            .await?;
+        return match closed {
+            Some(c) => account_closed(&state, &u, c),
+            None => render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &delete_page(
+                    &req,
+                    &state,
+                    &u,
+                    vec![err(
+                        "actuel",
+                        "La confirmation par FranceConnect a expiré (elle vaut dix minutes) : identifiez-vous à nouveau avec FranceConnect, ou saisissez votre mot de passe",
+                    )],
+                    None,
+                )
+                .await?,
+            ),
+        };
+    }
     let mut errors = Vec::new();
     let current = text(&form, "actuel", &mut errors).to_owned();
     if current.is_empty() && errors.is_empty() {
@@ -1344,7 +1395,7 @@ pub async fn submit_delete(
     if !errors.is_empty() {
         return render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &delete_page(&req, &state, &u, errors).await?,
+            &delete_page(&req, &state, &u, errors, None).await?,
         );
     }
     let account = u.user.clone();
@@ -1366,15 +1417,33 @@ pub async fn submit_delete(
                 &state,
                 &u,
                 vec![err("actuel", "Le mot de passe est incorrect")],
+                None,
             )
             .await?,
         );
     };
+    account_closed(
+        &state,
+        &u,
+        guichet_usecases::accounts::Closed {
+            drafts_deleted: drafts,
+            dossiers_kept: kept,
+        },
+    )
+}
+
+/// After closing: the emails sent, the session ended, « Votre compte est supprimé ».
+fn account_closed(
+    state: &AppState,
+    u: &session::SessionUser,
+    closed: guichet_usecases::accounts::Closed,
+) -> WebResult<HttpResponse> {
+    let (drafts, kept) = (closed.drafts_deleted, closed.dossiers_kept);
     state.delivery.wake();
     tracing::info!(user.id = %u.user.id, drafts, kept, "Account closed by its owner");
     let mut res = see_other("/compte/supprime");
-    res.add_cookie(&session::removal_cookie(&state))
-        .and_then(|()| res.add_cookie(&crate::csrf::fresh_cookie(&state)))
+    res.add_cookie(&session::removal_cookie(state))
+        .and_then(|()| res.add_cookie(&crate::csrf::fresh_cookie(state)))
         .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(res)
 }

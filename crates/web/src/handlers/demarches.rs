@@ -322,6 +322,41 @@ async fn draft_on_current_version(
 pub struct StepQuery {
     #[serde(default)]
     retour: String,
+    #[serde(flatten)]
+    renewal: RenewalQuery,
+}
+
+/// The first page of a renewal's draft says what it is: `?renouvellement=<number>&verifier=<step ids>`.
+#[derive(serde::Deserialize, Default)]
+pub struct RenewalQuery {
+    #[serde(default)]
+    renouvellement: String,
+    #[serde(default)]
+    verifier: String,
+}
+
+impl RenewalQuery {
+    /// The notice of a renewal's draft, naming the steps to check.
+    fn notice(&self, def: &FormDefinition) -> Option<String> {
+        if self.renouvellement.is_empty() {
+            return None;
+        }
+        let steps: Vec<String> = self
+            .verifier
+            .split(',')
+            .filter_map(|s| def.step(s.trim()))
+            .map(|s| format!("« {} »", s.title))
+            .collect();
+        let check = if steps.is_empty() {
+            String::new()
+        } else {
+            format!(" Vérifiez en particulier : {}.", steps.join(", "))
+        };
+        Some(format!(
+            "Cette demande de renouvellement reprend les réponses de votre demande {} : vérifiez-les et changez ce qui a changé.{check} Les documents encore valables de « Mes documents » sont déjà joints ; ajoutez les autres.",
+            self.renouvellement
+        ))
+    }
 }
 
 /// Where a step sent from a summary page goes back to: the check-your-answers page, or the complement
@@ -436,7 +471,10 @@ pub async fn show_step(
     q: web::Query<StepQuery>,
 ) -> WebResult<HttpResponse> {
     let (id, step) = path.into_inner();
-    let draft = load_draft(&state, &u, &id).await?;
+    let mut draft = load_draft(&state, &u, &id).await?;
+    if let Some(n) = q.renewal.notice(&draft.def) {
+        draft.notice = n;
+    }
     let mut answers = draft.answers.clone();
     if !draft.def.is_step_visible(&step, &answers, today())? {
         return Ok(see_other(&first_page(&draft.def, &draft.dossier)));
@@ -863,8 +901,12 @@ pub async fn show_tasks(
     state: web::Data<AppState>,
     CurrentUser(u): CurrentUser,
     path: web::Path<String>,
+    q: web::Query<RenewalQuery>,
 ) -> WebResult<HttpResponse> {
-    let draft = load_draft(&state, &u, &path).await?;
+    let mut draft = load_draft(&state, &u, &path).await?;
+    if let Some(n) = q.notice(&draft.def) {
+        draft.notice = n;
+    }
     if !draft.def.has_task_list() {
         return Ok(see_other(&first_page(&draft.def, &draft.dossier)));
     }
@@ -1161,6 +1203,8 @@ fn event_label(kind: &str) -> &'static str {
         "amend" => "Demande modifiée",
         "message" => "Message",
         "sensitive_read" => "Consultation de vos données de santé par le service",
+        "renewal_reminder" => "Rappel envoyé : pensez à renouveler votre demande",
+        "renewal_of" => "Demande de renouvellement commencée",
         "access_invited" => "Invitation à suivre le dossier envoyée",
         "access_granted" => "Invitation acceptée : une personne suit le dossier",
         "access_revoked" => "Accès au dossier retiré",
@@ -1281,6 +1325,18 @@ pub(crate) async fn render_own(
     }
     // Issue 12: the implicit decision at the due date, and the département's contact.
     let implicit = super::implicit::usager_view(state, &d, &def).await?;
+    let renew = if owner {
+        let (st, dd) = (state.clone(), d.clone());
+        state
+            .pool
+            .run(move |c| {
+                guichet_usecases::renewals::offered(c, &st.procedures, &dd, today()).map_err(WebError::from)
+            })
+            .await?
+            .map(guichet_forms::french_date)
+    } else {
+        None
+    };
     let contact = crate::identity::Contact::of(&state.identity.get(), def.definition().service.clone());
     let apa = if health {
         super::apa::usager_view(state, &def, &d).await?
@@ -1384,6 +1440,7 @@ pub(crate) async fn render_own(
             apa,
             documents,
             people,
+            renew,
             beneficiary: (!owner).then(|| d.beneficiary_words()),
         },
     )
@@ -1650,6 +1707,36 @@ pub async fn resubmit(
         })
         .await?;
     Ok(see_other(&format!("/dossiers/{}", draft.dossier.id)))
+}
+
+/// `POST /dossiers/{id}/renouveler`: « Renouveler ma demande », a new draft prefilled from this one.
+pub async fn renew(
+    state: web::Data<AppState>,
+    CurrentUser(u): CurrentUser,
+    path: web::Path<String>,
+    _csrf: CsrfForm,
+) -> WebResult<HttpResponse> {
+    let (d, _def) = load_own(&state, &u, &path).await?;
+    let (st, owner, old) = (state.clone(), u.user.id.clone(), d.clone());
+    let renewed = state
+        .pool
+        .run(move |c| {
+            guichet_usecases::renewals::start(c, &st.procedures, &owner, &old, today())
+                .map_err(WebError::from)
+        })
+        .await?;
+    let proc = state.procedures.get(&d.procedure).ok_or(WebError::NotFound)?;
+    let number = d.number.as_ref().map(ToString::to_string).unwrap_or_default();
+    let query = format!(
+        "renouvellement={}&verifier={}",
+        form_urlencoded::byte_serialize(number.as_bytes()).collect::<String>(),
+        renewed.check_steps.join(",")
+    );
+    tracing::info!(dossier.id = %renewed.draft.id, renews = %d.id, "Renewal draft created");
+    Ok(see_other(&format!(
+        "{}?{query}",
+        first_page(&proc.def, &renewed.draft)
+    )))
 }
 
 /// The usager writes to the service.

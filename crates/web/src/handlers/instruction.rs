@@ -765,6 +765,8 @@ fn event_text(kind: &str, payload: &str, private: bool) -> String {
         guichet_dossiers::opinions::ASKED_KIND => "Avis demandé à un expert",
         guichet_dossiers::opinions::ANSWERED_KIND => "Avis d’expert reçu",
         "sensitive_read" => "Consultation des données de santé",
+        "renewal_reminder" => "Rappel de renouvellement envoyé à l’usager",
+        "renewal_of" => "Renouvellement d’une demande précédente",
         "access_invited" => "Accès au dossier : invitation envoyée",
         "access_granted" => "Accès au dossier : invitation acceptée",
         "access_revoked" => "Accès au dossier retiré",

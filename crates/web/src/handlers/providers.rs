@@ -177,6 +177,9 @@ fn claims_of(identity: &Identity) -> serde_json::Value {
     })
 }
 
+/// The `suite` of a FranceConnect login that confirms closing the account (« Supprimer mon compte »).
+pub const CLOSE_ACCOUNT: &str = "/compte/supprimer/franceconnect";
+
 /// `GET /connexion/{franceconnect|agents}/retour`: the provider's answer.
 pub async fn callback(
     req: HttpRequest,
@@ -262,7 +265,17 @@ pub async fn callback(
         Err(e) => return Err(e.into()),
     };
     tracing::info!(user.id = %user.id, provider = door.name(), amr = ?identity.amr, "Login through an identity provider");
-    let target = super::accounts::target_after_login(login.next.as_deref().unwrap_or_default(), &user);
+    let target = if door == Door::FranceConnect && login.next.as_deref() == Some(CLOSE_ACCOUNT) {
+        // Identified again to close the account: a one-use proof, asked back by the closing form.
+        let id = user.id.clone();
+        let proof = state
+            .pool
+            .run(move |c| tokens::issue(c, &id, tokens::Purpose::CloseAccount).map_err(WebError::from))
+            .await?;
+        format!("/compte/supprimer?franceconnect={proof}")
+    } else {
+        super::accounts::target_after_login(login.next.as_deref().unwrap_or_default(), &user)
+    };
     let mut res = see_other(&target);
     super::accounts::log_in(&mut res, &user, &state)?;
     res.add_cookie(&session_cookie(&state, door, &identity.id_token))
