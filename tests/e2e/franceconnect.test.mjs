@@ -98,3 +98,25 @@ test('a login cancelled at FranceConnect', async (t) => {
     await context.close();
   }
 });
+
+test('an account opened with FranceConnect is closed after identifying again with FranceConnect', async (t) => {
+  const context = await newContext(browser);
+  try {
+    const page = await context.newPage();
+    const who = person(`fermeture.${Date.now()}@exemple.fr`, `sub-fermeture-${Date.now()}`);
+    await next({ person: who });
+    await visit(page, '/connexion');
+    await clickAndWait(page, 'a.franceconnect__bouton');
+    await visit(page, '/compte/supprimer');
+    await checkPage(t, page, { name: 'compte-supprimer-franceconnect', label: 'closing an account joined to FranceConnect' });
+    await next({ person: who });
+    await clickAndWait(page, 'main a.bouton--secondaire[href^="/connexion/franceconnect"]');
+    assert.equal(new URL(page.url()).pathname, '/compte/supprimer');
+    assert.match(await page.locator('main').innerText(), /Vous vous êtes identifié à nouveau avec FranceConnect/);
+    await checkPage(t, page, { name: 'compte-supprimer-confirme', label: 'closing confirmed by FranceConnect' });
+    await submitMainForm(page, 200);
+    assert.equal(new URL(page.url()).pathname, '/compte/supprime');
+  } finally {
+    await context.close();
+  }
+});

@@ -11,13 +11,9 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import {
   ACCOUNTS,
-  DATA_DIR,
   DESKTOP,
   NARROW,
   ZOOM,
@@ -33,13 +29,11 @@ import {
   screenshot,
   visit,
   pageChecks,
+  runGuichet,
+  serverSql as sql,
 } from './lib.mjs';
 import { clickAndWait, walkProcedure } from './demarches.mjs';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TARGET = process.env.CARGO_TARGET_DIR || 'target';
-/** The binary scripts/e2e built (or the one GUICHET_E2E_BIN names), as scripts/e2e finds it. */
-const BIN = process.env.GUICHET_E2E_BIN || join(isAbsolute(TARGET) ? TARGET : join(ROOT, TARGET), 'debug', 'guichet');
 
 let browser;
 before(async () => {
@@ -52,13 +46,6 @@ after(async () => {
 const path = (page) => new URL(page.url()).pathname;
 
 const checkPage = pageChecks();
-
-/** SQL on the server's SQLite file (WAL: the server keeps running). */
-function sql(statement) {
-  const db = join(DATA_DIR, 'guichet.db');
-  assert.ok(existsSync(db), `no SQLite file at ${db}: these tests need the server scripts/e2e starts`);
-  execFileSync('sqlite3', ['-cmd', '.timeout 5000', db, statement], { encoding: 'utf8' });
-}
 
 /** A timestamp as diesel stores it in SQLite. */
 const stamp = (d) => d.toISOString().replace('T', ' ').replace('Z', '').replace(/\.\d+$/, '');
@@ -123,7 +110,6 @@ test('implicit decisions: the usager’s dossier and the back office', async (t)
     t.skip('sqlite3 is not installed: the due dates cannot be moved into the past');
     return;
   }
-  assert.ok(existsSync(BIN), `no guichet binary at ${BIN} (set GUICHET_E2E_BIN)`);
   const usager = await loggedInContext(browser, ACCOUNTS.usager);
   const u = await usager.newPage();
   let mdph;
@@ -143,11 +129,8 @@ test('implicit decisions: the usager’s dossier and the back office', async (t)
     sql(
       `UPDATE dossiers SET deposited_at = '${stamp(deposited)}', complete_at = '${stamp(complete)}', due_at = '${stamp(due)}' WHERE id = '${apa.dossier}'`,
     );
-    // The server's own database, whatever the caller's environment says (as scripts/e2e starts it).
-    const env = { ...process.env, GUICHET_DATA_DIR: DATA_DIR, GUICHET_FORMS_DIR: join(ROOT, 'forms') };
-    delete env.GUICHET_DATABASE_URL;
-    delete env.GUICHET_CONFIG;
-    const out = execFileSync(BIN, ['implicit'], { encoding: 'utf8', env });
+    // On the server's own database, whatever the caller's environment says (as scripts/e2e starts it).
+    const out = runGuichet(['implicit']);
     for (const n of [mdph.number, apa.number]) assert.match(out, new RegExp(`décision implicite\\t${n}`), out);
 
     // ---- The implicit rejection: the usager may ask the reasons.

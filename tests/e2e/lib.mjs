@@ -4,9 +4,10 @@
 // in a `before` hook and closes it in `after`, and makes a fresh context per page or journey.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -20,6 +21,28 @@ if (!BASE) {
 
 /** The server's data directory (for the `.eml` outbox); scripts/e2e sets GUICHET_E2E_DATA_DIR. */
 export const DATA_DIR = process.env.GUICHET_E2E_DATA_DIR || '';
+
+const ROOT_DIR = fileURLToPath(new URL('../../', import.meta.url));
+const TARGET_DIR = process.env.CARGO_TARGET_DIR || 'target';
+/** The binary scripts/e2e built (or the one GUICHET_E2E_BIN names), as scripts/e2e finds it. */
+export const GUICHET_BIN =
+  process.env.GUICHET_E2E_BIN || join(isAbsolute(TARGET_DIR) ? TARGET_DIR : join(ROOT_DIR, TARGET_DIR), 'debug', 'guichet');
+
+/** SQL on the server's SQLite file (WAL: the server keeps running): how the tests move the clock. */
+export function serverSql(statement) {
+  const db = join(DATA_DIR, 'guichet.db');
+  assert.ok(existsSync(db), `no SQLite file at ${db}: these tests need the server scripts/e2e starts`);
+  return execFileSync('sqlite3', ['-cmd', '.timeout 5000', db, statement], { encoding: 'utf8' });
+}
+
+/** Runs a `guichet` command on the server's own database (as scripts/e2e starts it); returns its output. */
+export function runGuichet(args) {
+  assert.ok(existsSync(GUICHET_BIN), `no guichet binary at ${GUICHET_BIN} (set GUICHET_E2E_BIN)`);
+  const env = { ...process.env, GUICHET_DATA_DIR: DATA_DIR, GUICHET_FORMS_DIR: join(ROOT_DIR, 'forms') };
+  delete env.GUICHET_DATABASE_URL;
+  delete env.GUICHET_CONFIG;
+  return execFileSync(GUICHET_BIN, args, { encoding: 'utf8', env });
+}
 
 /** Where screenshots go: `<repository>/target/e2e/` unless GUICHET_E2E_SCREENSHOTS says otherwise. */
 export const SCREENSHOT_DIR =

@@ -4,17 +4,9 @@
 // check. The clock is moved by dating the right's end in the server's SQLite file.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { ACCOUNTS, DATA_DIR, findLink, launchBrowser, login, newContext, pageChecks, visit, waitForEmail } from './lib.mjs';
+import { ACCOUNTS, findLink, launchBrowser, login, newContext, pageChecks, runGuichet, serverSql as sql, visit, waitForEmail } from './lib.mjs';
 import { clickAndWait, walkProcedure } from './demarches.mjs';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TARGET = process.env.CARGO_TARGET_DIR || 'target';
-const BIN = process.env.GUICHET_E2E_BIN || join(isAbsolute(TARGET) ? TARGET : join(ROOT, TARGET), 'debug', 'guichet');
 
 let browser;
 before(async () => {
@@ -23,12 +15,6 @@ before(async () => {
 after(() => browser?.close());
 
 const checkPage = pageChecks();
-
-function sql(statement) {
-  const db = join(DATA_DIR, 'guichet.db');
-  assert.ok(existsSync(db), `no SQLite file at ${db}: these tests need the server scripts/e2e starts`);
-  execFileSync('sqlite3', ['-cmd', '.timeout 5000', db, statement], { encoding: 'utf8' });
-}
 
 test('a renewal started from the reminder email', async (t) => {
   const context = await newContext(browser);
@@ -40,12 +26,8 @@ test('a renewal started from the reminder email', async (t) => {
     const end = new Date(Date.now() + 20 * 24 * 3600 * 1000).toISOString().slice(0, 10);
     sql(`UPDATE dossier_rights SET outcome = 'accord', period_end = '${end}' WHERE dossier_id = '${dossier}'`);
     sql(`UPDATE dossiers SET state = 'decide', decided_at = datetime('now') WHERE id = '${dossier}'`);
-    const env = { ...process.env, GUICHET_DATA_DIR: DATA_DIR, GUICHET_FORMS_DIR: join(ROOT, 'forms') };
-    delete env.GUICHET_DATABASE_URL;
-    delete env.GUICHET_CONFIG;
     const since = Date.now() - 1000;
-    assert.ok(existsSync(BIN), `no guichet binary at ${BIN} (set GUICHET_E2E_BIN)`);
-    const out = execFileSync(BIN, ['renewals'], { encoding: 'utf8', env });
+    const out = runGuichet(['renewals']);
     assert.match(out, /1 rappel de renouvellement envoyé/, out);
     // Sent by the server's delivery worker, which polls the outbox the command filled.
     const mail = await waitForEmail(ACCOUNTS.usager.email, { since, subject: /pensez à renouveler/, timeoutMs: 60000 });

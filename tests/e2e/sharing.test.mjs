@@ -91,3 +91,33 @@ test('a daughter shares a dossier with her mother and her brother; the mother re
     await brother.close();
   }
 });
+
+test('a child’s MDPH request seen by both parents', async (t) => {
+  const first = await newContext(browser);
+  const second = await newContext(browser);
+  try {
+    const page = await first.newPage();
+    await login(page, ACCOUNTS.usager);
+    await visit(page, '/demarches/mdph');
+    await clickAndWait(page, 'main form button[type=submit]');
+    const dossier = new URL(page.url()).pathname.split('/')[2];
+    await visit(page, `/dossiers/${dossier}/acces`);
+    const since = Date.now() - 1000;
+    await page.fill('#acces-email', ACCOUNTS.frere.email);
+    await page.check('#acces-role-parent');
+    await submitMainForm(page, 200);
+    const link = findLink((await waitForEmail(ACCOUNTS.frere.email, { since, subject: /vous donne accès/ })).text, '/invitations/');
+    const other = await second.newPage();
+    await login(other, ACCOUNTS.frere);
+    await visit(other, link);
+    await submitMainForm(other, 200);
+    assert.equal(path(other), `/dossiers/${dossier}`);
+    assert.match(await main(other), /Demande faite pour/);
+    await visit(other, `/dossiers/${dossier}/acces`);
+    assert.match(await main(other), /parent de l’enfant/);
+    await checkPage(t, other, { name: 'acces-parent', label: 'who has access, as the other parent' });
+  } finally {
+    await first.close();
+    await second.close();
+  }
+});

@@ -39,7 +39,12 @@ fn location(app: &TestApp, r: &reqwest::Response) -> String {
 
 /// From « S’identifier avec FranceConnect » to the app's answer to the callback.
 async fn franceconnect(app: &TestApp, b: &Browser<'_>) -> reqwest::Response {
-    let r = b.get("/connexion/franceconnect").await;
+    franceconnect_from(app, b, "/connexion/franceconnect").await
+}
+
+/// The same from a link that carries where to go after (`?suite=…`).
+async fn franceconnect_from(app: &TestApp, b: &Browser<'_>, start: &str) -> reqwest::Response {
+    let r = b.get(start).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let at_provider = location(app, &r);
     assert!(at_provider.contains("code_challenge_method=S256") && at_provider.contains("acr_values=eidas1"));
@@ -509,11 +514,7 @@ async fn an_account_without_password_is_closed_after_franceconnect_again(backend
     );
 
     fc.set_next(Next::Login(FcPerson::angela("angela.dubois@exemple.fr")));
-    let r = b.get(href).await;
-    let at_provider = location(&app, &r);
-    let r = b.client.get(&at_provider).send().await.unwrap();
-    let back = location(&app, &r);
-    let r = b.client.get(&back).send().await.unwrap();
+    let r = franceconnect_from(&app, &b, href).await;
     let confirm = location(&app, &r);
     assert!(confirm.contains("/compte/supprimer?franceconnect="), "{confirm}");
     let page = b.client.get(&confirm).send().await.unwrap().text().await.unwrap();
