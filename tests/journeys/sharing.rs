@@ -641,9 +641,38 @@ async fn a_representative_is_written_to_once_the_judgment_is_checked(backend: Ba
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
 
+/// An agent of the service the dossier is shared with (a parent, a relative) follows it as family, and
+/// may not instruct it: a colleague does (separation of duties).
+async fn an_agent_who_follows_a_dossier_does_not_instruct_it(backend: Backend) {
+    let Some(app) = people(backend).await else {
+        return;
+    };
+    let (id, _) = app.deposit(FILLE, "apa", fixture("apa")).await;
+    let fille = Browser::new(&app);
+    fille.login(FILLE, PASSWORD).await;
+    let r = invite(&fille, &id, &[("acces-email", AGENT), ("acces-role", "proche")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let link = invitation_link(&app, AGENT).await;
+    let agent = Browser::new(&app);
+    agent.login(AGENT, PASSWORD).await;
+    assert_eq!(
+        agent.get(&format!("/instruction/dossiers/{id}")).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(accept(&agent, &link).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        agent.get(&format!("/dossiers/{id}")).await.status(),
+        StatusCode::OK
+    );
+    let r = agent.get(&format!("/instruction/dossiers/{id}")).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("collègue"));
+}
+
 on_both_backends!(
     a_daughter_shares_her_mothers_apa_and_the_mother_revokes_her_brother,
     a_childs_mdph_request_is_seen_by_both_parents,
     the_authorization_matrix_of_shared_dossiers,
     a_representative_is_written_to_once_the_judgment_is_checked,
+    an_agent_who_follows_a_dossier_does_not_instruct_it,
 );

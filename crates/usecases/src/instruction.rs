@@ -18,6 +18,7 @@ use crate::error::{CaseError, Invalid, OWN_DOSSIER, Result};
 
 /// Why the back office refuses a member of staff the request of a relative (or their own, filed by
 /// someone else).
+pub const SHARED: &str = "Cette demande vous a été partagée : vous la suivez dans « Mes dossiers », comme la famille ou les proches de la personne. Vous ne pouvez pas l’instruire ni la consulter ici : un ou une collègue du service s’en charge.";
 pub const RELATIVE: &str = "Cette demande vous concerne, vous ou un proche que vous avez déclaré dans « Mon compte » : vous ne pouvez ni la consulter ni l’instruire. Un ou une collègue du service s’en charge.";
 
 /// Who acts in the back office, and how the lifecycle sees them.
@@ -43,6 +44,11 @@ pub fn visible(conn: &mut AnyConnection, staff: &Staff, id: &str) -> Result<(Dos
         Refusal::OwnDossier => CaseError::Denied(OWN_DOSSIER),
         Refusal::Relative => CaseError::Denied(RELATIVE),
     })?;
+    // A dossier shared with the agent (a parent, a representative, a relative…) is one of their own
+    // people's: a colleague instructs it.
+    if guichet_dossiers::sharing::grant(conn, &d.id, staff.id())?.is_some() {
+        return Err(CaseError::Denied(SHARED));
+    }
     Ok((d, standing))
 }
 
