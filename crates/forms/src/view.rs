@@ -162,8 +162,9 @@ pub struct Disclosure {
     pub nir_in_full: bool,
 }
 
-/// Shown instead of a health answer to someone outside the owning service.
-pub const SENSITIVE_MASK: &str = "Donnée de santé : réservée au service instructeur";
+/// Shown instead of a health answer to those who may not read it (staff outside the service, a relative
+/// the dossier is shared with): the same words for both, since neither is told more.
+pub const SENSITIVE_MASK: &str = "Donnée de santé : non communiquée";
 
 impl Disclosure {
     pub const FULL: Disclosure = Disclosure {
