@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ACCOUNTS, findLink, launchBrowser, login, newContext, pageChecks, submitMainForm, visit, waitForEmail } from './lib.mjs';
-import { clickAndWait } from './demarches.mjs';
+import { clickAndWait, walkProcedure } from './demarches.mjs';
 
 let browser;
 before(async () => {
@@ -25,12 +25,10 @@ test('a daughter shares a dossier with her mother and her brother; the mother re
   try {
     const page = await daughter.newPage();
     await login(page, ACCOUNTS.usager);
-    // A request of her own to share (the browser suite's server has no generated dossiers).
-    await visit(page, '/demarches/apa');
-    await clickAndWait(page, 'main form button[type=submit]');
-    const href = `/dossiers/${new URL(page.url()).pathname.split('/')[2]}`;
+    // She files the APA for her mother through the pages (« Pour un proche »), then shares it.
+    const { dossier } = await walkProcedure(page, 'apa', { emptyFirst: false });
+    const href = `/dossiers/${dossier}`;
     await visit(page, href);
-    const dossier = href.split('/')[2];
     assert.match(await main(page), /Personnes qui ont accès à ce dossier[\s\S]*Vous seul suivez ce dossier/);
     await clickAndWait(page, `main a[href="/dossiers/${dossier}/acces"]`);
     assert.equal(path(page), `/dossiers/${dossier}/acces`);
@@ -85,6 +83,30 @@ test('a daughter shares a dossier with her mother and her brother; the mother re
     assert.match(await main(mp), /Accès retiré/);
     const r = await bp.goto(new URL(`/dossiers/${dossier}`, bp.url()).href);
     assert.equal(r.status(), 404, 'the brother no longer sees the dossier');
+
+    // Named her legal representative later (habilitation familiale): the instructor checks the judgment
+    // before the dossier's emails reach him.
+    await visit(page, `/dossiers/${dossier}/acces`);
+    const again = Date.now() - 1000;
+    await page.fill('#acces-email', ACCOUNTS.frere.email);
+    await page.check('#acces-role-representant_legal');
+    await submitMainForm(page, 200);
+    const repLink = findLink((await waitForEmail(ACCOUNTS.frere.email, { since: again, subject: /vous donne accès/ })).text, '/invitations/');
+    await visit(bp, repLink);
+    await submitMainForm(bp, 200);
+    assert.equal(path(bp), `/dossiers/${dossier}`);
+    const agent = await newContext(browser);
+    try {
+      const ap = await agent.newPage();
+      await login(ap, ACCOUNTS.instructeurApa);
+      await visit(ap, `/instruction/dossiers/${dossier}`);
+      assert.match(await main(ap), /Ont aussi accès[\s\S]*jugement à vérifier/);
+      await checkPage(t, ap, { name: 'instruction-acces-jugement', label: 'back office: who else has access, the judgment to check' });
+      await clickAndWait(ap, 'main form[action$="/jugement"] button[type=submit]');
+      assert.match(await main(ap), /jugement vérifié/);
+    } finally {
+      await agent.close();
+    }
   } finally {
     await daughter.close();
     await mother.close();
