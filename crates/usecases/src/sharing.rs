@@ -244,11 +244,6 @@ pub fn revoke(
     Ok(a)
 }
 
-/// The dossier's accesses, for its page.
-pub fn of_dossier(conn: &mut AnyConnection, d: &Dossier) -> Result<Vec<Access>> {
-    Ok(sharing::for_dossier(conn, &d.id)?)
-}
-
 /// A dossier in « Mes dossiers », with why the person sees it.
 #[derive(Debug, Clone)]
 pub struct Followed {

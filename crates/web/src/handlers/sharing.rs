@@ -128,14 +128,14 @@ async fn access_page(
     typed: &InviteForm,
     sent: Option<String>,
 ) -> WebResult<AccessPage> {
-    let list = accesses(state, f).await?;
-    let owner_id = f.dossier.owner_id.clone();
-    let filer = state
+    // The accesses and the filer's name in one round trip.
+    let (id, owner_id) = (f.dossier.id.clone(), f.dossier.owner_id.clone());
+    let (list, filer) = state
         .pool
         .run(move |c| {
-            guichet_accounts::users::find(c, &owner_id)
-                .map(|u| u.map(|u| u.display_name).unwrap_or_default())
-                .map_err(WebError::from)
+            let list = cases::with_names(c, &id)?;
+            let filer = guichet_accounts::users::find(c, &owner_id)?.map(|u| u.display_name);
+            Ok::<_, WebError>((list, filer.unwrap_or_default()))
         })
         .await?;
     let today = today();
